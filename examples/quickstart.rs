@@ -1,0 +1,215 @@
+//! Quickstart: a generated help-desk history in, a support manager's report out.
+//!
+//! ```text
+//! cargo run --release --example quickstart
+//! ```
+//!
+//! It needs no files: the history (tickets, surveys, calls) comes from the workspace's
+//! seeded generator. It computes every metric the crate has so far, overall and by team,
+//! shows how shards merge, and prints a report.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use csm_metrics::{
+    Calculator, DurationSummary, Granularity, Grouped, NpsSnapshot, Proportion, SurveySnapshot,
+    SurveySuite, TeamId, Windowed,
+};
+use csm_metrics_synth::{Config, Generator, calls, surveys};
+
+fn main() -> Result<(), csm_metrics::Error> {
+    let config = Config::new(7, 20_000, 50);
+    let started = Instant::now();
+    let tickets: Vec<_> = Generator::new(config.clone()).collect();
+    let responses = surveys(&config, 40_000);
+    let offered = calls(&config, 10_000);
+    let interactions: usize = tickets.iter().map(|t| t.interactions.len()).sum();
+    println!("csm-metrics quickstart");
+    println!("======================");
+    println!(
+        "A generated history: {} tickets ({} interactions), {} survey responses, {} calls over {} days, {} agents in {} teams ({:.0?} to generate).\n",
+        tickets.len(),
+        interactions,
+        responses.len(),
+        offered.len(),
+        config.days,
+        config.agents,
+        config.teams,
+        started.elapsed()
+    );
+
+    // Every survey metric at once, overall and per team (the team of the agent rated: a key
+    // the caller supplies, since a survey response carries no team).
+    let mut overall = SurveySuite::default();
+    let mut by_team = Grouped::<TeamId, SurveySuite>::default();
+    for r in &responses {
+        overall.observe(r)?;
+        let team = r.agent.map(|a| config.team_of(a));
+        if let Some(team) = team {
+            by_team.observe_keyed(team, r)?;
+        }
+    }
+
+    // The same figures from two shards merged (two threads, two machines, two days).
+    let (left, right) = responses.split_at(responses.len() / 3);
+    let mut shard_a = SurveySuite::default();
+    shard_a.observe_all(left)?;
+    let mut shard_b = SurveySuite::default();
+    shard_b.observe_all(right)?;
+    shard_a.merge(&shard_b)?;
+    assert_eq!(shard_a.snapshot(), overall.snapshot());
+
+    println!("Surveys, overall");
+    println!("----------------");
+    print_surveys(&overall.snapshot());
+    println!("\nSurveys by team (agent's team)");
+    println!("------------------------------");
+    println!(
+        "{:<8} {:>9} {:>16} {:>9} {:>16} {:>7} {:>8}",
+        "team", "NPS n", "NPS ± MoE", "CSAT n", "CSAT [95 % CI]", "CES", "eNPS"
+    );
+    for (team, s) in by_team.snapshot() {
+        println!(
+            "{:<8} {:>9} {:>16} {:>9} {:>16} {:>7} {:>8}",
+            team.0,
+            s.nps.responses,
+            nps_text(&s.nps),
+            s.csat.responses,
+            csat_text(&s),
+            s.ces.mean.map_or("-".into(), |m| format!("{:.2}", m.mean)),
+            s.enps.score.map_or("-".into(), |x| format!("{x:+.1}")),
+        );
+    }
+
+    // CSAT per ISO week, in UTC.
+    let mut weekly = Windowed::<SurveySuite>::new(Granularity::IsoWeek, Utc);
+    weekly.observe_all(&responses)?;
+    println!("\nCSAT by ISO week (UTC)");
+    println!("----------------------");
+    for w in weekly.snapshot() {
+        println!(
+            "week of {}  CSAT {:>5.1} %  ({} responses){}",
+            w.start.format("%Y-%m-%d"),
+            w.value.csat.score.unwrap_or(f64::NAN),
+            w.value.csat.responses,
+            if w.value.csat.small_sample {
+                "  small sample"
+            } else {
+                ""
+            }
+        );
+    }
+
+    // The statistics blocks on their own: queue waits of answered calls as a duration
+    // summary (exact mean, quantiles within 1 %, buckets), and the share answered.
+    let mut wait = DurationSummary::default();
+    let mut answered = Proportion::default();
+    for call in &offered {
+        answered.add(call.answered_at.is_some())?;
+        if let Some(at) = call.answered_at {
+            wait.add(seconds(call.offered_at, at))?;
+        }
+    }
+    let w = wait.snapshot();
+    let ci = answered.wilson(0.95).expect("calls were offered");
+    println!("\nCalls (statistics blocks)");
+    println!("-------------------------");
+    println!(
+        "answered {} of {} = {:.1} % [95 % CI {:.1} – {:.1} %]",
+        answered.successes(),
+        answered.trials(),
+        answered.rate().unwrap_or(0.0) * 100.0,
+        ci.low * 100.0,
+        ci.high * 100.0
+    );
+    println!(
+        "queue wait of answered calls: mean {:.1} s, p50 {:.0} s, p90 {:.0} s, p99 {:.0} s, max {:.0} s",
+        w.mean.unwrap_or(0.0),
+        w.p50.unwrap_or(0.0),
+        w.p90.unwrap_or(0.0),
+        w.p99.unwrap_or(0.0),
+        w.max.unwrap_or(0.0)
+    );
+
+    println!(
+        "\nTicket lifecycle, business hours, SLA and contact-center metrics are on the way \
+         (see CHANGELOG.md)."
+    );
+    println!("Done in {:.0?}.", started.elapsed());
+    Ok(())
+}
+
+fn seconds(from: DateTime<Utc>, to: DateTime<Utc>) -> u64 {
+    (to - from).num_seconds().max(0) as u64
+}
+
+fn nps_text(s: &NpsSnapshot) -> String {
+    match (s.score, s.margin_of_error) {
+        (Some(score), Some(moe)) => format!("{score:+.1} ± {moe:.1}"),
+        _ => "-".into(),
+    }
+}
+
+fn csat_text(s: &SurveySnapshot) -> String {
+    match (s.csat.score, s.csat.interval) {
+        (Some(score), Some(ci)) => format!("{score:.1} [{:.0}-{:.0}]", ci.low, ci.high),
+        _ => "-".into(),
+    }
+}
+
+fn print_surveys(s: &SurveySnapshot) {
+    let n = &s.nps;
+    println!(
+        "NPS        {:>6}   ({} responses: {} promoters, {} passives, {} detractors; ±{:.1} at 95 %)",
+        n.score.map_or("-".into(), |x| format!("{x:+.1}")),
+        n.responses,
+        n.promoters,
+        n.passives,
+        n.detractors,
+        n.margin_of_error.unwrap_or(f64::NAN)
+    );
+    println!(
+        "CSAT       {:>6}   ({} responses, {} satisfied; mean {:.2} of 5)",
+        csat_text(s),
+        s.csat.responses,
+        s.csat.satisfied,
+        s.csat.mean.map_or(f64::NAN, |m| m.mean)
+    );
+    println!(
+        "CES        {:>6}   ({} responses; {:.1} % agree it was easy)",
+        s.ces.mean.map_or("-".into(), |m| format!("{:.2}", m.mean)),
+        s.ces.responses,
+        s.ces.agree.map_or(f64::NAN, |a| a.percent)
+    );
+    println!(
+        "Happiness  {:>6}   ({} ratings: {} great, {} okay, {} not good)",
+        s.happiness.score.map_or("-".into(), |x| format!("{x:+.1}")),
+        s.happiness.responses,
+        s.happiness.great,
+        s.happiness.okay,
+        s.happiness.not_good
+    );
+    println!(
+        "eNPS       {:>6}   ({} employee responses{})",
+        s.enps.score.map_or("-".into(), |x| format!("{x:+.1}")),
+        s.enps.responses,
+        if s.enps.small_sample {
+            ", small sample"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "Engagement {:>6}   ({} answers over {} items; {:.1} % favourable)",
+        s.engagement
+            .overall
+            .mean
+            .map_or("-".into(), |m| format!("{:.2}", m.mean)),
+        s.engagement.overall.responses,
+        s.engagement.items.len(),
+        s.engagement
+            .overall
+            .favourable
+            .map_or(f64::NAN, |f| f.percent)
+    );
+}

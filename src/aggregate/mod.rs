@@ -1,0 +1,9 @@
+//! Wrappers that apply to any calculator: groups and calendar windows.
+
+mod group;
+mod hash;
+mod window;
+
+pub use group::{ByAgent, ByCaller, ByCustomer, ByQueue, ByTicket, GroupBy, Grouped};
+pub use hash::{FastHash, FastHasher};
+pub use window::{Granularity, Window, Windowed};

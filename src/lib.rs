@@ -1,0 +1,138 @@
+//! Exact, fast, mergeable customer-support metrics.
+//!
+//! `csm-metrics` turns a help desk's raw history (tickets and their interactions, calls,
+//! survey responses, account events) into the numbers a support manager is judged by. It
+//! has no I/O: you hand it typed records, it hands back numbers. Every calculator's state
+//! merges with another of its kind, so shards computed on other threads, machines or days
+//! combine into exactly the result of one pass.
+//!
+//! # Overview
+//!
+//! * **Records** ([`model`]): [`Ticket`], [`Interaction`], [`Call`], [`SurveyResponse`],
+//!   [`AccountEvent`]; ids are distinct newtypes ([`TicketId`], [`AgentId`] …). Instants are
+//!   `chrono::DateTime<Utc>`; durations are whole seconds (`u64`) everywhere.
+//! * **One calculator shape** ([`Calculator`]): `observe` a record (a bad one is an
+//!   [`Error`] naming the record and the rule, and changes nothing), `merge` another state,
+//!   read a `snapshot`. `Default` is the empty state and the identity of merge.
+//! * **Wrappers** that apply to any calculator: [`Grouped`] (per agent, team, queue,
+//!   customer, or a key of your own) and [`Windowed`] (hour, day, ISO week, month, in any
+//!   time zone).
+//! * **Statistics blocks** ([`stats`]): exact [`DurationMoments`], [`Proportion`]s with
+//!   Wilson intervals, a mergeable [`QuantileSketch`] with a relative-error guarantee,
+//!   [`DurationBuckets`], and the [`DurationSummary`] every time metric reports.
+//! * **Metrics** ([`metrics`]): survey metrics ([`NetPromoterScore`],
+//!   [`CustomerSatisfaction`], [`CustomerEffortScore`], [`EmployeeNetPromoterScore`],
+//!   [`Engagement`], [`HappinessScore`], all at once with [`SurveySuite`]).
+//!
+//! The meaning of every number is fixed by the crate's metric contract; each type's docs
+//! state its definition, its denominator and its accuracy.
+//!
+//! # Usage
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use csm_metrics::{AgentId, ByAgent, Calculator, Grouped, NetPromoterScore, SurveyId,
+//!                   SurveyResponse, SurveyScore};
+//!
+//! let at = Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap();
+//! let responses: Vec<SurveyResponse> = [(1, 10, 7), (2, 9, 7), (3, 4, 8), (4, 8, 8)]
+//!     .into_iter()
+//!     .map(|(id, score, agent)| SurveyResponse {
+//!         agent: Some(AgentId(agent)),
+//!         ..SurveyResponse::new(SurveyId(id), at, SurveyScore::Nps(score))
+//!     })
+//!     .collect();
+//!
+//! // Two shards (threads, machines, days), merged: the same as one pass.
+//! let (left, right) = responses.split_at(2);
+//! let mut overall = NetPromoterScore::default();
+//! overall.observe_all(left)?;
+//! let mut other = NetPromoterScore::default();
+//! other.observe_all(right)?;
+//! overall.merge(&other)?;
+//! assert_eq!(overall.snapshot().score, Some(25.0)); // 50 % promoters − 25 % detractors
+//!
+//! // The same, per agent.
+//! let mut by_agent = Grouped::<_, NetPromoterScore, ByAgent>::default();
+//! by_agent.observe_all(&responses)?;
+//! assert_eq!(by_agent.snapshot()[&Some(AgentId(7))].score, Some(100.0));
+//!
+//! // A bad record is an error that names it, and changes nothing.
+//! let bad = SurveyResponse::new(SurveyId(17), at, SurveyScore::Nps(11));
+//! let err = overall.observe(&bad).unwrap_err();
+//! assert_eq!(err.to_string(), "survey 17: NPS score 11 is outside 0..=10");
+//! # Ok::<(), csm_metrics::Error>(())
+//! ```
+//!
+//! # Accuracy
+//!
+//! Counts, sums, means, rates and scores are **exact**: integer counts and sums (`u64`,
+//! `u128`), divided once at snapshot time. Quantiles come from [`QuantileSketch`], within a
+//! stated **relative error α (1 % by default)** of the exact type-7 quantile (linear
+//! interpolation between order statistics, as numpy and SQL's `percentile_cont`).
+//! Intervals: NPS and happiness use the Wald interval with `z = Φ⁻¹(0.975) = 1.959964`,
+//! clamped to −100..=100; shares (CSAT, favourable, agreeing) use Wilson's score interval.
+//!
+//! # Memory
+//!
+//! A survey calculator is a fixed array of counts (at most 11 `u64`s, 96 bytes per state);
+//! a [`DurationSummary`] holds exact moments, a few bucket counts and a sketch of one `u64`
+//! per bin (746 bins, 5.8 KiB, for values from 1 s to 30 days at 1 %; at most 4,096 bins,
+//! 32 KiB). A [`Grouped`] state is one calculator per group seen; a [`Windowed`] one, one
+//! per window with data.
+//!
+//! # Laws
+//!
+//! Every calculator obeys the laws written on [`Calculator`] (identity, associativity,
+//! commutativity, split-merge equals one pass, serde round trip), and the crate's property
+//! tests check them for each one.
+//!
+//! # Crate features
+//!
+//! * `serde`: `Serialize`/`Deserialize` for every record, snapshot and calculator state.
+//!   Deserialising a state validates it: a state whose counts do not add up is an
+//!   [`Error`], never a wrong number.
+//! * `tz`: named IANA time zones (`chrono_tz::Tz`) for windows.
+//!
+//! The crate never reads the system clock ("now" is always an argument) and has no
+//! `unsafe` code.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod aggregate;
+mod calculator;
+mod error;
+pub mod metrics;
+pub mod model;
+pub mod stats;
+mod zone;
+
+pub use aggregate::{
+    ByAgent, ByCaller, ByCustomer, ByQueue, ByTicket, FastHash, FastHasher, Granularity, GroupBy,
+    Grouped, Window, Windowed,
+};
+pub use calculator::Calculator;
+pub use error::{Error, RecordRef, Result, Rule};
+pub use metrics::surveys::{
+    CesScale, CesSnapshot, CsatScale, CsatSnapshot, CustomerEffortScore, CustomerSatisfaction,
+    EmployeeNetPromoterScore, Engagement, EngagementSnapshot, HappinessScore, HappinessSnapshot,
+    LikertSnapshot, MeanScore, NetPromoterScore, NetScore, NpsSnapshot, Percentage, SurveySnapshot,
+    SurveySuite,
+};
+pub use model::{
+    AccountEvent, AccountEventKind, AgentId, Author, Call, CallId, Channel, CreatedBy, CustomerId,
+    Happiness, Interaction, InteractionKind, ItemId, Priority, QueueId, Status, SurveyId,
+    SurveyKind, SurveyResponse, SurveyScore, TeamId, Ticket, TicketId, Timestamped, Visibility,
+};
+pub use stats::{
+    Bucket, DurationBuckets, DurationMoments, DurationSnapshot, DurationSummary, Interval,
+    Proportion, QuantileSketch, SummaryConfig, wilson_interval,
+};
+pub use zone::Zone;
+
+// README's usage example runs as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

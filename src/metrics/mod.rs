@@ -1,0 +1,3 @@
+//! The metrics, one module per family of METRICS.md.
+
+pub mod surveys;

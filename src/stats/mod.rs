@@ -1,0 +1,19 @@
+//! Statistics blocks: exact moments, proportions with intervals, a quantile sketch,
+//! bucketed distributions, and the duration summary that bundles them.
+//!
+//! Every block adds values, merges with another of its kind, and (where a metric needs to
+//! retract a value, as when a solved ticket is reopened) removes values again.
+
+mod buckets;
+mod moments;
+mod proportion;
+pub(crate) mod sketch;
+mod summary;
+
+pub use buckets::{Bucket, DEFAULT_BUCKET_EDGES, DurationBuckets};
+pub use moments::DurationMoments;
+pub use proportion::{Interval, Proportion, Z_95, normal_quantile, wilson_interval};
+pub use sketch::{
+    DEFAULT_MAX_BINS, DEFAULT_RELATIVE_ACCURACY, MIN_INDEXABLE, QuantileSketch, SketchSnapshot,
+};
+pub use summary::{DurationSnapshot, DurationSummary, SummaryConfig};

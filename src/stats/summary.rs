@@ -1,0 +1,236 @@
+//! The duration summary every time metric reports.
+
+use super::{Bucket, DurationBuckets, DurationMoments, QuantileSketch};
+use crate::calculator::Calculator;
+#[cfg(feature = "serde")]
+use crate::error::Error;
+use crate::error::Result;
+
+/// How a [`DurationSummary`] is configured: the sketch's accuracy and bin limit, and the
+/// bucket edges.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryConfig {
+    /// The sketch's relative accuracy α (default 0.01).
+    pub relative_accuracy: f64,
+    /// The sketch's bin limit (default 4,096).
+    pub max_bins: u32,
+    /// Bucket edges in seconds (default 1 h, 8 h, 24 h, 3 d, 7 d).
+    pub bucket_edges: Vec<u64>,
+}
+
+impl Default for SummaryConfig {
+    fn default() -> Self {
+        SummaryConfig {
+            relative_accuracy: super::sketch::DEFAULT_RELATIVE_ACCURACY,
+            max_bins: super::sketch::DEFAULT_MAX_BINS,
+            bucket_edges: super::DEFAULT_BUCKET_EDGES.to_vec(),
+        }
+    }
+}
+
+/// Count, exact mean, min and max, quantiles within α, and buckets of whole-second
+/// durations: one bundle, as every time metric reports them.
+///
+/// Mean, count, sum and standard deviation are exact; p50/p90/p95/p99 come from a
+/// [`QuantileSketch`] (type 7 quantiles within α = 1 % by default); min and max are exact
+/// unless the extreme value was removed, when they come from the sketch (within α).
+///
+/// ```
+/// use csm_metrics::{Calculator, DurationSummary};
+///
+/// let mut frt = DurationSummary::default();
+/// for seconds in [60, 120, 3_600, 7_200] {
+///     frt.observe(&seconds)?;
+/// }
+/// let s = frt.snapshot();
+/// assert_eq!(s.count, 4);
+/// assert_eq!(s.mean, Some(2_745.0));
+/// assert_eq!(s.buckets[0].count, 2); // under 1 h
+/// # Ok::<(), csm_metrics::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "SummaryRepr", into = "SummaryRepr")
+)]
+pub struct DurationSummary {
+    moments: DurationMoments,
+    sketch: QuantileSketch,
+    buckets: DurationBuckets,
+}
+
+/// What a [`DurationSummary`] reports. Durations in seconds.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct DurationSnapshot {
+    /// How many durations.
+    pub count: u64,
+    /// The exact mean.
+    pub mean: Option<f64>,
+    /// The exact sample standard deviation.
+    pub std_dev: Option<f64>,
+    /// The minimum (exact unless it was removed; then within α).
+    pub min: Option<f64>,
+    /// The maximum (exact unless it was removed; then within α).
+    pub max: Option<f64>,
+    /// The median, within α.
+    pub p50: Option<f64>,
+    /// The 90th percentile, within α.
+    pub p90: Option<f64>,
+    /// The 95th percentile, within α.
+    pub p95: Option<f64>,
+    /// The 99th percentile, within α.
+    pub p99: Option<f64>,
+    /// The bucketed distribution.
+    pub buckets: Vec<Bucket>,
+}
+
+impl DurationSummary {
+    /// A summary with the given configuration.
+    pub fn with_config(config: &SummaryConfig) -> Result<Self> {
+        Ok(DurationSummary {
+            moments: DurationMoments::default(),
+            sketch: QuantileSketch::with_max_bins(config.relative_accuracy, config.max_bins)?,
+            buckets: DurationBuckets::new(&config.bucket_edges)?,
+        })
+    }
+
+    /// Adds one duration in seconds.
+    #[inline]
+    pub fn add(&mut self, seconds: u64) -> Result<()> {
+        // The sketch is checked first: it is the only part that can refuse (overflow).
+        self.sketch.add(seconds as f64)?;
+        if let Err(e) = self.moments.add(seconds) {
+            let _ = self.sketch.remove(seconds as f64);
+            return Err(e);
+        }
+        self.buckets.add(seconds);
+        Ok(())
+    }
+
+    /// Removes one duration added before (a reopened ticket retracting its resolution time).
+    /// An error, changing nothing, if it was not added.
+    pub fn remove(&mut self, seconds: u64) -> Result<()> {
+        let mut moments = self.moments.clone();
+        moments.remove(seconds)?;
+        let mut buckets = self.buckets.clone();
+        buckets.remove(seconds)?;
+        self.sketch.remove(seconds as f64)?;
+        self.moments = moments;
+        self.buckets = buckets;
+        Ok(())
+    }
+
+    /// How many durations it holds.
+    #[inline]
+    pub fn count(&self) -> u64 {
+        self.moments.count()
+    }
+
+    /// The exact moments.
+    pub fn moments(&self) -> &DurationMoments {
+        &self.moments
+    }
+
+    /// The sketch.
+    pub fn sketch(&self) -> &QuantileSketch {
+        &self.sketch
+    }
+
+    /// Any quantile `q` in `0.0..=1.0`, within α.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        self.sketch.quantile(q)
+    }
+}
+
+impl Calculator for DurationSummary {
+    type Record = u64;
+    type Snapshot = DurationSnapshot;
+
+    #[inline]
+    fn observe(&mut self, seconds: &u64) -> Result<()> {
+        self.add(*seconds)
+    }
+
+    fn merge(&mut self, other: &Self) -> Result<()> {
+        // Check every part before changing any, so a failed merge changes nothing.
+        let mut sketch = self.sketch.clone();
+        sketch.merge(&other.sketch)?;
+        let mut buckets = self.buckets.clone();
+        buckets.merge(&other.buckets)?;
+        let mut moments = self.moments.clone();
+        moments.merge(&other.moments)?;
+        *self = DurationSummary {
+            moments,
+            sketch,
+            buckets,
+        };
+        Ok(())
+    }
+
+    fn snapshot(&self) -> DurationSnapshot {
+        let m = &self.moments;
+        let [p50, p90, p95, p99] = self.sketch.quantiles([0.5, 0.9, 0.95, 0.99]);
+        DurationSnapshot {
+            count: m.count(),
+            mean: m.mean(),
+            std_dev: m.std_dev(),
+            min: m
+                .min()
+                .map(|v| v as f64)
+                .or_else(|| self.sketch.min_value()),
+            max: m
+                .max()
+                .map(|v| v as f64)
+                .or_else(|| self.sketch.max_value()),
+            p50,
+            p90,
+            p95,
+            p99,
+            buckets: self.buckets.buckets(),
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SummaryRepr {
+    moments: DurationMoments,
+    sketch: QuantileSketch,
+    buckets: DurationBuckets,
+}
+
+#[cfg(feature = "serde")]
+impl From<DurationSummary> for SummaryRepr {
+    fn from(s: DurationSummary) -> Self {
+        SummaryRepr {
+            moments: s.moments,
+            sketch: s.sketch,
+            buckets: s.buckets,
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<SummaryRepr> for DurationSummary {
+    type Error = Error;
+    fn try_from(r: SummaryRepr) -> Result<Self> {
+        let n = r.moments.count();
+        let b: u64 = r.buckets.buckets().iter().map(|b| b.count).sum();
+        if r.sketch.count() != n || b != n {
+            return Err(Error::corrupt(
+                "duration summary",
+                format!(
+                    "moments hold {n} values, the sketch {}, the buckets {b}",
+                    r.sketch.count()
+                ),
+            ));
+        }
+        Ok(DurationSummary {
+            moments: r.moments,
+            sketch: r.sketch,
+            buckets: r.buckets,
+        })
+    }
+}

@@ -1,0 +1,260 @@
+//! The laws of every calculator (see `Calculator`'s docs), checked by proptest:
+//! identity, associativity, commutativity, split-merge equals one pass, serde round trip,
+//! and "a rejected record changes nothing".
+
+use chrono::{DateTime, Utc};
+use csm_metrics::*;
+use proptest::prelude::*;
+
+fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+    // 2024-01-01 .. 2026-01-01: spans DST changes, month and year ends.
+    (1_704_067_200i64..1_767_225_600).prop_map(|t| DateTime::from_timestamp(t, 0).unwrap())
+}
+
+fn score() -> impl Strategy<Value = SurveyScore> {
+    prop_oneof![
+        (0u8..=12).prop_map(SurveyScore::Nps),
+        (0u8..=6).prop_map(SurveyScore::Csat),
+        (0u8..=8).prop_map(SurveyScore::Ces),
+        (0u8..=11).prop_map(SurveyScore::Enps),
+        (1u64..4, 0u8..=6).prop_map(|(i, s)| SurveyScore::Engagement {
+            item: ItemId(i),
+            score: s
+        }),
+        prop_oneof![
+            Just(Happiness::Great),
+            Just(Happiness::Okay),
+            Just(Happiness::NotGood)
+        ]
+        .prop_map(SurveyScore::Happiness),
+    ]
+}
+
+fn response() -> impl Strategy<Value = SurveyResponse> {
+    (
+        0u64..1_000,
+        instant(),
+        score(),
+        proptest::option::of(1u64..6),
+    )
+        .prop_map(|(id, at, score, agent)| SurveyResponse {
+            agent: agent.map(AgentId),
+            ..SurveyResponse::new(SurveyId(id), at, score)
+        })
+}
+
+fn duration() -> impl Strategy<Value = u64> {
+    prop_oneof![0u64..120, 0u64..100_000, 0u64..40_000_000]
+}
+
+/// Observes what it accepts; checks a rejected record changed nothing.
+fn fill<C>(records: &[C::Record]) -> C
+where
+    C: Calculator + PartialEq + std::fmt::Debug,
+    C::Record: Sized,
+{
+    let mut c = C::default();
+    for r in records {
+        let before = c.clone();
+        if c.observe(r).is_err() {
+            assert_eq!(c, before, "a rejected record changed the state");
+        }
+    }
+    c
+}
+
+fn merged<C: Calculator>(a: &C, b: &C) -> C {
+    let mut m = a.clone();
+    m.merge(b).expect("merge of same-configured states");
+    m
+}
+
+macro_rules! laws {
+    ($name:ident, $calc:ty, $record:expr) => {
+        mod $name {
+            use super::*;
+
+            proptest! {
+                #![proptest_config(ProptestConfig::with_cases(64))]
+
+                #[test]
+                fn identity(xs in proptest::collection::vec($record, 0..60)) {
+                    let a: $calc = fill(&xs);
+                    prop_assert_eq!(&merged(&a, &<$calc>::default()), &a);
+                    prop_assert_eq!(&merged(&<$calc>::default(), &a), &a);
+                }
+
+                #[test]
+                fn associative_and_commutative(
+                    xs in proptest::collection::vec($record, 0..40),
+                    ys in proptest::collection::vec($record, 0..40),
+                    zs in proptest::collection::vec($record, 0..40),
+                ) {
+                    let (a, b, c): ($calc, $calc, $calc) = (fill(&xs), fill(&ys), fill(&zs));
+                    let left = merged(&merged(&a, &b), &c);
+                    let right = merged(&a, &merged(&b, &c));
+                    prop_assert_eq!(&left, &right);
+                    prop_assert_eq!(left.snapshot(), right.snapshot());
+                    prop_assert_eq!(merged(&a, &b), merged(&b, &a));
+                }
+
+                #[test]
+                fn split_merge_is_one_pass(
+                    xs in proptest::collection::vec($record, 0..120),
+                    cut in 0usize..120,
+                ) {
+                    let cut = cut.min(xs.len());
+                    let one: $calc = fill(&xs);
+                    let parts = merged(&fill::<$calc>(&xs[..cut]), &fill::<$calc>(&xs[cut..]));
+                    prop_assert_eq!(&parts, &one);
+                    prop_assert_eq!(parts.snapshot(), one.snapshot());
+                }
+
+                #[cfg(feature = "serde")]
+                #[test]
+                fn serde_round_trip(xs in proptest::collection::vec($record, 0..80)) {
+                    let a: $calc = fill(&xs);
+                    let json = serde_json::to_string(&a).unwrap();
+                    let back: $calc = serde_json::from_str(&json).unwrap();
+                    prop_assert_eq!(&back, &a);
+                    prop_assert_eq!(back.snapshot(), a.snapshot());
+                }
+            }
+        }
+    };
+}
+
+laws!(nps, NetPromoterScore, response());
+laws!(enps, EmployeeNetPromoterScore, response());
+laws!(csat, CustomerSatisfaction, response());
+laws!(ces, CustomerEffortScore, response());
+laws!(engagement, Engagement, response());
+laws!(happiness, HappinessScore, response());
+laws!(survey_suite, SurveySuite, response());
+laws!(
+    grouped_nps_by_agent,
+    Grouped<Option<AgentId>, NetPromoterScore, ByAgent>,
+    response()
+);
+laws!(
+    grouped_suite_by_agent,
+    Grouped<Option<AgentId>, SurveySuite, ByAgent>,
+    response()
+);
+laws!(daily_csat, Windowed<CustomerSatisfaction>, response());
+laws!(duration_summary, DurationSummary, duration());
+laws!(duration_moments, DurationMoments, duration());
+laws!(
+    quantile_sketch,
+    QuantileSketch,
+    prop_oneof![0.0f64..1.0, 0.0f64..1e7, Just(0.0), -1.0f64..0.0]
+);
+laws!(proportion, Proportion, any::<bool>());
+
+#[cfg(feature = "tz")]
+laws!(
+    weekly_nps_new_york,
+    Windowed<NetPromoterScore, chrono_tz::Tz>,
+    response()
+);
+
+mod configured {
+    //! The laws with non-default configurations, which the empty state must adopt.
+    use super::*;
+
+    fn thumbs() -> CustomerSatisfaction {
+        CustomerSatisfaction::new(CsatScale::Thumbs).unwrap()
+    }
+
+    fn fill_thumbs(xs: &[SurveyResponse]) -> CustomerSatisfaction {
+        let mut c = thumbs();
+        for r in xs {
+            let _ = c.observe(r);
+        }
+        c
+    }
+
+    proptest! {
+        #[test]
+        fn thumbs_split_merge(xs in proptest::collection::vec(response(), 0..80), cut in 0usize..80) {
+            let cut = cut.min(xs.len());
+            let one = fill_thumbs(&xs);
+            let parts = merged(&fill_thumbs(&xs[..cut]), &fill_thumbs(&xs[cut..]));
+            prop_assert_eq!(&parts, &one);
+            // An empty default adopts the configuration of a state with data.
+            if one.snapshot().responses > 0 {
+                prop_assert_eq!(merged(&CustomerSatisfaction::default(), &one), one.clone());
+            }
+        }
+
+        #[test]
+        fn sketch_at_two_percent(xs in proptest::collection::vec(0.0f64..1e6, 1..200), cut in 0usize..200) {
+            let cut = cut.min(xs.len());
+            let make = |v: &[f64]| {
+                let mut s = QuantileSketch::new(0.02).unwrap();
+                v.iter().for_each(|x| s.add(*x).unwrap());
+                s
+            };
+            prop_assert_eq!(merged(&make(&xs[..cut]), &make(&xs[cut..])), make(&xs));
+            prop_assert_eq!(merged(&QuantileSketch::default(), &make(&xs)), make(&xs));
+        }
+
+        #[test]
+        fn folded_sketch_split_merge(xs in proptest::collection::vec(0.001f64..1e9, 1..300), cut in 0usize..300) {
+            let cut = cut.min(xs.len());
+            let make = |v: &[f64]| {
+                let mut s = QuantileSketch::with_max_bins(0.01, 64).unwrap();
+                v.iter().for_each(|x| s.add(*x).unwrap());
+                s
+            };
+            let one = make(&xs);
+            prop_assert_eq!(merged(&make(&xs[..cut]), &make(&xs[cut..])), one.clone());
+            prop_assert_eq!(one.count(), xs.len() as u64);
+        }
+
+        #[test]
+        fn remove_undoes_add(xs in proptest::collection::vec(0u64..10_000_000, 1..100), k in 0usize..100) {
+            let k = k.min(xs.len() - 1);
+            let mut all = DurationSummary::default();
+            xs.iter().for_each(|x| all.add(*x).unwrap());
+            all.remove(xs[k]).unwrap();
+            let mut rest = DurationSummary::default();
+            xs.iter().enumerate().filter(|(i, _)| *i != k).for_each(|(_, x)| rest.add(*x).unwrap());
+            let (a, b) = (all.snapshot(), rest.snapshot());
+            prop_assert_eq!(a.count, b.count);
+            prop_assert_eq!(a.mean, b.mean);
+            prop_assert_eq!(a.p50, b.p50);
+            prop_assert_eq!(a.p99, b.p99);
+            prop_assert_eq!(a.buckets, b.buckets);
+            prop_assert_eq!(all.sketch(), rest.sketch());
+        }
+    }
+
+    #[test]
+    fn different_configurations_do_not_merge() {
+        let at = DateTime::from_timestamp(1_735_689_600, 0).unwrap();
+        let mut a = thumbs();
+        a.observe(&SurveyResponse::new(SurveyId(1), at, SurveyScore::Csat(1)))
+            .unwrap();
+        let mut b = CustomerSatisfaction::default();
+        b.observe(&SurveyResponse::new(SurveyId(2), at, SurveyScore::Csat(5)))
+            .unwrap();
+        let before = a.clone();
+        assert!(a.merge(&b).unwrap_err().is_incompatible_merge());
+        assert_eq!(a, before);
+
+        let mut s1 = QuantileSketch::new(0.01).unwrap();
+        s1.add(1.0).unwrap();
+        let mut s2 = QuantileSketch::new(0.02).unwrap();
+        s2.add(1.0).unwrap();
+        assert!(s1.merge(&s2).unwrap_err().is_incompatible_merge());
+
+        let mut d1 = Windowed::<NetPromoterScore>::new(Granularity::Day, Utc);
+        d1.observe(&SurveyResponse::new(SurveyId(1), at, SurveyScore::Nps(9)))
+            .unwrap();
+        let mut d2 = Windowed::<NetPromoterScore>::new(Granularity::Month, Utc);
+        d2.observe(&SurveyResponse::new(SurveyId(1), at, SurveyScore::Nps(9)))
+            .unwrap();
+        assert!(d1.merge(&d2).unwrap_err().is_incompatible_merge());
+    }
+}
