@@ -1,0 +1,133 @@
+//! Deserialising a tampered state is an error, never a wrong number.
+#![cfg(feature = "serde")]
+
+use csm_metrics::*;
+use serde_json::{Value, json};
+
+fn sketch_json() -> Value {
+    let mut s = QuantileSketch::default();
+    for v in [1.0, 10.0, 100.0, 0.0] {
+        s.add(v).unwrap();
+    }
+    serde_json::to_value(&s).unwrap()
+}
+
+fn rejects<T: serde::de::DeserializeOwned + std::fmt::Debug>(v: Value, needle: &str) {
+    let err = serde_json::from_value::<T>(v).unwrap_err().to_string();
+    assert!(err.contains(needle), "{err:?} does not mention {needle:?}");
+}
+
+#[test]
+fn sketch_tampering() {
+    let good = sketch_json();
+    serde_json::from_value::<QuantileSketch>(good.clone()).unwrap();
+
+    let mut v = good.clone();
+    v["count"] = json!(5);
+    rejects::<QuantileSketch>(v, "count 5 is not the sum of its bins 4");
+
+    let mut v = good.clone();
+    v["relative_accuracy"] = json!(0.7);
+    rejects::<QuantileSketch>(v, "relative accuracy");
+
+    let mut v = good.clone();
+    v["offset"] = json!(i32::MAX - 1);
+    rejects::<QuantileSketch>(v, "bin indices");
+
+    let mut v = good.clone();
+    v["max_bins"] = json!(16);
+    v["bins"] = json!(vec![1u64; 20]);
+    v["count"] = json!(21);
+    rejects::<QuantileSketch>(v, "exceed the limit");
+
+    let mut v = good.clone();
+    v["collapsed_below"] = json!(-5);
+    rejects::<QuantileSketch>(v, "folded below");
+
+    let mut v = good;
+    v["bins"] = json!([u64::MAX, 5]);
+    rejects::<QuantileSketch>(v, "overflow");
+}
+
+#[test]
+fn moments_and_summary_tampering() {
+    let mut d = DurationSummary::default();
+    d.observe_all(&[10, 20, 30]).unwrap();
+    let good = serde_json::to_value(&d).unwrap();
+    assert_eq!(
+        serde_json::from_value::<DurationSummary>(good.clone()).unwrap(),
+        d
+    );
+
+    let mut v = good.clone();
+    v["moments"]["min"] = json!(40);
+    rejects::<DurationSummary>(v, "do not agree");
+
+    let mut v = good.clone();
+    v["moments"]["sum"] = json!(1000);
+    rejects::<DurationSummary>(v, "do not agree");
+
+    let mut v = good.clone();
+    // Moments of 10, 20, 30, 10 (consistent alone), but the sketch holds three values.
+    v["moments"]["count"] = json!(4);
+    v["moments"]["sum"] = json!(70);
+    v["moments"]["sum_sq"] = json!(1500);
+    rejects::<DurationSummary>(v, "moments hold 4 values");
+
+    let mut v = good.clone();
+    v["buckets"]["edges"] = json!([100, 50]);
+    rejects::<DurationSummary>(v, "strictly increasing");
+
+    let mut v = good;
+    v["buckets"]["counts"] = json!([3, 0]);
+    rejects::<DurationSummary>(v, "counts for");
+}
+
+#[test]
+fn survey_and_proportion_tampering() {
+    rejects::<NetPromoterScore>(json!([1, 2, 3]), "3 counts where 11 are kept");
+    rejects::<CustomerSatisfaction>(
+        json!({"scale": {"points": {"max": 5, "satisfied_from": 4}}, "counts": [1,0,0,0,0,0,0,0,0,0,0]}),
+        "outside the scale",
+    );
+    rejects::<CustomerSatisfaction>(
+        json!({"scale": {"points": {"max": 12, "satisfied_from": 4}}, "counts": [0,0,0,0,0,0,0,0,0,0,0]}),
+        "max must be 2..=10",
+    );
+    rejects::<Proportion>(
+        json!({"successes": 3, "trials": 2}),
+        "3 successes out of 2 trials",
+    );
+    rejects::<Engagement>(json!([[1, [1, 0, 0, 0, 0, 0]]]), "score 0");
+    rejects::<Engagement>(
+        json!([[1, [0, 1, 0, 0, 0, 0]], [1, [0, 1, 0, 0, 0, 0]]]),
+        "appears twice",
+    );
+}
+
+#[test]
+fn window_and_group_tampering() {
+    let at = chrono::DateTime::from_timestamp(1_735_700_000, 0).unwrap();
+    let mut w = Windowed::<NetPromoterScore>::new(Granularity::Day, chrono::Utc);
+    w.observe(&SurveyResponse::new(SurveyId(1), at, SurveyScore::Nps(9)))
+        .unwrap();
+    let good = serde_json::to_value(&w).unwrap();
+    assert_eq!(
+        serde_json::from_value::<Windowed<NetPromoterScore>>(good.clone()).unwrap(),
+        w
+    );
+
+    let mut v = good.clone();
+    v["windows"][0][0] = json!(1_735_700_000);
+    rejects::<Windowed<NetPromoterScore>>(v, "is not a day window");
+
+    let mut v = good;
+    v["zone"] = json!("Mars/Olympus");
+    rejects::<Windowed<NetPromoterScore>>(v, "unknown zone");
+
+    rejects::<Grouped<TeamId, NetPromoterScore>>(
+        json!({"template": [0,0,0,0,0,0,0,0,0,0,0],
+               "groups": [[1, [0,0,0,0,0,0,0,0,0,0,1]], [1, [0,0,0,0,0,0,0,0,0,0,1]]]}),
+        "appears twice",
+    );
+}
