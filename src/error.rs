@@ -87,6 +87,13 @@ pub enum Rule {
     InstantOutOfRange,
     /// A ticket merged into itself.
     MergedIntoItself,
+    /// An interaction for a ticket not in play: never created, or already closed, merged,
+    /// marked as spam or evicted.
+    TicketNotInPlay,
+    /// A second creation of a ticket in play.
+    DuplicateTicket,
+    /// An interaction earlier than one already applied to its ticket.
+    OutOfOrder,
     /// Revenue that is negative.
     NegativeRevenue,
 }
@@ -119,6 +126,13 @@ impl fmt::Display for Rule {
             ),
             Rule::InstantOutOfRange => f.write_str("its instant is outside years 1..=9999"),
             Rule::MergedIntoItself => f.write_str("merged into itself"),
+            Rule::TicketNotInPlay => f.write_str(
+                "the ticket is not in play (never created, or already closed, merged, spam or evicted)",
+            ),
+            Rule::DuplicateTicket => f.write_str("the ticket was already created"),
+            Rule::OutOfOrder => {
+                f.write_str("earlier than an interaction already applied to its ticket")
+            }
             Rule::NegativeRevenue => f.write_str("revenue is negative"),
         }
     }

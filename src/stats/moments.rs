@@ -12,10 +12,12 @@ const WHAT: &str = "duration moments";
 /// bit the same mean as one pass.
 ///
 /// Values can be removed again ([`remove`](Self::remove)); count, sum, mean and variance
-/// stay exact. The minimum and maximum cannot be restored after the current extreme is
-/// removed: [`min`](Self::min) / [`max`](Self::max) then return `None` ("not known
-/// exactly") until the state is emptied, and summaries fall back to their sketch.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// stay exact. The minimum and maximum are the smallest and largest values ever added,
+/// with how many of them are still held: once every copy of an extreme has been removed,
+/// the true extreme is no longer known, and [`min`](Self::min) / [`max`](Self::max) return
+/// `None` (summaries then fall back to their sketch). This state is a function of the values
+/// added and held, whatever the order or sharding, so one pass and merged shards agree.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(
     feature = "serde",
@@ -25,10 +27,26 @@ pub struct DurationMoments {
     count: u64,
     sum: u128,
     sum_sq: u128,
+    /// The smallest value ever added, and how many copies of it are held.
     min: u64,
+    min_held: u64,
+    /// The largest value ever added, and how many copies of it are held.
     max: u64,
-    min_exact: bool,
-    max_exact: bool,
+    max_held: u64,
+}
+
+impl Default for DurationMoments {
+    fn default() -> Self {
+        DurationMoments {
+            count: 0,
+            sum: 0,
+            sum_sq: 0,
+            min: u64::MAX,
+            min_held: 0,
+            max: 0,
+            max_held: 0,
+        }
+    }
 }
 
 impl DurationMoments {
@@ -43,14 +61,15 @@ impl DurationMoments {
         ) else {
             return Err(Error::Overflow { what: WHAT });
         };
-        if self.count == 0 {
-            self.min = seconds;
-            self.max = seconds;
-            self.min_exact = true;
-            self.max_exact = true;
-        } else {
-            self.min = self.min.min(seconds);
-            self.max = self.max.max(seconds);
+        if seconds < self.min {
+            (self.min, self.min_held) = (seconds, 1);
+        } else if seconds == self.min {
+            self.min_held += 1;
+        }
+        if seconds > self.max {
+            (self.max, self.max_held) = (seconds, 1);
+        } else if seconds == self.max {
+            self.max_held += 1;
         }
         self.count = count;
         self.sum = sum;
@@ -58,11 +77,19 @@ impl DurationMoments {
         Ok(())
     }
 
-    /// Removes one duration added before. Removing from an empty state, or a value outside
-    /// the range held, is an error and changes nothing.
+    /// Removes one duration added before. Removing a value that cannot be held (outside the
+    /// range ever added, an extreme with no copy left, more than the sum) is an error and
+    /// changes nothing.
     pub fn remove(&mut self, seconds: u64) -> Result<()> {
         let v = u128::from(seconds);
-        if self.count == 0 || seconds < self.min || seconds > self.max || self.sum < v {
+        let missing = self.count == 0
+            || seconds < self.min
+            || seconds > self.max
+            || (seconds == self.min && self.min_held == 0)
+            || (seconds == self.max && self.max_held == 0)
+            || self.sum < v
+            || self.sum_sq < v * v;
+        if missing {
             return Err(Error::NotPresent {
                 what: WHAT,
                 value: seconds as f64,
@@ -70,30 +97,18 @@ impl DurationMoments {
         }
         self.count -= 1;
         self.sum -= v;
-        self.sum_sq = self.sum_sq.saturating_sub(v * v);
-        if self.count == 0 {
-            *self = Self::default();
-            return Ok(());
-        }
-        // The extreme removed may have been the only one: no longer known exactly.
+        self.sum_sq -= v * v;
         if seconds == self.min {
-            self.min_exact = false;
+            self.min_held -= 1;
         }
         if seconds == self.max {
-            self.max_exact = false;
+            self.max_held -= 1;
         }
         Ok(())
     }
 
     /// Merges another state into this one.
     pub fn merge(&mut self, other: &Self) -> Result<()> {
-        if other.count == 0 {
-            return Ok(());
-        }
-        if self.count == 0 {
-            *self = other.clone();
-            return Ok(());
-        }
         let (Some(count), Some(sum), Some(sum_sq)) = (
             self.count.checked_add(other.count),
             self.sum.checked_add(other.sum),
@@ -101,21 +116,29 @@ impl DurationMoments {
         ) else {
             return Err(Error::Overflow { what: WHAT });
         };
-        self.count = count;
-        self.sum = sum;
-        self.sum_sq = sum_sq;
-        // The smaller bound wins; it is exact only if the state it came from knew it exactly
-        // (an inexact bound is a lower bound for the minimum, an upper bound for the maximum).
-        (self.min, self.min_exact) = pick(
-            (self.min, self.min_exact),
-            (other.min, other.min_exact),
-            |a, b| a < b,
-        );
-        (self.max, self.max_exact) = pick(
-            (self.max, self.max_exact),
-            (other.max, other.max_exact),
-            |a, b| a > b,
-        );
+        let (min, min_held) = if self.min < other.min {
+            (self.min, self.min_held)
+        } else if other.min < self.min {
+            (other.min, other.min_held)
+        } else {
+            (self.min, self.min_held + other.min_held)
+        };
+        let (max, max_held) = if self.max > other.max {
+            (self.max, self.max_held)
+        } else if other.max > self.max {
+            (other.max, other.max_held)
+        } else {
+            (self.max, self.max_held + other.max_held)
+        };
+        *self = DurationMoments {
+            count,
+            sum,
+            sum_sq,
+            min,
+            min_held,
+            max,
+            max_held,
+        };
         Ok(())
     }
 
@@ -161,24 +184,14 @@ impl DurationMoments {
         self.variance().map(f64::sqrt)
     }
 
-    /// The exact minimum, `None` when empty or after the minimum was removed.
+    /// The exact minimum, `None` when empty or once every copy of it was removed.
     pub fn min(&self) -> Option<u64> {
-        (self.count > 0 && self.min_exact).then_some(self.min)
+        (self.count > 0 && self.min_held > 0).then_some(self.min)
     }
 
-    /// The exact maximum, `None` when empty or after the maximum was removed.
+    /// The exact maximum, `None` when empty or once every copy of it was removed.
     pub fn max(&self) -> Option<u64> {
-        (self.count > 0 && self.max_exact).then_some(self.max)
-    }
-}
-
-fn pick(a: (u64, bool), b: (u64, bool), better: impl Fn(u64, u64) -> bool) -> (u64, bool) {
-    if better(a.0, b.0) {
-        a
-    } else if better(b.0, a.0) {
-        b
-    } else {
-        (a.0, a.1 || b.1)
+        (self.count > 0 && self.max_held > 0).then_some(self.max)
     }
 }
 
@@ -189,9 +202,9 @@ struct MomentsRepr {
     sum: u128,
     sum_sq: u128,
     min: u64,
+    min_held: u64,
     max: u64,
-    min_exact: bool,
-    max_exact: bool,
+    max_held: u64,
 }
 
 #[cfg(feature = "serde")]
@@ -202,9 +215,9 @@ impl From<DurationMoments> for MomentsRepr {
             sum: m.sum,
             sum_sq: m.sum_sq,
             min: m.min,
+            min_held: m.min_held,
             max: m.max,
-            min_exact: m.min_exact,
-            max_exact: m.max_exact,
+            max_held: m.max_held,
         }
     }
 }
@@ -218,18 +231,25 @@ impl TryFrom<MomentsRepr> for DurationMoments {
             sum: r.sum,
             sum_sq: r.sum_sq,
             min: r.min,
+            min_held: r.min_held,
             max: r.max,
-            min_exact: r.min_exact,
-            max_exact: r.max_exact,
+            max_held: r.max_held,
         };
+        let n = u128::from(m.count);
+        let held_ok = m.min_held <= m.count
+            && m.max_held <= m.count
+            && (m.min != m.max || m.min_held == m.max_held);
         if m.count == 0 {
-            if m != DurationMoments::default() {
-                return Err(Error::corrupt(WHAT, "an empty state with sums or bounds"));
+            if m.sum != 0 || m.sum_sq != 0 || !held_ok || m.min_held != 0 {
+                return Err(Error::corrupt(
+                    WHAT,
+                    "an empty state with sums or held extremes",
+                ));
             }
             return Ok(m);
         }
-        let n = u128::from(m.count);
-        let ok = m.min <= m.max
+        let ok = held_ok
+            && m.min <= m.max
             && m.sum >= n * u128::from(m.min)
             && m.sum <= n * u128::from(m.max)
             && m.sum_sq >= m.sum.checked_mul(m.sum).map_or(0, |s2| s2 / n)

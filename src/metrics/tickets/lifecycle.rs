@@ -1,0 +1,357 @@
+//! The aggregate of ticket lifecycle facts: every calendar-time ticket metric of one group.
+
+use crate::calculator::Calculator;
+use crate::error::{Error, Result};
+use crate::stats::{DurationSnapshot, DurationSummary, SummaryConfig};
+
+const WHAT: &str = "ticket lifecycle";
+
+/// Reopen counts at or above this share the last slot of the reopen distribution.
+pub const REOPEN_SLOTS: usize = 8;
+
+/// The facts a solved ticket contributes while it stays solved. A reopen retracts them; the
+/// next solve adds the new ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SolvedFacts {
+    /// Created → first change to solved, seconds.
+    pub first_resolution: u64,
+    /// Created → latest change to solved, seconds.
+    pub full_resolution: u64,
+    /// Time in new, open and on-hold (Zendesk's requester wait), seconds.
+    pub requester_wait: u64,
+    /// Time in new and open (Zendesk's agent work time), seconds.
+    pub agent_work: u64,
+    /// Time in pending (waiting on the customer), seconds.
+    pub agent_wait: u64,
+    /// Time in on-hold (waiting on a third party), seconds.
+    pub on_hold: u64,
+    /// Public agent messages over the ticket's life.
+    pub replies: u32,
+    /// Times it went from solved back to an unsolved status.
+    pub reopens: u32,
+}
+
+/// Every calendar-time ticket metric of one group (or of all tickets), built from the
+/// facts a [`TicketTracker`](super::TicketTracker) feeds it. Mergeable like every
+/// calculator: merging the aggregates of disjoint ticket sets gives the aggregate of their
+/// union.
+///
+/// Definitions (METRICS.md "Time metrics" and "Rates and counts"):
+/// - **tickets**: tickets created (merged tickets stay counted as volume; spam leaves).
+/// - **answered** / **first response**: tickets with a first public agent message, and the
+///   time from the FRT clock start (creation by default) to it. Outbound tickets (created
+///   by an agent) have none.
+/// - **unanswered**: inbound tickets not yet answered and not solved, with their ages at
+///   the snapshot's "as of" instant (censored, never zero-filled).
+/// - **closed unresolved**: tickets closed without ever being solved (an abandoned request
+///   closed by the help desk): they leave the backlog, but are no resolution.
+/// - **solved**: tickets solved (and maybe closed since); every resolution figure
+///   is over them: first and full resolution, requester wait, agent work, agent wait,
+///   on-hold, reopen rate, zero-/one-/two-touch rates, replies per resolution, resolved
+///   within the target.
+/// - **per-cycle resolution**: each open → solved cycle (from creation, or from the reopen)
+///   of solved and reopened tickets.
+/// - **next reply**: each customer public message awaiting an answer → the next public agent
+///   message (after the first response).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct TicketLifecycle {
+    pub(crate) created: u64,
+    pub(crate) answered: u64,
+    pub(crate) first_response: DurationSummary,
+    pub(crate) next_reply: DurationSummary,
+    pub(crate) first_resolution: DurationSummary,
+    pub(crate) full_resolution: DurationSummary,
+    pub(crate) cycle_resolution: DurationSummary,
+    pub(crate) requester_wait: DurationSummary,
+    pub(crate) agent_work: DurationSummary,
+    pub(crate) agent_wait: DurationSummary,
+    pub(crate) on_hold: DurationSummary,
+    pub(crate) solved: u64,
+    pub(crate) reopened: u64,
+    pub(crate) reopen_counts: [u64; REOPEN_SLOTS],
+    pub(crate) touches: [u64; 4],
+    pub(crate) replies: u64,
+    pub(crate) target: u64,
+    pub(crate) within_target: u64,
+    pub(crate) unanswered: u64,
+    pub(crate) unanswered_created_sum: i128,
+    pub(crate) backlog: u64,
+    pub(crate) backlog_created_sum: i128,
+    pub(crate) solve_events: u64,
+    pub(crate) reopen_events: u64,
+    pub(crate) closed_unresolved: u64,
+}
+
+/// The default "resolved within" target: 24 hours.
+pub const DEFAULT_RESOLUTION_TARGET: u64 = 86_400;
+
+impl Default for TicketLifecycle {
+    fn default() -> Self {
+        TicketLifecycle::with_parts(DurationSummary::default(), DEFAULT_RESOLUTION_TARGET)
+    }
+}
+
+/// What a [`TicketLifecycle`] reports at an instant. Durations in seconds, rates as
+/// fractions `0..=1` (`None` with an empty denominator).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct LifecycleSnapshot {
+    /// Tickets created (not spam).
+    pub tickets: u64,
+    /// Tickets with a first response.
+    pub answered: u64,
+    /// Inbound tickets waiting for a first response (not solved).
+    pub unanswered: u64,
+    /// Mean age of the unanswered tickets at the "as of" instant.
+    pub unanswered_mean_age: Option<f64>,
+    /// Tickets currently solved or closed.
+    pub solved: u64,
+    /// Open tickets (not solved, closed, merged or spam).
+    pub backlog: u64,
+    /// Mean age of the backlog at the "as of" instant.
+    pub backlog_mean_age: Option<f64>,
+    /// First response time.
+    pub first_response: DurationSnapshot,
+    /// Next reply time.
+    pub next_reply: DurationSnapshot,
+    /// First resolution time.
+    pub first_resolution: DurationSnapshot,
+    /// Full resolution time.
+    pub full_resolution: DurationSnapshot,
+    /// Resolution time per open → solved cycle.
+    pub cycle_resolution: DurationSnapshot,
+    /// Requester wait time.
+    pub requester_wait: DurationSnapshot,
+    /// Agent work time.
+    pub agent_work: DurationSnapshot,
+    /// Agent wait time (pending).
+    pub agent_wait: DurationSnapshot,
+    /// On-hold time.
+    pub on_hold: DurationSnapshot,
+    /// Solved tickets reopened at least once / solved tickets.
+    pub reopen_rate: Option<f64>,
+    /// Solved tickets by reopen count 0, 1, …, 7 and 8 or more.
+    pub reopen_distribution: [u64; REOPEN_SLOTS],
+    /// Solved with no public agent message / solved.
+    pub zero_touch_rate: Option<f64>,
+    /// Solved with exactly one public agent message / solved.
+    pub one_touch_rate: Option<f64>,
+    /// Solved with exactly two public agent messages / solved.
+    pub two_touch_rate: Option<f64>,
+    /// Mean public agent messages per solved ticket.
+    pub replies_per_resolution: Option<f64>,
+    /// The resolution target, seconds.
+    pub resolution_target: u64,
+    /// Solved tickets whose full resolution is within the target / solved tickets.
+    pub resolved_within_target: Option<f64>,
+    /// Changes to solved seen (activity volume, reopened solves included).
+    pub solve_events: u64,
+    /// Reopens seen (activity volume).
+    pub reopen_events: u64,
+    /// Tickets closed without ever being solved (they left the backlog unresolved).
+    pub closed_unresolved: u64,
+}
+
+fn ratio(n: u64, d: u64) -> Option<f64> {
+    (d > 0).then(|| n as f64 / d as f64)
+}
+
+impl TicketLifecycle {
+    fn with_parts(summary: DurationSummary, target: u64) -> Self {
+        TicketLifecycle {
+            created: 0,
+            answered: 0,
+            first_response: summary.clone(),
+            next_reply: summary.clone(),
+            first_resolution: summary.clone(),
+            full_resolution: summary.clone(),
+            cycle_resolution: summary.clone(),
+            requester_wait: summary.clone(),
+            agent_work: summary.clone(),
+            agent_wait: summary.clone(),
+            on_hold: summary,
+            solved: 0,
+            reopened: 0,
+            reopen_counts: [0; REOPEN_SLOTS],
+            touches: [0; 4],
+            replies: 0,
+            target,
+            within_target: 0,
+            unanswered: 0,
+            unanswered_created_sum: 0,
+            backlog: 0,
+            backlog_created_sum: 0,
+            solve_events: 0,
+            reopen_events: 0,
+            closed_unresolved: 0,
+        }
+    }
+
+    /// An empty aggregate with the given summary configuration and resolution target.
+    pub fn with_config(summary: &SummaryConfig, resolution_target: u64) -> Result<Self> {
+        Ok(Self::with_parts(
+            DurationSummary::with_config(summary)?,
+            resolution_target,
+        ))
+    }
+
+    pub(crate) fn add_solved(&mut self, f: &SolvedFacts) -> Result<()> {
+        self.first_resolution.add(f.first_resolution)?;
+        self.full_resolution.add(f.full_resolution)?;
+        self.requester_wait.add(f.requester_wait)?;
+        self.agent_work.add(f.agent_work)?;
+        self.agent_wait.add(f.agent_wait)?;
+        self.on_hold.add(f.on_hold)?;
+        self.solved += 1;
+        self.reopened += u64::from(f.reopens > 0);
+        self.reopen_counts[(f.reopens as usize).min(REOPEN_SLOTS - 1)] += 1;
+        self.touches[(f.replies as usize).min(3)] += 1;
+        self.replies += u64::from(f.replies);
+        self.within_target += u64::from(f.full_resolution <= self.target);
+        Ok(())
+    }
+
+    pub(crate) fn retract_solved(&mut self, f: &SolvedFacts) -> Result<()> {
+        self.first_resolution.remove(f.first_resolution)?;
+        self.full_resolution.remove(f.full_resolution)?;
+        self.requester_wait.remove(f.requester_wait)?;
+        self.agent_work.remove(f.agent_work)?;
+        self.agent_wait.remove(f.agent_wait)?;
+        self.on_hold.remove(f.on_hold)?;
+        self.solved -= 1;
+        self.reopened -= u64::from(f.reopens > 0);
+        self.reopen_counts[(f.reopens as usize).min(REOPEN_SLOTS - 1)] -= 1;
+        self.touches[(f.replies as usize).min(3)] -= 1;
+        self.replies -= u64::from(f.replies);
+        self.within_target -= u64::from(f.full_resolution <= self.target);
+        Ok(())
+    }
+
+    /// A snapshot at `as_of` (Unix seconds), which dates the ages of unanswered and backlog
+    /// tickets.
+    pub fn snapshot_at(&self, as_of: i64) -> LifecycleSnapshot {
+        let mean_age = |n: u64, sum: i128| {
+            (n > 0).then(|| (i128::from(as_of) * i128::from(n) - sum) as f64 / n as f64)
+        };
+        LifecycleSnapshot {
+            tickets: self.created,
+            answered: self.answered,
+            unanswered: self.unanswered,
+            unanswered_mean_age: mean_age(self.unanswered, self.unanswered_created_sum),
+            solved: self.solved,
+            backlog: self.backlog,
+            backlog_mean_age: mean_age(self.backlog, self.backlog_created_sum),
+            first_response: self.first_response.snapshot(),
+            next_reply: self.next_reply.snapshot(),
+            first_resolution: self.first_resolution.snapshot(),
+            full_resolution: self.full_resolution.snapshot(),
+            cycle_resolution: self.cycle_resolution.snapshot(),
+            requester_wait: self.requester_wait.snapshot(),
+            agent_work: self.agent_work.snapshot(),
+            agent_wait: self.agent_wait.snapshot(),
+            on_hold: self.on_hold.snapshot(),
+            reopen_rate: ratio(self.reopened, self.solved),
+            reopen_distribution: self.reopen_counts,
+            zero_touch_rate: ratio(self.touches[0], self.solved),
+            one_touch_rate: ratio(self.touches[1], self.solved),
+            two_touch_rate: ratio(self.touches[2], self.solved),
+            replies_per_resolution: ratio(self.replies, self.solved),
+            resolution_target: self.target,
+            resolved_within_target: ratio(self.within_target, self.solved),
+            solve_events: self.solve_events,
+            reopen_events: self.reopen_events,
+            closed_unresolved: self.closed_unresolved,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.created == 0
+            && self.answered == 0
+            && self.solved == 0
+            && self.backlog == 0
+            && self.unanswered == 0
+            && self.solve_events == 0
+            && self.closed_unresolved == 0
+            && self.first_response.count() == 0
+            && self.next_reply.count() == 0
+            && self.cycle_resolution.count() == 0
+    }
+}
+
+impl Calculator for TicketLifecycle {
+    /// Facts are fed by a [`TicketTracker`](super::TicketTracker); on its own the
+    /// aggregate observes solved-ticket facts.
+    type Record = SolvedFacts;
+    type Snapshot = LifecycleSnapshot;
+
+    fn observe(&mut self, facts: &SolvedFacts) -> Result<()> {
+        let mut next = self.clone();
+        next.add_solved(facts)?;
+        next.solve_events += 1;
+        *self = next;
+        Ok(())
+    }
+
+    fn merge(&mut self, other: &Self) -> Result<()> {
+        if other.is_empty() {
+            return Ok(());
+        }
+        if self.is_empty() {
+            *self = other.clone();
+            return Ok(());
+        }
+        if self.target != other.target {
+            return Err(Error::incompatible(
+                WHAT,
+                format!(
+                    "resolution targets {} s and {} s",
+                    self.target, other.target
+                ),
+            ));
+        }
+        let mut m = self.clone();
+        for (a, b) in [
+            (&mut m.first_response, &other.first_response),
+            (&mut m.next_reply, &other.next_reply),
+            (&mut m.first_resolution, &other.first_resolution),
+            (&mut m.full_resolution, &other.full_resolution),
+            (&mut m.cycle_resolution, &other.cycle_resolution),
+            (&mut m.requester_wait, &other.requester_wait),
+            (&mut m.agent_work, &other.agent_work),
+            (&mut m.agent_wait, &other.agent_wait),
+            (&mut m.on_hold, &other.on_hold),
+        ] {
+            a.merge(b)?;
+        }
+        let overflow = || Error::Overflow { what: WHAT };
+        let add = |a: u64, b: u64| a.checked_add(b).ok_or_else(overflow);
+        m.created = add(m.created, other.created)?;
+        m.answered = add(m.answered, other.answered)?;
+        m.solved = add(m.solved, other.solved)?;
+        m.reopened = add(m.reopened, other.reopened)?;
+        for (a, b) in m.reopen_counts.iter_mut().zip(other.reopen_counts) {
+            *a = add(*a, b)?;
+        }
+        for (a, b) in m.touches.iter_mut().zip(other.touches) {
+            *a = add(*a, b)?;
+        }
+        m.replies = add(m.replies, other.replies)?;
+        m.within_target = add(m.within_target, other.within_target)?;
+        m.unanswered = add(m.unanswered, other.unanswered)?;
+        m.unanswered_created_sum += other.unanswered_created_sum;
+        m.backlog = add(m.backlog, other.backlog)?;
+        m.backlog_created_sum += other.backlog_created_sum;
+        m.solve_events = add(m.solve_events, other.solve_events)?;
+        m.reopen_events = add(m.reopen_events, other.reopen_events)?;
+        m.closed_unresolved = add(m.closed_unresolved, other.closed_unresolved)?;
+        *self = m;
+        Ok(())
+    }
+
+    /// The snapshot with ages dated at the Unix epoch; use
+    /// [`snapshot_at`](TicketLifecycle::snapshot_at) (or the tracker's snapshot) for ages.
+    fn snapshot(&self) -> LifecycleSnapshot {
+        self.snapshot_at(0)
+    }
+}
