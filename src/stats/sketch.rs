@@ -192,7 +192,10 @@ impl QuantileSketch {
     #[inline(always)]
     fn index_of(&self, value: f64) -> i32 {
         // In range for every finite value ≥ MIN_INDEXABLE and α ≥ 1e-6 (|index| < 4e8).
-        (Self::log2_approx(value) * self.multiplier).floor() as i32
+        let x = Self::log2_approx(value) * self.multiplier;
+        // floor without a libm call (x86-64's baseline has no rounding instruction).
+        let t = x as i32;
+        t - i32::from(x < f64::from(t))
     }
 
     fn log2_inverse(x: f64) -> f64 {
@@ -228,10 +231,21 @@ impl QuantileSketch {
         self.add_n(value, 1)
     }
 
+    /// Adds a whole number of seconds (always a valid value: no check needed).
+    #[inline]
+    pub fn add_seconds(&mut self, seconds: u64) -> Result<()> {
+        self.add_valid(seconds as f64, 1)
+    }
+
     /// Adds a value `n` times.
     #[inline]
     pub fn add_n(&mut self, value: f64, n: u64) -> Result<()> {
         Self::check_value(value)?;
+        self.add_valid(value, n)
+    }
+
+    #[inline(always)]
+    fn add_valid(&mut self, value: f64, n: u64) -> Result<()> {
         let count = self
             .count
             .checked_add(n)

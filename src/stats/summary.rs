@@ -100,7 +100,7 @@ impl DurationSummary {
     #[inline]
     pub fn add(&mut self, seconds: u64) -> Result<()> {
         // The sketch is checked first: it is the only part that can refuse (overflow).
-        self.sketch.add(seconds as f64)?;
+        self.sketch.add_seconds(seconds)?;
         if let Err(e) = self.moments.add(seconds) {
             let _ = self.sketch.remove(seconds as f64);
             return Err(e);

@@ -309,7 +309,8 @@ impl Generator {
         }
         if rng.chance(0.01) {
             push(&mut out, t + 60, InteractionKind::Status(Status::Spam));
-        } else if rng.chance(0.6) {
+        } else if rng.chance(0.97) {
+            // Help desks close solved tickets automatically after a few days.
             push(
                 &mut out,
                 t + 4 * 86_400,

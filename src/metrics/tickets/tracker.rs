@@ -89,6 +89,8 @@ pub struct TicketView<'a> {
 pub trait TicketGrouping: Default + Clone + Send {
     /// The group key.
     type Key: Eq + Hash + Ord + Clone + Send + Debug;
+    /// Whether the keys depend on tags (the tracker keeps tickets' tags only then).
+    const USES_TAGS: bool = false;
     /// Calls `f` with each key the ticket belongs to.
     fn for_each_key<F: FnMut(Self::Key)>(&self, ticket: &TicketView<'_>, f: F);
 }
@@ -158,6 +160,7 @@ pub struct ByTag;
 
 impl TicketGrouping for ByTag {
     type Key = String;
+    const USES_TAGS: bool = true;
     fn for_each_key<F: FnMut(String)>(&self, t: &TicketView<'_>, mut f: F) {
         for tag in t.tags {
             f(tag.clone());
@@ -182,7 +185,7 @@ pub enum RejectReason {
     OutOfOrder,
     /// A ticket merged into itself.
     MergedIntoItself,
-    /// A duration too long to hold (over 136 years).
+    /// An interaction more than 136 years after its ticket's creation.
     DurationOutOfRange,
 }
 
@@ -254,84 +257,99 @@ enum Phase {
     Solved,
 }
 
-const NONE: i64 = i64::MIN;
+/// "Not yet" for an instant stored as an offset from the ticket's creation.
+const UNSET: u32 = u32::MAX;
 
-/// The state of one ticket in play. Instants are Unix seconds; `NONE` marks "not yet".
+/// What few tickets need: tags (for tag groupings), attributes assigned while solved, and
+/// next-reply and cycle durations past the first (a merge or spam must retract them).
+#[derive(Debug, Clone, Default)]
+struct Extra {
+    tags: Box<[String]>,
+    latest: Option<(Option<TeamId>, Option<AgentId>)>,
+    next_replies: Vec<u32>,
+    cycles: Vec<u32>,
+}
+
+/// The state of one ticket in play: 128 bytes. Instants are seconds after the ticket's
+/// creation (`UNSET` for "not yet"), which bounds a ticket's life to 136 years.
 #[derive(Debug, Clone)]
 struct TicketState {
+    id: TicketId,
     created: i64,
-    last_event: i64,
-    status_since: i64,
+    requester: CustomerId,
+    /// Team and assignee under which the ticket's figures are filed.
+    team: Option<TeamId>,
+    assignee: Option<AgentId>,
+    last_event: u32,
+    status_since: u32,
     /// The FRT clock start (creation, or the first customer message).
-    clock_start: i64,
-    first_reply: i64,
-    first_solved: i64,
-    last_solved: i64,
+    clock_start: u32,
+    first_reply: u32,
+    first_solved: u32,
+    last_solved: u32,
     /// When the current cycle (creation or reopen) began.
-    cycle_start: i64,
+    cycle_start: u32,
     /// The customer message awaiting a next reply.
-    awaiting: i64,
-    work: u64,
-    on_hold: u64,
-    pending: u64,
+    awaiting: u32,
+    work: u32,
+    on_hold: u32,
+    pending: u32,
+    first_next_reply: u32,
+    first_cycle: u32,
     replies: u32,
     reopens: u32,
     phase: Phase,
     inbound: bool,
     channel: Channel,
     priority: Priority,
-    requester: CustomerId,
-    /// Team and assignee under which the ticket's figures are filed.
-    team: Option<TeamId>,
-    assignee: Option<AgentId>,
-    /// Team and assignee as last assigned (differs from the above only while solved).
-    latest_team: Option<TeamId>,
-    latest_assignee: Option<AgentId>,
-    tags: Box<[String]>,
-    /// Durations already filed that a merge or spam must retract: next replies and cycles.
-    next_replies: Vec<u64>,
-    cycles: Vec<u64>,
+    extra: Option<Box<Extra>>,
 }
 
-fn secs(from: i64, to: i64) -> u64 {
-    // Callers guarantee to ≥ from (events are in order per ticket).
-    (to - from) as u64
+#[inline]
+fn secs(from: u32, to: u32) -> u64 {
+    // Callers guarantee to ≥ from: events are applied in order per ticket.
+    u64::from(to - from)
 }
 
 impl TicketState {
-    fn view<'a>(&'a self, id: TicketId) -> TicketView<'a> {
+    #[inline]
+    fn view(&self) -> TicketView<'_> {
         TicketView {
-            id,
+            id: self.id,
             created_at: self.created,
             channel: self.channel,
             priority: self.priority,
             requester: self.requester,
             team: self.team,
             assignee: self.assignee,
-            tags: &self.tags,
+            tags: self.extra.as_ref().map_or(&[], |e| &e.tags),
         }
+    }
+
+    fn extra(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_with(Box::default)
     }
 
     fn solved_facts(&self) -> SolvedFacts {
         SolvedFacts {
-            first_resolution: secs(self.created, self.first_solved),
-            full_resolution: secs(self.created, self.last_solved),
-            requester_wait: self.work + self.on_hold,
-            agent_work: self.work,
-            agent_wait: self.pending,
-            on_hold: self.on_hold,
+            first_resolution: u64::from(self.first_solved),
+            full_resolution: u64::from(self.last_solved),
+            requester_wait: u64::from(self.work) + u64::from(self.on_hold),
+            agent_work: u64::from(self.work),
+            agent_wait: u64::from(self.pending),
+            on_hold: u64::from(self.on_hold),
             replies: self.replies,
             reopens: self.reopens,
         }
     }
 
     fn unanswered(&self) -> bool {
-        self.inbound && self.first_reply == NONE && self.phase != Phase::Solved
+        self.inbound && self.first_reply == UNSET && self.phase != Phase::Solved
     }
 
     /// Accumulates the time since the last status change into the current status.
-    fn close_period(&mut self, at: i64) {
-        let d = secs(self.status_since, at);
+    fn close_period(&mut self, at: u32) {
+        let d = at - self.status_since;
         match self.phase {
             Phase::New | Phase::Open => self.work += d,
             Phase::OnHold => self.on_hold += d,
@@ -340,54 +358,70 @@ impl TicketState {
         }
         self.status_since = at;
     }
+
+    fn next_replies(&self) -> impl Iterator<Item = u64> + '_ {
+        let more = self.extra.as_ref().map_or(&[][..], |e| &e.next_replies);
+        (self.first_next_reply != UNSET)
+            .then_some(self.first_next_reply)
+            .into_iter()
+            .chain(more.iter().copied())
+            .map(u64::from)
+    }
+
+    fn cycles(&self) -> impl Iterator<Item = u64> + '_ {
+        let more = self.extra.as_ref().map_or(&[][..], |e| &e.cycles);
+        (self.first_cycle != UNSET)
+            .then_some(self.first_cycle)
+            .into_iter()
+            .chain(more.iter().copied())
+            .map(u64::from)
+    }
+
+    fn latest(&self) -> (Option<TeamId>, Option<AgentId>) {
+        self.extra
+            .as_ref()
+            .and_then(|e| e.latest)
+            .unwrap_or((self.team, self.assignee))
+    }
 }
 
-/// Adds (`sign` = 1) or retracts (`sign` = −1) every figure a ticket contributes.
+/// Adds (`add`) or retracts every figure a ticket contributes.
 fn file_all(
     agg: &mut TicketLifecycle,
     s: &TicketState,
-    sign: i8,
+    add: bool,
     count_created: bool,
 ) -> Result<()> {
-    let add = sign > 0;
     let step = |v: &mut u64| {
         if add { *v += 1 } else { *v -= 1 }
+    };
+    let created = if add {
+        i128::from(s.created)
+    } else {
+        -i128::from(s.created)
     };
     if count_created {
         step(&mut agg.created);
     }
     if s.phase != Phase::Solved {
         step(&mut agg.backlog);
-        let c = i128::from(s.created);
-        agg.backlog_created_sum += if add { c } else { -c };
+        agg.backlog_created_sum += created;
     }
     if s.unanswered() {
         step(&mut agg.unanswered);
-        let c = i128::from(s.created);
-        agg.unanswered_created_sum += if add { c } else { -c };
+        agg.unanswered_created_sum += created;
     }
-    if s.first_reply != NONE && s.clock_start != NONE && s.inbound {
+    let put =
+        |d: &mut crate::stats::DurationSummary, v: u64| if add { d.add(v) } else { d.remove(v) };
+    if s.first_reply != UNSET && s.clock_start != UNSET && s.inbound {
         step(&mut agg.answered);
-        let frt = secs(s.clock_start, s.first_reply);
-        if add {
-            agg.first_response.add(frt)?
-        } else {
-            agg.first_response.remove(frt)?
-        }
+        put(&mut agg.first_response, secs(s.clock_start, s.first_reply))?;
     }
-    for v in &s.next_replies {
-        if add {
-            agg.next_reply.add(*v)?
-        } else {
-            agg.next_reply.remove(*v)?
-        }
+    for v in s.next_replies() {
+        put(&mut agg.next_reply, v)?;
     }
-    for v in &s.cycles {
-        if add {
-            agg.cycle_resolution.add(*v)?
-        } else {
-            agg.cycle_resolution.remove(*v)?
-        }
+    for v in s.cycles() {
+        put(&mut agg.cycle_resolution, v)?;
     }
     if s.phase == Phase::Solved {
         let f = s.solved_facts();
@@ -398,6 +432,193 @@ fn file_all(
         }
     }
     Ok(())
+}
+
+/// Slots per index page: tickets whose ids share all but the low 8 bits.
+const PAGE: usize = 256;
+const EMPTY: u32 = u32::MAX;
+
+/// Slots of 256 consecutive ticket ids.
+#[derive(Debug, Clone)]
+struct Page {
+    live: u32,
+    slots: Box<[u32; PAGE]>,
+}
+
+/// Ticket id → slab slot. Help desks number tickets in sequence, so new tickets arrive at
+/// the frontier of the ids seen: those are found through direct-mapped pages of 256 ids
+/// (one small hash lookup per page, then an array), which keeps the entries of recent
+/// tickets together in memory. An id behind the frontier with no page, or ids so scattered
+/// that pages would hold fewer than 64 tickets each on average, go to a plain hash map, so
+/// memory stays bounded whatever the ids.
+#[derive(Debug, Clone, Default)]
+struct TicketIndex {
+    pages: HashMap<u64, Page, FastHash>,
+    sparse: HashMap<TicketId, u32, FastHash>,
+    len: usize,
+    /// The highest page key seen, tickets ever inserted, pages ever created.
+    frontier: u64,
+    inserted: u64,
+    pages_created: u64,
+}
+
+impl TicketIndex {
+    #[inline]
+    fn get(&self, id: TicketId) -> Option<u32> {
+        if let Some(page) = self.pages.get(&(id.0 / PAGE as u64)) {
+            let slot = page.slots[(id.0 % PAGE as u64) as usize];
+            if slot != EMPTY {
+                return Some(slot);
+            }
+        }
+        if self.sparse.is_empty() {
+            return None;
+        }
+        self.sparse.get(&id).copied()
+    }
+
+    /// Points an id already in the index at another slot.
+    fn set(&mut self, id: TicketId, slot: u32) {
+        if let Some(page) = self.pages.get_mut(&(id.0 / PAGE as u64)) {
+            let at = &mut page.slots[(id.0 % PAGE as u64) as usize];
+            if *at != EMPTY {
+                *at = slot;
+                return;
+            }
+        }
+        if let Some(at) = self.sparse.get_mut(&id) {
+            *at = slot;
+        }
+    }
+
+    /// Inserts an id that is not in the index.
+    fn insert(&mut self, id: TicketId, slot: u32) {
+        self.len += 1;
+        self.inserted += 1;
+        let key = id.0 / PAGE as u64;
+        let at = (id.0 % PAGE as u64) as usize;
+        if let Some(page) = self.pages.get_mut(&key) {
+            page.slots[at] = slot;
+            page.live += 1;
+            return;
+        }
+        let at_frontier = key.saturating_add(1) >= self.frontier;
+        let dense = self.pages_created < 4 * (self.inserted / PAGE as u64) + 16;
+        if at_frontier && dense {
+            let mut slots = Box::new([EMPTY; PAGE]);
+            slots[at] = slot;
+            self.pages.insert(key, Page { live: 1, slots });
+            self.pages_created += 1;
+            self.frontier = self.frontier.max(key);
+        } else {
+            self.sparse.insert(id, slot);
+        }
+    }
+
+    fn remove(&mut self, id: TicketId) -> Option<u32> {
+        let key = id.0 / PAGE as u64;
+        if let Some(page) = self.pages.get_mut(&key) {
+            let at = (id.0 % PAGE as u64) as usize;
+            let slot = page.slots[at];
+            if slot != EMPTY {
+                page.slots[at] = EMPTY;
+                page.live -= 1;
+                if page.live == 0 {
+                    self.pages.remove(&key);
+                }
+                self.len -= 1;
+                return Some(slot);
+            }
+        }
+        let slot = self.sparse.remove(&id)?;
+        self.len -= 1;
+        Some(slot)
+    }
+}
+
+/// Tickets in play: states in a slab kept in creation order (tickets created together sit
+/// together in memory, and a time-ordered stream works at the slab's end), found through
+/// the index. Released states leave holes; when holes outnumber the tickets in play the
+/// slab is compacted, so it holds at most about twice the tickets in play.
+#[derive(Debug, Clone, Default)]
+struct TicketStore {
+    index: TicketIndex,
+    slots: Vec<Option<TicketState>>,
+    holes: usize,
+}
+
+impl TicketStore {
+    fn len(&self) -> usize {
+        self.index.len
+    }
+
+    fn contains(&self, id: TicketId) -> bool {
+        self.index.get(id).is_some()
+    }
+
+    #[inline]
+    fn slot(&self, id: TicketId) -> Option<u32> {
+        self.index.get(id)
+    }
+
+    #[inline]
+    fn at(&self, slot: u32) -> Option<&TicketState> {
+        self.slots.get(slot as usize)?.as_ref()
+    }
+
+    #[inline]
+    fn at_mut(&mut self, slot: u32) -> Option<&mut TicketState> {
+        self.slots.get_mut(slot as usize)?.as_mut()
+    }
+
+    fn insert(&mut self, state: TicketState) {
+        let id = state.id;
+        self.slots.push(Some(state));
+        self.index.insert(id, (self.slots.len() - 1) as u32);
+    }
+
+    fn remove(&mut self, id: TicketId) {
+        if let Some(slot) = self.index.remove(id) {
+            self.slots[slot as usize] = None;
+            self.holes += 1;
+            self.compact_if_sparse();
+        }
+    }
+
+    fn compact_if_sparse(&mut self) {
+        if self.holes < 1024 || self.holes < self.index.len {
+            return;
+        }
+        let mut next = 0;
+        for i in 0..self.slots.len() {
+            if let Some(state) = self.slots[i].take() {
+                self.index.set(state.id, next as u32);
+                self.slots[next] = Some(state);
+                next += 1;
+            }
+        }
+        self.slots.truncate(next);
+        self.holes = 0;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &TicketState> {
+        self.slots.iter().flatten()
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&TicketState) -> bool) -> usize {
+        let mut released = 0;
+        for entry in self.slots.iter_mut() {
+            if entry.as_ref().is_some_and(|s| !keep(s)) {
+                if let Some(s) = entry.take() {
+                    self.index.remove(s.id);
+                }
+                released += 1;
+            }
+        }
+        self.holes += released;
+        self.compact_if_sparse();
+        released
+    }
 }
 
 /// Streams tickets and their interactions into every calendar-time ticket metric, overall
@@ -418,15 +639,17 @@ fn file_all(
 /// result of one pass.
 ///
 /// # Memory
-/// One state of about 200 bytes per ticket in play (plus its tags and, after a reopen or a
-/// next reply, a few durations); a closed, merged or spam ticket is released at once, and
+/// One state of 128 bytes per ticket in play, plus about 20 bytes of index; tags are kept
+/// only for groupings by tag, and a ticket reopened or answered more than once keeps a few
+/// more durations. A closed, merged or spam ticket is released at once, and
 /// [`evict_solved_before`](Self::evict_solved_before) releases solved tickets that stay
 /// unclosed. Memory follows the tickets in play, not the history.
 ///
 /// # Records turned away
 /// A record that breaks a rule (an interaction for a ticket not in play, before its
-/// ticket's creation, or out of order; a second creation) is an [`Error`] and changes no
-/// figure; it is counted by reason in the [`IngestReport`] of every snapshot.
+/// ticket's creation, out of order, or more than 136 years after it; a second creation) is
+/// an [`Error`] and changes no figure; it is counted by reason in the [`IngestReport`] of
+/// every snapshot.
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
@@ -450,7 +673,7 @@ fn file_all(
 pub struct TicketTracker<G: TicketGrouping = Overall> {
     config: TrackerConfig,
     grouping: G,
-    tickets: HashMap<TicketId, TicketState, FastHash>,
+    tickets: TicketStore,
     overall: TicketLifecycle,
     groups: HashMap<G::Key, TicketLifecycle, FastHash>,
     template: TicketLifecycle,
@@ -463,12 +686,12 @@ impl<G: TicketGrouping> Default for TicketTracker<G> {
         TicketTracker {
             config: TrackerConfig::default(),
             grouping: G::default(),
-            tickets: HashMap::default(),
+            tickets: TicketStore::default(),
             overall: TicketLifecycle::default(),
             groups: HashMap::default(),
             template: TicketLifecycle::default(),
             ingest: IngestReport::default(),
-            latest: NONE,
+            latest: i64::MIN,
         }
     }
 }
@@ -499,6 +722,75 @@ pub enum TicketEvent {
     Interaction(Interaction),
 }
 
+/// The parts of a tracker that filing touches, borrowed apart from the ticket store.
+struct Filing<'a, G: TicketGrouping> {
+    overall: &'a mut TicketLifecycle,
+    groups: &'a mut HashMap<G::Key, TicketLifecycle, FastHash>,
+    template: &'a TicketLifecycle,
+    grouping: &'a G,
+}
+
+impl<G: TicketGrouping> Filing<'_, G> {
+    /// Applies `f` to the overall aggregate (when `overall`) and to the aggregate of each of
+    /// the ticket's groups.
+    #[inline]
+    fn file(
+        &mut self,
+        overall: bool,
+        state: &TicketState,
+        mut f: impl FnMut(&mut TicketLifecycle) -> Result<()>,
+    ) -> Result<()> {
+        if overall {
+            f(self.overall)?;
+        }
+        let mut result = Ok(());
+        let (groups, template) = (&mut *self.groups, self.template);
+        self.grouping.for_each_key(&state.view(), |k| {
+            if result.is_err() {
+                return;
+            }
+            let agg = match groups.get_mut(&k) {
+                Some(a) => a,
+                None => groups.entry(k).or_insert_with(|| template.clone()),
+            };
+            result = f(agg);
+        });
+        result
+    }
+
+    /// Gives an unsolved ticket its latest team and assignee, moving every figure it filed
+    /// to the groups of the new attributes when the keys change (the overall aggregate does
+    /// not change).
+    fn refile(
+        &mut self,
+        state: &mut TicketState,
+        latest: (Option<TeamId>, Option<AgentId>),
+    ) -> Result<()> {
+        let filed = (state.team, state.assignee);
+        if latest == filed {
+            return Ok(());
+        }
+        // Only a change of group keys moves anything (a new assignee does not move a
+        // ticket grouped by team).
+        let mut old_keys = Vec::new();
+        self.grouping
+            .for_each_key(&state.view(), |k| old_keys.push(k));
+        (state.team, state.assignee) = latest;
+        let mut new_keys = Vec::new();
+        self.grouping
+            .for_each_key(&state.view(), |k| new_keys.push(k));
+        if old_keys == new_keys {
+            return Ok(());
+        }
+        (state.team, state.assignee) = filed;
+        let s: &TicketState = state;
+        self.file(false, s, |a| file_all(a, s, false, true))?;
+        (state.team, state.assignee) = latest;
+        let s: &TicketState = state;
+        self.file(false, s, |a| file_all(a, s, true, true))
+    }
+}
+
 impl<G: TicketGrouping> TicketTracker<G> {
     /// A tracker with the given configuration and grouping.
     pub fn new(config: TrackerConfig, grouping: G) -> Result<Self> {
@@ -517,6 +809,12 @@ impl<G: TicketGrouping> TicketTracker<G> {
         self.tickets.len()
     }
 
+    /// Bytes of the state of one ticket in play (without its index entry, tags and extra
+    /// durations).
+    pub const fn state_bytes() -> usize {
+        core::mem::size_of::<TicketState>()
+    }
+
     /// The ingest report so far.
     pub fn ingest(&self) -> &IngestReport {
         &self.ingest
@@ -529,7 +827,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
 
     /// The latest instant seen.
     pub fn latest(&self) -> Option<DateTime<Utc>> {
-        (self.latest != NONE).then(|| DateTime::from_timestamp(self.latest, 0))?
+        (self.latest != i64::MIN).then(|| DateTime::from_timestamp(self.latest, 0))?
     }
 
     fn reject<T>(&mut self, reason: RejectReason, record: RecordRef, rule: Rule) -> Result<T> {
@@ -537,36 +835,30 @@ impl<G: TicketGrouping> TicketTracker<G> {
         Err(Error::InvalidRecord { record, rule })
     }
 
-    /// Applies `f` to the overall aggregate (when given) and to the aggregate of each of the
-    /// ticket's groups.
-    fn file(
-        overall: Option<&mut TicketLifecycle>,
-        groups: &mut HashMap<G::Key, TicketLifecycle, FastHash>,
-        template: &TicketLifecycle,
-        grouping: &G,
-        view: &TicketView<'_>,
-        mut f: impl FnMut(&mut TicketLifecycle) -> Result<()>,
-    ) -> Result<()> {
-        if let Some(overall) = overall {
-            f(overall)?;
-        }
-        let mut result = Ok(());
-        grouping.for_each_key(view, |k| {
-            if result.is_err() {
-                return;
-            }
-            let agg = match groups.get_mut(&k) {
-                Some(a) => a,
-                None => groups.entry(k).or_insert_with(|| template.clone()),
-            };
-            result = f(agg);
-        });
-        result
+    fn parts(
+        &mut self,
+    ) -> (
+        &mut TicketStore,
+        Filing<'_, G>,
+        &TrackerConfig,
+        &mut IngestReport,
+    ) {
+        (
+            &mut self.tickets,
+            Filing {
+                overall: &mut self.overall,
+                groups: &mut self.groups,
+                template: &self.template,
+                grouping: &self.grouping,
+            },
+            &self.config,
+            &mut self.ingest,
+        )
     }
 
     /// Observes a ticket's creation.
     pub fn observe_ticket(&mut self, ticket: &Ticket) -> Result<()> {
-        if self.tickets.contains_key(&ticket.id) {
+        if self.tickets.contains(ticket.id) {
             return self.reject(
                 RejectReason::DuplicateTicket,
                 RecordRef::Ticket(ticket.id),
@@ -574,48 +866,46 @@ impl<G: TicketGrouping> TicketTracker<G> {
             );
         }
         let created = ticket.created_at.timestamp();
-        let inbound = !matches!(ticket.created_by, CreatedBy::Agent(_));
+        let extra = (G::USES_TAGS && !ticket.tags.is_empty()).then(|| {
+            Box::new(Extra {
+                tags: ticket.tags.clone().into_boxed_slice(),
+                ..Extra::default()
+            })
+        });
         let state = TicketState {
+            id: ticket.id,
             created,
-            last_event: created,
-            status_since: created,
-            clock_start: match self.config.frt_start {
-                FrtStart::TicketCreated => created,
-                FrtStart::FirstCustomerMessage => NONE,
-            },
-            first_reply: NONE,
-            first_solved: NONE,
-            last_solved: NONE,
-            cycle_start: created,
-            awaiting: NONE,
-            work: 0,
-            on_hold: 0,
-            pending: 0,
-            replies: 0,
-            reopens: 0,
-            phase: Phase::New,
-            inbound,
-            channel: ticket.channel,
-            priority: ticket.priority,
             requester: ticket.requester,
             team: ticket.team,
             assignee: ticket.assignee,
-            latest_team: ticket.team,
-            latest_assignee: ticket.assignee,
-            tags: ticket.tags.clone().into_boxed_slice(),
-            next_replies: Vec::new(),
-            cycles: Vec::new(),
+            last_event: 0,
+            status_since: 0,
+            clock_start: match self.config.frt_start {
+                FrtStart::TicketCreated => 0,
+                FrtStart::FirstCustomerMessage => UNSET,
+            },
+            first_reply: UNSET,
+            first_solved: UNSET,
+            last_solved: UNSET,
+            cycle_start: 0,
+            awaiting: UNSET,
+            work: 0,
+            on_hold: 0,
+            pending: 0,
+            first_next_reply: UNSET,
+            first_cycle: UNSET,
+            replies: 0,
+            reopens: 0,
+            phase: Phase::New,
+            inbound: !matches!(ticket.created_by, CreatedBy::Agent(_)),
+            channel: ticket.channel,
+            priority: ticket.priority,
+            extra,
         };
-        Self::file(
-            Some(&mut self.overall),
-            &mut self.groups,
-            &self.template,
-            &self.grouping,
-            &state.view(ticket.id),
-            |a| file_all(a, &state, 1, true),
-        )?;
-        self.tickets.insert(ticket.id, state);
-        self.ingest.tickets += 1;
+        let (tickets, mut filing, _, ingest) = self.parts();
+        filing.file(true, state, |a| file_all(a, &state, true, true))?;
+        tickets.insert(state);
+        ingest.tickets += 1;
         self.latest = self.latest.max(created);
         Ok(())
     }
@@ -624,9 +914,14 @@ impl<G: TicketGrouping> TicketTracker<G> {
     pub fn observe_interaction(&mut self, event: &Interaction) -> Result<()> {
         let at = event.at.timestamp();
         let record = RecordRef::Interaction(event.ticket, event.at);
-        let Some(state) = self.tickets.get(&event.ticket) else {
+        let Some((slot, state)) = self
+            .tickets
+            .slot(event.ticket)
+            .and_then(|slot| Some((slot, self.tickets.at(slot)?)))
+        else {
             return self.reject(RejectReason::TicketNotInPlay, record, Rule::TicketNotInPlay);
         };
+        let since = at.wrapping_sub(state.created);
         if at < state.created {
             let created_at = DateTime::from_timestamp(state.created, 0).unwrap_or(event.at);
             return self.reject(
@@ -635,7 +930,15 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 Rule::BeforeTicketCreation { created_at },
             );
         }
-        if at < state.last_event {
+        if since >= i64::from(UNSET) {
+            return self.reject(
+                RejectReason::DurationOutOfRange,
+                record,
+                Rule::InstantOutOfRange,
+            );
+        }
+        let offset = since as u32;
+        if offset < state.last_event {
             return self.reject(RejectReason::OutOfOrder, record, Rule::OutOfOrder);
         }
         if let InteractionKind::Status(Status::Merged { into }) = event.kind {
@@ -647,25 +950,17 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 );
             }
         }
-        self.apply(event, at)?;
+        self.apply(event, slot, offset)?;
         self.ingest.interactions += 1;
         self.latest = self.latest.max(at);
         Ok(())
     }
 
-    fn apply(&mut self, event: &Interaction, at: i64) -> Result<()> {
+    #[inline]
+    fn apply(&mut self, event: &Interaction, slot: u32, at: u32) -> Result<()> {
         let id = event.ticket;
-        let Self {
-            tickets,
-            overall,
-            groups,
-            template,
-            grouping,
-            config,
-            ingest,
-            ..
-        } = self;
-        let Some(state) = tickets.get_mut(&id) else {
+        let (tickets, mut filing, config, ingest) = self.parts();
+        let Some(state) = tickets.at_mut(slot) else {
             return Ok(());
         };
         state.last_event = at;
@@ -682,54 +977,50 @@ impl<G: TicketGrouping> TicketTracker<G> {
                         let solved_before =
                             (state.phase == Phase::Solved).then(|| state.solved_facts());
                         let was_unanswered = state.unanswered();
-                        let first = state.first_reply == NONE;
+                        let first = state.first_reply == UNSET;
                         let mut next_reply = None;
                         state.replies += 1;
                         if first {
                             state.first_reply = at;
-                        } else if state.awaiting != NONE {
-                            let wait = secs(state.awaiting, at);
-                            state.next_replies.push(wait);
-                            state.awaiting = NONE;
-                            next_reply = Some(wait);
+                        } else if state.awaiting != UNSET {
+                            let wait = at - state.awaiting;
+                            if state.first_next_reply == UNSET {
+                                state.first_next_reply = wait;
+                            } else {
+                                state.extra().next_replies.push(wait);
+                            }
+                            state.awaiting = UNSET;
+                            next_reply = Some(u64::from(wait));
                         }
-                        let frt = (first && state.inbound && state.clock_start != NONE)
+                        let frt = (first && state.inbound && state.clock_start != UNSET)
                             .then(|| secs(state.clock_start, at));
                         let solved_after = solved_before.map(|_| state.solved_facts());
                         let created = i128::from(state.created);
-                        Self::file(
-                            Some(overall),
-                            groups,
-                            template,
-                            grouping,
-                            &state.view(id),
-                            |a| {
-                                if was_unanswered {
-                                    a.unanswered -= 1;
-                                    a.unanswered_created_sum -= created;
-                                }
-                                if let Some(frt) = frt {
-                                    a.answered += 1;
-                                    a.first_response.add(frt)?;
-                                }
-                                if let Some(wait) = next_reply {
-                                    a.next_reply.add(wait)?;
-                                }
-                                if let (Some(b), Some(f)) = (&solved_before, &solved_after) {
-                                    a.retract_solved(b)?;
-                                    a.add_solved(f)?;
-                                }
-                                Ok(())
-                            },
-                        )
+                        filing.file(true, state, |a| {
+                            if was_unanswered {
+                                a.unanswered -= 1;
+                                a.unanswered_created_sum -= created;
+                            }
+                            if let Some(frt) = frt {
+                                a.answered += 1;
+                                a.first_response.add(frt)?;
+                            }
+                            if let Some(wait) = next_reply {
+                                a.next_reply.add(wait)?;
+                            }
+                            if let (Some(b), Some(f)) = (&solved_before, &solved_after) {
+                                a.retract_solved(b)?;
+                                a.add_solved(f)?;
+                            }
+                            Ok(())
+                        })
                     }
                     Author::Customer => {
-                        if state.clock_start == NONE {
+                        if state.clock_start == UNSET {
                             state.clock_start = at;
-                        } else if state.first_reply != NONE
-                            && state.awaiting == NONE
-                            && state.phase != Phase::Solved
-                        {
+                        } else if state.first_reply != UNSET && state.awaiting == UNSET {
+                            // Also on a solved ticket: the message that reopens it awaits
+                            // an answer (a solve stops the clock uncounted).
                             state.awaiting = at;
                         }
                         Ok(())
@@ -738,16 +1029,25 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 }
             }
             InteractionKind::Assignment { agent, team } => {
+                let (mut latest_team, mut latest_agent) = state.latest();
                 if agent.is_some() {
-                    state.latest_assignee = agent;
+                    latest_agent = agent;
                 }
                 if team.is_some() {
-                    state.latest_team = team;
+                    latest_team = team;
                 }
-                if state.phase != Phase::Solved {
-                    Self::refile(groups, template, grouping, id, state)?;
+                let latest = (latest_team, latest_agent);
+                if state.phase == Phase::Solved {
+                    // A solved ticket stays credited where it was solved; the new
+                    // attributes take effect if it is reopened.
+                    if latest != (state.team, state.assignee) {
+                        state.extra().latest = Some(latest);
+                    } else if let Some(e) = state.extra.as_mut() {
+                        e.latest = None;
+                    }
+                    return Ok(());
                 }
-                Ok(())
+                filing.refile(state, latest)
             }
             InteractionKind::Status(status) => {
                 state.close_period(at);
@@ -755,15 +1055,8 @@ impl<G: TicketGrouping> TicketTracker<G> {
                     Status::Merged { .. } | Status::Spam => {
                         let spam = status == Status::Spam;
                         let s: &TicketState = state;
-                        Self::file(
-                            Some(overall),
-                            groups,
-                            template,
-                            grouping,
-                            &s.view(id),
-                            |a| file_all(a, s, -1, spam),
-                        )?;
-                        tickets.remove(&id);
+                        filing.file(true, s, |a| file_all(a, s, false, spam))?;
+                        tickets.remove(id);
                         ingest.released += 1;
                         Ok(())
                     }
@@ -772,24 +1065,17 @@ impl<G: TicketGrouping> TicketTracker<G> {
                         // the help desk): it leaves the backlog, but is no resolution.
                         let was_unanswered = state.unanswered();
                         let created = i128::from(state.created);
-                        Self::file(
-                            Some(overall),
-                            groups,
-                            template,
-                            grouping,
-                            &state.view(id),
-                            |a| {
-                                a.backlog -= 1;
-                                a.backlog_created_sum -= created;
-                                a.closed_unresolved += 1;
-                                if was_unanswered {
-                                    a.unanswered -= 1;
-                                    a.unanswered_created_sum -= created;
-                                }
-                                Ok(())
-                            },
-                        )?;
-                        tickets.remove(&id);
+                        filing.file(true, state, |a| {
+                            a.backlog -= 1;
+                            a.backlog_created_sum -= created;
+                            a.closed_unresolved += 1;
+                            if was_unanswered {
+                                a.unanswered -= 1;
+                                a.unanswered_created_sum -= created;
+                            }
+                            Ok(())
+                        })?;
+                        tickets.remove(id);
                         ingest.released += 1;
                         Ok(())
                     }
@@ -797,36 +1083,33 @@ impl<G: TicketGrouping> TicketTracker<G> {
                         if state.phase != Phase::Solved {
                             let was_unanswered = state.unanswered();
                             state.phase = Phase::Solved;
-                            if state.first_solved == NONE {
+                            if state.first_solved == UNSET {
                                 state.first_solved = at;
                             }
                             state.last_solved = at;
-                            state.awaiting = NONE;
-                            let cycle = secs(state.cycle_start, at);
-                            state.cycles.push(cycle);
+                            state.awaiting = UNSET;
+                            let cycle = at - state.cycle_start;
+                            if state.first_cycle == UNSET {
+                                state.first_cycle = cycle;
+                            } else {
+                                state.extra().cycles.push(cycle);
+                            }
                             let facts = state.solved_facts();
                             let created = i128::from(state.created);
-                            Self::file(
-                                Some(overall),
-                                groups,
-                                template,
-                                grouping,
-                                &state.view(id),
-                                |a| {
-                                    a.solve_events += 1;
-                                    a.backlog -= 1;
-                                    a.backlog_created_sum -= created;
-                                    if was_unanswered {
-                                        a.unanswered -= 1;
-                                        a.unanswered_created_sum -= created;
-                                    }
-                                    a.cycle_resolution.add(cycle)?;
-                                    a.add_solved(&facts)
-                                },
-                            )?;
+                            filing.file(true, state, |a| {
+                                a.solve_events += 1;
+                                a.backlog -= 1;
+                                a.backlog_created_sum -= created;
+                                if was_unanswered {
+                                    a.unanswered -= 1;
+                                    a.unanswered_created_sum -= created;
+                                }
+                                a.cycle_resolution.add(u64::from(cycle))?;
+                                a.add_solved(&facts)
+                            })?;
                         }
                         if status == Status::Closed {
-                            tickets.remove(&id);
+                            tickets.remove(id);
                             ingest.released += 1;
                         }
                         Ok(())
@@ -849,65 +1132,26 @@ impl<G: TicketGrouping> TicketTracker<G> {
                         state.cycle_start = at;
                         let unanswered = state.unanswered();
                         let created = i128::from(state.created);
-                        Self::file(
-                            Some(overall),
-                            groups,
-                            template,
-                            grouping,
-                            &state.view(id),
-                            |a| {
-                                a.reopen_events += 1;
-                                a.retract_solved(&facts)?;
-                                a.backlog += 1;
-                                a.backlog_created_sum += created;
-                                if unanswered {
-                                    a.unanswered += 1;
-                                    a.unanswered_created_sum += created;
-                                }
-                                Ok(())
-                            },
-                        )?;
-                        Self::refile(groups, template, grouping, id, state)
+                        filing.file(true, state, |a| {
+                            a.reopen_events += 1;
+                            a.retract_solved(&facts)?;
+                            a.backlog += 1;
+                            a.backlog_created_sum += created;
+                            if unanswered {
+                                a.unanswered += 1;
+                                a.unanswered_created_sum += created;
+                            }
+                            Ok(())
+                        })?;
+                        let latest = state.latest();
+                        if let Some(e) = state.extra.as_mut() {
+                            e.latest = None;
+                        }
+                        filing.refile(state, latest)
                     }
                 }
             }
         }
-    }
-
-    /// Moves every figure of an unsolved ticket from the groups of its filed attributes to
-    /// those of its latest ones (the overall aggregate does not change).
-    fn refile(
-        groups: &mut HashMap<G::Key, TicketLifecycle, FastHash>,
-        template: &TicketLifecycle,
-        grouping: &G,
-        id: TicketId,
-        state: &mut TicketState,
-    ) -> Result<()> {
-        if state.latest_team == state.team && state.latest_assignee == state.assignee {
-            return Ok(());
-        }
-        // Only a change of group keys moves anything (a new assignee does not move a
-        // ticket grouped by team).
-        let mut old_keys = Vec::new();
-        grouping.for_each_key(&state.view(id), |k| old_keys.push(k));
-        let filed = (state.team, state.assignee);
-        (state.team, state.assignee) = (state.latest_team, state.latest_assignee);
-        let mut new_keys = Vec::new();
-        grouping.for_each_key(&state.view(id), |k| new_keys.push(k));
-        if old_keys == new_keys {
-            return Ok(());
-        }
-        (state.team, state.assignee) = filed;
-        let s: &TicketState = state;
-        Self::file(None, groups, template, grouping, &s.view(id), |a| {
-            file_all(a, s, -1, true)
-        })?;
-        state.team = state.latest_team;
-        state.assignee = state.latest_assignee;
-        let s: &TicketState = state;
-        Self::file(None, groups, template, grouping, &s.view(id), |a| {
-            file_all(a, s, 1, true)
-        })
     }
 
     /// Releases solved (not closed) tickets last solved before `before`: their figures stay
@@ -915,10 +1159,9 @@ impl<G: TicketGrouping> TicketTracker<G> {
     /// ([`RejectReason::TicketNotInPlay`]). Returns how many were released.
     pub fn evict_solved_before(&mut self, before: DateTime<Utc>) -> usize {
         let limit = before.timestamp();
-        let n = self.tickets.len();
-        self.tickets
-            .retain(|_, s| !(s.phase == Phase::Solved && s.last_solved < limit));
-        let released = n - self.tickets.len();
+        let released = self.tickets.retain(|s| {
+            !(s.phase == Phase::Solved && s.created + i64::from(s.last_solved) < limit)
+        });
         self.ingest.released += released as u64;
         released
     }
@@ -942,14 +1185,10 @@ impl<G: TicketGrouping> TicketTracker<G> {
     /// Merges the tracker of a disjoint set of tickets (another shard) into this one. A
     /// ticket in play in both is an error, and nothing changes.
     pub fn merge_shard(&mut self, other: &Self) -> Result<()> {
-        if let Some(id) = other
-            .tickets
-            .keys()
-            .find(|id| self.tickets.contains_key(id))
-        {
+        if let Some(s) = other.tickets.iter().find(|s| self.tickets.contains(s.id)) {
             return Err(Error::incompatible(
                 WHAT,
-                format!("{id} is in play in both shards"),
+                format!("{} is in play in both shards", s.id),
             ));
         }
         let mut overall = self.overall.clone();
@@ -965,8 +1204,9 @@ impl<G: TicketGrouping> TicketTracker<G> {
         }
         self.overall = overall;
         self.groups = groups;
-        self.tickets
-            .extend(other.tickets.iter().map(|(k, v)| (*k, v.clone())));
+        for s in other.tickets.iter() {
+            self.tickets.insert(s.clone());
+        }
         self.ingest.merge(&other.ingest);
         self.latest = self.latest.max(other.latest);
         Ok(())

@@ -1,0 +1,123 @@
+//! The ticket lifecycle suite on a generated history of 1M tickets, time-ordered.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use csm_metrics::metrics::tickets::{ByTeam, Overall, TicketGrouping, TicketTracker};
+use csm_metrics::{Interaction, Ticket};
+use csm_metrics_synth::{Config, Generator};
+
+/// One record of a time-ordered stream: a ticket's creation (by index) or an interaction.
+enum Event {
+    Created(u32),
+    Interaction(Interaction),
+}
+
+struct Stream {
+    tickets: Vec<Ticket>,
+    events: Vec<Event>,
+    interactions: usize,
+}
+
+fn stream(tickets: u64, teams: u64) -> Stream {
+    let mut config = Config::new(42, tickets, (tickets / 20_000).max(1) as u32 * 50);
+    config.teams = teams;
+    config.agents = teams.max(50);
+    let mut all = Vec::with_capacity(tickets as usize);
+    let mut timed: Vec<(i64, u8, Event)> = Vec::new();
+    for (i, h) in Generator::new(config).enumerate() {
+        timed.push((h.ticket.created_at.timestamp(), 0, Event::Created(i as u32)));
+        for x in &h.interactions {
+            timed.push((x.at.timestamp(), 1, Event::Interaction(*x)));
+        }
+        all.push(h.ticket);
+    }
+    timed.sort_by_key(|e| (e.0, e.1));
+    let interactions = timed.len() - all.len();
+    Stream {
+        tickets: all,
+        events: timed.into_iter().map(|e| e.2).collect(),
+        interactions,
+    }
+}
+
+fn replay<G: TicketGrouping>(s: &Stream, tracker: &mut TicketTracker<G>) {
+    for e in &s.events {
+        let _ = match e {
+            Event::Created(i) => tracker.observe_ticket(&s.tickets[*i as usize]),
+            Event::Interaction(x) => tracker.observe_interaction(x),
+        };
+    }
+}
+
+fn suite(c: &mut Criterion) {
+    let s = stream(1_000_000, 3);
+    eprintln!(
+        "history: {} tickets, {} interactions, {} records",
+        s.tickets.len(),
+        s.interactions,
+        s.events.len()
+    );
+    let mut group = c.benchmark_group("tickets");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(20));
+    group.throughput(Throughput::Elements(s.interactions as u64));
+    group.bench_function("calendar suite, overall and by team, 1M tickets", |b| {
+        b.iter(|| {
+            let mut t = TicketTracker::<ByTeam>::default();
+            replay(&s, &mut t);
+            black_box(t.in_play())
+        })
+    });
+    group.bench_function("calendar suite, overall only, 1M tickets", |b| {
+        b.iter(|| {
+            let mut t = TicketTracker::<Overall>::default();
+            replay(&s, &mut t);
+            black_box(t.in_play())
+        })
+    });
+    // The floor: a linear scan touching every record.
+    group.bench_function("scan only (floor)", |b| {
+        b.iter(|| {
+            let mut n = 0u64;
+            for e in &s.events {
+                n = n.wrapping_add(match e {
+                    Event::Created(i) => u64::from(*i),
+                    Event::Interaction(x) => x.ticket.0,
+                });
+            }
+            black_box(n)
+        })
+    });
+    group.finish();
+}
+
+fn snapshot(c: &mut Criterion) {
+    // 1M tickets in play in 100 groups: creations only, none solved.
+    let s = stream(1_000_000, 100);
+    let mut tracker = TicketTracker::<ByTeam>::default();
+    for t in &s.tickets {
+        tracker.observe_ticket(t).unwrap();
+    }
+    // And their lifecycles, so the aggregates are full.
+    let mut full = TicketTracker::<ByTeam>::default();
+    replay(&s, &mut full);
+    eprintln!(
+        "tickets in play: {} (creations only), {} (full history)",
+        tracker.in_play(),
+        full.in_play()
+    );
+    let at = s.tickets[s.tickets.len() - 1].created_at;
+    let mut group = c.benchmark_group("tickets");
+    group.bench_function("snapshot, 1M tickets in play, 100 groups", |b| {
+        b.iter(|| black_box(tracker.snapshot_at(at)))
+    });
+    group.bench_function("snapshot, full 1M-ticket history, 100 groups", |b| {
+        b.iter(|| black_box(full.snapshot_at(at)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, suite, snapshot);
+criterion_main!(benches);
