@@ -903,7 +903,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
             extra,
         };
         let (tickets, mut filing, _, ingest) = self.parts();
-        filing.file(true, state, |a| file_all(a, &state, true, true))?;
+        filing.file(true, &state, |a| file_all(a, &state, true, true))?;
         tickets.insert(state);
         ingest.tickets += 1;
         self.latest = self.latest.max(created);
