@@ -13,19 +13,18 @@
 //! time spent in the crate (parsing excluded). `--stats` prints peak memory to stderr.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
 use csm_metrics::metrics::tickets::{
     ByTeam, LifecycleSnapshot, TicketTracker, TrackerConfig, TrackerSnapshot,
 };
-use csm_metrics::{
-    AgentId, Author, Calculator, Call, CallId, Channel, CustomerId, DurationSnapshot, Interaction,
-    InteractionKind, Priority, QueueId, Status, SurveyId, SurveyResponse, SurveyScore, SurveySuite,
-    TeamId, Ticket, TicketId, Visibility,
+use csm_metrics::{Calculator, DurationSnapshot, SurveySuite, TeamId, Ticket};
+use csm_metrics_synth::format::{
+    CallTotals, Event, Names, fields, id, parse_call, parse_event, parse_survey, parse_ticket,
 };
 use serde_json::{Value, json};
 
@@ -74,23 +73,6 @@ fn parse_args() -> Result<Options, String> {
     })
 }
 
-/// Splits one CSV line of this format (no quoted commas or quotes inside fields).
-fn fields(line: &str) -> Vec<&str> {
-    line.split(',')
-        .map(|f| f.trim().trim_matches('"'))
-        .collect()
-}
-
-fn read_rows(path: &Path) -> Result<(Vec<String>, Vec<String>), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut lines = text.lines();
-    let header = lines
-        .next()
-        .map(|h| fields(h).into_iter().map(String::from).collect())
-        .unwrap_or_default();
-    Ok((header, lines.map(String::from).collect()))
-}
-
 /// Counts rejected rows by reason.
 #[derive(Default)]
 struct Rejected(BTreeMap<String, u64>);
@@ -101,217 +83,26 @@ impl Rejected {
     }
 }
 
-fn instant(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(s.parse().ok()?, 0)
+/// Lines of a CSV file after its header, read as they are needed.
+struct Rows {
+    lines: std::io::Lines<BufReader<File>>,
+    row: u64,
 }
 
-fn id(s: &str) -> Option<u64> {
-    s.parse().ok()
-}
-
-/// Parsed input: tickets by id, events in file order, surveys, calls, and team names.
-struct History {
-    tickets: HashMap<u64, Ticket>,
-    /// Events in file order; `None` marks a ticket's `created` event.
-    events: Vec<(u64, Option<Interaction>)>,
-    surveys: Vec<SurveyResponse>,
-    calls: Vec<Call>,
-    teams: Vec<String>,
-    rows: [u64; 4],
-}
-
-fn parse(dir: &Path, rejected: &mut Rejected) -> Result<History, String> {
-    let mut teams: Vec<String> = Vec::new();
-    let mut team_id = |name: &str| -> TeamId {
-        let i = teams.iter().position(|t| t == name).unwrap_or_else(|| {
-            teams.push(name.to_string());
-            teams.len() - 1
-        });
-        TeamId(i as u64 + 1)
-    };
-
-    let (_, rows) = read_rows(&dir.join("tickets.csv"))?;
-    let mut tickets = HashMap::with_capacity(rows.len());
-    let ticket_rows = rows.len() as u64;
-    for row in &rows {
-        let f = fields(row);
-        if f.len() != 6 {
-            rejected.add("tickets: wrong field count");
-            continue;
-        }
-        let (Some(tid), Some(created), Some(requester)) = (id(f[0]), instant(f[1]), id(f[5]))
-        else {
-            rejected.add("tickets: bad id or instant");
-            continue;
-        };
-        let channel = match f[2] {
-            "email" => Channel::Email,
-            "chat" => Channel::Chat,
-            "phone" => Channel::Phone,
-            "web" => Channel::Web,
-            "social" => Channel::Social,
-            "api" => Channel::Api,
-            _ => Channel::Other,
-        };
-        let Some(priority) = Priority::ALL.into_iter().find(|p| p.as_str() == f[3]) else {
-            rejected.add("tickets: unknown priority");
-            continue;
-        };
-        let mut t = Ticket::new(TicketId(tid), created, CustomerId(requester));
-        t.channel = channel;
-        t.priority = priority;
-        t.team = (!f[4].is_empty()).then(|| team_id(f[4]));
-        if tickets.insert(tid, t).is_some() {
-            rejected.add("tickets: duplicate ticket id");
-        }
+impl Rows {
+    fn open(path: &Path) -> Result<Self, String> {
+        let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut lines = BufReader::with_capacity(1 << 20, file).lines();
+        lines.next();
+        Ok(Rows { lines, row: 0 })
     }
 
-    let (_, rows) = read_rows(&dir.join("events.csv"))?;
-    let event_rows = rows.len() as u64;
-    let mut events = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let f = fields(row);
-        if f.len() != 7 {
-            rejected.add("events: wrong field count");
-            continue;
-        }
-        let (Some(tid), Some(at)) = (id(f[0]), instant(f[1])) else {
-            rejected.add("events: bad ticket id or instant");
-            continue;
-        };
-        let agent = id(f[6]).filter(|a| *a != 0).map(AgentId);
-        let kind = match f[2] {
-            "created" => {
-                events.push((tid, None));
-                continue;
-            }
-            "message" => {
-                let author = match (f[3], agent) {
-                    ("agent", Some(a)) => Author::Agent(a),
-                    ("customer", _) => Author::Customer,
-                    ("bot", _) => Author::Automation,
-                    _ => {
-                        rejected.add("events: message without a known author");
-                        continue;
-                    }
-                };
-                let visibility = if f[4] == "true" {
-                    Visibility::Public
-                } else {
-                    Visibility::Internal
-                };
-                InteractionKind::Message { author, visibility }
-            }
-            "status" => InteractionKind::Status(match f[5] {
-                "new" => Status::New,
-                "open" => Status::Open,
-                "pending" => Status::Pending,
-                "hold" | "on_hold" | "on-hold" => Status::OnHold,
-                "solved" => Status::Solved,
-                "closed" => Status::Closed,
-                "spam" | "deleted" => Status::Spam,
-                _ => {
-                    rejected.add("events: unknown status");
-                    continue;
-                }
-            }),
-            "assign" => InteractionKind::Assignment { agent, team: None },
-            _ => {
-                rejected.add("events: unknown kind");
-                continue;
-            }
-        };
-        events.push((
-            tid,
-            Some(Interaction {
-                ticket: TicketId(tid),
-                at,
-                kind,
-            }),
-        ));
+    fn next_line(&mut self) -> Option<String> {
+        // An unreadable line ends the file (an I/O error is no data to count).
+        let line = self.lines.next()?.ok()?;
+        self.row += 1;
+        Some(line)
     }
-
-    let (_, rows) = read_rows(&dir.join("surveys.csv")).unwrap_or_default();
-    let survey_rows = rows.len() as u64;
-    let mut surveys = Vec::with_capacity(rows.len());
-    for (i, row) in rows.iter().enumerate() {
-        let f = fields(row);
-        if f.len() != 5 {
-            rejected.add("surveys: wrong field count");
-            continue;
-        }
-        let (Some(at), Some(score)) = (instant(f[1]), f[4].parse::<u8>().ok()) else {
-            rejected.add("surveys: bad instant or score");
-            continue;
-        };
-        let score = match f[0] {
-            "nps" => SurveyScore::Nps(score),
-            "csat" => SurveyScore::Csat(score),
-            "ces" => SurveyScore::Ces(score),
-            "enps" => SurveyScore::Enps(score),
-            _ => {
-                rejected.add("surveys: unknown kind");
-                continue;
-            }
-        };
-        let mut r = SurveyResponse::new(SurveyId(i as u64 + 1), at, score);
-        r.ticket = id(f[2]).filter(|t| *t != 0).map(TicketId);
-        r.agent = id(f[3]).filter(|a| *a != 0).map(AgentId);
-        surveys.push(r);
-    }
-
-    let (_, rows) = read_rows(&dir.join("calls.csv")).unwrap_or_default();
-    let call_rows = rows.len() as u64;
-    let mut queues: Vec<String> = Vec::new();
-    let mut calls = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let f = fields(row);
-        if f.len() != 8 {
-            rejected.add("calls: wrong field count");
-            continue;
-        }
-        let (Some(cid), Some(offered), Some(ended)) = (id(f[0]), instant(f[2]), instant(f[4]))
-        else {
-            rejected.add("calls: bad id or instant");
-            continue;
-        };
-        let answered = if f[3].is_empty() {
-            None
-        } else if let Some(a) = instant(f[3]) {
-            Some(a)
-        } else {
-            rejected.add("calls: bad answered_at");
-            continue;
-        };
-        let (Some(hold), Some(wrap)) = (id(f[5]), id(f[6])) else {
-            rejected.add("calls: bad hold or wrap");
-            continue;
-        };
-        let queue = queues.iter().position(|q| q == f[1]).unwrap_or_else(|| {
-            queues.push(f[1].to_string());
-            queues.len() - 1
-        });
-        calls.push(Call {
-            id: CallId(cid),
-            queue: QueueId(queue as u64 + 1),
-            offered_at: offered,
-            answered_at: answered,
-            ended_at: ended,
-            hold,
-            wrap,
-            agent: id(f[7]).filter(|a| *a != 0).map(AgentId),
-            customer: None,
-            transferred: false,
-        });
-    }
-    Ok(History {
-        tickets,
-        events,
-        surveys,
-        calls,
-        teams,
-        rows: [ticket_rows, event_rows, survey_rows, call_rows],
-    })
 }
 
 /// Shows progress on stderr once a run has taken more than a second.
@@ -365,35 +156,158 @@ impl Progress {
 
 type Tracker = TicketTracker<ByTeam>;
 
-/// Runs one shard of the ticket events; records that break a rule are counted.
-fn run_shard(
-    history: &History,
-    shard: usize,
-    shards: usize,
-    progress: bool,
-) -> Result<Tracker, csm_metrics::Error> {
-    let mut tracker = Tracker::new(TrackerConfig::default(), ByTeam)?;
-    let mut bar = Progress::new(history.events.len());
-    for (i, (tid, event)) in history.events.iter().enumerate() {
+/// What one shard computed.
+struct Shard {
+    tracker: Tracker,
+    surveys: SurveySuite,
+    calls: CallTotals,
+    rejected: Rejected,
+    teams: Names,
+    rows: [u64; 4],
+    compute: Duration,
+}
+
+const BATCH: usize = 65_536;
+
+/// Streams the history and computes the figures of the tickets whose id is `shard` modulo
+/// `shards` (and, in shard 0, the surveys and calls). Rows are parsed in batches and only
+/// the crate's work on each batch is timed.
+fn run_shard(dir: &Path, shard: u64, shards: u64, progress: bool) -> Result<Shard, String> {
+    let mine = |tid: u64| tid % shards == shard;
+    let mut out = Shard {
+        tracker: Tracker::new(TrackerConfig::default(), ByTeam).map_err(|e| e.to_string())?,
+        surveys: SurveySuite::default(),
+        calls: CallTotals::default(),
+        rejected: Rejected::default(),
+        teams: Names::default(),
+        rows: [0; 4],
+        compute: Duration::ZERO,
+    };
+    let size = std::fs::metadata(dir.join("events.csv")).map_or(0, |m| m.len());
+    let mut tickets = Rows::open(&dir.join("tickets.csv"))?;
+    let mut events = Rows::open(&dir.join("events.csv"))?;
+    // Tickets read ahead of their creation event, in this shard.
+    let mut ahead: HashMap<u64, Ticket> = HashMap::new();
+    let mut bar = Progress::new(size as usize);
+    let mut read = 0usize;
+    let mut batch: Vec<Result<Event, Ticket>> = Vec::with_capacity(BATCH);
+    loop {
+        batch.clear();
+        while batch.len() < BATCH {
+            let Some(line) = events.next_line() else {
+                break;
+            };
+            read += line.len() + 1;
+            let f = fields(&line);
+            match parse_event(&f) {
+                Ok((tid, _)) if !mine(tid) => {}
+                Ok((tid, Event::Created)) => {
+                    // Find the ticket's row: tickets.csv is in creation order too.
+                    let mut found = ahead.remove(&tid);
+                    while found.is_none() {
+                        let Some(row) = tickets.next_line() else {
+                            break;
+                        };
+                        let f = fields(&row);
+                        let owner = id(f[0]).unwrap_or(0);
+                        if !mine(owner) && id(f[0]).is_some() {
+                            // Still parsed for team names, so ids agree across shards.
+                            if f.len() == 6 && !f[4].is_empty() {
+                                out.teams.id(f[4]);
+                            }
+                            continue;
+                        }
+                        match parse_ticket(&f, &mut out.teams) {
+                            Ok(t) if t.id.0 == tid => found = Some(t),
+                            Ok(t) => {
+                                if ahead.insert(t.id.0, t).is_some() {
+                                    out.rejected.add("tickets: duplicate ticket id");
+                                }
+                            }
+                            Err(reason) => out.rejected.add(reason),
+                        }
+                    }
+                    match found {
+                        Some(t) => batch.push(Err(t)),
+                        None => out
+                            .rejected
+                            .add("events: created for a ticket not in tickets.csv"),
+                    }
+                }
+                Ok((_, e)) => batch.push(Ok(e)),
+                Err(reason) if shard == 0 => out.rejected.add(reason),
+                Err(_) => {}
+            }
+        }
+        if batch.is_empty() {
+            break;
+        }
+        let start = Instant::now();
+        for e in &batch {
+            // A rejected record is counted in the tracker's ingest report.
+            let _ = match e {
+                Err(ticket) => out.tracker.observe_ticket(ticket),
+                Ok(Event::Interaction(i)) => out.tracker.observe_interaction(i),
+                Ok(Event::Created) => Ok(()),
+            };
+        }
+        out.compute += start.elapsed();
         if progress {
-            bar.tick(i);
+            bar.tick(read);
         }
-        if (*tid as usize) % shards != shard {
-            continue;
-        }
-        // A rejected record is counted in the tracker's ingest report.
-        let _ = match event {
-            None => match history.tickets.get(tid) {
-                Some(t) => tracker.observe_ticket(t),
-                None => Ok(()),
-            },
-            Some(interaction) => tracker.observe_interaction(interaction),
-        };
     }
     if progress {
         bar.finish();
     }
-    Ok(tracker)
+    // Tickets with no creation event were never observed: counted.
+    for _ in ahead.drain() {
+        out.rejected.add("tickets: no created event");
+    }
+    while let Some(row) = tickets.next_line() {
+        if id(fields(&row)[0]).is_some_and(mine) {
+            out.rejected.add("tickets: no created event");
+        }
+    }
+    out.rows[0] = tickets.row;
+    out.rows[1] = events.row;
+    if shard == 0 {
+        if let Ok(mut rows) = Rows::open(&dir.join("surveys.csv")) {
+            while let Some(line) = rows.next_line() {
+                let start = Instant::now();
+                match parse_survey(&fields(&line), rows.row) {
+                    Ok(r) => {
+                        if let Err(e) = out.surveys.observe(&r) {
+                            out.rejected.add(format!(
+                                "surveys: {}",
+                                e.rule().map_or("invalid".into(), |r| r.to_string())
+                            ));
+                        }
+                    }
+                    Err(reason) => out.rejected.add(reason),
+                }
+                out.compute += start.elapsed();
+            }
+            out.rows[2] = rows.row;
+        }
+        if let Ok(mut rows) = Rows::open(&dir.join("calls.csv")) {
+            let mut queues = Names::default();
+            while let Some(line) = rows.next_line() {
+                match parse_call(&fields(&line), &mut queues) {
+                    Ok(c) => {
+                        if let Err(e) = out.calls.observe(&c) {
+                            out.rejected.add(format!(
+                                "calls: {}",
+                                e.rule().map_or("invalid".into(), |r| r.to_string())
+                            ));
+                        }
+                    }
+                    Err(reason) => out.rejected.add(reason),
+                }
+            }
+            out.rows[3] = rows.row;
+        }
+    }
+    Ok(out)
 }
 
 fn duration_json(d: &DurationSnapshot) -> Value {
@@ -420,42 +334,18 @@ fn lifecycle_json(s: &LifecycleSnapshot) -> Value {
     })
 }
 
-fn call_json(calls: &[Call], rejected: &mut Rejected) -> Value {
-    const SHORT: i64 = 5;
-    const TARGET: i64 = 20;
-    let (mut offered, mut answered, mut short, mut abandoned, mut within) = (0u64, 0, 0, 0, 0);
-    let (mut wait_sum, mut handle_sum) = (0i64, 0i64);
-    for c in calls {
-        if let Err(e) = c.validate() {
-            rejected.add(format!(
-                "calls: {}",
-                e.rule().map_or("invalid".into(), |r| r.to_string())
-            ));
-            continue;
-        }
-        offered += 1;
-        match c.answered_at {
-            Some(a) => {
-                answered += 1;
-                let wait = (a - c.offered_at).num_seconds();
-                wait_sum += wait;
-                within += u64::from(wait <= TARGET);
-                handle_sum += (c.ended_at - a).num_seconds() + c.wrap as i64;
-            }
-            None if (c.ended_at - c.offered_at).num_seconds() < SHORT => short += 1,
-            None => abandoned += 1,
-        }
-    }
-    let base = offered - short;
+fn calls_json(c: &CallTotals) -> Value {
+    let base = c.offered - c.short;
     let ratio = |n: u64, d: u64| (d > 0).then(|| n as f64 / d as f64);
+    let mean = |s: i64, n: u64| (n > 0).then(|| s as f64 / n as f64);
     json!({
-        "offered": offered,
-        "answered": answered,
-        "short_abandons": short,
-        "asa": (answered > 0).then(|| wait_sum as f64 / answered as f64),
-        "abandon_rate": ratio(abandoned, base),
-        "service_level_20s": ratio(within, base),
-        "aht": (answered > 0).then(|| handle_sum as f64 / answered as f64),
+        "offered": c.offered,
+        "answered": c.answered,
+        "short_abandons": c.short,
+        "asa": mean(c.wait_sum, c.answered),
+        "abandon_rate": ratio(c.abandoned, base),
+        "service_level_20s": ratio(c.within, base),
+        "aht": mean(c.handle_sum, c.answered),
     })
 }
 
@@ -481,64 +371,63 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut rejected = Rejected::default();
-    let parse_start = Instant::now();
-    let history = match parse(&options.dir, &mut rejected) {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("replay: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    let parse_time = parse_start.elapsed();
-
-    let compute = Instant::now();
-    let trackers: Result<Vec<Tracker>, _> = if options.threads == 1 {
-        run_shard(&history, 0, 1, true).map(|t| vec![t])
+    let wall = Instant::now();
+    let shards = options.threads as u64;
+    let results: Vec<Result<Shard, String>> = if shards == 1 {
+        vec![run_shard(&options.dir, 0, 1, true)]
     } else {
         std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..options.threads)
+            let handles: Vec<_> = (0..shards)
                 .map(|shard| {
-                    let h = &history;
-                    let n = options.threads;
-                    scope.spawn(move || run_shard(h, shard, n, shard == 0))
+                    let dir = &options.dir;
+                    scope.spawn(move || run_shard(dir, shard, shards, shard == 0))
                 })
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().expect("a shard thread panicked"))
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err("a shard thread panicked".into()))
+                })
                 .collect()
         })
     };
-    let mut trackers = match trackers {
-        Ok(t) => t,
-        Err(e) => {
+    let mut shards_done = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok(s) => shards_done.push(s),
+            Err(e) => {
+                eprintln!("replay: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    // The shards ran side by side: the crate's time is the slowest shard's, plus the merge.
+    let mut compute = shards_done
+        .iter()
+        .map(|s| s.compute)
+        .max()
+        .unwrap_or_default();
+    let mut first = shards_done.remove(0);
+    let merge = Instant::now();
+    for other in &shards_done {
+        if let Err(e) = first.tracker.merge(&other.tracker) {
             eprintln!("replay: {e}");
             return ExitCode::from(1);
         }
-    };
-    let mut tracker = trackers.remove(0);
-    for other in &trackers {
-        if let Err(e) = tracker.merge(other) {
-            eprintln!("replay: {e}");
-            return ExitCode::from(1);
+        for (reason, n) in &other.rejected.0 {
+            *first.rejected.0.entry(reason.clone()).or_insert(0) += n;
+        }
+        if other.teams.0.len() > first.teams.0.len() {
+            first.teams.0.clone_from(&other.teams.0);
         }
     }
-    let report: TrackerSnapshot<Option<TeamId>> = tracker.snapshot();
+    let report: TrackerSnapshot<Option<TeamId>> = first.tracker.snapshot();
+    let s = first.surveys.snapshot();
+    compute += merge.elapsed();
+    let compute_seconds = compute.as_secs_f64();
 
-    let mut surveys = SurveySuite::default();
-    for r in &history.surveys {
-        if let Err(e) = surveys.observe(r) {
-            rejected.add(format!(
-                "surveys: {}",
-                e.rule().map_or("invalid".into(), |r| r.to_string())
-            ));
-        }
-    }
-    let s = surveys.snapshot();
-    let calls = call_json(&history.calls, &mut rejected);
-    let compute_seconds = compute.elapsed().as_secs_f64();
-
+    let mut rejected = first.rejected;
     for (reason, n) in &report.ingest.rejected {
         *rejected
             .0
@@ -550,12 +439,12 @@ fn main() -> ExitCode {
         .iter()
         .map(|(team, snap)| {
             let name = team
-                .and_then(|t| history.teams.get(t.0 as usize - 1).cloned())
+                .and_then(|t| first.teams.0.get(t.0 as usize - 1).cloned())
                 .unwrap_or_else(|| "(none)".into());
             (name, lifecycle_json(snap))
         })
         .collect();
-    let [tickets, events, survey_rows, call_rows] = history.rows;
+    let [tickets, events, survey_rows, call_rows] = first.rows;
     let out = json!({
         "input": {
             "tickets": tickets, "events": events, "surveys": survey_rows, "calls": call_rows,
@@ -573,7 +462,7 @@ fn main() -> ExitCode {
             },
             "ces": {"responses": s.ces.responses, "mean": s.ces.mean.map(|m| m.mean)},
         },
-        "calls": calls,
+        "calls": calls_json(&first.calls),
         "compute_seconds": compute_seconds,
     });
 
@@ -586,15 +475,17 @@ fn main() -> ExitCode {
             .and_then(|_| writeln!(stdout))
     };
     if let Err(e) = written {
-        eprintln!("replay: {e}");
-        return ExitCode::from(1);
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            eprintln!("replay: {e}");
+            return ExitCode::from(1);
+        }
     }
     if options.stats {
         eprintln!(
-            "parse {:.3} s, compute {:.3} s ({:.1} M events/s), threads {}, tickets in play at the end {}, peak resident memory {} MiB",
-            parse_time.as_secs_f64(),
+            "wall {:.3} s, compute {:.3} s ({:.1} M events/s in the crate), threads {}, tickets in play at the end {}, peak resident memory {} MiB",
+            wall.elapsed().as_secs_f64(),
             compute_seconds,
-            history.events.len() as f64 / compute_seconds / 1e6,
+            events as f64 / compute_seconds / 1e6,
             options.threads,
             report.in_play,
             peak_rss_kib().map_or("?".into(), |k| (k / 1024).to_string())

@@ -15,6 +15,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod format;
+
 use chrono::{DateTime, TimeZone, Utc};
 use csm_metrics::{
     AgentId, Author, Call, CallId, Channel, CreatedBy, CustomerId, Happiness, Interaction,

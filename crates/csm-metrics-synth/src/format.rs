@@ -1,0 +1,223 @@
+//! The CSV format of the sample history (`tests/data/README.md`): parsing rows into the
+//! crate's records. Shared by the replay example and the tests; not a stable API.
+
+use chrono::{DateTime, Utc};
+use csm_metrics::{
+    AgentId, Author, Call, CallId, Channel, CustomerId, Interaction, InteractionKind, Priority,
+    QueueId, Status, SurveyId, SurveyResponse, SurveyScore, TeamId, Ticket, TicketId, Visibility,
+};
+
+/// Splits one CSV line of this format (no quoted commas or quotes inside fields).
+pub fn fields(line: &str) -> Vec<&str> {
+    line.split(',')
+        .map(|f| f.trim().trim_matches('"'))
+        .collect()
+}
+
+/// An instant from Unix seconds.
+pub fn instant(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(s.parse().ok()?, 0)
+}
+
+/// A number.
+pub fn id(s: &str) -> Option<u64> {
+    s.parse().ok()
+}
+
+/// Team names → ids, in order of first appearance (the same in every shard).
+#[derive(Default)]
+pub struct Names(pub Vec<String>);
+
+impl Names {
+    /// The id of a name (1-based), given on first sight.
+    pub fn id(&mut self, name: &str) -> u64 {
+        let i = self.0.iter().position(|t| t == name).unwrap_or_else(|| {
+            self.0.push(name.to_string());
+            self.0.len() - 1
+        });
+        i as u64 + 1
+    }
+}
+
+/// A ticket from a row of tickets.csv.
+pub fn parse_ticket(f: &[&str], teams: &mut Names) -> Result<Ticket, &'static str> {
+    if f.len() != 6 {
+        return Err("tickets: wrong field count");
+    }
+    let (Some(tid), Some(created), Some(requester)) = (id(f[0]), instant(f[1]), id(f[5])) else {
+        return Err("tickets: bad id or instant");
+    };
+    let channel = match f[2] {
+        "email" => Channel::Email,
+        "chat" => Channel::Chat,
+        "phone" => Channel::Phone,
+        "web" => Channel::Web,
+        "social" => Channel::Social,
+        "api" => Channel::Api,
+        _ => Channel::Other,
+    };
+    let priority = Priority::ALL
+        .into_iter()
+        .find(|p| p.as_str() == f[3])
+        .ok_or("tickets: unknown priority")?;
+    let mut t = Ticket::new(TicketId(tid), created, CustomerId(requester));
+    t.channel = channel;
+    t.priority = priority;
+    t.team = (!f[4].is_empty()).then(|| TeamId(teams.id(f[4])));
+    Ok(t)
+}
+
+/// One parsed row of events.csv: a ticket's creation or an interaction.
+pub enum Event {
+    /// The ticket was created.
+    Created,
+    /// Something happened to it.
+    Interaction(Interaction),
+}
+
+/// The ticket id and event of a row of events.csv.
+pub fn parse_event(f: &[&str]) -> Result<(u64, Event), &'static str> {
+    if f.len() != 7 {
+        return Err("events: wrong field count");
+    }
+    let (Some(tid), Some(at)) = (id(f[0]), instant(f[1])) else {
+        return Err("events: bad ticket id or instant");
+    };
+    let agent = id(f[6]).filter(|a| *a != 0).map(AgentId);
+    let kind = match f[2] {
+        "created" => return Ok((tid, Event::Created)),
+        "message" => {
+            let author = match (f[3], agent) {
+                ("agent", Some(a)) => Author::Agent(a),
+                ("customer", _) => Author::Customer,
+                ("bot", _) => Author::Automation,
+                _ => return Err("events: message without a known author"),
+            };
+            let visibility = if f[4] == "true" {
+                Visibility::Public
+            } else {
+                Visibility::Internal
+            };
+            InteractionKind::Message { author, visibility }
+        }
+        "status" => InteractionKind::Status(match f[5] {
+            "new" => Status::New,
+            "open" => Status::Open,
+            "pending" => Status::Pending,
+            "hold" | "on_hold" | "on-hold" => Status::OnHold,
+            "solved" => Status::Solved,
+            "closed" => Status::Closed,
+            "spam" | "deleted" => Status::Spam,
+            _ => return Err("events: unknown status"),
+        }),
+        "assign" => InteractionKind::Assignment { agent, team: None },
+        _ => return Err("events: unknown kind"),
+    };
+    Ok((
+        tid,
+        Event::Interaction(Interaction {
+            ticket: TicketId(tid),
+            at,
+            kind,
+        }),
+    ))
+}
+
+/// A survey response from a row of surveys.csv (`row` becomes its id).
+pub fn parse_survey(f: &[&str], row: u64) -> Result<SurveyResponse, &'static str> {
+    if f.len() != 5 {
+        return Err("surveys: wrong field count");
+    }
+    let (Some(at), Some(score)) = (instant(f[1]), f[4].parse::<u8>().ok()) else {
+        return Err("surveys: bad instant or score");
+    };
+    let score = match f[0] {
+        "nps" => SurveyScore::Nps(score),
+        "csat" => SurveyScore::Csat(score),
+        "ces" => SurveyScore::Ces(score),
+        "enps" => SurveyScore::Enps(score),
+        _ => return Err("surveys: unknown kind"),
+    };
+    let mut r = SurveyResponse::new(SurveyId(row), at, score);
+    r.ticket = id(f[2]).filter(|t| *t != 0).map(TicketId);
+    r.agent = id(f[3]).filter(|a| *a != 0).map(AgentId);
+    Ok(r)
+}
+
+/// A call from a row of calls.csv.
+pub fn parse_call(f: &[&str], queues: &mut Names) -> Result<Call, &'static str> {
+    if f.len() != 8 {
+        return Err("calls: wrong field count");
+    }
+    let (Some(cid), Some(offered), Some(ended)) = (id(f[0]), instant(f[2]), instant(f[4])) else {
+        return Err("calls: bad id or instant");
+    };
+    let answered = if f[3].is_empty() {
+        None
+    } else {
+        Some(instant(f[3]).ok_or("calls: bad answered_at")?)
+    };
+    let (Some(hold), Some(wrap)) = (id(f[5]), id(f[6])) else {
+        return Err("calls: bad hold or wrap");
+    };
+    Ok(Call {
+        id: CallId(cid),
+        queue: QueueId(queues.id(f[1])),
+        offered_at: offered,
+        answered_at: answered,
+        ended_at: ended,
+        hold,
+        wrap,
+        agent: id(f[7]).filter(|a| *a != 0).map(AgentId),
+        customer: None,
+        transferred: false,
+    })
+}
+
+/// Contact-center totals as the replay report defines them: a call without `answered_at`
+/// was abandoned; one that ended less than 5 s after it was offered is a short abandon and
+/// leaves both rates' denominators; answered within 20 s means a wait of at most 20 s; AHT
+/// is (ended − answered) + wrap, since the connected time already includes the hold.
+#[derive(Default)]
+pub struct CallTotals {
+    /// Calls offered.
+    pub offered: u64,
+    /// Calls answered.
+    pub answered: u64,
+    /// Calls short.
+    pub short: u64,
+    /// Calls abandoned.
+    pub abandoned: u64,
+    /// Calls within.
+    pub within: u64,
+    /// Total queue wait of answered calls, seconds.
+    pub wait_sum: i64,
+    /// Total handle time of answered calls, seconds.
+    pub handle_sum: i64,
+}
+
+impl CallTotals {
+    /// Abandons before this many seconds are short.
+    pub const SHORT: i64 = 5;
+    /// The service-level answer target in seconds.
+    pub const TARGET: i64 = 20;
+
+    /// Counts one call (validated first).
+    pub fn observe(&mut self, c: &Call) -> Result<(), csm_metrics::Error> {
+        c.validate()?;
+        self.offered += 1;
+        match c.answered_at {
+            Some(a) => {
+                self.answered += 1;
+                let wait = (a - c.offered_at).num_seconds();
+                self.wait_sum += wait;
+                self.within += u64::from(wait <= Self::TARGET);
+                // ended − answered already includes hold in this format.
+                self.handle_sum += (c.ended_at - a).num_seconds() + c.wrap as i64;
+            }
+            None if (c.ended_at - c.offered_at).num_seconds() < Self::SHORT => self.short += 1,
+            None => self.abandoned += 1,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,167 @@
+//! Writes a generated help-desk history as CSV, in the format `examples/replay.rs` reads.
+//!
+//! ```text
+//! cargo run --release --example generate -- DIR [--tickets N] [--days D] [--seed S]
+//! ```
+//!
+//! Defaults: 20,000 tickets over 50 days, seed 7. Surveys and calls scale with tickets
+//! (40 % and 50 % of the ticket count). Events are written in time order, as a live help
+//! desk emits them; tickets in creation order.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use csm_metrics::{Author, InteractionKind, Status, SurveyScore, Visibility};
+use csm_metrics_synth::{Config, Generator, calls, surveys};
+
+fn main() -> std::io::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let (mut dir, mut tickets, mut days, mut seed) = (None, 20_000u64, 50u32, 7u64);
+    while let Some(a) = args.next() {
+        let mut num = |what: &str| -> u64 {
+            args.next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{what} takes a number"))
+        };
+        match a.as_str() {
+            "--tickets" => tickets = num("--tickets"),
+            "--days" => days = num("--days") as u32,
+            "--seed" => seed = num("--seed"),
+            _ => dir = Some(PathBuf::from(a)),
+        }
+    }
+    let dir = dir.expect("usage: generate DIR [--tickets N] [--days D] [--seed S]");
+    std::fs::create_dir_all(&dir)?;
+    let mut config = Config::new(seed, tickets, days);
+    config.agents = 50;
+    let teams = ["billing", "technical", "accounts"];
+
+    let mut t = BufWriter::new(File::create(dir.join("tickets.csv"))?);
+    writeln!(
+        t,
+        "\"ticket_id\",\"created_at\",\"channel\",\"priority\",\"team\",\"requester_id\""
+    )?;
+    // Events wait in a heap keyed by instant and are written once no later ticket can come
+    // before them: tickets are created in time order, so memory follows the tickets in play.
+    let mut e = BufWriter::new(File::create(dir.join("events.csv"))?);
+    writeln!(
+        e,
+        "\"ticket_id\",\"at\",\"kind\",\"author_kind\",\"public\",\"status_to\",\"agent_id\""
+    )?;
+    let mut heap: std::collections::BinaryHeap<std::cmp::Reverse<(i64, u64, String)>> =
+        std::collections::BinaryHeap::new();
+    let mut seq = 0u64;
+    for h in Generator::new(config.clone()) {
+        let created = h.ticket.created_at.timestamp();
+        while let Some(std::cmp::Reverse((at, _, _))) = heap.peek() {
+            if *at > created {
+                break;
+            }
+            let std::cmp::Reverse((_, _, line)) = heap.pop().expect("peeked");
+            e.write_all(line.as_bytes())?;
+        }
+        let team = h
+            .ticket
+            .team
+            .map_or("", |tm| teams[(tm.0 as usize - 1) % teams.len()]);
+        writeln!(
+            t,
+            "{},{},\"{}\",\"{}\",\"{team}\",{}",
+            h.ticket.id.0, created, h.ticket.channel, h.ticket.priority, h.ticket.requester.0
+        )?;
+        writeln!(
+            e,
+            "{},{created},\"created\",\"\",false,\"\",0",
+            h.ticket.id.0
+        )?;
+        for i in &h.interactions {
+            let (kind, author, public, status, agent) = match i.kind {
+                InteractionKind::Message { author, visibility } => {
+                    let (who, agent) = match author {
+                        Author::Agent(a) => ("agent", a.0),
+                        Author::Customer => ("customer", 0),
+                        Author::Automation => ("bot", 0),
+                    };
+                    ("message", who, visibility == Visibility::Public, "", agent)
+                }
+                InteractionKind::Status(s) => {
+                    let name = match s {
+                        Status::New => "new",
+                        Status::Open => "open",
+                        Status::Pending => "pending",
+                        Status::OnHold => "on_hold",
+                        Status::Solved => "solved",
+                        Status::Closed => "closed",
+                        Status::Spam => "spam",
+                        Status::Merged { .. } => "merged",
+                    };
+                    ("status", "", false, name, 0)
+                }
+                InteractionKind::Assignment { agent, .. } => {
+                    ("assign", "", false, "", agent.map_or(0, |a| a.0))
+                }
+            };
+            let line = format!(
+                "{},{},\"{kind}\",\"{author}\",{public},\"{status}\",{agent}\n",
+                i.ticket.0,
+                i.at.timestamp()
+            );
+            seq += 1;
+            heap.push(std::cmp::Reverse((i.at.timestamp(), seq, line)));
+        }
+    }
+    while let Some(std::cmp::Reverse((_, _, line))) = heap.pop() {
+        e.write_all(line.as_bytes())?;
+    }
+    t.flush()?;
+    e.flush()?;
+
+    let mut s = BufWriter::new(File::create(dir.join("surveys.csv"))?);
+    writeln!(s, "\"kind\",\"at\",\"ticket_id\",\"agent_id\",\"score\"")?;
+    for r in surveys(&config, tickets * 2 / 5) {
+        let (kind, score) = match r.score {
+            SurveyScore::Csat(x) => ("csat", x),
+            SurveyScore::Nps(x) => ("nps", x),
+            SurveyScore::Ces(x) => ("ces", x),
+            SurveyScore::Enps(x) => ("enps", x),
+            _ => continue,
+        };
+        writeln!(
+            s,
+            "\"{kind}\",{},{},{},{score}",
+            r.at.timestamp(),
+            r.ticket.map_or(0, |t| t.0),
+            r.agent.map_or(0, |a| a.0)
+        )?;
+    }
+    s.flush()?;
+
+    let mut c = BufWriter::new(File::create(dir.join("calls.csv"))?);
+    writeln!(
+        c,
+        "\"call_id\",\"queue\",\"offered_at\",\"answered_at\",\"ended_at\",\"hold_s\",\"wrap_s\",\"agent_id\""
+    )?;
+    for call in calls(&config, tickets / 2) {
+        writeln!(
+            c,
+            "{},\"{}\",{},{},{},{},{},{}",
+            call.id.0,
+            if call.queue.0 == 1 {
+                "sales"
+            } else {
+                "support"
+            },
+            call.offered_at.timestamp(),
+            call.answered_at
+                .map_or(String::new(), |a| a.timestamp().to_string()),
+            call.ended_at.timestamp(),
+            call.hold,
+            call.wrap,
+            call.agent.map_or(0, |a| a.0)
+        )?;
+    }
+    c.flush()?;
+    eprintln!("wrote {tickets} tickets to {}", dir.display());
+    Ok(())
+}

@@ -1,0 +1,181 @@
+//! Replays a slice of the sample history (tests/data/sample_slice: 400 tickets with their
+//! events, surveys and 500 calls) and compares every count, rate and mean with figures
+//! computed independently from the contract by tests/data/expected.py.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use csm_metrics::metrics::tickets::{ByTeam, LifecycleSnapshot, TicketTracker};
+use csm_metrics::{Calculator, SurveySuite, TeamId};
+use csm_metrics_synth::format::{
+    CallTotals, Event, Names, fields, parse_call, parse_event, parse_survey, parse_ticket,
+};
+use serde_json::Value;
+
+fn rows(dir: &Path, name: &str) -> Vec<String> {
+    std::fs::read_to_string(dir.join(name))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(String::from)
+        .collect()
+}
+
+fn close(path: &str, got: f64, want: &Value) {
+    let want = want
+        .as_f64()
+        .unwrap_or_else(|| panic!("{path}: no expected number"));
+    assert!(
+        (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+        "{path}: got {got}, expected {want}"
+    );
+}
+
+fn check(path: &str, s: &LifecycleSnapshot, want: &Value) {
+    close(
+        &format!("{path}.tickets"),
+        s.tickets as f64,
+        &want["tickets"],
+    );
+    close(
+        &format!("{path}.answered"),
+        s.answered as f64,
+        &want["answered"],
+    );
+    close(&format!("{path}.solved"), s.solved as f64, &want["solved"]);
+    close(
+        &format!("{path}.frt.count"),
+        s.first_response.count as f64,
+        &want["first_response"]["count"],
+    );
+    close(
+        &format!("{path}.frt.mean"),
+        s.first_response.mean.unwrap(),
+        &want["first_response"]["mean"],
+    );
+    close(
+        &format!("{path}.first_resolution"),
+        s.first_resolution.mean.unwrap(),
+        &want["first_resolution"]["mean"],
+    );
+    close(
+        &format!("{path}.full_resolution"),
+        s.full_resolution.mean.unwrap(),
+        &want["full_resolution"]["mean"],
+    );
+    close(
+        &format!("{path}.requester_wait"),
+        s.requester_wait.mean.unwrap(),
+        &want["requester_wait"]["mean"],
+    );
+    close(
+        &format!("{path}.reopen_rate"),
+        s.reopen_rate.unwrap(),
+        &want["reopen_rate"],
+    );
+    close(
+        &format!("{path}.one_touch_rate"),
+        s.one_touch_rate.unwrap(),
+        &want["one_touch_rate"],
+    );
+    close(
+        &format!("{path}.replies"),
+        s.replies_per_resolution.unwrap(),
+        &want["replies_per_resolution"],
+    );
+    close(
+        &format!("{path}.within_24h"),
+        s.resolved_within_target.unwrap(),
+        &want["resolved_within_24h"],
+    );
+}
+
+#[test]
+fn slice_matches_the_independent_figures() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sample_slice");
+    let want: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+
+    let mut teams = Names::default();
+    let tickets: HashMap<u64, _> = rows(&dir, "tickets.csv")
+        .iter()
+        .map(|r| {
+            let t = parse_ticket(&fields(r), &mut teams).unwrap();
+            (t.id.0, t)
+        })
+        .collect();
+    let mut tracker = TicketTracker::<ByTeam>::default();
+    let mut offered = 0;
+    for row in rows(&dir, "events.csv") {
+        offered += 1;
+        let _ = match parse_event(&fields(&row)).unwrap() {
+            (tid, Event::Created) => tracker.observe_ticket(&tickets[&tid]),
+            (_, Event::Interaction(i)) => tracker.observe_interaction(&i),
+        };
+    }
+    let report = tracker.snapshot();
+    // Every record is accounted for: created tickets, accepted interactions, and the late
+    // events after a close, counted by reason.
+    assert_eq!(report.ingest.offered(), offered);
+    check("overall", &report.overall, &want["tickets"]["overall"]);
+    for (i, name) in teams.0.iter().enumerate() {
+        let team = Some(TeamId(i as u64 + 1));
+        check(
+            name,
+            &report.groups[&team],
+            &want["tickets"]["by_team"][name],
+        );
+    }
+
+    let mut surveys = SurveySuite::default();
+    for (i, row) in rows(&dir, "surveys.csv").iter().enumerate() {
+        surveys
+            .observe(&parse_survey(&fields(row), i as u64 + 1).unwrap())
+            .unwrap();
+    }
+    let s = surveys.snapshot();
+    let w = &want["surveys"];
+    close(
+        "nps.responses",
+        s.nps.responses as f64,
+        &w["nps"]["responses"],
+    );
+    close("nps.score", s.nps.score.unwrap(), &w["nps"]["score"]);
+    close("enps.score", s.enps.score.unwrap(), &w["enps"]["score"]);
+    close("csat.score", s.csat.score.unwrap(), &w["csat"]["score"]);
+    close("csat.mean", s.csat.mean.unwrap().mean, &w["csat"]["mean"]);
+    close("ces.mean", s.ces.mean.unwrap().mean, &w["ces"]["mean"]);
+
+    let mut calls = CallTotals::default();
+    let mut queues = Names::default();
+    for row in rows(&dir, "calls.csv") {
+        calls
+            .observe(&parse_call(&fields(&row), &mut queues).unwrap())
+            .unwrap();
+    }
+    let w = &want["calls"];
+    close("calls.offered", calls.offered as f64, &w["offered"]);
+    close("calls.answered", calls.answered as f64, &w["answered"]);
+    close("calls.short", calls.short as f64, &w["short_abandons"]);
+    close(
+        "calls.asa",
+        calls.wait_sum as f64 / calls.answered as f64,
+        &w["asa"],
+    );
+    close(
+        "calls.aht",
+        calls.handle_sum as f64 / calls.answered as f64,
+        &w["aht"],
+    );
+    let base = (calls.offered - calls.short) as f64;
+    close(
+        "calls.abandon_rate",
+        calls.abandoned as f64 / base,
+        &w["abandon_rate"],
+    );
+    close(
+        "calls.service_level",
+        calls.within as f64 / base,
+        &w["service_level_20s"],
+    );
+}
