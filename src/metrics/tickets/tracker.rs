@@ -91,6 +91,10 @@ pub trait TicketGrouping: Default + Clone + Send {
     type Key: Eq + Hash + Ord + Clone + Send + Debug;
     /// Whether the keys depend on tags (the tracker keeps tickets' tags only then).
     const USES_TAGS: bool = false;
+    /// Whether every ticket has exactly one key, so that the groups partition the tickets.
+    /// The tracker then files each figure once, in its group, and computes the overall
+    /// figures by merging the groups at snapshot time (half the work of filing twice).
+    const ONE_KEY_PER_TICKET: bool = false;
     /// Calls `f` with each key the ticket belongs to.
     fn for_each_key<F: FnMut(Self::Key)>(&self, ticket: &TicketView<'_>, f: F);
 }
@@ -113,6 +117,7 @@ macro_rules! ticket_key {
 
         impl TicketGrouping for $name {
             type Key = $key;
+            const ONE_KEY_PER_TICKET: bool = true;
             #[inline]
             fn for_each_key<F: FnMut($key)>(&self, $t: &TicketView<'_>, mut f: F) {
                 f($e)
@@ -247,6 +252,39 @@ impl IngestReport {
     }
 }
 
+/// "No group" for a ticket's cached group slot.
+const NO_GROUP: u32 = u32::MAX;
+
+/// The aggregates of the groups, in a vector (so a ticket can keep its group's slot) with
+/// an index by key.
+#[derive(Debug, Clone)]
+struct Groups<K> {
+    index: HashMap<K, u32, FastHash>,
+    list: Vec<(K, TicketLifecycle)>,
+}
+
+impl<K> Default for Groups<K> {
+    fn default() -> Self {
+        Groups {
+            index: HashMap::default(),
+            list: Vec::new(),
+        }
+    }
+}
+
+impl<K: Eq + Hash + Clone> Groups<K> {
+    /// The slot of `key`, made from `template` if new.
+    fn slot(&mut self, key: K, template: &TicketLifecycle) -> u32 {
+        if let Some(slot) = self.index.get(&key) {
+            return *slot;
+        }
+        self.list.push((key.clone(), template.clone()));
+        let slot = (self.list.len() - 1) as u32;
+        self.index.insert(key, slot);
+        slot
+    }
+}
+
 /// A status in the tracker's compact form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -270,7 +308,7 @@ struct Extra {
     cycles: Vec<u32>,
 }
 
-/// The state of one ticket in play: 128 bytes. Instants are seconds after the ticket's
+/// The state of one ticket in play: 136 bytes. Instants are seconds after the ticket's
 /// creation (`UNSET` for "not yet"), which bounds a ticket's life to 136 years.
 #[derive(Debug, Clone)]
 struct TicketState {
@@ -298,6 +336,8 @@ struct TicketState {
     first_cycle: u32,
     replies: u32,
     reopens: u32,
+    /// The slot of the ticket's group, for groupings with one key per ticket.
+    group: u32,
     phase: Phase,
     inbound: bool,
     channel: Channel,
@@ -675,7 +715,7 @@ pub struct TicketTracker<G: TicketGrouping = Overall> {
     grouping: G,
     tickets: TicketStore,
     overall: TicketLifecycle,
-    groups: HashMap<G::Key, TicketLifecycle, FastHash>,
+    groups: Groups<G::Key>,
     template: TicketLifecycle,
     ingest: IngestReport,
     latest: i64,
@@ -688,7 +728,7 @@ impl<G: TicketGrouping> Default for TicketTracker<G> {
             grouping: G::default(),
             tickets: TicketStore::default(),
             overall: TicketLifecycle::default(),
-            groups: HashMap::default(),
+            groups: Groups::default(),
             template: TicketLifecycle::default(),
             ingest: IngestReport::default(),
             latest: i64::MIN,
@@ -725,7 +765,7 @@ pub enum TicketEvent {
 /// The parts of a tracker that filing touches, borrowed apart from the ticket store.
 struct Filing<'a, G: TicketGrouping> {
     overall: &'a mut TicketLifecycle,
-    groups: &'a mut HashMap<G::Key, TicketLifecycle, FastHash>,
+    groups: &'a mut Groups<G::Key>,
     template: &'a TicketLifecycle,
     grouping: &'a G,
 }
@@ -740,8 +780,14 @@ impl<G: TicketGrouping> Filing<'_, G> {
         state: &TicketState,
         mut f: impl FnMut(&mut TicketLifecycle) -> Result<()>,
     ) -> Result<()> {
-        if overall {
+        if overall && !G::ONE_KEY_PER_TICKET {
             f(self.overall)?;
+        }
+        if G::ONE_KEY_PER_TICKET {
+            return match self.groups.list.get_mut(state.group as usize) {
+                Some((_, agg)) => f(agg),
+                None => Ok(()),
+            };
         }
         let mut result = Ok(());
         let (groups, template) = (&mut *self.groups, self.template);
@@ -749,13 +795,22 @@ impl<G: TicketGrouping> Filing<'_, G> {
             if result.is_err() {
                 return;
             }
-            let agg = match groups.get_mut(&k) {
-                Some(a) => a,
-                None => groups.entry(k).or_insert_with(|| template.clone()),
-            };
-            result = f(agg);
+            let slot = groups.slot(k, template);
+            result = f(&mut groups.list[slot as usize].1);
         });
         result
+    }
+
+    /// The group slot of a ticket under a one-key grouping (`NO_GROUP` otherwise).
+    fn group_of(&mut self, state: &TicketState) -> u32 {
+        if !G::ONE_KEY_PER_TICKET {
+            return NO_GROUP;
+        }
+        let mut slot = NO_GROUP;
+        let (groups, template) = (&mut *self.groups, self.template);
+        self.grouping
+            .for_each_key(&state.view(), |k| slot = groups.slot(k, template));
+        slot
     }
 
     /// Gives an unsolved ticket its latest team and assignee, moving every figure it filed
@@ -786,6 +841,7 @@ impl<G: TicketGrouping> Filing<'_, G> {
         let s: &TicketState = state;
         self.file(false, s, |a| file_all(a, s, false, true))?;
         (state.team, state.assignee) = latest;
+        state.group = self.group_of(state);
         let s: &TicketState = state;
         self.file(false, s, |a| file_all(a, s, true, true))
     }
@@ -820,9 +876,19 @@ impl<G: TicketGrouping> TicketTracker<G> {
         &self.ingest
     }
 
-    /// The overall aggregate.
-    pub fn overall(&self) -> &TicketLifecycle {
-        &self.overall
+    /// The overall aggregate (for a grouping whose groups partition the tickets, the merge
+    /// of the groups).
+    pub fn overall(&self) -> TicketLifecycle {
+        if !G::ONE_KEY_PER_TICKET {
+            return self.overall.clone();
+        }
+        let mut all = self.template.clone();
+        for (_, g) in &self.groups.list {
+            // Cannot fail: the groups share the template's configuration, and their counts
+            // add up to counts of tickets that each fit in a u64.
+            let _ = all.merge(g);
+        }
+        all
     }
 
     /// The latest instant seen.
@@ -896,13 +962,16 @@ impl<G: TicketGrouping> TicketTracker<G> {
             first_cycle: UNSET,
             replies: 0,
             reopens: 0,
+            group: NO_GROUP,
             phase: Phase::New,
             inbound: !matches!(ticket.created_by, CreatedBy::Agent(_)),
             channel: ticket.channel,
             priority: ticket.priority,
             extra,
         };
+        let mut state = state;
         let (tickets, mut filing, _, ingest) = self.parts();
+        state.group = filing.group_of(&state);
         filing.file(true, &state, |a| file_all(a, &state, true, true))?;
         tickets.insert(state);
         ingest.tickets += 1;
@@ -1171,9 +1240,10 @@ impl<G: TicketGrouping> TicketTracker<G> {
         let t = as_of.timestamp();
         TrackerSnapshot {
             as_of,
-            overall: self.overall.snapshot_at(t),
+            overall: self.overall().snapshot_at(t),
             groups: self
                 .groups
+                .list
                 .iter()
                 .map(|(k, a)| (k.clone(), a.snapshot_at(t)))
                 .collect(),
@@ -1194,18 +1264,18 @@ impl<G: TicketGrouping> TicketTracker<G> {
         let mut overall = self.overall.clone();
         overall.merge(&other.overall)?;
         let mut groups = self.groups.clone();
-        for (k, theirs) in &other.groups {
-            match groups.get_mut(k) {
-                Some(mine) => mine.merge(theirs)?,
-                None => {
-                    groups.insert(k.clone(), theirs.clone());
-                }
-            }
+        for (k, theirs) in &other.groups.list {
+            let slot = groups.slot(k.clone(), &self.template);
+            groups.list[slot as usize].1.merge(theirs)?;
         }
         self.overall = overall;
         self.groups = groups;
         for s in other.tickets.iter() {
-            self.tickets.insert(s.clone());
+            let mut s = s.clone();
+            // Their group slots are the other tracker's: find ours by key.
+            let (_, mut filing, _, _) = self.parts();
+            s.group = filing.group_of(&s);
+            self.tickets.insert(s);
         }
         self.ingest.merge(&other.ingest);
         self.latest = self.latest.max(other.latest);
