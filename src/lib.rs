@@ -22,7 +22,11 @@
 //!   [`DurationBuckets`], and the [`DurationSummary`] every time metric reports.
 //! * **Metrics** ([`metrics`]): survey metrics ([`NetPromoterScore`],
 //!   [`CustomerSatisfaction`], [`CustomerEffortScore`], [`EmployeeNetPromoterScore`],
-//!   [`Engagement`], [`HappinessScore`], all at once with [`SurveySuite`]).
+//!   [`Engagement`], [`HappinessScore`], all at once with [`SurveySuite`]); the ticket
+//!   lifecycle ([`metrics::tickets::TicketTracker`]: first response, next reply, first,
+//!   full and per-cycle resolution, requester wait, agent work and wait, on-hold,
+//!   resolution within a target, reopens, zero-/one-/two-touch, replies per resolution,
+//!   backlog and unanswered tickets, overall and per group, streaming with retraction).
 //!
 //! The meaning of every number is fixed by the crate's metric contract; each type's docs
 //! state its definition, its denominator and its accuracy.
@@ -64,6 +68,42 @@
 //! # Ok::<(), csm_metrics::Error>(())
 //! ```
 //!
+//! # Tickets
+//!
+//! A [`TicketTracker`](metrics::tickets::TicketTracker) streams tickets and their
+//! interactions (in time order per ticket; any order across tickets) and keeps every
+//! ticket metric exact for the history seen so far: a reopen retracts the ticket's
+//! resolution figures and the next solve files new ones.
+//!
+//! ```
+//! use chrono::{TimeDelta, TimeZone, Utc};
+//! use csm_metrics::metrics::tickets::{ByTeam, TicketTracker};
+//! use csm_metrics::{AgentId, CustomerId, Interaction, Status, TeamId, Ticket, TicketId};
+//!
+//! let t0 = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap();
+//! let at = |minutes| t0 + TimeDelta::minutes(minutes);
+//! let mut tracker = TicketTracker::<ByTeam>::default();
+//! let ticket = Ticket { team: Some(TeamId(1)), ..Ticket::new(TicketId(7), t0, CustomerId(3)) };
+//! tracker.observe_ticket(&ticket)?;
+//! tracker.observe_interaction(&Interaction::agent_reply(TicketId(7), at(20), AgentId(2)))?;
+//! tracker.observe_interaction(&Interaction::status(TicketId(7), at(30), Status::Solved))?;
+//! // The customer writes back: the ticket reopens, and is solved again.
+//! tracker.observe_interaction(&Interaction::customer_message(TicketId(7), at(90)))?;
+//! tracker.observe_interaction(&Interaction::status(TicketId(7), at(90), Status::Open))?;
+//! tracker.observe_interaction(&Interaction::agent_reply(TicketId(7), at(100), AgentId(2)))?;
+//! tracker.observe_interaction(&Interaction::status(TicketId(7), at(110), Status::Solved))?;
+//!
+//! let report = tracker.snapshot_at(at(120));
+//! let team = &report.groups[&Some(TeamId(1))];
+//! assert_eq!(team.first_response.mean, Some(1_200.0)); // 20 min
+//! assert_eq!(team.first_resolution.mean, Some(1_800.0)); // the first solve, 30 min
+//! assert_eq!(team.full_resolution.mean, Some(6_600.0)); // the latest solve, 110 min
+//! assert_eq!(team.next_reply.mean, Some(600.0)); // customer at 90, reply at 100
+//! assert_eq!(team.reopen_rate, Some(1.0));
+//! assert_eq!(team.replies_per_resolution, Some(2.0));
+//! # Ok::<(), csm_metrics::Error>(())
+//! ```
+//!
 //! # Accuracy
 //!
 //! Counts, sums, means, rates and scores are **exact**: integer counts and sums (`u64`,
@@ -75,11 +115,23 @@
 //!
 //! # Memory
 //!
+//! A ticket tracker holds 136 bytes per ticket in play (plus about 20 bytes of index);
+//! closed, merged and spam tickets are released at once, and solved tickets can be evicted
+//! after a chosen instant, so memory follows the tickets in play, not the history.
 //! A survey calculator is a fixed array of counts (at most 11 `u64`s, 96 bytes per state);
 //! a [`DurationSummary`] holds exact moments, a few bucket counts and a sketch of one `u64`
 //! per bin (746 bins, 5.8 KiB, for values from 1 s to 30 days at 1 %; at most 4,096 bins,
 //! 32 KiB). A [`Grouped`] state is one calculator per group seen; a [`Windowed`] one, one
 //! per window with data.
+//!
+//! # Untrusted input
+//!
+//! No record makes the crate panic. A record that breaks a rule of the contract (a score
+//! off its scale, a call answered before it was offered, an interaction before its
+//! ticket's creation or for a ticket not in play) is an [`Error`] that names the record and
+//! the rule, and leaves every figure unchanged; a ticket tracker also counts it by reason
+//! in its [`IngestReport`](metrics::tickets::IngestReport), so accepted + rejected =
+//! offered. Deserialised states are validated. Counts are checked for overflow.
 //!
 //! # Laws
 //!

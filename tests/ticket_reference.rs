@@ -406,3 +406,30 @@ fn eviction_bounds_memory_and_keeps_figures() {
     );
     assert_eq!(tr.ingest().rejected[&RejectReason::TicketNotInPlay], 1);
 }
+
+#[test]
+fn cohorts_by_team_and_day() {
+    use csm_metrics::metrics::tickets::CreatedIn;
+    let recs = records(&history());
+    let grouping = (ByTeam, CreatedIn::<Utc>::new(Granularity::Day, Utc));
+    let config = TrackerConfig {
+        resolution_target: 3_600,
+        ..TrackerConfig::default()
+    };
+    let mut tr = TicketTracker::new(config, grouping).unwrap();
+    for (ticket, interaction) in &recs {
+        if let Some(ticket) = ticket {
+            tr.observe_ticket(ticket).unwrap();
+        }
+        if let Some(i) = interaction {
+            tr.observe_interaction(i).unwrap();
+        }
+    }
+    let report = tr.snapshot_at(t(120));
+    let day = Utc.with_ymd_and_hms(2025, 3, 3, 0, 0, 0).unwrap();
+    let keys: Vec<_> = report.groups.keys().cloned().collect();
+    assert_eq!(keys, vec![(Some(TeamId(1)), day), (Some(TeamId(2)), day)]);
+    // The groups partition the tickets: the overall figures are those of one pass.
+    check_overall(&report.overall);
+    assert_eq!(report.groups[&(Some(TeamId(2)), day)].solved, 14);
+}

@@ -6,4 +6,5 @@ mod window;
 
 pub use group::{ByAgent, ByCaller, ByCustomer, ByQueue, ByTicket, GroupBy, Grouped};
 pub use hash::{FastHash, FastHasher};
+pub(crate) use window::window_bounds;
 pub use window::{Granularity, Window, Windowed};

@@ -67,6 +67,24 @@ impl Granularity {
     }
 }
 
+/// The window `[start, end)` (Unix seconds) of `granularity` in `zone` that holds `at`.
+pub(crate) fn window_bounds<Z: Zone>(
+    granularity: Granularity,
+    zone: &Z,
+    at: DateTime<Utc>,
+) -> (i64, i64) {
+    let local = at.with_timezone(zone).naive_local();
+    let start_local = granularity.truncate(local);
+    let start = resolve_local(zone, start_local).map_or(at.timestamp(), |t| t.timestamp());
+    let end = granularity
+        .next(start_local)
+        .and_then(|n| resolve_local(zone, n))
+        .map_or(i64::MAX, |t| t.timestamp());
+    // A start resolved after `at` can only come from a gap at the start: the window then
+    // starts at `at`'s own gap edge, which is at or before `at`.
+    (start.min(at.timestamp()), end.max(at.timestamp() + 1))
+}
+
 /// One window of a [`Windowed`] snapshot.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -177,18 +195,7 @@ impl<C: Calculator, Z: Zone> Windowed<C, Z> {
     }
 
     fn bounds(&self, at: DateTime<Utc>) -> (i64, i64) {
-        let local = at.with_timezone(&self.zone).naive_local();
-        let start_local = self.granularity.truncate(local);
-        let start =
-            resolve_local(&self.zone, start_local).map_or(at.timestamp(), |t| t.timestamp());
-        let end = self
-            .granularity
-            .next(start_local)
-            .and_then(|n| resolve_local(&self.zone, n))
-            .map_or(i64::MAX, |t| t.timestamp());
-        // A start resolved after `at` can only come from a gap at the start: the window
-        // then starts at `at`'s own gap edge, which is at or before `at`.
-        (start.min(at.timestamp()), end.max(at.timestamp() + 1))
+        window_bounds(self.granularity, &self.zone, at)
     }
 
     /// Observes a record into the window of its instant.

@@ -5,7 +5,33 @@
 //! volume and backlog; unanswered tickets with their ages.
 //!
 //! A [`TicketTracker`] streams tickets and interactions and files every fact in a
-//! [`TicketLifecycle`] aggregate, overall and per group.
+//! [`TicketLifecycle`] aggregate, overall and per group ([`ByTeam`], [`ByAssignee`],
+//! [`ByChannel`], [`ByPriority`], [`ByRequester`], [`ByTag`], or a [`TicketGrouping`] of
+//! your own).
+//!
+//! # The choices, made explicit
+//!
+//! | question | the crate's answer | where to change it |
+//! |---|---|---|
+//! | when does the first-response clock start? | at the ticket's creation (Zendesk, Zammad, Freshdesk) | [`TrackerConfig::frt_start`] ([`FrtStart::FirstCustomerMessage`]: Intercom, Front) |
+//! | what is a response? | a public message by an agent; bots, triggers and internal notes never are | [`TrackerConfig::is_response`] narrows it |
+//! | outbound tickets (created by an agent)? | no first response time; all other figures count | — |
+//! | unanswered tickets? | counted apart with their mean age at the snapshot's "as of" instant (censored), never zero-filled or dropped | — |
+//! | what is solved? | a ticket changed to solved (and maybe closed since); a ticket closed without ever being solved leaves the backlog as `closed_unresolved`, no resolution | — |
+//! | a reopen? | solved → new, open, pending or on-hold: the resolution figures are retracted, the next solve files new ones; full resolution runs from creation to the latest solve, the per-cycle figure from each reopen | — |
+//! | requester wait / agent work? | time in new, open, on-hold / in new and open (Zendesk); pending and solved periods never count | — |
+//! | next reply? | from the first unanswered public customer message (after the first response, also the one that reopens a solved ticket) to the next response; a solve stops it uncounted | — |
+//! | resolved within target? | full resolution ≤ target (24 h by default), over solved tickets | [`TrackerConfig::resolution_target`] |
+//! | which group gets the figures? | the ticket's current team and assignee; reassigning an unsolved ticket moves its figures; a solved ticket stays with the team and assignee it was solved by (the assignee at solve time) | a [`TicketGrouping`] of your own |
+//! | merged and spam tickets? | a merged ticket leaves every figure but volume (`tickets`); a spam ticket leaves every figure | — |
+//! | events after a close, for unknown tickets, out of order? | rejected with an error and counted by reason in the [`IngestReport`] | [`TicketTracker::evict_solved_before`] bounds memory |
+//!
+//! # Windows
+//! Cohort windows are a grouping: [`CreatedIn`] files each ticket under the calendar
+//! window (hour, day, ISO week, month, in any zone) it was created in, alone or paired with
+//! another grouping, as `(ByTeam, CreatedIn)`. Activity windows (figures filed in the window
+//! in which each solve or reply happened) are not built yet; until then, activity volume
+//! per window is a [`Windowed`](crate::Windowed) calculator over the interactions.
 
 mod lifecycle;
 mod tracker;
@@ -14,7 +40,7 @@ pub use lifecycle::{
     DEFAULT_RESOLUTION_TARGET, LifecycleSnapshot, REOPEN_SLOTS, SolvedFacts, TicketLifecycle,
 };
 pub use tracker::{
-    ByAssignee, ByChannel, ByPriority, ByRequester, ByTag, ByTeam, FrtStart, IngestReport, Overall,
-    RejectReason, TicketEvent, TicketGrouping, TicketTracker, TicketView, TrackerConfig,
-    TrackerSnapshot,
+    ByAssignee, ByChannel, ByPriority, ByRequester, ByTag, ByTeam, CreatedIn, FrtStart,
+    IngestReport, Overall, RejectReason, TicketEvent, TicketGrouping, TicketTracker, TicketView,
+    TrackerConfig, TrackerSnapshot,
 };

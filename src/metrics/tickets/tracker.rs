@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 
 use super::lifecycle::{LifecycleSnapshot, SolvedFacts, TicketLifecycle};
-use crate::aggregate::FastHash;
+use crate::aggregate::{FastHash, Granularity, window_bounds};
 use crate::calculator::Calculator;
 use crate::error::{Error, RecordRef, Result, Rule};
 use crate::model::{
@@ -16,6 +16,7 @@ use crate::model::{
     Status, TeamId, Ticket, TicketId, Visibility,
 };
 use crate::stats::SummaryConfig;
+use crate::zone::Zone;
 
 const WHAT: &str = "ticket tracker";
 
@@ -170,6 +171,59 @@ impl TicketGrouping for ByTag {
         for tag in t.tags {
             f(tag.clone());
         }
+    }
+}
+
+/// Groups tickets by the calendar window of their creation, in a time zone: cohorts ("of
+/// the tickets created in March, 82 % were solved within 24 h"). The key is the window's
+/// first instant. Combine it with another grouping as a pair: `(ByTeam, CreatedIn)`.
+#[derive(Debug, Clone)]
+pub struct CreatedIn<Z: Zone = Utc> {
+    /// The window length.
+    pub granularity: Granularity,
+    /// The zone of the windows.
+    pub zone: Z,
+}
+
+impl<Z: Zone> Default for CreatedIn<Z> {
+    /// Days in UTC.
+    fn default() -> Self {
+        CreatedIn {
+            granularity: Granularity::Day,
+            zone: Z::utc(),
+        }
+    }
+}
+
+impl<Z: Zone> CreatedIn<Z> {
+    /// Windows of `granularity` in `zone`.
+    pub fn new(granularity: Granularity, zone: Z) -> Self {
+        CreatedIn { granularity, zone }
+    }
+}
+
+impl<Z: Zone> TicketGrouping for CreatedIn<Z> {
+    type Key = DateTime<Utc>;
+    const ONE_KEY_PER_TICKET: bool = true;
+    fn for_each_key<F: FnMut(DateTime<Utc>)>(&self, t: &TicketView<'_>, mut f: F) {
+        let Some(at) = DateTime::from_timestamp(t.created_at, 0) else {
+            return;
+        };
+        let (start, _) = window_bounds(self.granularity, &self.zone, at);
+        f(DateTime::from_timestamp(start, 0).unwrap_or(at))
+    }
+}
+
+/// A pair of groupings: a ticket's keys are every pair of its keys under each (team ×
+/// priority, team × cohort …).
+impl<A: TicketGrouping, B: TicketGrouping> TicketGrouping for (A, B) {
+    type Key = (A::Key, B::Key);
+    const USES_TAGS: bool = A::USES_TAGS || B::USES_TAGS;
+    const ONE_KEY_PER_TICKET: bool = A::ONE_KEY_PER_TICKET && B::ONE_KEY_PER_TICKET;
+    fn for_each_key<F: FnMut(Self::Key)>(&self, t: &TicketView<'_>, mut f: F) {
+        self.0.for_each_key(t, |a| {
+            self.1.for_each_key(t, |b| f((a.clone(), b)));
+        });
     }
 }
 
