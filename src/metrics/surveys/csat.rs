@@ -1,6 +1,6 @@
 //! Customer satisfaction (CSAT) and Help Scout-style happiness.
 
-use super::tally::{MeanScore, NetScore, Tally, mean_score, net_score, percentage};
+use super::tally::{MeanScore, NetScore, Tally, mean_score, merge_on_scale, net_score, percentage};
 use crate::calculator::Calculator;
 use crate::error::{Error, Result};
 use crate::model::{Happiness, SurveyKind, SurveyResponse, SurveyScore};
@@ -162,20 +162,11 @@ impl Calculator for CustomerSatisfaction {
     }
 
     fn merge(&mut self, other: &Self) -> Result<()> {
-        if self.scale != other.scale {
-            if other.tally.total == 0 {
-                return Ok(());
-            }
-            if self.tally.total == 0 {
-                *self = other.clone();
-                return Ok(());
-            }
-            return Err(Error::incompatible(
-                CSAT,
-                format!("scale {:?} against {:?}", self.scale, other.scale),
-            ));
-        }
-        self.tally.merge(&other.tally, CSAT)
+        merge_on_scale(
+            (&mut self.scale, &mut self.tally),
+            (other.scale, &other.tally),
+            CSAT,
+        )
     }
 
     fn snapshot(&self) -> CsatSnapshot {

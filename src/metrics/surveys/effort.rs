@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::tally::{MeanScore, Percentage, Tally, mean_score, percentage};
+use super::tally::{MeanScore, Percentage, Tally, mean_score, merge_on_scale, percentage};
 use crate::calculator::Calculator;
 use crate::error::{Error, Result};
 use crate::model::{ItemId, SurveyKind, SurveyResponse, SurveyScore};
@@ -107,20 +107,11 @@ impl Calculator for CustomerEffortScore {
     }
 
     fn merge(&mut self, other: &Self) -> Result<()> {
-        if self.scale != other.scale {
-            if other.tally.total == 0 {
-                return Ok(());
-            }
-            if self.tally.total == 0 {
-                *self = other.clone();
-                return Ok(());
-            }
-            return Err(Error::incompatible(
-                CES,
-                format!("scale {:?} against {:?}", self.scale, other.scale),
-            ));
-        }
-        self.tally.merge(&other.tally, CES)
+        merge_on_scale(
+            (&mut self.scale, &mut self.tally),
+            (other.scale, &other.tally),
+            CES,
+        )
     }
 
     fn snapshot(&self) -> CesSnapshot {

@@ -126,6 +126,28 @@ impl<const N: usize> Tally<N> {
     }
 }
 
+/// Merges `(their_scale, theirs)` into `(scale, mine)`: tallies on different scales merge
+/// only when one of them is empty (it then takes the other's scale).
+pub(crate) fn merge_on_scale<S: PartialEq + Copy + core::fmt::Debug, const N: usize>(
+    (scale, mine): (&mut S, &mut Tally<N>),
+    (their_scale, theirs): (S, &Tally<N>),
+    what: &'static str,
+) -> Result<()> {
+    if *scale != their_scale {
+        if theirs.total == 0 {
+            return Ok(());
+        }
+        if mine.total != 0 {
+            return Err(Error::incompatible(
+                what,
+                format!("scale {scale:?} against {their_scale:?}"),
+            ));
+        }
+        *scale = their_scale;
+    }
+    mine.merge(theirs, what)
+}
+
 /// A mean score with its normal-approximation interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
