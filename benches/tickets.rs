@@ -116,6 +116,9 @@ fn snapshot(c: &mut Criterion) {
     group.bench_function("snapshot, full 1M-ticket history, 100 groups", |b| {
         b.iter(|| black_box(full.snapshot_at(at)))
     });
+    group.bench_function("backlog ages, 1M tickets in play, 100 groups", |b| {
+        b.iter(|| black_box(tracker.ages_at(at)))
+    });
     group.finish();
 }
 

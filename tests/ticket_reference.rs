@@ -310,6 +310,17 @@ fn hand_worked_figures() {
     assert_eq!((one.unanswered, two.unanswered), (2, 0));
     assert_eq!(two.closed_unresolved, 1);
 
+    // Age distributions at minute 120: T5 (2 h) and T6 (1.5 h), both in team 1.
+    let ages = tr.ages_at(t(120));
+    assert_eq!(ages.overall.backlog.count, 2);
+    assert_eq!(ages.overall.backlog.mean, Some(6_300.0));
+    assert_eq!(
+        (ages.overall.unanswered.min, ages.overall.unanswered.max),
+        (Some(5_400.0), Some(7_200.0))
+    );
+    assert_eq!(ages.groups[&Some(TeamId(1))].backlog.count, 2);
+    assert!(!ages.groups.contains_key(&Some(TeamId(2))));
+
     assert_eq!(report.ingest.tickets, 30);
     assert_eq!(report.ingest.rejected.values().sum::<u64>(), 0);
     // T5 and T6 are open, T1, T3, T8 … solved but not closed: still in play; T7, T9, T10

