@@ -633,7 +633,7 @@ impl TicketIndex {
 /// Tickets in play: states in a slab kept in creation order (tickets created together sit
 /// together in memory, and a time-ordered stream works at the slab's end), found through
 /// the index. Released states leave holes; when holes outnumber the tickets in play the
-/// slab is compacted, so it holds at most about twice the tickets in play.
+/// slab is compacted, so it holds at most about three times the tickets in play.
 #[derive(Debug, Clone, Default)]
 struct TicketStore {
     index: TicketIndex,
@@ -680,7 +680,7 @@ impl TicketStore {
     }
 
     fn compact_if_sparse(&mut self) {
-        if self.holes < 1024 || self.holes < self.index.len {
+        if self.holes < 4096 || self.holes < 2 * self.index.len {
             return;
         }
         let mut next = 0;
@@ -903,14 +903,26 @@ impl<G: TicketGrouping> Filing<'_, G> {
         }
         // Only a change of group keys moves anything (a new assignee does not move a
         // ticket grouped by team).
-        let mut old_keys = Vec::new();
-        self.grouping
-            .for_each_key(&state.view(), |k| old_keys.push(k));
-        (state.team, state.assignee) = latest;
-        let mut new_keys = Vec::new();
-        self.grouping
-            .for_each_key(&state.view(), |k| new_keys.push(k));
-        if old_keys == new_keys {
+        let same = if G::ONE_KEY_PER_TICKET {
+            let mut old_key = None;
+            self.grouping
+                .for_each_key(&state.view(), |k| old_key = Some(k));
+            (state.team, state.assignee) = latest;
+            let mut new_key = None;
+            self.grouping
+                .for_each_key(&state.view(), |k| new_key = Some(k));
+            old_key == new_key
+        } else {
+            let mut old_keys = Vec::new();
+            self.grouping
+                .for_each_key(&state.view(), |k| old_keys.push(k));
+            (state.team, state.assignee) = latest;
+            let mut new_keys = Vec::new();
+            self.grouping
+                .for_each_key(&state.view(), |k| new_keys.push(k));
+            old_keys == new_keys
+        };
+        if same {
             return Ok(());
         }
         (state.team, state.assignee) = filed;
