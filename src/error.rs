@@ -194,6 +194,16 @@ pub enum Error {
         /// The invariant broken.
         reason: String,
     },
+    /// An instant outside the years a business calendar was built for.
+    #[error("business calendar: {at} is outside its years ({from} to {to})")]
+    OutOfCalendar {
+        /// The instant.
+        at: DateTime<Utc>,
+        /// The first instant covered.
+        from: DateTime<Utc>,
+        /// The first instant after the covered years.
+        to: DateTime<Utc>,
+    },
     /// A count or sum would exceed what the state can hold.
     #[error("{what}: overflow")]
     Overflow {

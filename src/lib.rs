@@ -155,6 +155,7 @@
 
 mod aggregate;
 mod calculator;
+pub mod calendar;
 mod error;
 pub mod metrics;
 pub mod model;
@@ -166,6 +167,7 @@ pub use aggregate::{
     Grouped, Window, Windowed,
 };
 pub use calculator::Calculator;
+pub use calendar::{BusinessCalendar, BusinessCalendarBuilder, DayTime};
 pub use error::{Error, RecordRef, Result, Rule};
 pub use metrics::surveys::{
     CesScale, CesSnapshot, CsatScale, CsatSnapshot, CustomerEffortScore, CustomerSatisfaction,
