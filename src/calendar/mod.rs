@@ -178,10 +178,10 @@ impl<Z: Zone> BusinessCalendarBuilder<Z> {
         }
         // Overlaps, overnight parts included: each weekday with the spill of the day before.
         let raw = |v: &[(DayTime, DayTime)]| v.iter().map(|(s, e)| (s.0, e.0)).collect::<Vec<_>>();
-        for i in 0..7 {
+        for (i, name) in names.iter().enumerate() {
             let own = split_raw(&raw(&self.week[i])).0;
             let spill = split_raw(&raw(&self.week[(i + 6) % 7])).1;
-            overlap_free(names[i], own.into_iter().chain(spill)).map_err(bad)?;
+            overlap_free(name, own.into_iter().chain(spill)).map_err(bad)?;
         }
         for (date, day) in &self.overrides {
             overlap_free(&date.to_string(), split_raw(&raw(day)).0.into_iter()).map_err(bad)?;
@@ -474,8 +474,11 @@ impl<Z: Zone> BusinessCalendar<Z> {
     }
 }
 
+/// Open intervals of a day, as seconds since midnight.
+type Intervals = Vec<(u32, u32)>;
+
 /// Splits own intervals (as raw seconds) into the part on their date and the spill.
-fn split_raw(intervals: &[(u32, u32)]) -> (Vec<(u32, u32)>, Vec<(u32, u32)>) {
+fn split_raw(intervals: &[(u32, u32)]) -> (Intervals, Intervals) {
     let mut own = Vec::new();
     let mut spill = Vec::new();
     for (s, e) in intervals {
