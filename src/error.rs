@@ -94,6 +94,8 @@ pub enum Rule {
     DuplicateTicket,
     /// An interaction earlier than one already applied to its ticket.
     OutOfOrder,
+    /// A ticket or interaction outside the years of the business calendar in use.
+    OutsideCalendar,
     /// Revenue that is negative.
     NegativeRevenue,
 }
@@ -130,6 +132,9 @@ impl fmt::Display for Rule {
                 "the ticket is not in play (never created, or already closed, merged, spam or evicted)",
             ),
             Rule::DuplicateTicket => f.write_str("the ticket was already created"),
+            Rule::OutsideCalendar => {
+                f.write_str("its instant is outside the business calendar's years")
+            }
             Rule::OutOfOrder => {
                 f.write_str("earlier than an interaction already applied to its ticket")
             }

@@ -167,7 +167,7 @@ pub use aggregate::{
     Grouped, Window, Windowed,
 };
 pub use calculator::Calculator;
-pub use calendar::{BusinessCalendar, BusinessCalendarBuilder, DayTime};
+pub use calendar::{BusinessCalendar, BusinessCalendarBuilder, BusinessClock, DayTime};
 pub use error::{Error, RecordRef, Result, Rule};
 pub use metrics::surveys::{
     CesScale, CesSnapshot, CsatScale, CsatSnapshot, CustomerEffortScore, CustomerSatisfaction,

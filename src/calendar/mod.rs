@@ -207,8 +207,19 @@ impl<Z: Zone> BusinessCalendarBuilder<Z> {
             starts: Vec::new(),
             ends: Vec::new(),
             cum_end: Vec::new(),
+            fingerprint: 0,
         };
         calendar.lay_out(from, to)?;
+        calendar.fingerprint = {
+            use core::hash::{Hash, Hasher};
+            let mut h = crate::aggregate::FastHasher::default();
+            calendar.zone.name().hash(&mut h);
+            calendar.week.hash(&mut h);
+            calendar.holidays.hash(&mut h);
+            calendar.overrides.hash(&mut h);
+            (calendar.from, calendar.to).hash(&mut h);
+            h.finish()
+        };
         Ok(calendar)
     }
 }
@@ -242,6 +253,38 @@ fn overlap_free(
     Ok(())
 }
 
+/// Business time as a ticket tracker needs it: any calendar, behind a trait object so that
+/// trackers need no zone parameter.
+pub trait BusinessClock: Send + Sync + core::fmt::Debug {
+    /// Business seconds from `a` to `b` (Unix seconds, `a ≤ b`); `None` outside the
+    /// calendar's years.
+    fn business_between(&self, a: i64, b: i64) -> Option<u64>;
+    /// Whether the calendar covers instant `t` (Unix seconds).
+    fn covers(&self, t: i64) -> bool;
+    /// A fingerprint of the calendar's definition: states computed on calendars with
+    /// different fingerprints do not merge.
+    fn fingerprint(&self) -> u64;
+}
+
+impl<Z: Zone> BusinessClock for BusinessCalendar<Z> {
+    #[inline]
+    fn business_between(&self, a: i64, b: i64) -> Option<u64> {
+        if !(self.covers(a) && self.covers(b)) || b < a {
+            return None;
+        }
+        u64::try_from(self.open_before(b) - self.open_before(a)).ok()
+    }
+
+    #[inline]
+    fn covers(&self, t: i64) -> bool {
+        self.from <= t && t <= self.to
+    }
+
+    fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+}
+
 /// A business calendar: see the [module docs](self).
 #[derive(Debug, Clone)]
 pub struct BusinessCalendar<Z: Zone = Utc> {
@@ -257,6 +300,7 @@ pub struct BusinessCalendar<Z: Zone = Utc> {
     starts: Vec<i64>,
     ends: Vec<i64>,
     cum_end: Vec<i64>,
+    fingerprint: u64,
 }
 
 impl<Z: Zone> PartialEq for BusinessCalendar<Z> {

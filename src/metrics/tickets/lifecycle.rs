@@ -29,6 +29,164 @@ pub struct SolvedFacts {
     pub replies: u32,
     /// Times it went from solved back to an unsolved status.
     pub reopens: u32,
+    /// The same durations in business time, when the tracker has a calendar.
+    pub business: Option<BusinessFacts>,
+}
+
+/// The business-time durations of a solved ticket, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BusinessFacts {
+    /// Created → first solve.
+    pub first_resolution: u64,
+    /// Created → latest solve.
+    pub full_resolution: u64,
+    /// Business time in new, open and on-hold.
+    pub requester_wait: u64,
+    /// Business time in new and open.
+    pub agent_work: u64,
+    /// Business time in pending.
+    pub agent_wait: u64,
+    /// Business time in on-hold.
+    pub on_hold: u64,
+}
+
+/// The default business first-response target: 8 business hours.
+pub const DEFAULT_BUSINESS_RESPONSE_TARGET: u64 = 8 * 3_600;
+
+/// Ticket figures in business time (on the tracker's calendar).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct BusinessLifecycle {
+    pub(crate) first_response: DurationSummary,
+    pub(crate) first_resolution: DurationSummary,
+    pub(crate) full_resolution: DurationSummary,
+    pub(crate) requester_wait: DurationSummary,
+    pub(crate) agent_work: DurationSummary,
+    pub(crate) agent_wait: DurationSummary,
+    pub(crate) on_hold: DurationSummary,
+    pub(crate) response_target: u64,
+    pub(crate) responded_within: u64,
+    pub(crate) resolution_target: u64,
+    pub(crate) resolved_within: u64,
+}
+
+/// What [`BusinessLifecycle`] reports: durations in business seconds, rates `0..=1`.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct BusinessSnapshot {
+    /// First response time.
+    pub first_response: DurationSnapshot,
+    /// First resolution time.
+    pub first_resolution: DurationSnapshot,
+    /// Full resolution time.
+    pub full_resolution: DurationSnapshot,
+    /// Requester wait time.
+    pub requester_wait: DurationSnapshot,
+    /// Agent work time.
+    pub agent_work: DurationSnapshot,
+    /// Agent wait time (pending).
+    pub agent_wait: DurationSnapshot,
+    /// On-hold time.
+    pub on_hold: DurationSnapshot,
+    /// The first-response target, business seconds.
+    pub response_target: u64,
+    /// Answered tickets whose business first response is within the target / answered.
+    pub responded_within_target: Option<f64>,
+    /// The resolution target, business seconds.
+    pub resolution_target: u64,
+    /// Solved tickets whose business full resolution is within the target / solved.
+    pub resolved_within_target: Option<f64>,
+}
+
+impl BusinessLifecycle {
+    pub(crate) fn new(
+        summary: DurationSummary,
+        response_target: u64,
+        resolution_target: u64,
+    ) -> Self {
+        BusinessLifecycle {
+            first_response: summary.clone(),
+            first_resolution: summary.clone(),
+            full_resolution: summary.clone(),
+            requester_wait: summary.clone(),
+            agent_work: summary.clone(),
+            agent_wait: summary.clone(),
+            on_hold: summary,
+            response_target,
+            responded_within: 0,
+            resolution_target,
+            resolved_within: 0,
+        }
+    }
+
+    pub(crate) fn put_response(&mut self, seconds: u64, add: bool) -> Result<()> {
+        if add {
+            self.first_response.add(seconds)?;
+            self.responded_within += u64::from(seconds <= self.response_target);
+        } else {
+            self.first_response.remove(seconds)?;
+            self.responded_within -= u64::from(seconds <= self.response_target);
+        }
+        Ok(())
+    }
+
+    fn put_solved(&mut self, f: &BusinessFacts, add: bool) -> Result<()> {
+        let put = |d: &mut DurationSummary, v: u64| if add { d.add(v) } else { d.remove(v) };
+        put(&mut self.first_resolution, f.first_resolution)?;
+        put(&mut self.full_resolution, f.full_resolution)?;
+        put(&mut self.requester_wait, f.requester_wait)?;
+        put(&mut self.agent_work, f.agent_work)?;
+        put(&mut self.agent_wait, f.agent_wait)?;
+        put(&mut self.on_hold, f.on_hold)?;
+        let within = u64::from(f.full_resolution <= self.resolution_target);
+        if add {
+            self.resolved_within += within;
+        } else {
+            self.resolved_within -= within;
+        }
+        Ok(())
+    }
+
+    fn merge(&mut self, other: &Self) -> Result<()> {
+        if (self.response_target, self.resolution_target)
+            != (other.response_target, other.resolution_target)
+        {
+            return Err(Error::incompatible(
+                WHAT,
+                "business targets differ".to_string(),
+            ));
+        }
+        for (a, b) in [
+            (&mut self.first_response, &other.first_response),
+            (&mut self.first_resolution, &other.first_resolution),
+            (&mut self.full_resolution, &other.full_resolution),
+            (&mut self.requester_wait, &other.requester_wait),
+            (&mut self.agent_work, &other.agent_work),
+            (&mut self.agent_wait, &other.agent_wait),
+            (&mut self.on_hold, &other.on_hold),
+        ] {
+            a.merge(b)?;
+        }
+        self.responded_within += other.responded_within;
+        self.resolved_within += other.resolved_within;
+        Ok(())
+    }
+
+    fn snapshot(&self) -> BusinessSnapshot {
+        BusinessSnapshot {
+            first_response: self.first_response.snapshot(),
+            first_resolution: self.first_resolution.snapshot(),
+            full_resolution: self.full_resolution.snapshot(),
+            requester_wait: self.requester_wait.snapshot(),
+            agent_work: self.agent_work.snapshot(),
+            agent_wait: self.agent_wait.snapshot(),
+            on_hold: self.on_hold.snapshot(),
+            response_target: self.response_target,
+            responded_within_target: ratio(self.responded_within, self.first_response.count()),
+            resolution_target: self.resolution_target,
+            resolved_within_target: ratio(self.resolved_within, self.full_resolution.count()),
+        }
+    }
 }
 
 /// Every calendar-time ticket metric of one group (or of all tickets), built from the
@@ -81,6 +239,7 @@ pub struct TicketLifecycle {
     pub(crate) solve_events: u64,
     pub(crate) reopen_events: u64,
     pub(crate) closed_unresolved: u64,
+    pub(crate) business: Option<Box<BusinessLifecycle>>,
 }
 
 /// The default "resolved within" target: 24 hours.
@@ -151,6 +310,8 @@ pub struct LifecycleSnapshot {
     pub reopen_events: u64,
     /// Tickets closed without ever being solved (they left the backlog unresolved).
     pub closed_unresolved: u64,
+    /// The figures in business time, when the tracker has a calendar.
+    pub business: Option<BusinessSnapshot>,
 }
 
 fn ratio(n: u64, d: u64) -> Option<f64> {
@@ -185,6 +346,7 @@ impl TicketLifecycle {
             solve_events: 0,
             reopen_events: 0,
             closed_unresolved: 0,
+            business: None,
         }
     }
 
@@ -209,6 +371,9 @@ impl TicketLifecycle {
         self.touches[(f.replies as usize).min(3)] += 1;
         self.replies += u64::from(f.replies);
         self.within_target += u64::from(f.full_resolution <= self.target);
+        if let (Some(b), Some(f)) = (self.business.as_mut(), &f.business) {
+            b.put_solved(f, true)?;
+        }
         Ok(())
     }
 
@@ -225,6 +390,9 @@ impl TicketLifecycle {
         self.touches[(f.replies as usize).min(3)] -= 1;
         self.replies -= u64::from(f.replies);
         self.within_target -= u64::from(f.full_resolution <= self.target);
+        if let (Some(b), Some(f)) = (self.business.as_mut(), &f.business) {
+            b.put_solved(f, false)?;
+        }
         Ok(())
     }
 
@@ -262,6 +430,7 @@ impl TicketLifecycle {
             solve_events: self.solve_events,
             reopen_events: self.reopen_events,
             closed_unresolved: self.closed_unresolved,
+            business: self.business.as_ref().map(|b| b.snapshot()),
         }
     }
 
@@ -345,6 +514,16 @@ impl Calculator for TicketLifecycle {
         m.solve_events = add(m.solve_events, other.solve_events)?;
         m.reopen_events = add(m.reopen_events, other.reopen_events)?;
         m.closed_unresolved = add(m.closed_unresolved, other.closed_unresolved)?;
+        match (&mut m.business, &other.business) {
+            (Some(a), Some(b)) => a.merge(b)?,
+            (None, None) => {}
+            _ => {
+                return Err(Error::incompatible(
+                    WHAT,
+                    "one side has business-time figures, the other none",
+                ));
+            }
+        }
         *self = m;
         Ok(())
     }

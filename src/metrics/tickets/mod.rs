@@ -37,6 +37,7 @@ mod lifecycle;
 mod tracker;
 
 pub use lifecycle::{
+    BusinessFacts, BusinessLifecycle, BusinessSnapshot, DEFAULT_BUSINESS_RESPONSE_TARGET,
     DEFAULT_RESOLUTION_TARGET, LifecycleSnapshot, REOPEN_SLOTS, SolvedFacts, TicketLifecycle,
 };
 pub use tracker::{

@@ -7,9 +7,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use super::lifecycle::{LifecycleSnapshot, SolvedFacts, TicketLifecycle};
+use std::sync::Arc;
+
+use super::lifecycle::{
+    BusinessFacts, BusinessLifecycle, LifecycleSnapshot, SolvedFacts, TicketLifecycle,
+};
 use crate::aggregate::{FastHash, Granularity, window_bounds};
 use crate::calculator::Calculator;
+use crate::calendar::BusinessClock;
 use crate::error::{Error, RecordRef, Result, Rule};
 use crate::model::{
     AgentId, Author, Channel, CreatedBy, CustomerId, Interaction, InteractionKind, Priority,
@@ -46,6 +51,13 @@ pub struct TrackerConfig {
     /// returns true (e.g. to leave out macros marked as auto-acknowledgements). `None`:
     /// every public agent message.
     pub is_response: Option<fn(&Interaction) -> bool>,
+    /// A business calendar: every figure is then also computed in business time (first
+    /// response, first and full resolution, requester wait, agent work and wait, on-hold).
+    pub calendar: Option<Arc<dyn BusinessClock>>,
+    /// The business first-response target, business seconds (default 8 h).
+    pub business_response_target: u64,
+    /// The business resolution target, business seconds (default 24 h).
+    pub business_resolution_target: u64,
 }
 
 impl Default for TrackerConfig {
@@ -55,6 +67,9 @@ impl Default for TrackerConfig {
             resolution_target: super::lifecycle::DEFAULT_RESOLUTION_TARGET,
             frt_start: FrtStart::default(),
             is_response: None,
+            calendar: None,
+            business_response_target: super::lifecycle::DEFAULT_BUSINESS_RESPONSE_TARGET,
+            business_resolution_target: super::lifecycle::DEFAULT_RESOLUTION_TARGET,
         }
     }
 }
@@ -246,17 +261,20 @@ pub enum RejectReason {
     MergedIntoItself,
     /// An interaction more than 136 years after its ticket's creation.
     DurationOutOfRange,
+    /// A ticket or interaction outside the years of the tracker's business calendar.
+    OutsideCalendar,
 }
 
 impl RejectReason {
     /// Every reason.
-    pub const ALL: [RejectReason; 6] = [
+    pub const ALL: [RejectReason; 7] = [
         RejectReason::TicketNotInPlay,
         RejectReason::DuplicateTicket,
         RejectReason::BeforeCreation,
         RejectReason::OutOfOrder,
         RejectReason::MergedIntoItself,
         RejectReason::DurationOutOfRange,
+        RejectReason::OutsideCalendar,
     ];
 
     /// The snake-case name used in reports.
@@ -268,6 +286,7 @@ impl RejectReason {
             RejectReason::OutOfOrder => "out_of_order",
             RejectReason::MergedIntoItself => "merged_into_itself",
             RejectReason::DurationOutOfRange => "duration_out_of_range",
+            RejectReason::OutsideCalendar => "outside_calendar",
         }
     }
 }
@@ -386,6 +405,10 @@ struct TicketState {
     work: u32,
     on_hold: u32,
     pending: u32,
+    /// The same three in business time (0 without a calendar).
+    business_work: u32,
+    business_on_hold: u32,
+    business_pending: u32,
     first_next_reply: u32,
     first_cycle: u32,
     replies: u32,
@@ -424,8 +447,32 @@ impl TicketState {
         self.extra.get_or_insert_with(Box::default)
     }
 
-    fn solved_facts(&self) -> SolvedFacts {
+    /// Business seconds between two offsets of this ticket (0 without a calendar; the
+    /// tracker checked that the calendar covers every instant it accepted).
+    #[inline]
+    fn business(&self, clock: Option<&dyn BusinessClock>, from: u32, to: u32) -> u64 {
+        clock.map_or(0, |c| {
+            c.business_between(self.created + i64::from(from), self.created + i64::from(to))
+                .unwrap_or(0)
+        })
+    }
+
+    /// The business first response time, if answered and a calendar is set.
+    fn business_response(&self, clock: Option<&dyn BusinessClock>) -> Option<u64> {
+        (clock.is_some() && self.first_reply != UNSET && self.clock_start != UNSET && self.inbound)
+            .then(|| self.business(clock, self.clock_start, self.first_reply))
+    }
+
+    fn solved_facts(&self, clock: Option<&dyn BusinessClock>) -> SolvedFacts {
         SolvedFacts {
+            business: clock.is_some().then(|| BusinessFacts {
+                first_resolution: self.business(clock, 0, self.first_solved),
+                full_resolution: self.business(clock, 0, self.last_solved),
+                requester_wait: u64::from(self.business_work) + u64::from(self.business_on_hold),
+                agent_work: u64::from(self.business_work),
+                agent_wait: u64::from(self.business_pending),
+                on_hold: u64::from(self.business_on_hold),
+            }),
             first_resolution: u64::from(self.first_solved),
             full_resolution: u64::from(self.last_solved),
             requester_wait: u64::from(self.work) + u64::from(self.on_hold),
@@ -442,13 +489,18 @@ impl TicketState {
     }
 
     /// Accumulates the time since the last status change into the current status.
-    fn close_period(&mut self, at: u32) {
+    fn close_period(&mut self, at: u32, clock: Option<&dyn BusinessClock>) {
         let d = at - self.status_since;
-        match self.phase {
-            Phase::New | Phase::Open => self.work += d,
-            Phase::OnHold => self.on_hold += d,
-            Phase::Pending => self.pending += d,
-            Phase::Solved => {}
+        if self.phase != Phase::Solved {
+            // Business seconds fit a u32: they are at most the calendar seconds.
+            let b = self.business(clock, self.status_since, at) as u32;
+            let (calendar, business) = match self.phase {
+                Phase::New | Phase::Open => (&mut self.work, &mut self.business_work),
+                Phase::OnHold => (&mut self.on_hold, &mut self.business_on_hold),
+                _ => (&mut self.pending, &mut self.business_pending),
+            };
+            *calendar += d;
+            *business += b;
         }
         self.status_since = at;
     }
@@ -485,6 +537,7 @@ fn file_all(
     s: &TicketState,
     add: bool,
     count_created: bool,
+    clock: Option<&dyn BusinessClock>,
 ) -> Result<()> {
     let step = |v: &mut u64| {
         if add { *v += 1 } else { *v -= 1 }
@@ -510,6 +563,9 @@ fn file_all(
     if s.first_reply != UNSET && s.clock_start != UNSET && s.inbound {
         step(&mut agg.answered);
         put(&mut agg.first_response, secs(s.clock_start, s.first_reply))?;
+        if let (Some(b), Some(v)) = (agg.business.as_mut(), s.business_response(clock)) {
+            b.put_response(v, add)?;
+        }
     }
     for v in s.next_replies() {
         put(&mut agg.next_reply, v)?;
@@ -518,7 +574,7 @@ fn file_all(
         put(&mut agg.cycle_resolution, v)?;
     }
     if s.phase == Phase::Solved {
-        let f = s.solved_facts();
+        let f = s.solved_facts(clock);
         if add {
             agg.add_solved(&f)?
         } else {
@@ -844,6 +900,7 @@ struct Filing<'a, G: TicketGrouping> {
     groups: &'a mut Groups<G::Key>,
     template: &'a TicketLifecycle,
     grouping: &'a G,
+    clock: Option<&'a dyn BusinessClock>,
 }
 
 impl<G: TicketGrouping> Filing<'_, G> {
@@ -926,19 +983,27 @@ impl<G: TicketGrouping> Filing<'_, G> {
             return Ok(());
         }
         (state.team, state.assignee) = filed;
+        let clock = self.clock;
         let s: &TicketState = state;
-        self.file(false, s, |a| file_all(a, s, false, true))?;
+        self.file(false, s, |a| file_all(a, s, false, true, clock))?;
         (state.team, state.assignee) = latest;
         state.group = self.group_of(state);
         let s: &TicketState = state;
-        self.file(false, s, |a| file_all(a, s, true, true))
+        self.file(false, s, |a| file_all(a, s, true, true, clock))
     }
 }
 
 impl<G: TicketGrouping> TicketTracker<G> {
     /// A tracker with the given configuration and grouping.
     pub fn new(config: TrackerConfig, grouping: G) -> Result<Self> {
-        let template = TicketLifecycle::with_config(&config.summary, config.resolution_target)?;
+        let mut template = TicketLifecycle::with_config(&config.summary, config.resolution_target)?;
+        if config.calendar.is_some() {
+            template.business = Some(Box::new(BusinessLifecycle::new(
+                DurationSummary::with_config(&config.summary)?,
+                config.business_response_target,
+                config.business_resolution_target,
+            )));
+        }
         Ok(TicketTracker {
             overall: template.clone(),
             template,
@@ -1004,6 +1069,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 groups: &mut self.groups,
                 template: &self.template,
                 grouping: &self.grouping,
+                clock: self.config.calendar.as_deref(),
             },
             &self.config,
             &mut self.ingest,
@@ -1020,6 +1086,18 @@ impl<G: TicketGrouping> TicketTracker<G> {
             );
         }
         let created = ticket.created_at.timestamp();
+        if self
+            .config
+            .calendar
+            .as_ref()
+            .is_some_and(|c| !c.covers(created))
+        {
+            return self.reject(
+                RejectReason::OutsideCalendar,
+                RecordRef::Ticket(ticket.id),
+                Rule::OutsideCalendar,
+            );
+        }
         let extra = (G::USES_TAGS && !ticket.tags.is_empty()).then(|| {
             Box::new(Extra {
                 tags: ticket.tags.clone().into_boxed_slice(),
@@ -1046,6 +1124,9 @@ impl<G: TicketGrouping> TicketTracker<G> {
             work: 0,
             on_hold: 0,
             pending: 0,
+            business_work: 0,
+            business_on_hold: 0,
+            business_pending: 0,
             first_next_reply: UNSET,
             first_cycle: UNSET,
             replies: 0,
@@ -1060,7 +1141,8 @@ impl<G: TicketGrouping> TicketTracker<G> {
         let mut state = state;
         let (tickets, mut filing, _, ingest) = self.parts();
         state.group = filing.group_of(&state);
-        filing.file(true, &state, |a| file_all(a, &state, true, true))?;
+        let clock = filing.clock;
+        filing.file(true, &state, |a| file_all(a, &state, true, true, clock))?;
         tickets.insert(state);
         ingest.tickets += 1;
         self.latest = self.latest.max(created);
@@ -1094,6 +1176,9 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 Rule::InstantOutOfRange,
             );
         }
+        if self.config.calendar.as_ref().is_some_and(|c| !c.covers(at)) {
+            return self.reject(RejectReason::OutsideCalendar, record, Rule::OutsideCalendar);
+        }
         let offset = since as u32;
         if offset < state.last_event {
             return self.reject(RejectReason::OutOfOrder, record, Rule::OutOfOrder);
@@ -1117,6 +1202,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
     fn apply(&mut self, event: &Interaction, slot: u32, at: u32) -> Result<()> {
         let id = event.ticket;
         let (tickets, mut filing, config, ingest) = self.parts();
+        let clock = filing.clock;
         let Some(state) = tickets.at_mut(slot) else {
             return Ok(());
         };
@@ -1132,7 +1218,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
                             return Ok(());
                         }
                         let solved_before =
-                            (state.phase == Phase::Solved).then(|| state.solved_facts());
+                            (state.phase == Phase::Solved).then(|| state.solved_facts(clock));
                         let was_unanswered = state.unanswered();
                         let first = state.first_reply == UNSET;
                         let mut next_reply = None;
@@ -1151,7 +1237,8 @@ impl<G: TicketGrouping> TicketTracker<G> {
                         }
                         let frt = (first && state.inbound && state.clock_start != UNSET)
                             .then(|| secs(state.clock_start, at));
-                        let solved_after = solved_before.map(|_| state.solved_facts());
+                        let solved_after = solved_before.map(|_| state.solved_facts(clock));
+                        let business_frt = frt.and_then(|_| state.business_response(clock));
                         let created = i128::from(state.created);
                         filing.file(true, state, |a| {
                             if was_unanswered {
@@ -1161,6 +1248,9 @@ impl<G: TicketGrouping> TicketTracker<G> {
                             if let Some(frt) = frt {
                                 a.answered += 1;
                                 a.first_response.add(frt)?;
+                            }
+                            if let (Some(b), Some(v)) = (a.business.as_mut(), business_frt) {
+                                b.put_response(v, true)?;
                             }
                             if let Some(wait) = next_reply {
                                 a.next_reply.add(wait)?;
@@ -1207,12 +1297,12 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 filing.refile(state, latest)
             }
             InteractionKind::Status(status) => {
-                state.close_period(at);
+                state.close_period(at, clock);
                 match status {
                     Status::Merged { .. } | Status::Spam => {
                         let spam = status == Status::Spam;
                         let s: &TicketState = state;
-                        filing.file(true, s, |a| file_all(a, s, false, spam))?;
+                        filing.file(true, s, |a| file_all(a, s, false, spam, clock))?;
                         tickets.remove(id);
                         ingest.released += 1;
                         Ok(())
@@ -1251,7 +1341,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
                             } else {
                                 state.extra().cycles.push(cycle);
                             }
-                            let facts = state.solved_facts();
+                            let facts = state.solved_facts(clock);
                             let created = i128::from(state.created);
                             filing.file(true, state, |a| {
                                 a.solve_events += 1;
@@ -1283,7 +1373,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
                             return Ok(());
                         }
                         // A reopen: retract the resolution figures, back into the backlog.
-                        let facts = state.solved_facts();
+                        let facts = state.solved_facts(clock);
                         state.phase = phase;
                         state.reopens += 1;
                         state.cycle_start = at;
@@ -1400,6 +1490,16 @@ impl<G: TicketGrouping> TicketTracker<G> {
     /// Merges the tracker of a disjoint set of tickets (another shard) into this one. A
     /// ticket in play in both is an error, and nothing changes.
     pub fn merge_shard(&mut self, other: &Self) -> Result<()> {
+        let print = |c: &Option<Arc<dyn BusinessClock>>| c.as_ref().map(|c| c.fingerprint());
+        if print(&self.config.calendar) != print(&other.config.calendar)
+            && other.ingest.offered() > 0
+            && self.ingest.offered() > 0
+        {
+            return Err(Error::incompatible(
+                WHAT,
+                "the shards use different business calendars",
+            ));
+        }
         if let Some(s) = other.tickets.iter().find(|s| self.tickets.contains(s.id)) {
             return Err(Error::incompatible(
                 WHAT,
