@@ -2,7 +2,13 @@
 //!
 //! ```text
 //! cargo run --release --example replay -- DIR [--format json|table] [--threads N] [--stats]
+//!     [--calendar FILE]
 //! ```
+//!
+//! `--calendar FILE` (a JSON spec, as `examples/new_york_2025.json`: zone, weekly hours,
+//! holidays, date overrides, years) adds business-time figures to every ticket report:
+//! `first_response_business`, `full_resolution_business` and
+//! `first_response_within_8h_business`.
 //!
 //! DIR holds `tickets.csv`, `events.csv`, `surveys.csv` and `calls.csv` in the format of
 //! the crate's sample history (see `tests/data/README.md`): a header row, comma-separated
@@ -17,14 +23,16 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use csm_metrics::metrics::tickets::{
     ByTeam, LifecycleSnapshot, TicketTracker, TrackerConfig, TrackerSnapshot,
 };
-use csm_metrics::{Calculator, DurationSnapshot, SurveySuite, TeamId, Ticket};
+use csm_metrics::{BusinessClock, Calculator, DurationSnapshot, SurveySuite, TeamId, Ticket};
 use csm_metrics_synth::format::{
-    CallTotals, Event, Names, fields, id, parse_call, parse_event, parse_survey, parse_ticket,
+    CallTotals, Event, Names, fields, id, parse_calendar, parse_call, parse_event, parse_survey,
+    parse_ticket,
 };
 use serde_json::{Value, json};
 
@@ -33,6 +41,7 @@ struct Options {
     table: bool,
     threads: usize,
     stats: bool,
+    calendar: Option<Arc<dyn BusinessClock>>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -41,6 +50,7 @@ fn parse_args() -> Result<Options, String> {
     let mut table = false;
     let mut threads = 1;
     let mut stats = false;
+    let mut calendar: Option<Arc<dyn BusinessClock>> = None;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--format" => match args.next().as_deref() {
@@ -56,9 +66,14 @@ fn parse_args() -> Result<Options, String> {
                     .ok_or("--threads takes a number ≥ 1")?
             }
             "--stats" => stats = true,
+            "--calendar" => {
+                let path = args.next().ok_or("--calendar takes a file")?;
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+                calendar = Some(Arc::new(parse_calendar(&text)?));
+            }
             "-h" | "--help" => {
                 return Err(
-                    "usage: replay DIR [--format json|table] [--threads N] [--stats]".into(),
+                    "usage: replay DIR [--format json|table] [--threads N] [--stats] [--calendar FILE]".into(),
                 );
             }
             _ if dir.is_none() && !a.starts_with("--") => dir = Some(PathBuf::from(a)),
@@ -66,10 +81,13 @@ fn parse_args() -> Result<Options, String> {
         }
     }
     Ok(Options {
-        dir: dir.ok_or("usage: replay DIR [--format json|table] [--threads N] [--stats]")?,
+        dir: dir.ok_or(
+            "usage: replay DIR [--format json|table] [--threads N] [--stats] [--calendar FILE]",
+        )?,
         table,
         threads,
         stats,
+        calendar,
     })
 }
 
@@ -172,10 +190,23 @@ const BATCH: usize = 65_536;
 /// Streams the history and computes the figures of the tickets whose id is `shard` modulo
 /// `shards` (and, in shard 0, the surveys and calls). Rows are parsed in batches and only
 /// the crate's work on each batch is timed.
-fn run_shard(dir: &Path, shard: u64, shards: u64, progress: bool) -> Result<Shard, String> {
+fn run_shard(
+    dir: &Path,
+    calendar: Option<Arc<dyn BusinessClock>>,
+    shard: u64,
+    shards: u64,
+    progress: bool,
+) -> Result<Shard, String> {
     let mine = |tid: u64| tid % shards == shard;
     let mut out = Shard {
-        tracker: Tracker::new(TrackerConfig::default(), ByTeam).map_err(|e| e.to_string())?,
+        tracker: Tracker::new(
+            TrackerConfig {
+                calendar,
+                ..TrackerConfig::default()
+            },
+            ByTeam,
+        )
+        .map_err(|e| e.to_string())?,
         surveys: SurveySuite::default(),
         calls: CallTotals::default(),
         rejected: Rejected::default(),
@@ -318,7 +349,7 @@ fn duration_json(d: &DurationSnapshot) -> Value {
 }
 
 fn lifecycle_json(s: &LifecycleSnapshot) -> Value {
-    json!({
+    let mut t = json!({
         "tickets": s.tickets,
         "answered": s.answered,
         "unanswered": s.unanswered,
@@ -331,7 +362,13 @@ fn lifecycle_json(s: &LifecycleSnapshot) -> Value {
         "one_touch_rate": s.one_touch_rate,
         "replies_per_resolution": s.replies_per_resolution,
         "resolved_within_24h": s.resolved_within_target,
-    })
+    });
+    if let Some(b) = &s.business {
+        t["first_response_business"] = duration_json(&b.first_response);
+        t["full_resolution_business"] = duration_json(&b.full_resolution);
+        t["first_response_within_8h_business"] = json!(b.responded_within_target);
+    }
+    t
 }
 
 fn calls_json(c: &CallTotals) -> Value {
@@ -374,13 +411,20 @@ fn main() -> ExitCode {
     let wall = Instant::now();
     let shards = options.threads as u64;
     let results: Vec<Result<Shard, String>> = if shards == 1 {
-        vec![run_shard(&options.dir, 0, 1, true)]
+        vec![run_shard(
+            &options.dir,
+            options.calendar.clone(),
+            0,
+            1,
+            true,
+        )]
     } else {
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..shards)
                 .map(|shard| {
                     let dir = &options.dir;
-                    scope.spawn(move || run_shard(dir, shard, shards, shard == 0))
+                    let calendar = options.calendar.clone();
+                    scope.spawn(move || run_shard(dir, calendar, shard, shards, shard == 0))
                 })
                 .collect();
             handles

@@ -5,10 +5,12 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use csm_metrics::metrics::tickets::TrackerConfig;
 use csm_metrics::metrics::tickets::{ByTeam, LifecycleSnapshot, TicketTracker};
 use csm_metrics::{Calculator, SurveySuite, TeamId};
 use csm_metrics_synth::format::{
-    CallTotals, Event, Names, fields, parse_call, parse_event, parse_survey, parse_ticket,
+    CallTotals, Event, Names, fields, parse_calendar, parse_call, parse_event, parse_survey,
+    parse_ticket,
 };
 use serde_json::Value;
 
@@ -178,4 +180,75 @@ fn slice_matches_the_independent_figures() {
         calls.within as f64 / base,
         &w["service_level_20s"],
     );
+}
+
+#[test]
+fn slice_in_new_york_business_hours_matches_the_day_by_day_walk() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("tests/data/sample_slice");
+    let want: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("expected_business_new_york.json")).unwrap(),
+    )
+    .unwrap();
+    let calendar =
+        parse_calendar(&std::fs::read_to_string(root.join("examples/new_york_2025.json")).unwrap())
+            .unwrap();
+    let config = TrackerConfig {
+        calendar: Some(std::sync::Arc::new(calendar)),
+        ..TrackerConfig::default()
+    };
+    let mut tracker = TicketTracker::new(config, ByTeam).unwrap();
+    let mut teams = Names::default();
+    let tickets: HashMap<u64, _> = rows(&dir, "tickets.csv")
+        .iter()
+        .map(|r| {
+            let t = parse_ticket(&fields(r), &mut teams).unwrap();
+            (t.id.0, t)
+        })
+        .collect();
+    for row in rows(&dir, "events.csv") {
+        let _ = match parse_event(&fields(&row)).unwrap() {
+            (tid, Event::Created) => tracker.observe_ticket(&tickets[&tid]),
+            (_, Event::Interaction(i)) => tracker.observe_interaction(&i),
+        };
+    }
+    let report = tracker.snapshot();
+    let mut groups = vec![(
+        "overall".to_string(),
+        report.overall.clone(),
+        &want["tickets"]["overall"],
+    )];
+    for (i, name) in teams.0.iter().enumerate() {
+        let snap = report.groups[&Some(TeamId(i as u64 + 1))].clone();
+        groups.push((
+            name.clone(),
+            snap,
+            &want["tickets"]["by_team"][name.as_str()],
+        ));
+    }
+    for (name, snap, w) in groups {
+        // The calendar-time figures are unchanged by the calendar.
+        check(&name, &snap, w);
+        let b = snap.business.expect("business figures");
+        close(
+            &format!("{name}.bfrt.count"),
+            b.first_response.count as f64,
+            &w["first_response_business"]["count"],
+        );
+        close(
+            &format!("{name}.bfrt.mean"),
+            b.first_response.mean.unwrap(),
+            &w["first_response_business"]["mean"],
+        );
+        close(
+            &format!("{name}.bfull.mean"),
+            b.full_resolution.mean.unwrap(),
+            &w["full_resolution_business"]["mean"],
+        );
+        close(
+            &format!("{name}.within_8h"),
+            b.responded_within_target.unwrap(),
+            &w["first_response_within_8h_business"],
+        );
+    }
 }

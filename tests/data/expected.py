@@ -6,11 +6,33 @@ the crate. Regenerates tests/data/sample_slice/expected.json:
     python3 tests/data/expected.py tests/data/sample_slice > tests/data/sample_slice/expected.json
 
 Counts, rates and means only (quantiles are the sketch's business, tested elsewhere).
+With a second argument `--new-york`, business-time figures are added on a calendar of
+America/New_York, Monday to Friday 09:00-17:00, closed on the eleven US federal holidays of
+2025, by a day-by-day walk (the spec of examples/new_york_2025.json).
 """
 import csv, json, sys
 from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+NY = ZoneInfo("America/New_York")
+HOLIDAYS = {date(2025, m, d) for m, d in [(1, 1), (1, 20), (2, 17), (5, 26), (6, 19), (7, 4),
+                                          (9, 1), (10, 13), (11, 11), (11, 27), (12, 25)]}
+
+def business(a, b):
+    """Business seconds between Unix instants a <= b, walking the local days."""
+    total, day = 0, datetime.fromtimestamp(a, NY).date()
+    last = datetime.fromtimestamp(b, NY).date()
+    while day <= last:
+        if day.weekday() < 5 and day not in HOLIDAYS:
+            s = datetime.combine(day, time(9), NY).timestamp()
+            e = datetime.combine(day, time(17), NY).timestamp()
+            total += max(0, min(b, e) - max(a, s))
+        day += timedelta(days=1)
+    return int(total)
 
 d = sys.argv[1]
+BUSINESS = "--new-york" in sys.argv[2:]
 tickets = {int(r["ticket_id"]): r for r in csv.DictReader(open(f"{d}/tickets.csv"))}
 events = defaultdict(list)
 for r in csv.DictReader(open(f"{d}/events.csv")):
@@ -49,6 +71,8 @@ def facts(tid):
                 status = "closed_unsolved"
     solved = status == "solved"
     return dict(team=t["team"], frt=None if first_reply is None else first_reply - created,
+                bfrt=None if first_reply is None else business(created, first_reply),
+                bfull=solved and business(created, last_solved),
                 solved=solved, first=solved and first_solved - created,
                 full=solved and last_solved - created, wait=waits, replies=replies,
                 reopened=reopens > 0)
@@ -58,7 +82,15 @@ def summary(fs):
     sol = [f for f in fs if f["solved"]]
     n = len(sol)
     mean = lambda xs: sum(xs) / len(xs) if xs else None
-    return {
+    extra = {}
+    if BUSINESS:
+        bans = [f["bfrt"] for f in fs if f["bfrt"] is not None]
+        extra = {
+            "first_response_business": {"count": len(bans), "mean": mean(bans)},
+            "full_resolution_business": {"count": n, "mean": mean([f["bfull"] for f in sol])},
+            "first_response_within_8h_business": sum(x <= 8 * 3600 for x in bans) / len(bans),
+        }
+    return extra | {
         "tickets": len(fs), "answered": len(ans), "solved": n,
         "first_response": {"count": len(ans), "mean": mean(ans)},
         "first_resolution": {"mean": mean([f["first"] for f in sol])},

@@ -221,3 +221,75 @@ impl CallTotals {
         Ok(())
     }
 }
+
+/// Reads a business calendar spec (JSON, see `examples/new_york_2025.json`):
+/// `{"zone": "America/New_York", "week": {"mon": [["09:00", "17:00"]], …},
+/// "holidays": ["2025-01-01", …], "overrides": {"2025-12-24": [["09:00", "13:00"]]},
+/// "years": [2020, 2030]}`. Times are `HH:MM` or `HH:MM:SS`, `24:00` as an end; an interval
+/// whose end is before its start runs overnight.
+pub fn parse_calendar(json: &str) -> Result<csm_metrics::BusinessCalendar<chrono_tz::Tz>, String> {
+    use csm_metrics::calendar::{BusinessCalendar, DayTime};
+    let v: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("calendar: {e}"))?;
+    let zone: chrono_tz::Tz = v["zone"]
+        .as_str()
+        .ok_or("calendar: no zone")?
+        .parse()
+        .map_err(|e| format!("calendar: zone: {e}"))?;
+    let time = |s: &serde_json::Value| -> Result<DayTime, String> {
+        let s = s.as_str().ok_or("calendar: a time is not a string")?;
+        let parts: Vec<u32> = s
+            .split(':')
+            .map(|p| p.parse().map_err(|_| format!("calendar: bad time {s:?}")))
+            .collect::<Result<_, _>>()?;
+        match parts[..] {
+            [h, m] => Ok(DayTime::hm(h, m)),
+            [h, m, sec] => Ok(DayTime::hms(h, m, sec)),
+            _ => Err(format!("calendar: bad time {s:?}")),
+        }
+    };
+    let intervals = |v: &serde_json::Value| -> Result<Vec<(DayTime, DayTime)>, String> {
+        v.as_array()
+            .ok_or("calendar: intervals are not a list")?
+            .iter()
+            .map(|pair| Ok((time(&pair[0])?, time(&pair[1])?)))
+            .collect()
+    };
+    let date = |s: &str| {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| format!("calendar: bad date {s:?}"))
+    };
+    let mut b = BusinessCalendar::builder(zone);
+    let days = [
+        ("mon", chrono::Weekday::Mon),
+        ("tue", chrono::Weekday::Tue),
+        ("wed", chrono::Weekday::Wed),
+        ("thu", chrono::Weekday::Thu),
+        ("fri", chrono::Weekday::Fri),
+        ("sat", chrono::Weekday::Sat),
+        ("sun", chrono::Weekday::Sun),
+    ];
+    for (name, day) in days {
+        if let Some(list) = v["week"].get(name) {
+            for (s, e) in intervals(list)? {
+                b = b.open(day, s, e);
+            }
+        }
+    }
+    for h in v["holidays"].as_array().into_iter().flatten() {
+        b = b.holiday(date(
+            h.as_str().ok_or("calendar: a holiday is not a string")?,
+        )?);
+    }
+    for (d, list) in v["overrides"].as_object().into_iter().flatten() {
+        b = b.hours_on(date(d)?, &intervals(list)?);
+    }
+    if let Some([first, last]) = v["years"].as_array().map(|a| [a.first(), a.get(1)]) {
+        let year = |y: Option<&serde_json::Value>| {
+            y.and_then(|y| y.as_i64())
+                .and_then(|y| i32::try_from(y).ok())
+                .ok_or("calendar: bad years")
+        };
+        b = b.years(year(first)?, year(last)?);
+    }
+    b.build().map_err(|e| e.to_string())
+}
