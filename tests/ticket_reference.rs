@@ -444,3 +444,10 @@ fn cohorts_by_team_and_day() {
     check_overall(&report.overall);
     assert_eq!(report.groups[&(Some(TeamId(2)), day)].solved, 14);
 }
+
+#[test]
+fn state_per_ticket_is_small() {
+    let bytes = TicketTracker::<ByTeam>::state_bytes();
+    eprintln!("state per ticket in play: {bytes} bytes");
+    assert!(bytes <= 256, "{bytes} bytes");
+}
