@@ -159,6 +159,7 @@ pub mod calendar;
 mod error;
 pub mod metrics;
 pub mod model;
+pub mod sla;
 pub mod stats;
 mod zone;
 

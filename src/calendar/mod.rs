@@ -264,6 +264,9 @@ pub trait BusinessClock: Send + Sync + core::fmt::Debug {
     /// A fingerprint of the calendar's definition: states computed on calendars with
     /// different fingerprints do not merge.
     fn fingerprint(&self) -> u64;
+    /// The instant (Unix seconds) at which `seconds` of business time have passed after
+    /// `from`; `None` outside the calendar's years.
+    fn deadline_after(&self, from: i64, seconds: u64) -> Option<i64>;
 }
 
 impl<Z: Zone> BusinessClock for BusinessCalendar<Z> {
@@ -282,6 +285,11 @@ impl<Z: Zone> BusinessClock for BusinessCalendar<Z> {
 
     fn fingerprint(&self) -> u64 {
         self.fingerprint
+    }
+
+    fn deadline_after(&self, from: i64, seconds: u64) -> Option<i64> {
+        let at = DateTime::from_timestamp(from, 0)?;
+        self.deadline(at, seconds).ok().map(|t| t.timestamp())
     }
 }
 

@@ -1,0 +1,256 @@
+//! SLA targets worked by hand: pauses, reopens, restarts, breaches without a reply,
+//! business time, cancellation. t0 = Monday 2025-03-03 09:00 UTC; times in minutes.
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use csm_metrics::sla::{
+    Basis, Condition, Policy, SlaMetric, SlaPolicies, SlaSnapshot, SlaTracker, Target,
+};
+use csm_metrics::*;
+
+fn t(m: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap() + TimeDelta::minutes(m)
+}
+
+fn tracker(targets: Vec<Target>) -> SlaTracker {
+    SlaTracker::new(SlaPolicies::new(vec![Policy::all("p", targets)], None).unwrap())
+}
+
+fn created(sla: &mut SlaTracker, id: u64, m: i64) {
+    sla.observe_ticket(&Ticket::new(TicketId(id), t(m), CustomerId(id)))
+        .unwrap();
+}
+
+fn reply(sla: &mut SlaTracker, id: u64, m: i64) {
+    sla.observe_interaction(&Interaction::agent_reply(TicketId(id), t(m), AgentId(1)))
+        .unwrap();
+}
+
+fn customer(sla: &mut SlaTracker, id: u64, m: i64) {
+    sla.observe_interaction(&Interaction::customer_message(TicketId(id), t(m)))
+        .unwrap();
+}
+
+fn status(sla: &mut SlaTracker, id: u64, m: i64, s: Status) {
+    sla.observe_interaction(&Interaction::status(TicketId(id), t(m), s))
+        .unwrap();
+}
+
+fn counts(s: &SlaSnapshot, i: usize) -> (u64, u64, u64) {
+    let x = &s.targets[i];
+    (x.achieved, x.breached, x.active)
+}
+
+#[test]
+fn requester_wait_pauses_in_pending_and_resumes_on_reopen() {
+    let mut sla = tracker(vec![Target::new(
+        SlaMetric::RequesterWait,
+        3_600,
+        Basis::Calendar,
+    )]);
+    created(&mut sla, 1, 0);
+    status(&mut sla, 1, 20, Status::Pending); // 20 min counted
+    customer(&mut sla, 1, 50);
+    status(&mut sla, 1, 50, Status::Open); // resumes
+    status(&mut sla, 1, 80, Status::Solved); // 20 + 30 = 50 min: achieved, 10 min spare
+    let s = sla.snapshot_at(t(90), 5);
+    assert_eq!(counts(&s, 0), (1, 0, 0));
+    assert_eq!(s.targets[0].spare.mean, Some(600.0));
+    status(&mut sla, 1, 100, Status::Open); // reopen: resumes at 50 min, outcome retracted
+    let s = sla.snapshot_at(t(105), 5);
+    assert_eq!(counts(&s, 0), (0, 0, 1));
+    // 55 min counted at minute 105: the deadline is minute 110.
+    assert_eq!(s.about_to_breach[0].time_left, 300);
+    assert_eq!(s.about_to_breach[0].deadline, t(110));
+    // Past the deadline with no event: breached already.
+    let s = sla.snapshot_at(t(112), 5);
+    assert_eq!(counts(&s, 0), (0, 1, 0));
+    assert_eq!(s.targets[0].attainment, Some(0.0));
+    status(&mut sla, 1, 115, Status::Solved); // 65 min: breached by 5 min
+    let s = sla.snapshot_at(t(120), 5);
+    assert_eq!(counts(&s, 0), (0, 1, 0));
+    assert_eq!(s.targets[0].breach_by.mean, Some(300.0));
+}
+
+#[test]
+fn next_reply_restarts_and_a_solve_fulfils() {
+    let mut sla = tracker(vec![Target::new(
+        SlaMetric::NextReply,
+        1_800,
+        Basis::Calendar,
+    )]);
+    created(&mut sla, 1, 0);
+    reply(&mut sla, 1, 10); // the first reply: no next-reply instance yet
+    customer(&mut sla, 1, 20);
+    customer(&mut sla, 1, 25); // does not restart the clock
+    reply(&mut sla, 1, 40); // 20 min: achieved, 10 min spare
+    customer(&mut sla, 1, 60);
+    status(&mut sla, 1, 100, Status::Solved); // 40 min running when solved: breached by 10 min
+    let s = sla.snapshot_at(t(100), 5);
+    assert_eq!(counts(&s, 0), (1, 1, 0));
+    assert_eq!(s.targets[0].spare.mean, Some(600.0));
+    assert_eq!(s.targets[0].breach_by.mean, Some(600.0));
+}
+
+#[test]
+fn total_resolution_never_pauses() {
+    let mut sla = tracker(vec![Target::new(
+        SlaMetric::TotalResolution,
+        7_200,
+        Basis::Calendar,
+    )]);
+    created(&mut sla, 1, 0);
+    status(&mut sla, 1, 10, Status::Pending); // no pause
+    status(&mut sla, 1, 60, Status::Solved); // 60 min: achieved
+    assert_eq!(counts(&sla.snapshot_at(t(60), 5), 0), (1, 0, 0));
+    status(&mut sla, 1, 90, Status::Open); // reopen: 60 + 30 solved minutes = 90
+    status(&mut sla, 1, 150, Status::Solved); // 150 min: breached by 30
+    let s = sla.snapshot_at(t(150), 5);
+    assert_eq!(counts(&s, 0), (0, 1, 0));
+    assert_eq!(s.targets[0].breach_by.mean, Some(1_800.0));
+}
+
+#[test]
+fn agent_work_paused_past_its_target_counts_as_breached() {
+    let mut sla = tracker(vec![Target::new(
+        SlaMetric::AgentWork,
+        600,
+        Basis::Calendar,
+    )]);
+    created(&mut sla, 1, 0);
+    status(&mut sla, 1, 15, Status::Pending); // 15 min > 10: breached, paused
+    assert_eq!(counts(&sla.snapshot_at(t(20), 5), 0), (0, 1, 0));
+    status(&mut sla, 1, 30, Status::Solved); // still 15 min: breached by 5
+    let s = sla.snapshot_at(t(30), 5);
+    assert_eq!(counts(&s, 0), (0, 1, 0));
+    assert_eq!(s.targets[0].breach_by.mean, Some(300.0));
+}
+
+#[test]
+fn first_reply_at_the_deadline_is_on_time_and_spam_cancels() {
+    let mut sla = tracker(vec![
+        Target::new(SlaMetric::FirstReply, 3_600, Basis::Calendar),
+        Target::new(SlaMetric::PeriodicUpdate, 7_200, Basis::Calendar),
+    ]);
+    created(&mut sla, 1, 0);
+    reply(&mut sla, 1, 60); // exactly at the deadline
+    created(&mut sla, 2, 0);
+    reply(&mut sla, 2, 90); // late by 30 min
+    let s = sla.snapshot_at(t(100), 10);
+    assert_eq!(counts(&s, 0), (1, 1, 0));
+    // Periodic updates: one instance per ticket since its reply.
+    assert_eq!(counts(&s, 1), (0, 0, 2));
+    status(&mut sla, 2, 110, Status::Spam); // ticket 2's outcomes leave
+    let s = sla.snapshot_at(t(120), 10);
+    assert_eq!(counts(&s, 0), (1, 0, 0));
+    assert_eq!(counts(&s, 1), (0, 0, 1));
+    assert_eq!(s.targets[0].attainment, Some(1.0));
+}
+
+#[test]
+fn policies_match_in_order() {
+    let urgent = Policy {
+        name: "urgent".into(),
+        condition: Condition {
+            priorities: vec![Priority::Urgent],
+            ..Condition::default()
+        },
+        targets: vec![Target::new(SlaMetric::FirstReply, 900, Basis::Calendar)],
+    };
+    let rest = Policy::all(
+        "rest",
+        vec![Target::new(SlaMetric::FirstReply, 14_400, Basis::Calendar)],
+    );
+    let mut sla = SlaTracker::new(SlaPolicies::new(vec![urgent, rest], None).unwrap());
+    let mut u = Ticket::new(TicketId(1), t(0), CustomerId(1));
+    u.priority = Priority::Urgent;
+    sla.observe_ticket(&u).unwrap();
+    created(&mut sla, 2, 0);
+    reply(&mut sla, 1, 20);
+    reply(&mut sla, 2, 20);
+    let s = sla.snapshot_at(t(30), 5);
+    assert_eq!(
+        (s.targets[0].policy.as_str(), counts(&s, 0)),
+        ("urgent", (0, 1, 0))
+    );
+    assert_eq!(
+        (s.targets[1].policy.as_str(), counts(&s, 1)),
+        ("rest", (1, 0, 0))
+    );
+}
+
+#[test]
+fn bad_policies_and_records_are_refused() {
+    let zero = Policy::all(
+        "z",
+        vec![Target::new(SlaMetric::FirstReply, 0, Basis::Calendar)],
+    );
+    assert!(SlaPolicies::new(vec![zero], None).is_err());
+    let business = Policy::all(
+        "b",
+        vec![Target::new(SlaMetric::FirstReply, 60, Basis::Business)],
+    );
+    assert!(
+        SlaPolicies::new(vec![business], None)
+            .unwrap_err()
+            .to_string()
+            .contains("calendar")
+    );
+    let mut sla = tracker(vec![Target::new(
+        SlaMetric::FirstReply,
+        60,
+        Basis::Calendar,
+    )]);
+    assert!(
+        sla.observe_interaction(&Interaction::agent_reply(TicketId(9), t(1), AgentId(1)))
+            .is_err()
+    );
+    created(&mut sla, 1, 10);
+    reply(&mut sla, 1, 20);
+    assert!(
+        sla.observe_interaction(&Interaction::agent_reply(TicketId(1), t(15), AgentId(1)))
+            .is_err()
+    );
+    assert_eq!(sla.snapshot_at(t(30), 1).rejected.values().sum::<u64>(), 2);
+}
+
+#[cfg(feature = "tz")]
+#[test]
+fn business_time_targets() {
+    use chrono::NaiveDate;
+    use chrono_tz::America::New_York;
+    let calendar = BusinessCalendar::builder(New_York)
+        .open_weekdays(DayTime::hm(9, 0), DayTime::hm(17, 0))
+        .holiday(NaiveDate::from_ymd_opt(2025, 2, 17).unwrap())
+        .years(2025, 2025)
+        .build()
+        .unwrap();
+    let policies = SlaPolicies::new(
+        vec![Policy::all(
+            "biz",
+            vec![Target::new(SlaMetric::FirstReply, 7_200, Basis::Business)],
+        )],
+        Some(std::sync::Arc::new(calendar)),
+    )
+    .unwrap();
+    let mut sla = SlaTracker::new(policies);
+    let ny = |d, h| {
+        New_York
+            .with_ymd_and_hms(2025, 2, d, h, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    // Friday 2025-02-14 16:00; Monday the 17th is a holiday: 2 business hours end Tuesday 10:00.
+    sla.observe_ticket(&Ticket::new(TicketId(1), ny(14, 16), CustomerId(1)))
+        .unwrap();
+    let s = sla.snapshot_at(ny(15, 12), 5);
+    assert_eq!(s.about_to_breach[0].deadline, ny(18, 10));
+    sla.observe_interaction(&Interaction::agent_reply(
+        TicketId(1),
+        ny(18, 10),
+        AgentId(1),
+    ))
+    .unwrap();
+    let s = sla.snapshot_at(ny(18, 11), 5);
+    assert_eq!(counts(&s, 0), (1, 0, 0));
+    assert_eq!(s.targets[0].spare.mean, Some(0.0));
+}
