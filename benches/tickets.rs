@@ -114,6 +114,43 @@ fn suite(c: &mut Criterion) {
             black_box(t.in_play())
         })
     });
+    // SLA evaluation: three targets per ticket (first reply, next reply, total resolution).
+    let sla_policies = csm_metrics::sla::SlaPolicies::new(
+        vec![csm_metrics::sla::Policy::all(
+            "standard",
+            vec![
+                csm_metrics::sla::Target::new(
+                    csm_metrics::sla::SlaMetric::FirstReply,
+                    4 * 3_600,
+                    csm_metrics::sla::Basis::Calendar,
+                ),
+                csm_metrics::sla::Target::new(
+                    csm_metrics::sla::SlaMetric::NextReply,
+                    8 * 3_600,
+                    csm_metrics::sla::Basis::Calendar,
+                ),
+                csm_metrics::sla::Target::new(
+                    csm_metrics::sla::SlaMetric::TotalResolution,
+                    48 * 3_600,
+                    csm_metrics::sla::Basis::Calendar,
+                ),
+            ],
+        )],
+        None,
+    )
+    .unwrap();
+    group.bench_function("SLA, 3 targets per ticket, 1M tickets", |b| {
+        b.iter(|| {
+            let mut sla = csm_metrics::sla::SlaTracker::new(sla_policies.clone());
+            for e in &s.events {
+                let _ = match e {
+                    Event::Created(i) => sla.observe_ticket(&s.tickets[*i as usize]),
+                    Event::Interaction(x) => sla.observe_interaction(x),
+                };
+            }
+            black_box(sla.in_play())
+        })
+    });
     // The floor: a linear scan touching every record.
     group.bench_function("scan only (floor)", |b| {
         b.iter(|| {
