@@ -27,6 +27,11 @@
 //!   full and per-cycle resolution, requester wait, agent work and wait, on-hold,
 //!   resolution within a target, reopens, zero-/one-/two-touch, replies per resolution,
 //!   backlog and unanswered tickets, overall and per group, streaming with retraction).
+//! * **Business time** ([`calendar`]): [`BusinessCalendar`] (zones, several intervals a
+//!   day, overnight, holidays, date overrides, DST) for business durations and deadlines;
+//!   every ticket figure in business time when the tracker has one.
+//! * **SLAs** ([`sla`]): policies, targets in calendar or business time, achieved /
+//!   breached / active, attainment, and the targets about to breach.
 //!
 //! The meaning of every number is fixed by the crate's metric contract; each type's docs
 //! state its definition, its denominator and its accuracy.
