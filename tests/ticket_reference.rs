@@ -387,15 +387,38 @@ fn rejected_records_are_counted_and_change_nothing() {
     // A second creation of T1.
     tr.observe_ticket(&Ticket::new(TicketId(1), t(0), CustomerId(1)))
         .unwrap_err();
+    // The same reply twice at the same instant (T2's last reply at 100 was followed by a
+    // solve at 110): a new ticket to show it, T31.
+    tr.observe_ticket(&Ticket::new(TicketId(31), t(0), CustomerId(31)))
+        .unwrap();
+    tr.observe_interaction(&reply(31, 5)).unwrap();
+    tr.observe_interaction(&reply(31, 5)).unwrap(); // a duplicate: counted once
+    let with_31 = tr.snapshot_at(t(120));
+    assert_eq!(with_31.ingest.duplicates, 1);
+    assert_eq!(with_31.overall.answered, before.overall.answered + 1);
+    // A different event at the same instant is not a duplicate.
+    tr.observe_interaction(&Interaction::status(TicketId(31), t(5), Status::Solved))
+        .unwrap();
+    assert_eq!(
+        tr.snapshot_at(t(120)).overall.solved,
+        before.overall.solved + 1
+    );
+    let replies = tr
+        .snapshot_at(t(120))
+        .overall
+        .replies_per_resolution
+        .unwrap();
+    assert!(
+        (replies - 27.0 / 26.0).abs() < 1e-12,
+        "the duplicate reply was counted: {replies}"
+    );
     let after = tr.snapshot_at(t(120));
-    assert_eq!(after.overall, before.overall);
-    assert_eq!(after.groups, before.groups);
     let r = &after.ingest.rejected;
     assert_eq!(r[&RejectReason::TicketNotInPlay], 2);
     assert_eq!(r[&RejectReason::BeforeCreation], 1);
     assert_eq!(r[&RejectReason::OutOfOrder], 1);
     assert_eq!(r[&RejectReason::DuplicateTicket], 1);
-    let offered = recs.len() as u64 + 5;
+    let offered = recs.len() as u64 + 5 + 4;
     assert_eq!(after.ingest.offered(), offered);
 }
 

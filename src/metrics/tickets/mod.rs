@@ -24,6 +24,7 @@
 //! | resolved within target? | full resolution ≤ target (24 h by default), over solved tickets | [`TrackerConfig::resolution_target`] |
 //! | which group gets the figures? | the ticket's current team and assignee; reassigning an unsolved ticket moves its figures; a solved ticket stays with the team and assignee it was solved by (the assignee at solve time) | a [`TicketGrouping`] of your own |
 //! | merged and spam tickets? | a merged ticket leaves every figure but volume (`tickets`); a spam ticket leaves every figure | — |
+//! | the same event twice (ticket, instant, kind, author)? | counted once; the copy is counted in [`IngestReport::duplicates`] (among the last four distinct events of that second) | — |
 //! | events after a close, for unknown tickets, out of order? | rejected with an error and counted by reason in the [`IngestReport`] | [`TicketTracker::evict_solved_before`] bounds memory |
 //!
 //! # Windows

@@ -303,12 +303,14 @@ pub struct IngestReport {
     pub rejected: BTreeMap<RejectReason, u64>,
     /// Tickets released from memory (closed, merged, spam, evicted).
     pub released: u64,
+    /// Duplicates: the same event (ticket, instant, kind, author) seen again, counted once.
+    pub duplicates: u64,
 }
 
 impl IngestReport {
-    /// Records offered: accepted and rejected.
+    /// Records offered: accepted, duplicates and rejected.
     pub fn offered(&self) -> u64 {
-        self.tickets + self.interactions + self.rejected.values().sum::<u64>()
+        self.tickets + self.interactions + self.duplicates + self.rejected.values().sum::<u64>()
     }
 
     fn reject(&mut self, reason: RejectReason) {
@@ -319,6 +321,7 @@ impl IngestReport {
         self.tickets += other.tickets;
         self.interactions += other.interactions;
         self.released += other.released;
+        self.duplicates += other.duplicates;
         for (r, n) in &other.rejected {
             *self.rejected.entry(*r).or_insert(0) += n;
         }
@@ -418,11 +421,58 @@ struct TicketState {
     reopens: u32,
     /// The slot of the ticket's group, for groupings with one key per ticket.
     group: u32,
+    /// Fingerprints of the last distinct events at `last_event` (0: none), to recognise a
+    /// duplicate.
+    recent: [u64; 4],
     phase: Phase,
     inbound: bool,
     channel: Channel,
     priority: Priority,
     extra: Option<Box<Extra>>,
+}
+
+/// A 64-bit fingerprint of what an interaction did and who did it (never 0): the kind, the
+/// author or assignee ids, mixed. Two events of a ticket at the same instant with equal
+/// fingerprints are taken for the same event.
+#[inline]
+fn fingerprint(kind: &InteractionKind) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let (tag, a, b): (u64, u64, u64) = match *kind {
+        InteractionKind::Message { author, visibility } => {
+            let (who, id) = match author {
+                Author::Agent(a) => (0, a.0),
+                Author::Customer => (1, 0),
+                Author::Automation => (2, 0),
+            };
+            (
+                1 + who * 2 + 8 * u64::from(visibility == Visibility::Public),
+                id,
+                0,
+            )
+        }
+        InteractionKind::Status(s) => {
+            let (code, into) = match s {
+                Status::New => (0, 0),
+                Status::Open => (1, 0),
+                Status::Pending => (2, 0),
+                Status::OnHold => (3, 0),
+                Status::Solved => (4, 0),
+                Status::Closed => (5, 0),
+                Status::Merged { into } => (6, into.0),
+                Status::Spam => (7, 0),
+            };
+            (16 + code, into, 0)
+        }
+        InteractionKind::Assignment { agent, team } => (
+            32 + u64::from(agent.is_some()) + 2 * u64::from(team.is_some()),
+            agent.map_or(0, |a| a.0),
+            team.map_or(0, |t| t.0),
+        ),
+    };
+    let mut x = tag.wrapping_mul(K) ^ a;
+    x = (x ^ (x >> 31)).wrapping_mul(K) ^ b;
+    x = (x ^ (x >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    (x ^ (x >> 32)) | 1
 }
 
 #[inline]
@@ -1137,6 +1187,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
             replies: 0,
             reopens: 0,
             group: NO_GROUP,
+            recent: [0; 4],
             phase: Phase::New,
             inbound: !matches!(ticket.created_by, CreatedBy::Agent(_)),
             channel: ticket.channel,
@@ -1188,6 +1239,12 @@ impl<G: TicketGrouping> TicketTracker<G> {
         if offset < state.last_event {
             return self.reject(RejectReason::OutOfOrder, record, Rule::OutOfOrder);
         }
+        // The same event again at the same instant: counted once, the copy is counted apart.
+        let print = fingerprint(&event.kind);
+        if offset == state.last_event && state.recent.contains(&print) {
+            self.ingest.duplicates += 1;
+            return Ok(());
+        }
         if let InteractionKind::Status(Status::Merged { into }) = event.kind {
             if into == event.ticket {
                 return self.reject(
@@ -1211,6 +1268,12 @@ impl<G: TicketGrouping> TicketTracker<G> {
         let Some(state) = tickets.at_mut(slot) else {
             return Ok(());
         };
+        let print = fingerprint(&event.kind);
+        if state.last_event != at {
+            state.recent = [0; 4];
+        }
+        state.recent.rotate_right(1);
+        state.recent[0] = print;
         state.last_event = at;
         match event.kind {
             InteractionKind::Message { author, visibility } => {
