@@ -1,4 +1,5 @@
 //! The metrics, one module per family of METRICS.md.
 
+pub mod staffing;
 pub mod surveys;
 pub mod tickets;
