@@ -26,13 +26,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use csm_metrics::metrics::calls::{CallCenter, CallSnapshot};
 use csm_metrics::metrics::tickets::{
     ByTeam, LifecycleSnapshot, TicketTracker, TrackerConfig, TrackerSnapshot,
 };
 use csm_metrics::{BusinessClock, Calculator, DurationSnapshot, SurveySuite, TeamId, Ticket};
 use csm_metrics_synth::format::{
-    CallTotals, Event, Names, fields, id, parse_calendar, parse_call, parse_event, parse_survey,
-    parse_ticket,
+    Event, Names, fields, id, parse_calendar, parse_call, parse_event, parse_survey, parse_ticket,
 };
 use serde_json::{Value, json};
 
@@ -178,7 +178,7 @@ type Tracker = TicketTracker<ByTeam>;
 struct Shard {
     tracker: Tracker,
     surveys: SurveySuite,
-    calls: CallTotals,
+    calls: CallCenter,
     rejected: Rejected,
     teams: Names,
     rows: [u64; 4],
@@ -208,7 +208,7 @@ fn run_shard(
         )
         .map_err(|e| e.to_string())?,
         surveys: SurveySuite::default(),
-        calls: CallTotals::default(),
+        calls: CallCenter::default(),
         rejected: Rejected::default(),
         teams: Names::default(),
         rows: [0; 4],
@@ -371,18 +371,17 @@ fn lifecycle_json(s: &LifecycleSnapshot) -> Value {
     t
 }
 
-fn calls_json(c: &CallTotals) -> Value {
-    let base = c.offered - c.short;
-    let ratio = |n: u64, d: u64| (d > 0).then(|| n as f64 / d as f64);
-    let mean = |s: i64, n: u64| (n > 0).then(|| s as f64 / n as f64);
+fn calls_json(c: &CallSnapshot) -> Value {
+    // In this CSV format ended − answered already includes the hold: AHT = that + wrap,
+    // which is the crate's definition (hold lies inside the connected time).
     json!({
         "offered": c.offered,
         "answered": c.answered,
-        "short_abandons": c.short,
-        "asa": mean(c.wait_sum, c.answered),
-        "abandon_rate": ratio(c.abandoned, base),
-        "service_level_20s": ratio(c.within, base),
-        "aht": mean(c.handle_sum, c.answered),
+        "short_abandons": c.short_abandons,
+        "asa": c.asa.mean,
+        "abandon_rate": c.abandonment_rate,
+        "service_level_20s": c.service_level,
+        "aht": c.aht.mean,
     })
 }
 
@@ -506,7 +505,7 @@ fn main() -> ExitCode {
             },
             "ces": {"responses": s.ces.responses, "mean": s.ces.mean.map(|m| m.mean)},
         },
-        "calls": calls_json(&first.calls),
+        "calls": calls_json(&first.calls.snapshot()),
         "compute_seconds": compute_seconds,
     });
 

@@ -86,3 +86,42 @@ fn first_instant_at_or_after<Z: TimeZone>(zone: &Z, local: NaiveDateTime) -> Opt
     }
     DateTime::from_timestamp(hi, 0)
 }
+
+/// Unix seconds of instants, remembering the last date converted: streams in time order
+/// convert most instants with one comparison and one addition instead of chrono's calendar
+/// arithmetic. Carries no information: every cache equals every other.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EpochCache {
+    date: chrono::NaiveDate,
+    base: i64,
+}
+
+impl Default for EpochCache {
+    fn default() -> Self {
+        EpochCache {
+            date: chrono::NaiveDate::MIN,
+            base: DateTime::<Utc>::MIN_UTC.timestamp(),
+        }
+    }
+}
+
+impl PartialEq for EpochCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl EpochCache {
+    /// The Unix seconds of `t`.
+    #[inline]
+    pub(crate) fn seconds(&mut self, t: &DateTime<Utc>) -> i64 {
+        use chrono::Timelike;
+        let naive = t.naive_utc();
+        let (date, time) = (naive.date(), naive.time());
+        if date != self.date {
+            self.date = date;
+            self.base = t.timestamp() - i64::from(time.num_seconds_from_midnight());
+        }
+        self.base + i64::from(time.num_seconds_from_midnight())
+    }
+}

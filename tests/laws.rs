@@ -124,6 +124,43 @@ macro_rules! laws {
     };
 }
 
+fn call() -> impl Strategy<Value = Call> {
+    (
+        0u64..1_000,
+        instant(),
+        proptest::option::of(0i64..300),
+        0i64..2_000,
+        0u64..100,
+        0u64..200,
+        1u64..4,
+        any::<bool>(),
+    )
+        .prop_map(
+            |(id, offered, answer, len, hold, wrap, queue, transferred)| {
+                let answered = answer.map(|a| offered + chrono::TimeDelta::seconds(a));
+                let ended = answered.unwrap_or(offered) + chrono::TimeDelta::seconds(len);
+                Call {
+                    id: CallId(id),
+                    queue: QueueId(queue),
+                    offered_at: offered,
+                    answered_at: answered,
+                    ended_at: ended,
+                    hold: if answered.is_some() {
+                        hold.min(len as u64)
+                    } else {
+                        0
+                    },
+                    wrap: if answered.is_some() { wrap } else { 0 },
+                    agent: answered.map(|_| AgentId(id % 7)),
+                    customer: None,
+                    transferred: transferred && answered.is_some(),
+                }
+            },
+        )
+}
+
+laws!(call_center, metrics::calls::CallCenter, call());
+laws!(call_center_by_queue, Grouped<QueueId, metrics::calls::CallCenter, ByQueue>, call());
 laws!(nps, NetPromoterScore, response());
 laws!(enps, EmployeeNetPromoterScore, response());
 laws!(csat, CustomerSatisfaction, response());

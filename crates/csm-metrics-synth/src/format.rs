@@ -174,54 +174,6 @@ pub fn parse_call(f: &[&str], queues: &mut Names) -> Result<Call, &'static str> 
     })
 }
 
-/// Contact-center totals as the replay report defines them: a call without `answered_at`
-/// was abandoned; one that ended less than 5 s after it was offered is a short abandon and
-/// leaves both rates' denominators; answered within 20 s means a wait of at most 20 s; AHT
-/// is (ended − answered) + wrap, since the connected time already includes the hold.
-#[derive(Default)]
-pub struct CallTotals {
-    /// Calls offered.
-    pub offered: u64,
-    /// Calls answered.
-    pub answered: u64,
-    /// Calls short.
-    pub short: u64,
-    /// Calls abandoned.
-    pub abandoned: u64,
-    /// Calls within.
-    pub within: u64,
-    /// Total queue wait of answered calls, seconds.
-    pub wait_sum: i64,
-    /// Total handle time of answered calls, seconds.
-    pub handle_sum: i64,
-}
-
-impl CallTotals {
-    /// Abandons before this many seconds are short.
-    pub const SHORT: i64 = 5;
-    /// The service-level answer target in seconds.
-    pub const TARGET: i64 = 20;
-
-    /// Counts one call (validated first).
-    pub fn observe(&mut self, c: &Call) -> Result<(), csm_metrics::Error> {
-        c.validate()?;
-        self.offered += 1;
-        match c.answered_at {
-            Some(a) => {
-                self.answered += 1;
-                let wait = (a - c.offered_at).num_seconds();
-                self.wait_sum += wait;
-                self.within += u64::from(wait <= Self::TARGET);
-                // ended − answered already includes hold in this format.
-                self.handle_sum += (c.ended_at - a).num_seconds() + c.wrap as i64;
-            }
-            None if (c.ended_at - c.offered_at).num_seconds() < Self::SHORT => self.short += 1,
-            None => self.abandoned += 1,
-        }
-        Ok(())
-    }
-}
-
 /// Reads a business calendar spec (JSON, see `examples/new_york_2025.json`):
 /// `{"zone": "America/New_York", "week": {"mon": [["09:00", "17:00"]], …},
 /// "holidays": ["2025-01-01", …], "overrides": {"2025-12-24": [["09:00", "13:00"]]},

@@ -882,6 +882,7 @@ pub struct TicketTracker<G: TicketGrouping = Overall> {
     template: TicketLifecycle,
     ingest: IngestReport,
     latest: i64,
+    epoch: crate::zone::EpochCache,
 }
 
 impl<G: TicketGrouping> Default for TicketTracker<G> {
@@ -895,6 +896,7 @@ impl<G: TicketGrouping> Default for TicketTracker<G> {
             template: TicketLifecycle::default(),
             ingest: IngestReport::default(),
             latest: i64::MIN,
+            epoch: crate::zone::EpochCache::default(),
         }
     }
 }
@@ -1207,7 +1209,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
 
     /// Observes one interaction of a ticket in play.
     pub fn observe_interaction(&mut self, event: &Interaction) -> Result<()> {
-        let at = event.at.timestamp();
+        let at = self.epoch.seconds(&event.at);
         let record = RecordRef::Interaction(event.ticket, event.at);
         let Some((slot, state)) = self
             .tickets

@@ -1,0 +1,255 @@
+//! Contact-center metrics of calls and live chats in queues (METRICS.md "Contact center").
+//!
+//! ```
+//! use chrono::{TimeDelta, TimeZone, Utc};
+//! use csm_metrics::metrics::calls::CallCenter;
+//! use csm_metrics::{AgentId, Calculator, Call, CallId, QueueId};
+//!
+//! let t0 = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap();
+//! let s = |x| t0 + TimeDelta::seconds(x);
+//! let call = |id, answered: Option<i64>, ended| Call {
+//!     id: CallId(id), queue: QueueId(1), offered_at: t0, answered_at: answered.map(s),
+//!     ended_at: s(ended), hold: 0, wrap: if answered.is_some() { 30 } else { 0 },
+//!     agent: answered.map(|_| AgentId(1)),
+//!     customer: None, transferred: false,
+//! };
+//! let mut queue = CallCenter::default();
+//! queue.observe(&call(1, Some(10), 310))?; // answered in 10 s, 300 s talk + 30 s wrap
+//! queue.observe(&call(2, Some(40), 140))?; // answered in 40 s
+//! queue.observe(&call(3, None, 3))?; // hung up after 3 s: a short abandon
+//! queue.observe(&call(4, None, 60))?; // abandoned after 60 s
+//! let r = queue.snapshot();
+//! // Service level: 1 answered within 20 s / (4 offered − 1 short abandon).
+//! assert_eq!(r.service_level, Some(1.0 / 3.0));
+//! assert_eq!(r.abandonment_rate, Some(1.0 / 3.0));
+//! assert_eq!(r.asa.mean, Some(25.0));
+//! assert_eq!(r.aht.mean, Some(230.0)); // (330 + 130) / 2
+//! # Ok::<(), csm_metrics::Error>(())
+//! ```
+
+use crate::calculator::Calculator;
+use crate::error::{Error, Result};
+use crate::model::Call;
+use crate::stats::{DurationSnapshot, DurationSummary};
+
+const WHAT: &str = "call center";
+
+/// Which calls the service level divides by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum ServiceLevelBase {
+    /// Offered calls less short abandons (the default).
+    #[default]
+    OfferedLessShortAbandons,
+    /// Answered calls only.
+    Answered,
+    /// Answered calls plus calls abandoned after the answer-time target.
+    AnsweredAndLateAbandons,
+}
+
+/// How a [`CallCenter`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CallConfig {
+    /// A call abandoned less than this many seconds after it was offered is a short
+    /// abandon (default 5): it leaves both rates' numerators and denominators.
+    pub short_abandon: u64,
+    /// The answer-time target of the service level, seconds (default 20); answered within
+    /// means a wait of at most this.
+    pub answer_target: u64,
+    /// The service level's denominator.
+    pub base: ServiceLevelBase,
+}
+
+impl Default for CallConfig {
+    fn default() -> Self {
+        CallConfig {
+            short_abandon: 5,
+            answer_target: 20,
+            base: ServiceLevelBase::default(),
+        }
+    }
+}
+
+/// Offered, answered, abandoned and short-abandoned calls; ASA and handle time summaries;
+/// service level, abandonment, hold and transfer rates.
+///
+/// Definitions: the wait of an answered call is answered − offered; AHT is talk + hold +
+/// after-call work, that is (ended − answered) + wrap, since `hold` lies inside the
+/// connected time; abandonment rate = abandons after the short-abandon threshold /
+/// (offered − short abandons); hold rate and transfer rate are over answered calls.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CallCenter {
+    config: CallConfig,
+    offered: u64,
+    answered: u64,
+    abandoned: u64,
+    short_abandons: u64,
+    answered_within: u64,
+    late_abandons: u64,
+    held: u64,
+    transferred: u64,
+    hold_seconds: u64,
+    wrap_seconds: u64,
+    wait: DurationSummary,
+    handle: DurationSummary,
+    #[cfg_attr(feature = "serde", serde(skip))]
+    epoch: crate::zone::EpochCache,
+}
+
+/// What a [`CallCenter`] reports. Rates are fractions `0..=1`.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CallSnapshot {
+    /// The configuration.
+    pub config: CallConfig,
+    /// Calls offered.
+    pub offered: u64,
+    /// Calls answered.
+    pub answered: u64,
+    /// Calls abandoned (short abandons included).
+    pub abandoned: u64,
+    /// Calls abandoned before the short-abandon threshold.
+    pub short_abandons: u64,
+    /// Calls answered within the target.
+    pub answered_within_target: u64,
+    /// Answered within the target / the configured base.
+    pub service_level: Option<f64>,
+    /// Abandons past the threshold / (offered − short abandons).
+    pub abandonment_rate: Option<f64>,
+    /// The wait of answered calls (ASA is its mean), seconds.
+    pub asa: DurationSnapshot,
+    /// Handle time of answered calls (AHT is its mean), seconds.
+    pub aht: DurationSnapshot,
+    /// Mean hold per answered call, seconds.
+    pub mean_hold: Option<f64>,
+    /// Mean after-call work per answered call, seconds.
+    pub mean_wrap: Option<f64>,
+    /// Answered calls put on hold / answered.
+    pub hold_rate: Option<f64>,
+    /// Answered calls transferred / answered.
+    pub transfer_rate: Option<f64>,
+}
+
+fn ratio(n: u64, d: u64) -> Option<f64> {
+    (d > 0).then(|| n as f64 / d as f64)
+}
+
+impl CallCenter {
+    /// A calculator with the given configuration.
+    pub fn new(config: CallConfig) -> Self {
+        CallCenter {
+            config,
+            ..CallCenter::default()
+        }
+    }
+}
+
+impl Calculator for CallCenter {
+    type Record = Call;
+    type Snapshot = CallSnapshot;
+
+    #[inline]
+    fn observe(&mut self, c: &Call) -> Result<()> {
+        c.validate()?;
+        let offered = self.epoch.seconds(&c.offered_at);
+        let ended = self.epoch.seconds(&c.ended_at);
+        let offered_count = self
+            .offered
+            .checked_add(1)
+            .ok_or(Error::Overflow { what: WHAT })?;
+        match c.answered_at {
+            Some(answered) => {
+                let answered = self.epoch.seconds(&answered);
+                // validate() ordered the instants: these differences are not negative.
+                let wait = (answered - offered) as u64;
+                let handle = (ended - answered) as u64 + c.wrap;
+                self.wait.add(wait)?;
+                if let Err(e) = self.handle.add(handle) {
+                    let _ = self.wait.remove(wait);
+                    return Err(e);
+                }
+                self.answered += 1;
+                self.answered_within += u64::from(wait <= self.config.answer_target);
+                self.held += u64::from(c.hold > 0);
+                self.transferred += u64::from(c.transferred);
+                self.hold_seconds += c.hold;
+                self.wrap_seconds += c.wrap;
+            }
+            None => {
+                let waited = (ended - offered) as u64;
+                self.abandoned += 1;
+                if waited < self.config.short_abandon {
+                    self.short_abandons += 1;
+                } else if waited > self.config.answer_target {
+                    self.late_abandons += 1;
+                }
+            }
+        }
+        self.offered = offered_count;
+        Ok(())
+    }
+
+    fn merge(&mut self, other: &Self) -> Result<()> {
+        if self.config != other.config {
+            if other.offered == 0 {
+                return Ok(());
+            }
+            if self.offered != 0 {
+                return Err(Error::incompatible(
+                    WHAT,
+                    format!("{:?} against {:?}", self.config, other.config),
+                ));
+            }
+            self.config = other.config;
+        }
+        let mut wait = self.wait.clone();
+        wait.merge(&other.wait)?;
+        let mut handle = self.handle.clone();
+        handle.merge(&other.handle)?;
+        let add = |a: u64, b: u64| a.checked_add(b).ok_or(Error::Overflow { what: WHAT });
+        let offered = add(self.offered, other.offered)?;
+        self.wait = wait;
+        self.handle = handle;
+        self.offered = offered;
+        self.answered += other.answered;
+        self.abandoned += other.abandoned;
+        self.short_abandons += other.short_abandons;
+        self.answered_within += other.answered_within;
+        self.late_abandons += other.late_abandons;
+        self.held += other.held;
+        self.transferred += other.transferred;
+        self.hold_seconds += other.hold_seconds;
+        self.wrap_seconds += other.wrap_seconds;
+        Ok(())
+    }
+
+    fn snapshot(&self) -> CallSnapshot {
+        let base = match self.config.base {
+            ServiceLevelBase::OfferedLessShortAbandons => self.offered - self.short_abandons,
+            ServiceLevelBase::Answered => self.answered,
+            ServiceLevelBase::AnsweredAndLateAbandons => self.answered + self.late_abandons,
+        };
+        CallSnapshot {
+            config: self.config,
+            offered: self.offered,
+            answered: self.answered,
+            abandoned: self.abandoned,
+            short_abandons: self.short_abandons,
+            answered_within_target: self.answered_within,
+            service_level: ratio(self.answered_within, base),
+            abandonment_rate: ratio(
+                self.abandoned - self.short_abandons,
+                self.offered - self.short_abandons,
+            ),
+            asa: self.wait.snapshot(),
+            aht: self.handle.snapshot(),
+            mean_hold: ratio(self.hold_seconds, self.answered),
+            mean_wrap: ratio(self.wrap_seconds, self.answered),
+            hold_rate: ratio(self.held, self.answered),
+            transfer_rate: ratio(self.transferred, self.answered),
+        }
+    }
+}
