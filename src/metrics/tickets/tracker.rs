@@ -542,6 +542,7 @@ impl TicketState {
     }
 
     /// Accumulates the time since the last status change into the current status.
+    #[inline]
     fn close_period(&mut self, at: u32, clock: Option<&dyn BusinessClock>) {
         let d = at - self.status_since;
         if self.phase != Phase::Solved {
