@@ -79,30 +79,7 @@ fn suite(c: &mut Criterion) {
     });
     // The same with every figure also in business time, on a New York Monday-Friday
     // 09:00-17:00 calendar with the 2025 federal holidays.
-    let calendar = csm_metrics::BusinessCalendar::builder(chrono_tz::America::New_York)
-        .open_weekdays(
-            csm_metrics::DayTime::hm(9, 0),
-            csm_metrics::DayTime::hm(17, 0),
-        )
-        .holidays(
-            [
-                (1, 1),
-                (1, 20),
-                (2, 17),
-                (5, 26),
-                (6, 19),
-                (7, 4),
-                (9, 1),
-                (10, 13),
-                (11, 11),
-                (11, 27),
-                (12, 25),
-            ]
-            .map(|(m, d)| chrono::NaiveDate::from_ymd_opt(2025, m, d).unwrap()),
-        )
-        .years(2020, 2040)
-        .build()
-        .unwrap();
+    let calendar = csm_metrics_synth::format::new_york_2025().unwrap();
     let config = csm_metrics::metrics::tickets::TrackerConfig {
         calendar: Some(std::sync::Arc::new(calendar)),
         ..Default::default()

@@ -92,29 +92,36 @@ fn check(path: &str, s: &LifecycleSnapshot, want: &Value) {
     );
 }
 
-#[test]
-fn slice_matches_the_independent_figures() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sample_slice");
-    let want: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
-
+/// Replays the slice's tickets and events into a tracker; returns it with the team names.
+fn replay(dir: &Path, config: TrackerConfig) -> (TicketTracker<ByTeam>, Names, u64) {
     let mut teams = Names::default();
-    let tickets: HashMap<u64, _> = rows(&dir, "tickets.csv")
+    let tickets: HashMap<u64, _> = rows(dir, "tickets.csv")
         .iter()
         .map(|r| {
             let t = parse_ticket(&fields(r), &mut teams).unwrap();
             (t.id.0, t)
         })
         .collect();
-    let mut tracker = TicketTracker::<ByTeam>::default();
+    let mut tracker = TicketTracker::new(config, ByTeam).unwrap();
     let mut offered = 0;
-    for row in rows(&dir, "events.csv") {
+    for row in rows(dir, "events.csv") {
         offered += 1;
+        // A rejected record is counted in the tracker's ingest report.
         let _ = match parse_event(&fields(&row)).unwrap() {
             (tid, Event::Created) => tracker.observe_ticket(&tickets[&tid]),
             (_, Event::Interaction(i)) => tracker.observe_interaction(&i),
         };
     }
+    (tracker, teams, offered)
+}
+
+#[test]
+fn slice_matches_the_independent_figures() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sample_slice");
+    let want: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+
+    let (tracker, teams, offered) = replay(&dir, TrackerConfig::default());
     let report = tracker.snapshot();
     // Every record is accounted for: created tickets, accepted interactions, and the late
     // events after a close, counted by reason.
@@ -189,21 +196,7 @@ fn slice_in_new_york_business_hours_matches_the_day_by_day_walk() {
         calendar: Some(std::sync::Arc::new(calendar)),
         ..TrackerConfig::default()
     };
-    let mut tracker = TicketTracker::new(config, ByTeam).unwrap();
-    let mut teams = Names::default();
-    let tickets: HashMap<u64, _> = rows(&dir, "tickets.csv")
-        .iter()
-        .map(|r| {
-            let t = parse_ticket(&fields(r), &mut teams).unwrap();
-            (t.id.0, t)
-        })
-        .collect();
-    for row in rows(&dir, "events.csv") {
-        let _ = match parse_event(&fields(&row)).unwrap() {
-            (tid, Event::Created) => tracker.observe_ticket(&tickets[&tid]),
-            (_, Event::Interaction(i)) => tracker.observe_interaction(&i),
-        };
-    }
+    let (tracker, teams, _) = replay(&dir, config);
     let report = tracker.snapshot();
     let mut groups = vec![(
         "overall".to_string(),

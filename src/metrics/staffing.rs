@@ -55,6 +55,25 @@ fn check_share(name: &str, value: f64, max_inclusive: bool) -> Result<()> {
     Ok(())
 }
 
+/// Checks the targets of an agents-needed search.
+fn check_targets(service_level: f64, max_occupancy: f64, shrinkage: f64) -> Result<()> {
+    check_share("target service level", service_level, true)?;
+    if service_level >= 1.0 {
+        return Err(Error::config(
+            WHAT,
+            "a service level of 100 % needs infinite agents",
+        ));
+    }
+    check_share("maximum occupancy", max_occupancy, true)?;
+    if max_occupancy == 0.0 {
+        return Err(Error::config(
+            WHAT,
+            "a maximum occupancy of 0 needs infinite agents",
+        ));
+    }
+    check_share("shrinkage", shrinkage, false)
+}
+
 /// Erlang B: the probability that a contact finds all `agents` busy when blocked contacts
 /// are lost, for `traffic` Erlangs. Stable recursion B(n) = A·B(n−1) / (n + A·B(n−1)).
 pub fn erlang_b(traffic: f64, agents: u32) -> Result<f64> {
@@ -178,21 +197,7 @@ impl ErlangC {
         max_occupancy: f64,
         shrinkage: f64,
     ) -> Result<Staffing> {
-        check_share("target service level", service_level, true)?;
-        if service_level >= 1.0 {
-            return Err(Error::config(
-                WHAT,
-                "a service level of 100 % needs infinite agents",
-            ));
-        }
-        check_share("maximum occupancy", max_occupancy, true)?;
-        if max_occupancy == 0.0 {
-            return Err(Error::config(
-                WHAT,
-                "a maximum occupancy of 0 needs infinite agents",
-            ));
-        }
-        check_share("shrinkage", shrinkage, false)?;
+        check_targets(service_level, max_occupancy, shrinkage)?;
         let a = self.traffic();
         // Occupancy and stability bound the search from below; service level rises with
         // agents, so the first agent count meeting it is the answer.
@@ -374,15 +379,7 @@ impl ErlangA {
         max_occupancy: f64,
         shrinkage: f64,
     ) -> Result<Staffing> {
-        check_share("target service level", service_level, true)?;
-        if service_level >= 1.0 {
-            return Err(Error::config(
-                WHAT,
-                "a service level of 100 % needs infinite agents",
-            ));
-        }
-        check_share("maximum occupancy", max_occupancy, true)?;
-        check_share("shrinkage", shrinkage, false)?;
+        check_targets(service_level, max_occupancy, shrinkage)?;
         // Abandonment keeps every agent count stable; start from the occupancy floor
         // (carried traffic ≤ offered) and walk up.
         let mut n = ((self.traffic() * 0.5).floor() as u32).max(1);

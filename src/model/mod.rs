@@ -19,6 +19,7 @@ pub use account::{AccountEvent, AccountEventKind};
 pub use call::Call;
 pub use ids::{AgentId, CallId, CustomerId, ItemId, QueueId, SurveyId, TeamId, TicketId};
 pub use survey::{Happiness, SurveyKind, SurveyResponse, SurveyScore};
+pub(crate) use ticket::Phase;
 pub use ticket::{
     Author, Channel, CreatedBy, Interaction, InteractionKind, Priority, Status, Ticket, Visibility,
 };

@@ -224,6 +224,30 @@ impl Status {
     }
 }
 
+/// An open status as the calculators track it (merged and spam end a ticket instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    New,
+    Open,
+    Pending,
+    OnHold,
+    Solved,
+}
+
+impl Phase {
+    /// The phase a status change leads to (`None` for merged and spam; closed is solved).
+    pub(crate) fn of(status: Status) -> Option<Phase> {
+        match status {
+            Status::New => Some(Phase::New),
+            Status::Open => Some(Phase::Open),
+            Status::Pending => Some(Phase::Pending),
+            Status::OnHold => Some(Phase::OnHold),
+            Status::Solved | Status::Closed => Some(Phase::Solved),
+            Status::Merged { .. } | Status::Spam => None,
+        }
+    }
+}
+
 /// What happened in an interaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

@@ -59,8 +59,8 @@ use crate::calculator::Calculator;
 use crate::calendar::BusinessClock;
 use crate::error::{Error, RecordRef, Result, Rule};
 use crate::model::{
-    Author, Channel, Interaction, InteractionKind, Priority, Status, TeamId, Ticket, TicketId,
-    Visibility,
+    Author, Channel, Interaction, InteractionKind, Phase, Priority, Status, TeamId, Ticket,
+    TicketId, Visibility,
 };
 use crate::stats::{DurationSnapshot, DurationSummary};
 
@@ -217,15 +217,6 @@ impl SlaPolicies {
             .position(|p| p.condition.matches(t))
             .map(|i| i as u8)
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    New,
-    Open,
-    Pending,
-    OnHold,
-    Solved,
 }
 
 /// One target instance of a ticket.
@@ -593,12 +584,7 @@ impl SlaTracker {
                         }
                     }
                     Status::New | Status::Open | Status::Pending | Status::OnHold => {
-                        let phase = match status {
-                            Status::New => Phase::New,
-                            Status::Open => Phase::Open,
-                            Status::Pending => Phase::Pending,
-                            _ => Phase::OnHold,
-                        };
+                        let phase = Phase::of(status).unwrap_or(Phase::OnHold);
                         let reopen = s.phase == Phase::Solved;
                         s.phase = phase;
                         if reopen {

@@ -245,3 +245,12 @@ pub fn parse_calendar(json: &str) -> Result<csm_metrics::BusinessCalendar<chrono
     }
     b.build().map_err(|e| e.to_string())
 }
+
+/// The calendar spec shipped in `examples/new_york_2025.json`: New York, Monday to Friday
+/// 09:00-17:00, the eleven US federal holidays of 2025, years 2020 to 2030.
+pub const NEW_YORK_2025: &str = include_str!("../../../examples/new_york_2025.json");
+
+/// The calendar of [`NEW_YORK_2025`].
+pub fn new_york_2025() -> Result<csm_metrics::BusinessCalendar<chrono_tz::Tz>, String> {
+    parse_calendar(NEW_YORK_2025)
+}

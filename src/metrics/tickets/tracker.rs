@@ -17,7 +17,7 @@ use crate::calculator::Calculator;
 use crate::calendar::BusinessClock;
 use crate::error::{Error, RecordRef, Result, Rule};
 use crate::model::{
-    AgentId, Author, Channel, CreatedBy, CustomerId, Interaction, InteractionKind, Priority,
+    AgentId, Author, Channel, CreatedBy, CustomerId, Interaction, InteractionKind, Phase, Priority,
     Status, TeamId, Ticket, TicketId, Visibility,
 };
 use crate::stats::{DurationSnapshot, DurationSummary, SummaryConfig};
@@ -359,16 +359,6 @@ impl<K: Eq + Hash + Clone> Groups<K> {
         self.index.insert(key, slot);
         slot
     }
-}
-
-/// A status in the tracker's compact form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    New,
-    Open,
-    Pending,
-    OnHold,
-    Solved,
 }
 
 /// "Not yet" for an instant stored as an offset from the ticket's creation.
@@ -1437,12 +1427,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
                         Ok(())
                     }
                     Status::New | Status::Open | Status::Pending | Status::OnHold => {
-                        let phase = match status {
-                            Status::New => Phase::New,
-                            Status::Open => Phase::Open,
-                            Status::Pending => Phase::Pending,
-                            _ => Phase::OnHold,
-                        };
+                        let phase = Phase::of(status).unwrap_or(Phase::OnHold);
                         if state.phase != Phase::Solved {
                             state.phase = phase;
                             return Ok(());
