@@ -49,6 +49,64 @@
 //! # Ok::<(), csm_metrics::Error>(())
 //! ```
 
+//! # A worked example: one ticket, its business clock and its SLA states
+//!
+//! New York hours, Monday to Friday 09:00-17:00. Policy "standard": first reply within
+//! 2 business hours, requester wait within 4 business hours. The ticket arrives on Friday
+//! 2025-03-07 at 16:00 (local time).
+//!
+//! ```text
+//! local time      Fri 16:00   Fri 17:00   weekend   Mon 09:00    Mon 10:30         Mon 11:00   Mon 14:00   Mon 15:00
+//! events          created     .           closed    .            reply, pending    customer    open        solved
+//! open hours      [==== 1 h ====]                   [==== 1.5 h ====]                          [==== 1 h ====]
+//! first reply     running ........................................ deadline Mon 10:00; the reply at 10:30
+//!                 ends it: 2.5 business hours > 2 h, breached by 30 min (breached since 10:00)
+//! requester wait  running (2.5 h) ................................ paused in pending ........ running (1 h)
+//!                 3.5 business hours ≤ 4 h at the solve: achieved, 30 min to spare
+//! ```
+//! ```
+//!
+//! ```
+//! # #[cfg(feature = "tz")] {
+//! use std::sync::Arc;
+//! use chrono::{TimeZone, Utc};
+//! use chrono_tz::America::New_York;
+//! use csm_metrics::sla::{Basis, Policy, SlaMetric, SlaPolicies, SlaTracker, Target};
+//! use csm_metrics::{AgentId, BusinessCalendar, CustomerId, DayTime, Interaction, Status, Ticket, TicketId};
+//!
+//! let calendar = BusinessCalendar::builder(New_York)
+//!     .open_weekdays(DayTime::hm(9, 0), DayTime::hm(17, 0))
+//!     .years(2025, 2025)
+//!     .build()?;
+//! let policies = SlaPolicies::new(
+//!     vec![Policy::all("standard", vec![
+//!         Target::new(SlaMetric::FirstReply, 2 * 3_600, Basis::Business),
+//!         Target::new(SlaMetric::RequesterWait, 4 * 3_600, Basis::Business),
+//!     ])],
+//!     Some(Arc::new(calendar)),
+//! )?;
+//! let mut sla = SlaTracker::new(policies);
+//! let ny = |d, h, m| New_York.with_ymd_and_hms(2025, 3, d, h, m, 0).unwrap().with_timezone(&Utc);
+//! let id = TicketId(1);
+//! sla.observe_ticket(&Ticket::new(id, ny(7, 16, 0), CustomerId(9)))?;
+//! // Over the weekend the first reply has 1 business hour left: its deadline is Monday 10:00.
+//! let weekend = sla.snapshot_at(ny(8, 12, 0), 5);
+//! assert_eq!(weekend.about_to_breach[0].deadline, ny(10, 10, 0));
+//! sla.observe_interaction(&Interaction::agent_reply(id, ny(10, 10, 30), AgentId(2)))?;
+//! sla.observe_interaction(&Interaction::status(id, ny(10, 10, 30), Status::Pending))?;
+//! sla.observe_interaction(&Interaction::customer_message(id, ny(10, 11, 0)))?;
+//! sla.observe_interaction(&Interaction::status(id, ny(10, 14, 0), Status::Open))?;
+//! sla.observe_interaction(&Interaction::status(id, ny(10, 15, 0), Status::Solved))?;
+//! let report = sla.snapshot_at(ny(10, 16, 0), 5);
+//! let (first_reply, wait) = (&report.targets[0], &report.targets[1]);
+//! assert_eq!((first_reply.achieved, first_reply.breached), (0, 1));
+//! assert_eq!(first_reply.breach_by.mean, Some(1_800.0)); // 30 business minutes late
+//! assert_eq!((wait.achieved, wait.breached), (1, 0));
+//! assert_eq!(wait.spare.mean, Some(1_800.0)); // 3.5 of 4 business hours used
+//! # }
+//! # Ok::<(), csm_metrics::Error>(())
+//! ```
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
