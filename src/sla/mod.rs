@@ -64,7 +64,6 @@
 //! requester wait  running (2.5 h) ................................ paused in pending ........ running (1 h)
 //!                 3.5 business hours ≤ 4 h at the solve: achieved, 30 min to spare
 //! ```
-//! ```
 //!
 //! ```
 //! # #[cfg(feature = "tz")] {
