@@ -35,7 +35,7 @@ fn status(sla: &mut SlaTracker, id: u64, m: i64, s: Status) {
         .unwrap();
 }
 
-fn counts(s: &SlaSnapshot, i: usize) -> (u64, u64, u64) {
+fn counts<K: Ord>(s: &SlaSnapshot<K>, i: usize) -> (u64, u64, u64) {
     let x = &s.targets[i];
     (x.achieved, x.breached, x.active)
 }
@@ -253,4 +253,43 @@ fn business_time_targets() {
     let s = sla.snapshot_at(ny(18, 11), 5);
     assert_eq!(counts(&s, 0), (1, 0, 0));
     assert_eq!(s.targets[0].spare.mean, Some(0.0));
+}
+
+#[test]
+fn attainment_per_team() {
+    use csm_metrics::metrics::tickets::ByTeam;
+    let policies = SlaPolicies::new(
+        vec![Policy::all(
+            "p",
+            vec![Target::new(SlaMetric::FirstReply, 3_600, Basis::Calendar)],
+        )],
+        None,
+    )
+    .unwrap();
+    let mut sla = SlaTracker::with_grouping(policies, ByTeam);
+    for (id, team, reply) in [(1, 1, 30), (2, 1, 90), (3, 2, 10), (4, 2, 20)] {
+        let mut tk = Ticket::new(TicketId(id), t(0), CustomerId(id));
+        tk.team = Some(TeamId(team));
+        sla.observe_ticket(&tk).unwrap();
+        reply_at(&mut sla, id, reply);
+    }
+    // Ticket 5 (team 2) is still waiting at minute 100: breached already.
+    let mut tk = Ticket::new(TicketId(5), t(0), CustomerId(5));
+    tk.team = Some(TeamId(2));
+    sla.observe_ticket(&tk).unwrap();
+    let s = sla.snapshot_at(t(100), 5);
+    assert_eq!(counts(&s, 0), (3, 2, 0));
+    let team = |n| &s.groups[&Some(TeamId(n))][0];
+    assert_eq!((team(1).achieved, team(1).breached), (1, 1));
+    assert_eq!((team(2).achieved, team(2).breached), (2, 1));
+    assert_eq!(team(2).attainment, Some(2.0 / 3.0));
+}
+
+fn reply_at<G: csm_metrics::metrics::tickets::TicketGrouping>(
+    sla: &mut SlaTracker<G>,
+    id: u64,
+    m: i64,
+) {
+    sla.observe_interaction(&Interaction::agent_reply(TicketId(id), t(m), AgentId(1)))
+        .unwrap();
 }

@@ -115,6 +115,7 @@ use crate::aggregate::FastHash;
 use crate::calculator::Calculator;
 use crate::calendar::BusinessClock;
 use crate::error::{Error, RecordRef, Result, Rule};
+use crate::metrics::tickets::{Overall, TicketGrouping, TicketView};
 use crate::model::{
     Author, Channel, Interaction, InteractionKind, Phase, Priority, Status, TeamId, Ticket,
     TicketId, Visibility,
@@ -295,6 +296,8 @@ struct Clock {
 #[derive(Debug, Clone)]
 struct SlaTicket {
     policy: u8,
+    /// The books its outcomes are kept in: 0 (every ticket), then 1 + each group slot.
+    books: Box<[u32]>,
     phase: Phase,
     replied: bool,
     awaiting: bool,
@@ -360,11 +363,13 @@ pub struct TargetSnapshot {
 /// What an [`SlaTracker`] reports at an instant.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct SlaSnapshot {
+pub struct SlaSnapshot<K: Ord = ()> {
     /// The instant.
     pub as_of: DateTime<Utc>,
-    /// Every policy's targets, in policy order then target order.
+    /// Every policy's targets, in policy order then target order, over every ticket.
     pub targets: Vec<TargetSnapshot>,
+    /// The same per group (team, priority … as the tracker's grouping says).
+    pub groups: BTreeMap<K, Vec<TargetSnapshot>>,
     /// The running targets nearest to their deadline, soonest first.
     pub about_to_breach: Vec<AtRisk>,
     /// Records rejected (unknown ticket, out of order, outside the calendar), by rule.
@@ -378,24 +383,56 @@ pub struct SlaSnapshot {
 /// target; a snapshot costs in proportion to the policies' targets, the overdue targets
 /// and `k`.
 #[derive(Debug, Clone)]
-pub struct SlaTracker {
+pub struct SlaTracker<G: TicketGrouping = Overall> {
     policies: SlaPolicies,
+    grouping: G,
     tickets: HashMap<TicketId, SlaTicket, FastHash>,
-    outcomes: Vec<Vec<Outcomes>>,
+    /// Outcomes by book (0: every ticket; 1 + n: group n), policy and target.
+    outcomes: Vec<Vec<Vec<Outcomes>>>,
+    group_index: HashMap<G::Key, u32, FastHash>,
+    group_keys: Vec<G::Key>,
     /// Running instances by deadline: (deadline, ticket, clock index).
     running: BTreeSet<(i64, TicketId, u8)>,
     rejected: BTreeMap<String, u64>,
 }
 
-impl SlaTracker {
-    /// A tracker for `policies`.
+impl SlaTracker<Overall> {
+    /// A tracker for `policies`, over every ticket.
     pub fn new(policies: SlaPolicies) -> Self {
-        let outcomes = policies
+        Self::with_grouping(policies, Overall)
+    }
+}
+
+/// Applies `f` to the outcomes of clock `i` of ticket `s` in each of its books.
+fn each_book(
+    outcomes: &mut [Vec<Vec<Outcomes>>],
+    s: &SlaTicket,
+    i: usize,
+    mut f: impl FnMut(&mut Outcomes) -> Result<()>,
+) -> Result<()> {
+    for b in s.books.iter() {
+        f(&mut outcomes[*b as usize][s.policy as usize][i])?;
+    }
+    Ok(())
+}
+
+impl<G: TicketGrouping> SlaTracker<G> {
+    fn empty_book(policies: &SlaPolicies) -> Vec<Vec<Outcomes>> {
+        policies
             .policies
             .iter()
             .map(|p| vec![Outcomes::default(); p.targets.len()])
-            .collect();
+            .collect()
+    }
+
+    /// A tracker for `policies` with outcomes also kept per group of `grouping` (a
+    /// ticket's groups are those of its attributes at creation).
+    pub fn with_grouping(policies: SlaPolicies, grouping: G) -> Self {
+        let outcomes = vec![Self::empty_book(&policies)];
         SlaTracker {
+            grouping,
+            group_index: HashMap::default(),
+            group_keys: Vec::new(),
             policies,
             tickets: HashMap::default(),
             outcomes,
@@ -455,8 +492,36 @@ impl SlaTracker {
                 stopped: None,
             })
             .collect();
+        let view = TicketView {
+            id: ticket.id,
+            created_at: at,
+            channel: ticket.channel,
+            priority: ticket.priority,
+            requester: ticket.requester,
+            team: ticket.team,
+            assignee: ticket.assignee,
+            tags: &ticket.tags,
+        };
+        let mut books = vec![0u32];
+        if policy != NO_POLICY {
+            let (index, keys, outcomes, policies) = (
+                &mut self.group_index,
+                &mut self.group_keys,
+                &mut self.outcomes,
+                &self.policies,
+            );
+            self.grouping.for_each_key(&view, |k| {
+                let slot = *index.entry(k.clone()).or_insert_with(|| {
+                    keys.push(k);
+                    outcomes.push(Self::empty_book(policies));
+                    keys.len() as u32
+                });
+                books.push(slot);
+            });
+        }
         let mut state = SlaTicket {
             policy,
+            books: books.into_boxed_slice(),
             phase: Phase::New,
             replied: false,
             awaiting: false,
@@ -499,7 +564,10 @@ impl SlaTracker {
         c.elapsed = 0;
         c.running = None;
         c.stopped = None;
-        self.outcomes[s.policy as usize][i].live += 1;
+        let _ = each_book(&mut self.outcomes, s, i, |o| {
+            o.live += 1;
+            Ok(())
+        });
         self.sync(s, id, i, at);
     }
 
@@ -507,27 +575,33 @@ impl SlaTracker {
     fn sync(&mut self, s: &mut SlaTicket, id: TicketId, i: usize, at: i64) {
         let calendar = self.policies.calendar.as_deref();
         let should_run = s.clocks[i].live && Self::runs(s.clocks[i].metric, s);
-        let out = &mut self.outcomes[s.policy as usize][i];
         let c = &mut s.clocks[i];
-        match (c.running, should_run) {
+        let paused_overdue: i8 = match (c.running, should_run) {
             (Some((since, deadline)), false) => {
                 c.elapsed += Self::measure(calendar, c.basis, since, at);
                 c.running = None;
                 self.running.remove(&(deadline, id, i as u8));
-                if c.live && c.elapsed > c.target {
-                    out.paused_overdue += 1;
-                }
+                i8::from(c.live && c.elapsed > c.target)
             }
             (None, true) => {
-                if c.elapsed > c.target {
-                    out.paused_overdue -= 1;
-                }
+                let was_overdue = c.elapsed > c.target;
                 let left = c.target.saturating_sub(c.elapsed);
                 let deadline = Self::deadline(calendar, c.basis, at, left);
                 c.running = Some((at, deadline));
                 self.running.insert((deadline, id, i as u8));
+                -i8::from(was_overdue)
             }
-            _ => {}
+            _ => 0,
+        };
+        if paused_overdue != 0 {
+            let _ = each_book(&mut self.outcomes, s, i, |o| {
+                if paused_overdue > 0 {
+                    o.paused_overdue += 1;
+                } else {
+                    o.paused_overdue -= 1;
+                }
+                Ok(())
+            });
         }
     }
 
@@ -547,18 +621,19 @@ impl SlaTracker {
             self.running.remove(&(deadline, id, i as u8));
         }
         let c = &s.clocks[i];
-        let out = &mut self.outcomes[s.policy as usize][i];
-        if was_paused_overdue {
-            out.paused_overdue -= 1;
-        }
-        out.live -= 1;
         let achieved = c.elapsed <= c.target;
         let amount = if achieved {
             c.target - c.elapsed
         } else {
             c.elapsed - c.target
         };
-        file(out, achieved, amount, true)?;
+        each_book(&mut self.outcomes, s, i, |out| {
+            if was_paused_overdue {
+                out.paused_overdue -= 1;
+            }
+            out.live -= 1;
+            file(out, achieved, amount, true)
+        })?;
         s.filed.push((i as u8, achieved, amount));
         Ok(())
     }
@@ -679,12 +754,9 @@ impl SlaTracker {
             // Retract the outcome the solve filed for this clock.
             if let Some(pos) = s.filed.iter().rposition(|f| f.0 as usize == i) {
                 let (_, achieved, amount) = s.filed.remove(pos);
-                file(
-                    &mut self.outcomes[s.policy as usize][i],
-                    achieved,
-                    amount,
-                    false,
-                )?;
+                each_book(&mut self.outcomes, s, i, |o| {
+                    file(o, achieved, amount, false)
+                })?;
             }
             let c = &mut s.clocks[i];
             c.elapsed = elapsed;
@@ -692,11 +764,13 @@ impl SlaTracker {
                 c.elapsed += Self::measure(calendar.as_deref(), c.basis, stopped_at, at);
             }
             c.live = true;
-            self.outcomes[s.policy as usize][i].live += 1;
-            if c.elapsed > c.target {
-                // It will be running or paused: account as paused-overdue until synced.
-                self.outcomes[s.policy as usize][i].paused_overdue += 1;
-            }
+            // It will be running or paused: account as paused-overdue until synced.
+            let overdue = c.elapsed > c.target;
+            each_book(&mut self.outcomes, s, i, |o| {
+                o.live += 1;
+                o.paused_overdue += u64::from(overdue);
+                Ok(())
+            })?;
             self.sync(s, id, i, at);
         }
         Ok(())
@@ -706,67 +780,82 @@ impl SlaTracker {
     /// are cancelled.
     fn cancel(&mut self, s: &mut SlaTicket, id: TicketId) -> Result<()> {
         for (i, achieved, amount) in std::mem::take(&mut s.filed) {
-            file(
-                &mut self.outcomes[s.policy as usize][i as usize],
-                achieved,
-                amount,
-                false,
-            )?;
+            each_book(&mut self.outcomes, s, i as usize, |o| {
+                file(o, achieved, amount, false)
+            })?;
         }
         for i in 0..s.clocks.len() {
             let c = &mut s.clocks[i];
             if !c.live {
                 continue;
             }
-            let out = &mut self.outcomes[s.policy as usize][i];
-            out.live -= 1;
-            match c.running.take() {
+            let paused_overdue = match c.running.take() {
                 Some((_, deadline)) => {
                     self.running.remove(&(deadline, id, i as u8));
+                    false
                 }
-                None if c.elapsed > c.target => out.paused_overdue -= 1,
-                None => {}
-            }
+                None => c.elapsed > c.target,
+            };
             c.live = false;
+            each_book(&mut self.outcomes, s, i, |o| {
+                o.live -= 1;
+                o.paused_overdue -= u64::from(paused_overdue);
+                Ok(())
+            })?;
         }
         Ok(())
     }
 
     /// Every target's figures at `as_of`, and the `k` running targets nearest to their
     /// deadline.
-    pub fn snapshot_at(&self, as_of: DateTime<Utc>, k: usize) -> SlaSnapshot {
+    pub fn snapshot_at(&self, as_of: DateTime<Utc>, k: usize) -> SlaSnapshot<G::Key> {
         let t = as_of.timestamp();
-        // Running instances past their deadline count as breached.
-        let mut overdue: HashMap<(u8, u8), u64> = HashMap::new();
+        // Running instances past their deadline count as breached, in each of their books.
+        let mut overdue: HashMap<(u32, u8, u8), u64> = HashMap::new();
         for (deadline, id, i) in &self.running {
             if *deadline >= t {
                 break;
             }
             if let Some(s) = self.tickets.get(id) {
-                *overdue.entry((s.policy, *i)).or_insert(0) += 1;
+                for b in s.books.iter() {
+                    *overdue.entry((*b, s.policy, *i)).or_insert(0) += 1;
+                }
             }
         }
-        let mut targets = Vec::new();
-        for (p, policy) in self.policies.policies.iter().enumerate() {
-            for (i, target) in policy.targets.iter().enumerate() {
-                let o = &self.outcomes[p][i];
-                let late =
-                    overdue.get(&(p as u8, i as u8)).copied().unwrap_or(0) + o.paused_overdue;
-                let breached = o.breached + late;
-                targets.push(TargetSnapshot {
-                    policy: policy.name.clone(),
-                    metric: target.metric,
-                    target: *target,
-                    achieved: o.achieved,
-                    breached,
-                    active: o.live - late,
-                    attainment: (o.achieved + breached > 0)
-                        .then(|| o.achieved as f64 / (o.achieved + breached) as f64),
-                    breach_by: o.breach.snapshot(),
-                    spare: o.spare.snapshot(),
-                });
+        let book = |b: usize| -> Vec<TargetSnapshot> {
+            let mut targets = Vec::new();
+            for (p, policy) in self.policies.policies.iter().enumerate() {
+                for (i, target) in policy.targets.iter().enumerate() {
+                    let o = &self.outcomes[b][p][i];
+                    let late = overdue
+                        .get(&(b as u32, p as u8, i as u8))
+                        .copied()
+                        .unwrap_or(0)
+                        + o.paused_overdue;
+                    let breached = o.breached + late;
+                    targets.push(TargetSnapshot {
+                        policy: policy.name.clone(),
+                        metric: target.metric,
+                        target: *target,
+                        achieved: o.achieved,
+                        breached,
+                        active: o.live - late,
+                        attainment: (o.achieved + breached > 0)
+                            .then(|| o.achieved as f64 / (o.achieved + breached) as f64),
+                        breach_by: o.breach.snapshot(),
+                        spare: o.spare.snapshot(),
+                    });
+                }
             }
-        }
+            targets
+        };
+        let targets = book(0);
+        let groups = self
+            .group_keys
+            .iter()
+            .enumerate()
+            .map(|(g, key)| (key.clone(), book(g + 1)))
+            .collect();
         let about_to_breach = self
             .running
             .range((t, TicketId(0), 0)..)
@@ -786,6 +875,7 @@ impl SlaTracker {
         SlaSnapshot {
             as_of,
             targets,
+            groups,
             about_to_breach,
             rejected: self.rejected.clone(),
         }
