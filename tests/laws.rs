@@ -161,6 +161,35 @@ fn call() -> impl Strategy<Value = Call> {
 
 laws!(call_center, metrics::calls::CallCenter, call());
 laws!(call_center_by_queue, Grouped<QueueId, metrics::calls::CallCenter, ByQueue>, call());
+fn solved_facts() -> impl Strategy<Value = metrics::tickets::SolvedFacts> {
+    (
+        0u64..400_000,
+        0u64..400_000,
+        0u64..100_000,
+        0u64..100_000,
+        0u32..6,
+        0u32..3,
+    )
+        .prop_map(|(first, extra, wait, pending, replies, reopens)| {
+            metrics::tickets::SolvedFacts {
+                first_resolution: first,
+                full_resolution: first + extra,
+                requester_wait: wait,
+                agent_work: wait / 2,
+                agent_wait: pending,
+                on_hold: wait - wait / 2,
+                replies,
+                reopens,
+                business: None,
+            }
+        })
+}
+
+laws!(
+    ticket_lifecycle,
+    metrics::tickets::TicketLifecycle,
+    solved_facts()
+);
 laws!(nps, NetPromoterScore, response());
 laws!(enps, EmployeeNetPromoterScore, response());
 laws!(csat, CustomerSatisfaction, response());
