@@ -1,6 +1,7 @@
 //! Deserialising a tampered state is an error, never a wrong number.
 #![cfg(feature = "serde")]
 
+use csm_metrics::Calculator as _;
 use csm_metrics::*;
 use serde_json::{Value, json};
 
@@ -130,4 +131,46 @@ fn window_and_group_tampering() {
                "groups": [[1, [0,0,0,0,0,0,0,0,0,0,1]], [1, [0,0,0,0,0,0,0,0,0,0,1]]]}),
         "appears twice",
     );
+}
+
+#[test]
+fn ticket_lifecycle_tampering() {
+    use csm_metrics::metrics::tickets::{SolvedFacts, TicketLifecycle};
+    let mut agg = TicketLifecycle::default();
+    for f in [(600, 1, 0), (7_200, 2, 1)] {
+        agg.observe(&SolvedFacts {
+            first_resolution: f.0,
+            full_resolution: f.0,
+            requester_wait: f.0,
+            agent_work: f.0,
+            agent_wait: 0,
+            on_hold: 0,
+            replies: f.1,
+            reopens: f.2,
+            business: None,
+        })
+        .unwrap();
+    }
+    let good = serde_json::to_value(&agg).unwrap();
+    assert_eq!(
+        serde_json::from_value::<TicketLifecycle>(good.clone()).unwrap(),
+        agg
+    );
+
+    let mut v = good.clone();
+    v["solved"] = json!(3);
+    rejects::<TicketLifecycle>(v, "durations for 3 solved tickets");
+
+    let mut v = good.clone();
+    v["touches"] = json!([0, 2, 0, 0]);
+    v["replies"] = json!(1);
+    rejects::<TicketLifecycle>(v, "fewer replies");
+
+    let mut v = good.clone();
+    v["reopened"] = json!(0);
+    rejects::<TicketLifecycle>(v, "reopened");
+
+    let mut v = good;
+    v["answered"] = json!(5);
+    rejects::<TicketLifecycle>(v, "answered tickets and first responses differ");
 }

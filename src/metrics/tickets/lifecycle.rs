@@ -213,6 +213,7 @@ impl BusinessLifecycle {
 ///   message (after the first response).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(remote = "Self"))]
 pub struct TicketLifecycle {
     pub(crate) created: u64,
     pub(crate) answered: u64,
@@ -450,13 +451,15 @@ impl TicketLifecycle {
 
 impl Calculator for TicketLifecycle {
     /// Facts are fed by a [`TicketTracker`](super::TicketTracker); on its own the
-    /// aggregate observes solved-ticket facts.
+    /// aggregate observes the facts of solved tickets (each counted as created and solved).
     type Record = SolvedFacts;
     type Snapshot = LifecycleSnapshot;
 
     fn observe(&mut self, facts: &SolvedFacts) -> Result<()> {
         let mut next = self.clone();
         next.add_solved(facts)?;
+        // On its own, each fact is one ticket, created and solved.
+        next.created += 1;
         next.solve_events += 1;
         *self = next;
         Ok(())
@@ -532,5 +535,80 @@ impl Calculator for TicketLifecycle {
     /// [`snapshot_at`](TicketLifecycle::snapshot_at) (or the tracker's snapshot) for ages.
     fn snapshot(&self) -> LifecycleSnapshot {
         self.snapshot_at(0)
+    }
+}
+
+impl TicketLifecycle {
+    /// Checks that the counts of a state agree with each other (what a deserialised state
+    /// must satisfy).
+    pub fn validate(&self) -> Result<()> {
+        let bad = |rule: &str| Err(Error::corrupt(WHAT, rule.to_string()));
+        let n = self.solved;
+        for (name, d) in [
+            ("first resolution", &self.first_resolution),
+            ("full resolution", &self.full_resolution),
+            ("requester wait", &self.requester_wait),
+            ("agent work", &self.agent_work),
+            ("agent wait", &self.agent_wait),
+            ("on-hold", &self.on_hold),
+        ] {
+            if d.count() != n {
+                return Err(Error::corrupt(
+                    WHAT,
+                    format!("{} {name} durations for {n} solved tickets", d.count()),
+                ));
+            }
+        }
+        let sum = |v: &[u64]| v.iter().try_fold(0u64, |a, b| a.checked_add(*b));
+        if sum(&self.reopen_counts) != Some(n) || sum(&self.touches) != Some(n) {
+            return bad("reopen or touch counts do not add up to the solved tickets");
+        }
+        if self.reopened != n - self.reopen_counts[0] || self.within_target > n {
+            return bad("reopened or within-target tickets do not agree with the solved ones");
+        }
+        let least_replies = self.touches[1] + 2 * self.touches[2] + 3 * self.touches[3];
+        if self.replies < least_replies {
+            return bad("fewer replies than the touch counts need");
+        }
+        if self.answered != self.first_response.count() {
+            return bad("answered tickets and first responses differ");
+        }
+        if self
+            .backlog
+            .saturating_add(n)
+            .saturating_add(self.closed_unresolved)
+            > self.created
+            || self.unanswered > self.backlog
+        {
+            return bad("more tickets solved, open or closed than created");
+        }
+        if let Some(b) = &self.business {
+            if b.full_resolution.count() != n
+                || b.first_resolution.count() != n
+                || b.first_response.count() != self.answered
+                || b.responded_within > b.first_response.count()
+                || b.resolved_within > n
+            {
+                return bad("business-time counts do not agree with the calendar ones");
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for TicketLifecycle {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
+        // The derived (remote = "Self") serialiser.
+        TicketLifecycle::serialize(self, s)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for TicketLifecycle {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        let state = TicketLifecycle::deserialize(d)?;
+        state.validate().map_err(serde::de::Error::custom)?;
+        Ok(state)
     }
 }
