@@ -120,7 +120,7 @@
 //!
 //! # Memory
 //!
-//! A ticket tracker holds 152 bytes per ticket in play (plus about 20 bytes of index);
+//! A ticket tracker holds 184 bytes per ticket in play (plus about 20 bytes of index);
 //! closed, merged and spam tickets are released at once, and solved tickets can be evicted
 //! after a chosen instant, so memory follows the tickets in play, not the history.
 //! A survey calculator is a fixed array of counts (at most 11 `u64`s, 96 bytes per state);

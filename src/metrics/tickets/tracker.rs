@@ -374,7 +374,7 @@ struct Extra {
     cycles: Vec<u32>,
 }
 
-/// The state of one ticket in play: 152 bytes. Instants are seconds after the ticket's
+/// The state of one ticket in play: 184 bytes. Instants are seconds after the ticket's
 /// creation (`UNSET` for "not yet"), which bounds a ticket's life to 136 years.
 #[derive(Debug, Clone)]
 struct TicketState {
@@ -833,7 +833,7 @@ impl TicketStore {
 /// result of one pass.
 ///
 /// # Memory
-/// One state of 152 bytes per ticket in play, plus about 20 bytes of index; tags are kept
+/// One state of 184 bytes per ticket in play, plus about 20 bytes of index; tags are kept
 /// only for groupings by tag, and a ticket reopened or answered more than once keeps a few
 /// more durations. A closed, merged or spam ticket is released at once, and
 /// [`evict_solved_before`](Self::evict_solved_before) releases solved tickets that stay
