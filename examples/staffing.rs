@@ -12,7 +12,7 @@
 
 use std::process::ExitCode;
 
-use csm_metrics::metrics::staffing::{ErlangA, ErlangC, Prediction};
+use csm_metrics::metrics::staffing::{ErlangA, ErlangC, Prediction, positions};
 use serde_json::json;
 
 #[derive(Debug)]
@@ -81,7 +81,7 @@ fn parse() -> Result<Option<Question>, String> {
 
 fn answer(q: &Question) -> Result<(Prediction, Option<u32>), csm_metrics::Error> {
     let rate = q.contacts / (q.interval_minutes * 60.0);
-    let positions = |agents: u32| (f64::from(agents) / (1.0 - q.shrinkage) - 1e-9).ceil() as u32;
+    let positions = |agents: u32| positions(agents, q.shrinkage);
     match (q.patience, q.agents) {
         (None, None) => {
             let s = ErlangC::new(rate, q.aht)?.agents_for(

@@ -55,6 +55,14 @@ fn check_share(name: &str, value: f64, max_inclusive: bool) -> Result<()> {
     Ok(())
 }
 
+/// Positions to schedule so that `agents` are on the phones after `shrinkage` (the share
+/// of paid time away from the queue: breaks, training, absence): agents / (1 − shrinkage),
+/// rounded up.
+pub fn positions(agents: u32, shrinkage: f64) -> u32 {
+    // The small epsilon keeps exact quotients (14 / 0.7 = 20) from rounding up to 21.
+    (f64::from(agents) / (1.0 - shrinkage) - 1e-9).ceil() as u32
+}
+
 /// Checks the targets of an agents-needed search.
 fn check_targets(service_level: f64, max_occupancy: f64, shrinkage: f64) -> Result<()> {
     check_share("target service level", service_level, true)?;
@@ -211,7 +219,7 @@ impl ErlangC {
             let sl = 1.0 - c * (-(nf - a) * answer_seconds / self.aht).exp();
             if sl >= service_level {
                 let prediction = self.with_agents(n, answer_seconds)?;
-                let positions = (nf / (1.0 - shrinkage) - 1e-9).ceil() as u32;
+                let positions = positions(n, shrinkage);
                 return Ok(Staffing {
                     agents: n,
                     positions,
@@ -386,7 +394,7 @@ impl ErlangA {
         loop {
             let p = self.with_agents(n, answer_seconds)?;
             if p.service_level >= service_level && p.occupancy <= max_occupancy {
-                let positions = (f64::from(n) / (1.0 - shrinkage) - 1e-9).ceil() as u32;
+                let positions = positions(n, shrinkage);
                 return Ok(Staffing {
                     agents: n,
                     positions,
