@@ -253,3 +253,166 @@ impl Calculator for CallCenter {
         }
     }
 }
+
+/// The default first-contact-resolution window: 7 days.
+pub const DEFAULT_FCR_WINDOW: u64 = 7 * 86_400;
+
+/// First contact resolution: answered contacts with no further contact from the same
+/// customer within a window (7 days by default) / answered contacts judged.
+///
+/// Streaming, in time order per customer: an answered contact waits for its verdict until
+/// the customer calls again within the window (not resolved) or the window passes (resolved,
+/// settled by [`settle`](Self::settle) or at a snapshot's "as of" instant). Memory holds one
+/// entry per customer with an answered contact in the last window; `settle` releases the
+/// older ones. Contacts without a customer cannot be judged and are counted apart.
+///
+/// ```
+/// use chrono::{TimeDelta, TimeZone, Utc};
+/// use csm_metrics::metrics::calls::FirstContactResolution;
+/// use csm_metrics::{AgentId, Call, CallId, CustomerId, QueueId};
+///
+/// let t0 = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap();
+/// let call = |id, customer, day: i64| Call {
+///     id: CallId(id), queue: QueueId(1), offered_at: t0 + TimeDelta::days(day),
+///     answered_at: Some(t0 + TimeDelta::days(day)),
+///     ended_at: t0 + TimeDelta::days(day) + TimeDelta::minutes(5),
+///     hold: 0, wrap: 0, agent: Some(AgentId(1)), customer: Some(CustomerId(customer)),
+///     transferred: false,
+/// };
+/// let mut fcr = FirstContactResolution::default();
+/// fcr.observe(&call(1, 7, 0))?; // customer 7 calls …
+/// fcr.observe(&call(2, 7, 2))?; // … and again two days later: the first was not resolved
+/// fcr.observe(&call(3, 8, 0))?; // customer 8 calls once
+/// let s = fcr.snapshot_at(t0 + TimeDelta::days(20));
+/// // Judged: call 1 (repeat), call 2 and call 3 (no contact within 7 days).
+/// assert_eq!((s.resolved, s.repeated), (2, 1));
+/// assert_eq!(s.rate, Some(2.0 / 3.0));
+/// # Ok::<(), csm_metrics::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirstContactResolution {
+    window: u64,
+    /// Customers whose last answered contact awaits its verdict: its end instant.
+    pending: std::collections::HashMap<crate::model::CustomerId, i64, crate::aggregate::FastHash>,
+    resolved: u64,
+    repeated: u64,
+    no_customer: u64,
+    epoch: crate::zone::EpochCache,
+}
+
+impl Default for FirstContactResolution {
+    fn default() -> Self {
+        FirstContactResolution::new(DEFAULT_FCR_WINDOW)
+    }
+}
+
+/// What [`FirstContactResolution`] reports at an instant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FcrSnapshot {
+    /// The window, seconds.
+    pub window: u64,
+    /// Answered contacts with no further contact within the window.
+    pub resolved: u64,
+    /// Answered contacts followed by another contact within the window.
+    pub repeated: u64,
+    /// Answered contacts still inside their window.
+    pub pending: u64,
+    /// Contacts without a customer (not judged).
+    pub no_customer: u64,
+    /// resolved / (resolved + repeated).
+    pub rate: Option<f64>,
+}
+
+impl FirstContactResolution {
+    /// A calculator with a window of `window` seconds.
+    pub fn new(window: u64) -> Self {
+        FirstContactResolution {
+            window,
+            pending: Default::default(),
+            resolved: 0,
+            repeated: 0,
+            no_customer: 0,
+            epoch: Default::default(),
+        }
+    }
+
+    fn window(&self) -> i64 {
+        i64::try_from(self.window).unwrap_or(i64::MAX)
+    }
+
+    /// Observes a contact (in time order per customer).
+    pub fn observe(&mut self, c: &Call) -> Result<()> {
+        c.validate()?;
+        let Some(customer) = c.customer else {
+            self.no_customer += 1;
+            return Ok(());
+        };
+        let offered = self.epoch.seconds(&c.offered_at);
+        if let Some(ended) = self.pending.remove(&customer) {
+            if offered.saturating_sub(ended) <= self.window() {
+                self.repeated += 1;
+            } else {
+                self.resolved += 1;
+            }
+        }
+        if c.answered_at.is_some() {
+            let ended = self.epoch.seconds(&c.ended_at);
+            self.pending.insert(customer, ended);
+        }
+        Ok(())
+    }
+
+    /// Judges every pending contact whose window ended by `as_of` (resolved), releasing
+    /// its memory.
+    pub fn settle(&mut self, as_of: chrono::DateTime<chrono::Utc>) {
+        let t = as_of.timestamp();
+        let window = self.window();
+        let before = self.pending.len();
+        self.pending
+            .retain(|_, ended| t.saturating_sub(*ended) <= window);
+        self.resolved += (before - self.pending.len()) as u64;
+    }
+
+    /// Merges the state of another shard of customers (disjoint); a customer pending in
+    /// both is an error.
+    pub fn merge(&mut self, other: &Self) -> Result<()> {
+        if self.window != other.window
+            && !(other.pending.is_empty() && other.resolved + other.repeated == 0)
+        {
+            return Err(Error::incompatible(WHAT, "FCR windows differ"));
+        }
+        if let Some(c) = other.pending.keys().find(|c| self.pending.contains_key(c)) {
+            return Err(Error::incompatible(
+                WHAT,
+                format!("{c} is pending in both shards"),
+            ));
+        }
+        self.pending
+            .extend(other.pending.iter().map(|(k, v)| (*k, *v)));
+        self.resolved += other.resolved;
+        self.repeated += other.repeated;
+        self.no_customer += other.no_customer;
+        Ok(())
+    }
+
+    /// The figures at `as_of`: pending contacts whose window has passed count as resolved.
+    pub fn snapshot_at(&self, as_of: chrono::DateTime<chrono::Utc>) -> FcrSnapshot {
+        let t = as_of.timestamp();
+        let window = self.window();
+        let settled = self
+            .pending
+            .values()
+            .filter(|ended| t.saturating_sub(**ended) > window)
+            .count() as u64;
+        let resolved = self.resolved + settled;
+        FcrSnapshot {
+            window: self.window,
+            resolved,
+            repeated: self.repeated,
+            pending: self.pending.len() as u64 - settled,
+            no_customer: self.no_customer,
+            rate: ratio(resolved, resolved + self.repeated),
+        }
+    }
+}
