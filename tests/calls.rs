@@ -117,3 +117,32 @@ proptest! {
         prop_assert_eq!(settled.snapshot_at(at), one.snapshot_at(at));
     }
 }
+
+#[test]
+fn calls_per_half_hour_interval() {
+    // Offered at 09:05, 09:29, 09:30 and 10:10: three half-hour intervals.
+    let calls = [
+        call(1, 1, 300, Some(5), 0),
+        call(2, 2, 1_740, Some(25), 0),
+        call(3, 3, 1_800, Some(5), 0),
+        call(4, 4, 4_200, None, 60),
+    ];
+    let mut per_interval = Windowed::<CallCenter>::new(Granularity::HalfHour, Utc);
+    per_interval.observe_all(&calls).unwrap();
+    let windows = per_interval.snapshot();
+    let shape: Vec<(DateTime<Utc>, u64, u64)> = windows
+        .iter()
+        .map(|w| (w.start, w.value.offered, w.value.answered_within_target))
+        .collect();
+    assert_eq!(
+        shape,
+        vec![
+            (t0(), 2, 1),
+            (t0() + TimeDelta::minutes(30), 1, 1),
+            (t0() + TimeDelta::minutes(60), 1, 0),
+        ]
+    );
+    let mut quarters = Windowed::<CallCenter>::new(Granularity::QuarterHour, Utc);
+    quarters.observe_all(&calls).unwrap();
+    assert_eq!(quarters.len(), 4);
+}

@@ -15,6 +15,10 @@ use crate::zone::{Zone, resolve_local};
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Granularity {
+    /// A quarter of a wall-clock hour (contact-center intervals).
+    QuarterHour,
+    /// Half a wall-clock hour (contact-center intervals).
+    HalfHour,
     /// A wall-clock hour.
     Hour,
     /// A calendar day (the default).
@@ -29,6 +33,8 @@ pub enum Granularity {
 impl fmt::Display for Granularity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Granularity::QuarterHour => "15 minutes",
+            Granularity::HalfHour => "30 minutes",
             Granularity::Hour => "hour",
             Granularity::Day => "day",
             Granularity::IsoWeek => "ISO week",
@@ -42,7 +48,13 @@ impl Granularity {
     fn truncate(self, local: NaiveDateTime) -> NaiveDateTime {
         let date = local.date();
         let day_start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or(local);
+        let slot = |minutes: u32| {
+            date.and_hms_opt(local.hour(), local.minute() / minutes * minutes, 0)
+                .unwrap_or(local)
+        };
         match self {
+            Granularity::QuarterHour => slot(15),
+            Granularity::HalfHour => slot(30),
             Granularity::Hour => date.and_hms_opt(local.hour(), 0, 0).unwrap_or(local),
             Granularity::Day => day_start(date),
             Granularity::IsoWeek => {
@@ -59,6 +71,8 @@ impl Granularity {
     /// The wall time at which the window starting at `start` ends.
     fn next(self, start: NaiveDateTime) -> Option<NaiveDateTime> {
         match self {
+            Granularity::QuarterHour => start.checked_add_signed(TimeDelta::minutes(15)),
+            Granularity::HalfHour => start.checked_add_signed(TimeDelta::minutes(30)),
             Granularity::Hour => start.checked_add_signed(TimeDelta::hours(1)),
             Granularity::Day => start.checked_add_signed(TimeDelta::days(1)),
             Granularity::IsoWeek => start.checked_add_signed(TimeDelta::days(7)),
@@ -97,7 +111,8 @@ pub struct Window<S> {
     pub value: S,
 }
 
-/// A calculator per calendar window (hour, day, ISO week or month) in a time zone.
+/// A calculator per calendar window (15 or 30 minutes, hour, day, ISO week or month) in a
+/// time zone.
 ///
 /// A record is bucketed by its own instant ([`Timestamped::at`]): a survey by when it was
 /// answered, a call by when it was offered, a ticket by when it was created, an interaction
