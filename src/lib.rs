@@ -129,6 +129,18 @@
 //! 32 KiB). A [`Grouped`] state is one calculator per group seen; a [`Windowed`] one, one
 //! per window with data.
 //!
+//! # Guarantees
+//!
+//! | what | guarantee |
+//! |---|---|
+//! | counts, sums, rates, scores, means | exact: integer counts and `u128` sums divided once at snapshot time; merged shards give bit for bit the result of one pass |
+//! | quantiles (p50 … p99, medians of every duration) | within α = 1 % relative of the exact type-7 quantile while the sketch's bin limit is not reached (35 decades at 1 %); past it the lowest values are folded (documented on [`QuantileSketch`]) |
+//! | min and max of durations | exact while a copy of the extreme is held; after it was retracted (a reopen), within α |
+//! | intervals | NPS and happiness: Wald with z = 1.959964, clamped to ±100; shares: Wilson; means: normal approximation |
+//! | business time | exact to the second on the calendar's rules; instants outside its years are an error |
+//! | memory | survey states: ≤ 96 bytes; a duration summary: a few KiB (746 bins for 1 s to 30 days); a ticket tracker: 184 bytes per ticket in play, none for released tickets; an SLA tracker: one small state per ticket in play |
+//! | overflow | counts are `u64` and checked: an overflow is an [`Error`], never a wrap |
+//!
 //! # Untrusted input
 //!
 //! No record makes the crate panic. A record that breaks a rule of the contract (a score
