@@ -1247,21 +1247,20 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 );
             }
         }
-        self.apply(event, slot, offset)?;
+        self.apply(event, slot, offset, print)?;
         self.ingest.interactions += 1;
         self.latest = self.latest.max(at);
         Ok(())
     }
 
     #[inline]
-    fn apply(&mut self, event: &Interaction, slot: u32, at: u32) -> Result<()> {
+    fn apply(&mut self, event: &Interaction, slot: u32, at: u32, print: u64) -> Result<()> {
         let id = event.ticket;
         let (tickets, mut filing, config, ingest) = self.parts();
         let clock = filing.clock;
         let Some(state) = tickets.at_mut(slot) else {
             return Ok(());
         };
-        let print = fingerprint(&event.kind);
         if state.last_event != at {
             state.recent = [0; 4];
         }
