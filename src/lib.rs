@@ -120,7 +120,7 @@
 //!
 //! # Memory
 //!
-//! A ticket tracker holds 184 bytes per ticket in play (plus about 20 bytes of index);
+//! A ticket tracker holds 192 bytes per ticket in play (plus about 20 bytes of index);
 //! closed, merged and spam tickets are released at once, and solved tickets can be evicted
 //! after a chosen instant, so memory follows the tickets in play, not the history.
 //! A survey calculator is a fixed array of counts (at most 11 `u64`s, 96 bytes per state);
@@ -138,7 +138,7 @@
 //! | min and max of durations | exact while a copy of the extreme is held; after it was retracted (a reopen), within α |
 //! | intervals | NPS and happiness: Wald with z = 1.959964, clamped to ±100; shares: Wilson; means: normal approximation |
 //! | business time | exact to the second on the calendar's rules; instants outside its years are an error |
-//! | memory | survey states: ≤ 96 bytes; a duration summary: a few KiB (746 bins for 1 s to 30 days); a ticket tracker: 184 bytes per ticket in play, none for released tickets; an SLA tracker: one small state per ticket in play |
+//! | memory | survey states: ≤ 96 bytes; a duration summary: a few KiB (746 bins for 1 s to 30 days); a ticket tracker: 192 bytes per ticket in play, none for released tickets; an SLA tracker: one small state per ticket in play |
 //! | overflow | counts are `u64` and checked: an overflow is an [`Error`], never a wrap |
 //!
 //! # Untrusted input

@@ -1,7 +1,9 @@
 //! Laws of the ticket tracker on generated histories: interleaving, shard merge, and the
 //! merge laws of its aggregates.
 
-use csm_metrics::metrics::tickets::{ByAssignee, ByTeam, TicketGrouping, TicketTracker};
+use csm_metrics::metrics::tickets::{
+    ByAssignee, ByTeam, Overall, SolvedIn, TicketGrouping, TicketTracker, TrackerConfig,
+};
 use csm_metrics::*;
 use csm_metrics_synth::{Config, Generator, TicketHistory, time_ordered};
 use proptest::prelude::*;
@@ -84,6 +86,70 @@ proptest! {
         let mut with_empty = one.clone();
         with_empty.merge(&TicketTracker::default()).unwrap();
         prop_assert_eq!(with_empty.snapshot(), one.snapshot());
+    }
+
+    #[test]
+    fn solve_windows_partition_the_tickets(seed in any::<u64>(), n in 1u64..300) {
+        let h = histories(seed, n);
+        let grouping = (ByTeam, SolvedIn::new(Granularity::Day, chrono::Utc));
+        let mut windows = TicketTracker::new(TrackerConfig::default(), grouping).unwrap();
+        in_time(&h, &mut windows);
+        let mut overall = TicketTracker::<Overall>::default();
+        by_ticket(&h, &mut overall);
+        let (w, o) = (windows.snapshot(), overall.snapshot());
+        // The windows partition the tickets: their merge is the one-pass overall figure
+        // (counts, rates and means exactly).
+        prop_assert_eq!(w.overall.tickets, o.overall.tickets);
+        prop_assert_eq!(w.overall.solved, o.overall.solved);
+        prop_assert_eq!(w.overall.backlog, o.overall.backlog);
+        prop_assert_eq!(w.overall.reopen_distribution, o.overall.reopen_distribution);
+        prop_assert_eq!(w.overall.one_touch_rate, o.overall.one_touch_rate);
+        prop_assert_eq!(w.overall.first_response.count, o.overall.first_response.count);
+        prop_assert_eq!(w.overall.first_response.mean, o.overall.first_response.mean);
+        prop_assert_eq!(w.overall.full_resolution.mean, o.overall.full_resolution.mean);
+        prop_assert_eq!(w.overall.full_resolution.p90, o.overall.full_resolution.p90);
+        // Each ticket is in the window of its latest solve, or under `None` while unsolved:
+        // worked out apart from the tracker, from each ticket's own events.
+        let mut expected: std::collections::BTreeMap<Option<i64>, u64> = Default::default();
+        for t in &h {
+            let mut solved_at = None;
+            let mut gone = false;
+            for i in &t.interactions {
+                match i.kind {
+                    InteractionKind::Status(Status::Solved) if solved_at.is_none() => {
+                        solved_at = Some(i.at.timestamp());
+                    }
+                    // Closed without a solve: no resolution; merged or spam: no figures.
+                    InteractionKind::Status(Status::Closed) if solved_at.is_none() => gone = true,
+                    InteractionKind::Status(Status::Merged { .. } | Status::Spam) => gone = true,
+                    InteractionKind::Status(
+                        Status::New | Status::Open | Status::Pending | Status::OnHold,
+                    ) => solved_at = None,
+                    _ => {}
+                }
+                if gone {
+                    break;
+                }
+            }
+            if !gone {
+                // Unsolved tickets are the backlog under `None`.
+                *expected.entry(solved_at.map(|s| s - s.rem_euclid(86_400))).or_default() += 1;
+            }
+        }
+        let mut got: std::collections::BTreeMap<Option<i64>, u64> = Default::default();
+        for ((_, window), g) in &w.groups {
+            let key = window.map(|d| d.timestamp());
+            *got.entry(key).or_default() += if key.is_some() { g.solved } else { g.backlog };
+            if key.is_some() {
+                prop_assert_eq!(g.backlog, 0);
+                prop_assert_eq!(g.full_resolution.count, g.solved);
+            } else {
+                prop_assert_eq!(g.solved, 0);
+            }
+        }
+        got.retain(|_, v| *v > 0);
+        expected.retain(|_, v| *v > 0);
+        prop_assert_eq!(got, expected);
     }
 
     #[test]

@@ -501,6 +501,8 @@ impl<G: TicketGrouping> SlaTracker<G> {
             team: ticket.team,
             assignee: ticket.assignee,
             tags: &ticket.tags,
+            // SLA books are keyed at creation: a grouping by solve window sees no solve.
+            solved_at: None,
         };
         let mut books = vec![0u32];
         if policy != NO_POLICY {

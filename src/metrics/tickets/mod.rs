@@ -30,9 +30,14 @@
 //! # Windows
 //! Cohort windows are a grouping: [`CreatedIn`] files each ticket under the calendar
 //! window (hour, day, ISO week, month, in any zone) it was created in, alone or paired with
-//! another grouping, as `(ByTeam, CreatedIn)`. Activity windows (figures filed in the window
-//! in which each solve or reply happened) are not built yet; until then, activity volume
-//! per window is a [`Windowed`](crate::Windowed) calculator over the interactions.
+//! another grouping, as `(ByTeam, CreatedIn)`. Activity windows are the caller's other
+//! choice: [`SolvedIn`] files each ticket under the window of its latest solve (the "solved
+//! date" of help-desk reports: tickets solved this week and their resolution figures),
+//! unsolved tickets under `None`; a reopen moves the ticket back, its next solve forward.
+//! Activity volume per window (interactions, replies, status changes by the window they
+//! happened in) is a [`Windowed`](crate::Windowed) calculator over the interactions, and
+//! the [`TicketLifecycle`] counters `solve_events` and `reopen_events` count solves and
+//! reopens as they happen, in whatever group the ticket is filed.
 
 mod lifecycle;
 mod tracker;
@@ -43,6 +48,6 @@ pub use lifecycle::{
 };
 pub use tracker::{
     Ages, AgesSnapshot, ByAssignee, ByChannel, ByPriority, ByRequester, ByTag, ByTeam, CreatedIn,
-    FrtStart, IngestReport, Overall, RejectReason, TicketEvent, TicketGrouping, TicketTracker,
-    TicketView, TrackerConfig, TrackerSnapshot,
+    FrtStart, IngestReport, Overall, RejectReason, SolvedIn, TicketEvent, TicketGrouping,
+    TicketTracker, TicketView, TrackerConfig, TrackerSnapshot,
 };
