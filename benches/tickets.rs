@@ -170,6 +170,26 @@ fn snapshot(c: &mut Criterion) {
     group.bench_function("backlog ages, 1M tickets in play, 100 groups", |b| {
         b.iter(|| black_box(tracker.ages_at(at)))
     });
+    #[cfg(feature = "serde")]
+    {
+        // Checkpointing: the full history's tracker (its tickets in play and 100 groups)
+        // saved to JSON and restored, every rule checked.
+        let json = serde_json::to_vec(&full.save()).unwrap();
+        eprintln!(
+            "saved tracker: {} tickets in play, {} KiB of JSON",
+            full.in_play(),
+            json.len() / 1024
+        );
+        group.bench_function("save to JSON, full 1M-ticket history", |b| {
+            b.iter(|| black_box(serde_json::to_vec(&full.save()).unwrap()))
+        });
+        group.bench_function("restore from JSON, full 1M-ticket history", |b| {
+            b.iter(|| {
+                let saved = serde_json::from_slice(&json).unwrap();
+                black_box(TicketTracker::restore(Default::default(), ByTeam, saved).unwrap())
+            })
+        });
+    }
     group.finish();
 }
 

@@ -158,7 +158,10 @@
 //!
 //! # Crate features
 //!
-//! * `serde`: `Serialize`/`Deserialize` for every record, snapshot and calculator state.
+//! * `serde`: `Serialize`/`Deserialize` for every record, snapshot and calculator state;
+//!   a ticket tracker saves its whole state (tickets in play included) with
+//!   [`save`](metrics::tickets::TicketTracker::save) and goes on after
+//!   [`restore`](metrics::tickets::TicketTracker::restore). Deserialising checks every rule.
 //!   Deserialising a state validates it: a state whose counts do not add up is an
 //!   [`Error`], never a wrong number.
 //! * `tz`: named IANA time zones (`chrono_tz::Tz`) for windows.

@@ -174,3 +174,106 @@ fn ticket_lifecycle_tampering() {
     v["answered"] = json!(5);
     rejects::<TicketLifecycle>(v, "answered tickets and first responses differ");
 }
+
+mod tracker {
+    use super::*;
+    use chrono::{TimeDelta, TimeZone, Utc};
+    use csm_metrics::metrics::tickets::{ByTeam, SavedTracker, TicketTracker, TrackerConfig};
+
+    fn saved() -> Value {
+        let t0 = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap();
+        let mut tr = TicketTracker::<ByTeam>::default();
+        for id in 1..=3 {
+            tr.observe_ticket(&Ticket::new(TicketId(id), t0, CustomerId(id)))
+                .unwrap();
+        }
+        let later = t0 + TimeDelta::hours(2);
+        tr.observe_interaction(&Interaction::agent_reply(TicketId(1), later, AgentId(7)))
+            .unwrap();
+        tr.observe_interaction(&Interaction::status(TicketId(1), later, Status::Solved))
+            .unwrap();
+        serde_json::to_value(tr.save()).unwrap()
+    }
+
+    fn restore(v: Value, config: TrackerConfig) -> Result<TicketTracker<ByTeam>> {
+        let saved: SavedTracker<Option<TeamId>> = serde_json::from_value(v).unwrap();
+        TicketTracker::restore(config, ByTeam, saved)
+    }
+
+    fn refused(v: Value, needle: &str) {
+        let err = restore(v, TrackerConfig::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(needle), "{err:?} does not mention {needle:?}");
+    }
+
+    #[test]
+    fn a_saved_tracker_is_checked_before_use() {
+        let good = saved();
+        let back = restore(good.clone(), TrackerConfig::default()).unwrap();
+        assert_eq!(back.in_play(), 3);
+
+        // A ticket in play twice.
+        let mut v = good.clone();
+        let t = v["tickets"][1].clone();
+        v["tickets"].as_array_mut().unwrap().push(t);
+        refused(v, "in play twice");
+
+        // A ticket dropped: the backlog no longer matches the tickets in play.
+        let mut v = good.clone();
+        v["tickets"].as_array_mut().unwrap().pop();
+        refused(v, "unsolved tickets in play");
+
+        // An instant after the ticket's latest event.
+        let mut v = good.clone();
+        v["tickets"][0]["first_reply"] = json!(999_999);
+        refused(v, "after its latest event");
+
+        // More time in statuses than the ticket lived.
+        let mut v = good.clone();
+        v["tickets"][0]["work"] = json!(999_999);
+        refused(v, "more time in its statuses");
+
+        // A solved ticket without a solve.
+        let mut v = good.clone();
+        let i = (0..3)
+            .find(|&i| v["tickets"][i]["status"] == json!("solved"))
+            .unwrap();
+        v["tickets"][i]["last_solved"] = Value::Null;
+        refused(v, "solve instants");
+
+        // A closed ticket cannot be in play.
+        let mut v = good.clone();
+        v["tickets"][0]["status"] = json!("closed");
+        refused(v, "cannot be in play");
+
+        // A group twice.
+        let mut v = good.clone();
+        let g = v["groups"][0].clone();
+        v["groups"].as_array_mut().unwrap().push(g);
+        refused(v, "twice");
+
+        // Another format version.
+        let mut v = good.clone();
+        v["version"] = json!(2);
+        refused(v, "format version 2");
+
+        // Restored under another configuration.
+        let other = TrackerConfig {
+            resolution_target: 3_600,
+            ..TrackerConfig::default()
+        };
+        let err = restore(good.clone(), other).unwrap_err().to_string();
+        assert!(err.contains("configured unlike"), "{err}");
+        let cal = BusinessCalendar::builder(Utc)
+            .open_weekdays(DayTime::hm(9, 0), DayTime::hm(17, 0))
+            .build()
+            .unwrap();
+        let with_calendar = TrackerConfig {
+            calendar: Some(std::sync::Arc::new(cal)),
+            ..TrackerConfig::default()
+        };
+        let err = restore(good, with_calendar).unwrap_err().to_string();
+        assert!(err.contains("another business calendar"), "{err}");
+    }
+}

@@ -152,6 +152,46 @@ proptest! {
         prop_assert_eq!(got, expected);
     }
 
+    /// Saving mid-stream, serialising, restoring and going on gives the figures of a
+    /// tracker that never stopped.
+    #[cfg(feature = "serde")]
+    #[test]
+    fn save_and_restore_mid_stream(seed in any::<u64>(), n in 1u64..200, cut in 0.0f64..1.0) {
+        use csm_metrics::metrics::tickets::SavedTracker;
+        let h = histories(seed, n);
+        let grouping = (ByTeam, SolvedIn::new(Granularity::Day, chrono::Utc));
+        let mut whole = TicketTracker::new(TrackerConfig::default(), grouping.clone()).unwrap();
+        in_time(&h, &mut whole);
+        // The first part of the stream, in time order, then a save.
+        let mut events = Vec::new();
+        for t in &h {
+            events.push((t.ticket.created_at, 0u8, None, t.ticket.clone()));
+            for i in &t.interactions {
+                events.push((i.at, 1, Some(*i), t.ticket.clone()));
+            }
+        }
+        events.sort_by_key(|e| (e.0, e.1));
+        let cut_at = (events.len() as f64 * cut) as usize;
+        let mut first = TicketTracker::new(TrackerConfig::default(), grouping.clone()).unwrap();
+        let feed = |tr: &mut TicketTracker<_>, part: &[(chrono::DateTime<chrono::Utc>, u8, Option<Interaction>, Ticket)]| {
+            for (_, _, i, t) in part {
+                match i {
+                    None => tr.observe_ticket(t).unwrap(),
+                    Some(i) => tr.observe_interaction(i).unwrap(),
+                }
+            }
+        };
+        feed(&mut first, &events[..cut_at]);
+        let json = serde_json::to_string(&first.save()).unwrap();
+        let saved: SavedTracker<_> = serde_json::from_str(&json).unwrap();
+        prop_assert_eq!(&saved, &first.save());
+        let mut second = TicketTracker::restore(TrackerConfig::default(), grouping, saved).unwrap();
+        prop_assert_eq!(second.snapshot(), first.snapshot());
+        feed(&mut second, &events[cut_at..]);
+        prop_assert_eq!(second.snapshot(), whole.snapshot());
+        prop_assert_eq!(second.in_play(), whole.in_play());
+    }
+
     #[test]
     fn eviction_changes_no_figure(seed in any::<u64>(), n in 1u64..300) {
         let h = histories(seed, n);
@@ -192,4 +232,34 @@ fn every_generated_record_is_accepted() {
         s.overall.solved + s.overall.backlog + s.overall.closed_unresolved,
         s.overall.tickets
     );
+}
+
+#[test]
+fn shards_configured_differently_do_not_merge() {
+    let h = histories(5, 20);
+    let mut a = TicketTracker::<ByTeam>::default();
+    by_ticket(&h[..10], &mut a);
+    let config = TrackerConfig {
+        resolution_target: 3_600,
+        ..TrackerConfig::default()
+    };
+    let mut b = TicketTracker::new(config, ByTeam).unwrap();
+    by_ticket(&h[10..], &mut b);
+    let before = a.snapshot();
+    let err = a.merge(&b).unwrap_err().to_string();
+    assert!(err.contains("different summaries or targets"), "{err}");
+    assert_eq!(a.snapshot(), before, "a failed merge changes nothing");
+    // An empty tracker, whatever its configuration, is the identity.
+    a.merge(
+        &TicketTracker::new(
+            TrackerConfig {
+                resolution_target: 1,
+                ..TrackerConfig::default()
+            },
+            ByTeam,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(a.snapshot(), before);
 }

@@ -142,6 +142,14 @@ impl DurationSummary {
     pub fn quantile(&self, q: f64) -> Option<f64> {
         self.sketch.quantile(q)
     }
+
+    /// Whether two summaries are configured alike (accuracy, bin limit, bucket edges),
+    /// whatever they hold.
+    pub(crate) fn same_config(&self, other: &Self) -> bool {
+        self.sketch.relative_accuracy() == other.sketch.relative_accuracy()
+            && self.sketch.max_bins() == other.sketch.max_bins()
+            && self.buckets.edges() == other.buckets.edges()
+    }
 }
 
 impl Calculator for DurationSummary {

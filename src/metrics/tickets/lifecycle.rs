@@ -539,6 +539,40 @@ impl Calculator for TicketLifecycle {
 }
 
 impl TicketLifecycle {
+    /// Whether two aggregates are configured alike (summaries, targets, business time),
+    /// whatever they hold.
+    pub(crate) fn same_config(&self, other: &Self) -> bool {
+        fn summaries(a: &TicketLifecycle) -> [&DurationSummary; 9] {
+            [
+                &a.first_response,
+                &a.next_reply,
+                &a.first_resolution,
+                &a.full_resolution,
+                &a.cycle_resolution,
+                &a.requester_wait,
+                &a.agent_work,
+                &a.agent_wait,
+                &a.on_hold,
+            ]
+        }
+        let business = match (&self.business, &other.business) {
+            (None, None) => true,
+            (Some(a), Some(b)) => {
+                a.response_target == b.response_target
+                    && a.resolution_target == b.resolution_target
+                    && a.first_response.same_config(&b.first_response)
+                    && a.full_resolution.same_config(&b.full_resolution)
+            }
+            _ => false,
+        };
+        self.target == other.target
+            && business
+            && summaries(self)
+                .iter()
+                .zip(summaries(other))
+                .all(|(a, b)| a.same_config(b))
+    }
+
     /// Checks that the counts of a state agree with each other (what a deserialised state
     /// must satisfy).
     pub fn validate(&self) -> Result<()> {

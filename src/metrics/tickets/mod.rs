@@ -40,6 +40,8 @@
 //! reopens as they happen, in whatever group the ticket is filed.
 
 mod lifecycle;
+#[cfg(feature = "serde")]
+pub use tracker::SavedTracker;
 mod tracker;
 
 pub use lifecycle::{

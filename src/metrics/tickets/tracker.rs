@@ -1659,6 +1659,15 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 "the shards use different business calendars",
             ));
         }
+        if !self.template.same_config(&other.template)
+            && other.ingest.offered() > 0
+            && self.ingest.offered() > 0
+        {
+            return Err(Error::incompatible(
+                WHAT,
+                "the shards use different summaries or targets",
+            ));
+        }
         if let Some(s) = other.tickets.iter().find(|s| self.tickets.contains(s.id)) {
             return Err(Error::incompatible(
                 WHAT,
@@ -1708,3 +1717,9 @@ impl<G: TicketGrouping> Calculator for TicketTracker<G> {
         self.snapshot_at(as_of)
     }
 }
+
+#[cfg(feature = "serde")]
+#[path = "saved.rs"]
+mod saved;
+#[cfg(feature = "serde")]
+pub use saved::SavedTracker;

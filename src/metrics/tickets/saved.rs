@@ -1,0 +1,371 @@
+//! A ticket tracker's whole state, saved and restored (feature `serde`).
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+/// The saved state of a [`TicketTracker`]: its aggregates, its groups, the state of every
+/// ticket in play and its ingest report, in a form `serde` writes and reads. A service
+/// saves it at shutdown (or checkpoints it) and restores it with
+/// [`TicketTracker::restore`] to go on where it stopped; the restored tracker gives the
+/// same figures as one that never stopped.
+///
+/// What is not data is not saved: the business calendar and the `is_response` filter are
+/// the configuration's, given again on restore. The calendar's fingerprint is saved, so a
+/// state restored under another calendar is an error, never a silently wrong figure.
+///
+/// Everything read is checked before it is used: configuration (summaries, targets,
+/// calendar, clock start), each ticket's instants (ordered, within range), that no ticket
+/// is in play twice, and that the aggregates' backlog and unanswered counts are the
+/// tickets in play that are unsolved and unanswered. A state that fails a check is an
+/// [`Error::CorruptState`] naming the rule.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use csm_metrics::{AgentId, CustomerId, Interaction, Status, Ticket, TicketId};
+/// use csm_metrics::metrics::tickets::{ByTeam, SavedTracker, TicketTracker, TrackerConfig};
+///
+/// let t0 = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap();
+/// let mut tracker = TicketTracker::<ByTeam>::default();
+/// tracker.observe_ticket(&Ticket::new(TicketId(1), t0, CustomerId(5)))?;
+///
+/// let json = serde_json::to_string(&tracker.save()).unwrap();
+/// let saved: SavedTracker<_> = serde_json::from_str(&json).unwrap();
+/// let mut restored = TicketTracker::restore(TrackerConfig::default(), ByTeam, saved)?;
+///
+/// let later = t0 + chrono::TimeDelta::hours(1);
+/// restored.observe_interaction(&Interaction::agent_reply(TicketId(1), later, AgentId(2)))?;
+/// restored.observe_interaction(&Interaction::status(TicketId(1), later, Status::Solved))?;
+/// assert_eq!(restored.snapshot_at(later).overall.full_resolution.mean, Some(3600.0));
+/// # Ok::<(), csm_metrics::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedTracker<K> {
+    /// The format's version (1).
+    version: u32,
+    frt_start: FrtStart,
+    /// The fingerprint of the business calendar, if any.
+    calendar: Option<u64>,
+    overall: TicketLifecycle,
+    groups: Vec<(K, TicketLifecycle)>,
+    tickets: Vec<SavedTicket>,
+    ingest: IngestReport,
+    latest: Option<i64>,
+}
+
+const VERSION: u32 = 1;
+
+/// One ticket in play. Instants are seconds after the ticket's creation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedTicket {
+    id: TicketId,
+    created: i64,
+    requester: CustomerId,
+    team: Option<TeamId>,
+    assignee: Option<AgentId>,
+    channel: Channel,
+    priority: Priority,
+    inbound: bool,
+    /// New, open, pending, on-hold or solved.
+    status: Status,
+    last_event: u32,
+    status_since: u32,
+    clock_start: Option<u32>,
+    first_reply: Option<u32>,
+    first_solved: Option<u32>,
+    last_solved: Option<u32>,
+    cycle_start: u32,
+    awaiting: Option<u32>,
+    work: u32,
+    on_hold: u32,
+    pending: u32,
+    business_work: u32,
+    business_on_hold: u32,
+    business_pending: u32,
+    business_first_solved: u32,
+    business_last_solved: u32,
+    next_replies: Vec<u32>,
+    cycles: Vec<u32>,
+    replies: u32,
+    reopens: u32,
+    filed_solve: Option<u32>,
+    /// Fingerprints of the last distinct events at `last_event` (duplicate detection).
+    recent: [u64; 4],
+    tags: Vec<String>,
+    /// Team and assignee given while solved, taking effect on a reopen.
+    latest: Option<(Option<TeamId>, Option<AgentId>)>,
+}
+
+fn opt(v: u32) -> Option<u32> {
+    (v != UNSET).then_some(v)
+}
+
+fn corrupt(rule: String) -> Error {
+    Error::corrupt(WHAT, rule)
+}
+
+impl SavedTicket {
+    fn of(s: &TicketState) -> Self {
+        let extra = s.extra.as_deref();
+        SavedTicket {
+            id: s.id,
+            created: s.created,
+            requester: s.requester,
+            team: s.team,
+            assignee: s.assignee,
+            channel: s.channel,
+            priority: s.priority,
+            inbound: s.inbound,
+            status: match s.phase {
+                Phase::New => Status::New,
+                Phase::Open => Status::Open,
+                Phase::Pending => Status::Pending,
+                Phase::OnHold => Status::OnHold,
+                Phase::Solved => Status::Solved,
+            },
+            last_event: s.last_event,
+            status_since: s.status_since,
+            clock_start: opt(s.clock_start),
+            first_reply: opt(s.first_reply),
+            first_solved: opt(s.first_solved),
+            last_solved: opt(s.last_solved),
+            cycle_start: s.cycle_start,
+            awaiting: opt(s.awaiting),
+            work: s.work,
+            on_hold: s.on_hold,
+            pending: s.pending,
+            business_work: s.business_work,
+            business_on_hold: s.business_on_hold,
+            business_pending: s.business_pending,
+            business_first_solved: s.business_first_solved,
+            business_last_solved: s.business_last_solved,
+            next_replies: opt(s.first_next_reply)
+                .into_iter()
+                .chain(extra.map_or(&[][..], |e| &e.next_replies).iter().copied())
+                .collect(),
+            cycles: opt(s.first_cycle)
+                .into_iter()
+                .chain(extra.map_or(&[][..], |e| &e.cycles).iter().copied())
+                .collect(),
+            replies: s.replies,
+            reopens: s.reopens,
+            filed_solve: opt(s.filed_solve),
+            recent: s.recent,
+            tags: extra.map_or(Vec::new(), |e| e.tags.to_vec()),
+            latest: extra.and_then(|e| e.latest),
+        }
+    }
+
+    /// The state, if every rule holds.
+    fn into_state(self) -> Result<TicketState> {
+        let id = self.id;
+        let bad = |rule: &str| corrupt(format!("{id}: {rule}"));
+        let last = self.last_event;
+        let set = |v: Option<u32>| match v {
+            Some(UNSET) => Err(bad("an instant out of range")),
+            Some(v) if v > last => Err(bad("an instant after its latest event")),
+            Some(v) => Ok(v),
+            None => Ok(UNSET),
+        };
+        let phase = Phase::of(self.status)
+            .filter(|_| !matches!(self.status, Status::Closed))
+            .ok_or_else(|| bad("a status that cannot be in play"))?;
+        DateTime::from_timestamp(self.created, 0)
+            .and_then(|c| c.checked_add_signed(chrono::TimeDelta::seconds(i64::from(last))))
+            .ok_or_else(|| bad("created out of range"))?;
+        let (first_solved, last_solved) = (set(self.first_solved)?, set(self.last_solved)?);
+        let filed_solve = set(self.filed_solve)?;
+        let solved = phase == Phase::Solved;
+        if (first_solved == UNSET) != (last_solved == UNSET)
+            || (last_solved != UNSET && first_solved > last_solved)
+            || (solved && (last_solved == UNSET || filed_solve != last_solved))
+            || (!solved && filed_solve != UNSET)
+        {
+            return Err(bad("solve instants that do not agree with its status"));
+        }
+        if self.status_since > last || self.cycle_start > last {
+            return Err(bad("a period starting after its latest event"));
+        }
+        let spent = u64::from(self.work) + u64::from(self.on_hold) + u64::from(self.pending);
+        if spent > u64::from(self.status_since)
+            || self.business_work > self.work
+            || self.business_on_hold > self.on_hold
+            || self.business_pending > self.pending
+            || self.business_first_solved > first_solved.min(last)
+            || self.business_last_solved > last_solved.min(last)
+        {
+            return Err(bad("more time in its statuses than it lived"));
+        }
+        if self
+            .next_replies
+            .iter()
+            .chain(&self.cycles)
+            .any(|&d| d > last)
+        {
+            return Err(bad("a duration longer than its life"));
+        }
+        let solves = if first_solved == UNSET {
+            0
+        } else {
+            u64::from(self.reopens) + u64::from(solved)
+        };
+        if self.cycles.len() as u64 != solves
+            || self.next_replies.len() as u64 > u64::from(self.replies)
+        {
+            return Err(bad(
+                "cycles or next replies that do not agree with its solves and replies",
+            ));
+        }
+        let (first_cycle, more_cycles) = split(self.cycles);
+        let (first_next_reply, more_replies) = split(self.next_replies);
+        let extra = (!more_cycles.is_empty()
+            || !more_replies.is_empty()
+            || !self.tags.is_empty()
+            || self.latest.is_some())
+        .then(|| {
+            Box::new(Extra {
+                tags: self.tags.into_boxed_slice(),
+                latest: self.latest,
+                next_replies: more_replies,
+                cycles: more_cycles,
+            })
+        });
+        Ok(TicketState {
+            id,
+            created: self.created,
+            requester: self.requester,
+            team: self.team,
+            assignee: self.assignee,
+            last_event: last,
+            status_since: self.status_since,
+            clock_start: set(self.clock_start)?,
+            first_reply: set(self.first_reply)?,
+            first_solved,
+            last_solved,
+            cycle_start: self.cycle_start,
+            awaiting: set(self.awaiting)?,
+            work: self.work,
+            on_hold: self.on_hold,
+            pending: self.pending,
+            business_work: self.business_work,
+            business_on_hold: self.business_on_hold,
+            business_pending: self.business_pending,
+            business_first_solved: self.business_first_solved,
+            business_last_solved: self.business_last_solved,
+            first_next_reply,
+            first_cycle,
+            replies: self.replies,
+            reopens: self.reopens,
+            group: NO_GROUP,
+            filed_solve,
+            recent: self.recent,
+            phase,
+            inbound: self.inbound,
+            channel: self.channel,
+            priority: self.priority,
+            extra,
+        })
+    }
+}
+
+/// The first value (`UNSET` if none) and the rest.
+fn split(mut v: Vec<u32>) -> (u32, Vec<u32>) {
+    if v.is_empty() {
+        return (UNSET, v);
+    }
+    let first = v.remove(0);
+    (first, v)
+}
+
+impl<G: TicketGrouping> TicketTracker<G> {
+    /// The tracker's whole state, to serialise (see [`SavedTracker`]). Its size follows the
+    /// tickets in play and the groups, not the history.
+    pub fn save(&self) -> SavedTracker<G::Key> {
+        SavedTracker {
+            version: VERSION,
+            frt_start: self.config.frt_start,
+            calendar: self.config.calendar.as_ref().map(|c| c.fingerprint()),
+            overall: self.overall.clone(),
+            groups: self.groups.list.clone(),
+            tickets: self.tickets.iter().map(SavedTicket::of).collect(),
+            ingest: self.ingest.clone(),
+            latest: (self.latest != i64::MIN).then_some(self.latest),
+        }
+    }
+
+    /// A tracker with `config` and `grouping` that goes on from a saved state; an
+    /// [`Error::CorruptState`] if the state breaks a rule or was saved under another
+    /// configuration (see [`SavedTracker`]).
+    pub fn restore(
+        config: TrackerConfig,
+        grouping: G,
+        saved: SavedTracker<G::Key>,
+    ) -> Result<Self> {
+        let mut tracker = TicketTracker::new(config, grouping)?;
+        if saved.version != VERSION {
+            return Err(corrupt(format!(
+                "format version {} (this is {VERSION})",
+                saved.version
+            )));
+        }
+        if saved.frt_start != tracker.config.frt_start {
+            return Err(corrupt(
+                "saved with another first-response clock start".into(),
+            ));
+        }
+        if saved.calendar != tracker.config.calendar.as_ref().map(|c| c.fingerprint()) {
+            return Err(corrupt(
+                "saved with another business calendar (or none)".into(),
+            ));
+        }
+        let template = &tracker.template;
+        if std::iter::once(&saved.overall)
+            .chain(saved.groups.iter().map(|(_, g)| g))
+            .any(|a| !a.same_config(template))
+        {
+            return Err(corrupt(
+                "an aggregate configured unlike the tracker's".into(),
+            ));
+        }
+        let mut groups = Groups::default();
+        for (key, agg) in saved.groups {
+            if groups.index.contains_key(&key) {
+                return Err(corrupt(format!("the group {key:?} twice")));
+            }
+            let slot = groups.slot(key, template);
+            groups.list[slot as usize].1 = agg;
+        }
+        tracker.groups = groups;
+        tracker.overall = saved.overall;
+        let (mut backlog, mut unanswered) = (0u64, 0u64);
+        for t in saved.tickets {
+            let mut state = t.into_state()?;
+            if tracker.tickets.contains(state.id) {
+                return Err(corrupt(format!("{} in play twice", state.id)));
+            }
+            backlog += u64::from(state.phase != Phase::Solved);
+            unanswered += u64::from(state.unanswered());
+            let (_, mut filing, _, _) = tracker.parts();
+            state.group = filing.group_of(&state);
+            tracker.tickets.insert(state);
+        }
+        let all = tracker.overall();
+        if all.backlog != backlog || all.unanswered != unanswered {
+            return Err(corrupt(format!(
+                "a backlog of {} with {} unanswered, but {backlog} unsolved tickets in play with \
+                 {unanswered} unanswered",
+                all.backlog, all.unanswered
+            )));
+        }
+        if tracker.tickets.len() as u64 > saved.ingest.tickets {
+            return Err(corrupt(
+                "more tickets in play than were ever accepted".into(),
+            ));
+        }
+        tracker.ingest = saved.ingest;
+        tracker.latest = saved.latest.unwrap_or(i64::MIN);
+        Ok(tracker)
+    }
+}
