@@ -1,12 +1,16 @@
 //! Profiling aid: replays 1M generated tickets, time-ordered, eight times.
 //!
-//! `cargo run --release --example profile_tickets [team]`
+//! `cargo run --release --example profile_tickets [team] [TICKETS [RUNS]]`
 use csm_metrics::metrics::tickets::{ByTeam, Overall, TicketGrouping, TicketTracker};
 use csm_metrics::{Interaction, Ticket};
 use csm_metrics_synth::{Config, Generator};
 
-fn run<G: TicketGrouping>(tickets: &[Ticket], ev: &[(i64, u8, u32, Option<Interaction>)]) {
-    for _ in 0..8 {
+fn run<G: TicketGrouping>(
+    tickets: &[Ticket],
+    ev: &[(i64, u8, u32, Option<Interaction>)],
+    runs: usize,
+) {
+    for _ in 0..runs {
         let start = std::time::Instant::now();
         let mut tr = TicketTracker::<G>::default();
         for (_, _, i, x) in ev {
@@ -28,7 +32,10 @@ fn run<G: TicketGrouping>(tickets: &[Ticket], ev: &[(i64, u8, u32, Option<Intera
 fn main() {
     let mut tickets = Vec::new();
     let mut ev = Vec::new();
-    for (i, h) in Generator::new(Config::new(42, 1_000_000, 2_500)).enumerate() {
+    let numbers: Vec<u64> = std::env::args().filter_map(|a| a.parse().ok()).collect();
+    let n = numbers.first().copied().unwrap_or(1_000_000);
+    let runs = numbers.get(1).copied().unwrap_or(8) as usize;
+    for (i, h) in Generator::new(Config::new(42, n, (n / 400).max(1) as u32)).enumerate() {
         ev.push((h.ticket.created_at.timestamp(), 0u8, i as u32, None));
         ev.extend(
             h.interactions
@@ -39,8 +46,8 @@ fn main() {
     }
     ev.sort_by_key(|e| (e.0, e.1));
     if std::env::args().any(|a| a == "team") {
-        run::<ByTeam>(&tickets, &ev)
+        run::<ByTeam>(&tickets, &ev, runs)
     } else {
-        run::<Overall>(&tickets, &ev)
+        run::<Overall>(&tickets, &ev, runs)
     }
 }
