@@ -15,6 +15,29 @@ pub trait Zone: TimeZone + Clone + PartialEq + Debug + Send + Sync {
     fn name(&self) -> String;
     /// The zone of a name [`name`](Self::name) gave.
     fn from_name(name: &str) -> Option<Self>;
+
+    /// The instant of a wall-clock time in this zone, by the crate's DST rule: a wall time
+    /// that does not exist (spring gap) maps to the first valid instant after it, an
+    /// ambiguous one (autumn fold) to the earlier instant. `None` only outside chrono's
+    /// range. For exports whose times are local and carry no offset.
+    ///
+    /// ```
+    /// use chrono::{NaiveDate, TimeZone, Utc};
+    /// use csm_metrics::Zone;
+    ///
+    /// # #[cfg(feature = "tz")] {
+    /// let ny: chrono_tz::Tz = "America/New_York".parse().unwrap();
+    /// // 02:30 does not exist on 9 March 2025: the clocks went from 02:00 to 03:00 (07:00 UTC).
+    /// let gap = NaiveDate::from_ymd_opt(2025, 3, 9).unwrap().and_hms_opt(2, 30, 0).unwrap();
+    /// assert_eq!(ny.instant_of(gap), Some(Utc.with_ymd_and_hms(2025, 3, 9, 7, 0, 0).unwrap()));
+    /// // 01:30 on 2 November 2025 happened twice: the earlier is 05:30 UTC.
+    /// let fold = NaiveDate::from_ymd_opt(2025, 11, 2).unwrap().and_hms_opt(1, 30, 0).unwrap();
+    /// assert_eq!(ny.instant_of(fold), Some(Utc.with_ymd_and_hms(2025, 11, 2, 5, 30, 0).unwrap()));
+    /// # }
+    /// ```
+    fn instant_of(&self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+        resolve_local(self, local)
+    }
 }
 
 impl Zone for Utc {

@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 pub mod format;
+pub mod servicenow;
 
 use chrono::{DateTime, TimeZone, Utc};
 use csm_metrics::{
