@@ -263,3 +263,26 @@ fn shards_configured_differently_do_not_merge() {
     .unwrap();
     assert_eq!(a.snapshot(), before);
 }
+
+/// Fuzzing finding (fuzz/ tracker, empty input): an empty tracker with a business calendar
+/// merged into a default one lost its business-time section, so `Default` was not the
+/// identity. An empty tracker now takes the other's configuration.
+#[test]
+fn default_is_the_identity_for_an_empty_configured_tracker() {
+    let calendar = BusinessCalendar::builder(chrono::Utc)
+        .open_weekdays(DayTime::hm(9, 0), DayTime::hm(17, 0))
+        .build()
+        .unwrap();
+    let config = TrackerConfig {
+        calendar: Some(std::sync::Arc::new(calendar)),
+        ..TrackerConfig::default()
+    };
+    let empty = TicketTracker::new(config, ByTeam).unwrap();
+    let mut merged = TicketTracker::<ByTeam>::default();
+    merged.merge(&empty).unwrap();
+    assert_eq!(merged.snapshot(), empty.snapshot());
+    assert!(merged.snapshot().overall.business.is_some());
+    let mut other_way = empty.clone();
+    other_way.merge(&TicketTracker::default()).unwrap();
+    assert_eq!(other_way.snapshot(), empty.snapshot());
+}

@@ -1156,6 +1156,14 @@ impl<G: TicketGrouping> TicketTracker<G> {
         })
     }
 
+    /// Never offered a record, and configured as by default.
+    fn is_pristine_default(&self) -> bool {
+        self.ingest.offered() == 0
+            && self.config.calendar.is_none()
+            && self.config.frt_start == FrtStart::default()
+            && self.template.same_config(&TicketLifecycle::default())
+    }
+
     /// Tickets in play (held in memory).
     pub fn in_play(&self) -> usize {
         self.tickets.len()
@@ -1647,8 +1655,18 @@ impl<G: TicketGrouping> TicketTracker<G> {
     }
 
     /// Merges the tracker of a disjoint set of tickets (another shard) into this one. A
-    /// ticket in play in both is an error, and nothing changes.
+    /// ticket in play in both is an error, and nothing changes. A tracker that was never
+    /// offered a record takes the other's configuration (so `Default` is the identity):
+    /// an empty tracker with the default configuration changes nothing, any other empty
+    /// tracker is replaced by what it merges.
     pub fn merge_shard(&mut self, other: &Self) -> Result<()> {
+        if other.is_pristine_default() {
+            return Ok(());
+        }
+        if self.ingest.offered() == 0 {
+            *self = other.clone();
+            return Ok(());
+        }
         let print = |c: &Option<Arc<dyn BusinessClock>>| c.as_ref().map(|c| c.fingerprint());
         if print(&self.config.calendar) != print(&other.config.calendar)
             && other.ingest.offered() > 0
