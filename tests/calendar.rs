@@ -1,6 +1,8 @@
 //! Business calendars: the published cases, exactly, and a property test against a naive
 //! minute-by-minute walk over random spans, zones with DST, holidays and overrides.
 
+mod common;
+
 use chrono::{DateTime, Datelike, LocalResult, NaiveDate, TimeZone, Utc, Weekday};
 use csm_metrics::calendar::{BusinessCalendar, DayTime};
 use proptest::prelude::*;
@@ -471,7 +473,7 @@ fn check<Z: csm_metrics::Zone>(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(common::cases(48)))]
 
     #[test]
     fn matches_the_naive_walk_in_utc(spec in spec(), span in span()) {

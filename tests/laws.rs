@@ -2,6 +2,8 @@
 //! identity, associativity, commutativity, split-merge equals one pass, serde round trip,
 //! and "a rejected record changes nothing".
 
+mod common;
+
 use chrono::{DateTime, Utc};
 use csm_metrics::*;
 use proptest::prelude::*;
@@ -75,7 +77,7 @@ macro_rules! laws {
             use super::*;
 
             proptest! {
-                #![proptest_config(ProptestConfig::with_cases(64))]
+                #![proptest_config(ProptestConfig::with_cases(common::cases(64)))]
 
                 #[test]
                 fn identity(xs in proptest::collection::vec($record, 0..60)) {

@@ -148,6 +148,11 @@ impl DurationMoments {
         self.count
     }
 
+    /// Whether nothing was ever added (an emptied state still remembers its extremes).
+    pub fn is_pristine(&self) -> bool {
+        *self == DurationMoments::default()
+    }
+
     /// The exact sum in seconds.
     #[inline]
     pub fn sum(&self) -> u128 {

@@ -128,6 +128,12 @@ impl DurationSummary {
         self.moments.count()
     }
 
+    /// Whether nothing was ever added. A summary emptied by removals is not pristine: it
+    /// remembers the extremes it held, so that merging it gives what one pass gives.
+    pub fn is_pristine(&self) -> bool {
+        self.moments.is_pristine() && self.sketch.is_empty()
+    }
+
     /// The exact moments.
     pub fn moments(&self) -> &DurationMoments {
         &self.moments

@@ -443,9 +443,21 @@ impl TicketLifecycle {
             && self.unanswered == 0
             && self.solve_events == 0
             && self.closed_unresolved == 0
-            && self.first_response.count() == 0
-            && self.next_reply.count() == 0
-            && self.cycle_resolution.count() == 0
+            && self.reopen_events == 0
+            && summaries(self).iter().all(|d| d.is_pristine())
+            && self.business.as_ref().is_none_or(|b| {
+                [
+                    &b.first_response,
+                    &b.first_resolution,
+                    &b.full_resolution,
+                    &b.requester_wait,
+                    &b.agent_work,
+                    &b.agent_wait,
+                    &b.on_hold,
+                ]
+                .iter()
+                .all(|d| d.is_pristine())
+            })
     }
 }
 
@@ -542,19 +554,6 @@ impl TicketLifecycle {
     /// Whether two aggregates are configured alike (summaries, targets, business time),
     /// whatever they hold.
     pub(crate) fn same_config(&self, other: &Self) -> bool {
-        fn summaries(a: &TicketLifecycle) -> [&DurationSummary; 9] {
-            [
-                &a.first_response,
-                &a.next_reply,
-                &a.first_resolution,
-                &a.full_resolution,
-                &a.cycle_resolution,
-                &a.requester_wait,
-                &a.agent_work,
-                &a.agent_wait,
-                &a.on_hold,
-            ]
-        }
         let business = match (&self.business, &other.business) {
             (None, None) => true,
             (Some(a), Some(b)) => {
@@ -628,6 +627,21 @@ impl TicketLifecycle {
         }
         Ok(())
     }
+}
+
+/// The nine calendar-time summaries of an aggregate.
+fn summaries(a: &TicketLifecycle) -> [&DurationSummary; 9] {
+    [
+        &a.first_response,
+        &a.next_reply,
+        &a.first_resolution,
+        &a.full_resolution,
+        &a.cycle_resolution,
+        &a.requester_wait,
+        &a.agent_work,
+        &a.agent_wait,
+        &a.on_hold,
+    ]
 }
 
 #[cfg(feature = "serde")]

@@ -698,6 +698,16 @@ fn file_all(
     for v in s.cycles() {
         put(&mut agg.cycle_resolution, v)?;
     }
+    // Activity counters move with the ticket too: its solves (one per cycle) and reopens.
+    let solves =
+        u64::from(s.first_cycle != UNSET) + s.extra.as_ref().map_or(0, |e| e.cycles.len() as u64);
+    if add {
+        agg.solve_events += solves;
+        agg.reopen_events += u64::from(s.reopens);
+    } else {
+        agg.solve_events -= solves;
+        agg.reopen_events -= u64::from(s.reopens);
+    }
     if s.phase == Phase::Solved {
         let f = s.solved_facts(clock);
         if add {
