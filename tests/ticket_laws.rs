@@ -50,6 +50,43 @@ fn in_time<G: TicketGrouping>(h: &[TicketHistory], tr: &mut TicketTracker<G>) {
     }
 }
 
+/// Equal but for minimum and maximum, which are within α = 1 % of each other.
+fn same_but_extremes(
+    a: &csm_metrics::metrics::tickets::LifecycleSnapshot,
+    b: &csm_metrics::metrics::tickets::LifecycleSnapshot,
+) -> bool {
+    fn strip(
+        mut s: csm_metrics::metrics::tickets::LifecycleSnapshot,
+    ) -> (
+        csm_metrics::metrics::tickets::LifecycleSnapshot,
+        Vec<Option<f64>>,
+    ) {
+        let mut extremes = Vec::new();
+        for d in [
+            &mut s.first_response,
+            &mut s.next_reply,
+            &mut s.first_resolution,
+            &mut s.full_resolution,
+            &mut s.cycle_resolution,
+            &mut s.requester_wait,
+            &mut s.agent_work,
+            &mut s.agent_wait,
+            &mut s.on_hold,
+        ] {
+            extremes.push(d.min.take());
+            extremes.push(d.max.take());
+        }
+        (s, extremes)
+    }
+    let ((a, ea), (b, eb)) = (strip(a.clone()), strip(b.clone()));
+    let close = ea.iter().zip(&eb).all(|(x, y)| match (x, y) {
+        (Some(x), Some(y)) => (x - y).abs() <= 0.01 * y.abs() + 1e-9,
+        (None, None) => true,
+        _ => false,
+    });
+    a == b && close
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(common::cases(24)))]
 
@@ -192,6 +229,78 @@ proptest! {
         feed(&mut second, &events[cut_at..]);
         prop_assert_eq!(second.snapshot(), whole.snapshot());
         prop_assert_eq!(second.in_play(), whole.in_play());
+    }
+
+    /// With re-sequencing on, any permutation of each ticket's events (a release, close,
+    /// merge or spam, still last) gives the figures of the time-ordered stream.
+    #[test]
+    fn late_events_are_put_in_their_place(seed in any::<u64>(), n in 1u64..150, shuffle in any::<u64>()) {
+        let h = histories(seed, n);
+        let config = || TrackerConfig { resequence: true, ..TrackerConfig::default() };
+        let grouping = (ByTeam, SolvedIn::new(Granularity::Day, chrono::Utc));
+        let mut reference = TicketTracker::<ByAssignee>::default();
+        let mut late = TicketTracker::new(config(), ByAssignee).unwrap();
+        let mut late_windows = TicketTracker::new(config(), grouping.clone()).unwrap();
+        let mut windows = TicketTracker::new(TrackerConfig::default(), grouping).unwrap();
+        let mut rng = csm_metrics_synth::Rng::new(shuffle);
+        let mut resequenced = 0;
+        for t in &h {
+            // Arrival: the ticket's events shuffled, a releasing event kept last.
+            let release = |i: &Interaction| matches!(
+                i.kind,
+                InteractionKind::Status(Status::Closed | Status::Merged { .. } | Status::Spam)
+            );
+            let cut = t.interactions.iter().position(release).map_or(t.interactions.len(), |p| p + 1);
+            let (mut body, tail) = (t.interactions[..cut].to_vec(), &t.interactions[cut..]);
+            let last = body.last().filter(|i| release(i)).copied();
+            if last.is_some() {
+                body.pop();
+            }
+            for i in (1..body.len()).rev() {
+                body.swap(i, rng.below(i as u64 + 1) as usize);
+            }
+            let arrival: Vec<Interaction> = body.iter().copied().chain(last).chain(tail.iter().copied()).collect();
+            // The reference: the arrival stably sorted by time (same-second events keep
+            // their arrival order), in order.
+            let mut ordered = arrival.clone();
+            ordered.sort_by_key(|i| i.at);
+            reference.observe_ticket(&t.ticket).unwrap();
+            windows.observe_ticket(&t.ticket).unwrap();
+            for i in &ordered {
+                let _ = reference.observe_interaction(i);
+                let _ = windows.observe_interaction(i);
+            }
+            late.observe_ticket(&t.ticket).unwrap();
+            late_windows.observe_ticket(&t.ticket).unwrap();
+            for i in &arrival {
+                let _ = late.observe_interaction(i);
+                let _ = late_windows.observe_interaction(i);
+            }
+            resequenced += arrival.windows(2).filter(|w| w[1].at < w[0].at).count();
+        }
+        // Minimum and maximum are exact unless a value was retracted (then the sketch's,
+        // within α): a late event retracts the figures it corrects.
+        let (a, b) = (late.snapshot(), reference.snapshot());
+        prop_assert!(same_but_extremes(&a.overall, &b.overall));
+        prop_assert_eq!(a.groups.len(), b.groups.len());
+        for (k, g) in &a.groups {
+            prop_assert!(same_but_extremes(g, &b.groups[k]), "group {:?}", k);
+        }
+        prop_assert_eq!(a.ingest.offered(), b.ingest.offered());
+        prop_assert_eq!(a.ingest.rejected, b.ingest.rejected);
+        prop_assert!(resequenced == 0 || a.ingest.resequenced > 0);
+        let (a, b) = (late_windows.snapshot(), windows.snapshot());
+        prop_assert!(same_but_extremes(&a.overall, &b.overall));
+        for (k, g) in &a.groups {
+            prop_assert!(same_but_extremes(g, &b.groups[k]), "group {:?}", k);
+        }
+        // A saved state keeps the events, so a restored tracker re-sequences too.
+        #[cfg(feature = "serde")]
+        {
+            let saved = late.save();
+            let back = TicketTracker::restore(config(), ByAssignee, saved).unwrap();
+            prop_assert_eq!(back.snapshot(), late.snapshot());
+        }
     }
 
     #[test]

@@ -474,3 +474,114 @@ fn state_per_ticket_is_small() {
     eprintln!("state per ticket in play: {bytes} bytes");
     assert!(bytes <= 256, "{bytes} bytes");
 }
+
+/// A reply delivered after the solve it preceded (a webhook's usual mess), worked by hand:
+/// created 09:00, agent reply 10:00, solved 11:00, arriving as creation, solve, reply.
+#[test]
+fn a_late_reply_is_put_in_its_place() {
+    let id = TicketId(7);
+    let created = Ticket::new(id, t(0), CustomerId(1));
+    let reply = Interaction::agent_reply(id, t(60), AgentId(3));
+    let solve = Interaction::status(id, t(120), Status::Solved);
+
+    // Without re-sequencing the reply is rejected and counted: no first response.
+    let mut strict = TicketTracker::<ByTeam>::default();
+    strict.observe_ticket(&created).unwrap();
+    strict.observe_interaction(&solve).unwrap();
+    let err = strict.observe_interaction(&reply).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidRecord {
+                rule: Rule::OutOfOrder,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let s = strict.snapshot();
+    assert_eq!(s.overall.answered, 0);
+    assert_eq!(s.overall.zero_touch_rate, Some(1.0));
+    assert_eq!(s.ingest.rejected[&RejectReason::OutOfOrder], 1);
+
+    // With it, the figures of the in-order stream: FRT 1 h, resolution 2 h, one touch.
+    let config = TrackerConfig {
+        resequence: true,
+        ..TrackerConfig::default()
+    };
+    let mut late = TicketTracker::new(config, ByTeam).unwrap();
+    late.observe_ticket(&created).unwrap();
+    late.observe_interaction(&solve).unwrap();
+    late.observe_interaction(&reply).unwrap();
+    // The same late reply again is a duplicate.
+    late.observe_interaction(&reply).unwrap();
+    let s = late.snapshot();
+    assert_eq!(s.overall.answered, 1);
+    assert_eq!(s.overall.first_response.mean, Some(3_600.0));
+    assert_eq!(s.overall.full_resolution.mean, Some(7_200.0));
+    assert_eq!(s.overall.one_touch_rate, Some(1.0));
+    assert_eq!(s.overall.solve_events, 1);
+    assert_eq!(s.ingest.resequenced, 1);
+    assert_eq!(s.ingest.duplicates, 1);
+    assert_eq!(s.ingest.interactions, 2);
+    assert_eq!(s.ingest.offered(), 4);
+
+    let mut in_order = TicketTracker::<ByTeam>::default();
+    in_order.observe_ticket(&created).unwrap();
+    in_order.observe_interaction(&reply).unwrap();
+    in_order.observe_interaction(&solve).unwrap();
+    assert_eq!(in_order.snapshot().overall, s.overall);
+}
+
+/// A late close puts the events after it out of play: they are counted as late for a
+/// released ticket, and accepted + duplicates + rejected still equals offered.
+#[test]
+fn a_late_close_releases_the_ticket_and_counts_what_followed() {
+    let id = TicketId(8);
+    let config = TrackerConfig {
+        resequence: true,
+        ..TrackerConfig::default()
+    };
+    let mut tr = TicketTracker::new(config, ByTeam).unwrap();
+    tr.observe_ticket(&Ticket::new(id, t(0), CustomerId(1)))
+        .unwrap();
+    tr.observe_interaction(&Interaction::status(id, t(10), Status::Solved))
+        .unwrap();
+    tr.observe_interaction(&Interaction::agent_reply(id, t(30), AgentId(3)))
+        .unwrap();
+    // Closed at 00:20, delivered last: the reply at 00:30 followed a close.
+    tr.observe_interaction(&Interaction::status(id, t(20), Status::Closed))
+        .unwrap();
+    let s = tr.snapshot();
+    assert_eq!(s.in_play, 0);
+    assert_eq!(s.overall.solved, 1);
+    assert_eq!(s.overall.answered, 0);
+    assert_eq!(s.ingest.rejected[&RejectReason::TicketNotInPlay], 1);
+    assert_eq!(s.ingest.interactions, 2);
+    assert_eq!(s.ingest.offered(), 4);
+}
+
+/// A status change to the status the ticket has changes no figure and is counted.
+#[test]
+fn a_repeated_status_is_counted_and_changes_nothing() {
+    let id = TicketId(9);
+    let mut tr = TicketTracker::<ByTeam>::default();
+    tr.observe_ticket(&Ticket::new(id, t(0), CustomerId(1)))
+        .unwrap();
+    tr.observe_interaction(&Interaction::status(id, t(10), Status::Open))
+        .unwrap();
+    let before = tr.snapshot_at(t(100));
+    tr.observe_interaction(&Interaction::status(id, t(20), Status::Open))
+        .unwrap();
+    let after = tr.snapshot_at(t(100));
+    assert_eq!(before.overall, after.overall);
+    assert_eq!(after.ingest.same_status, 1);
+    tr.observe_interaction(&Interaction::status(id, t(30), Status::Solved))
+        .unwrap();
+    tr.observe_interaction(&Interaction::status(id, t(40), Status::Solved))
+        .unwrap();
+    let s = tr.snapshot_at(t(100));
+    assert_eq!(s.ingest.same_status, 2);
+    assert_eq!(s.overall.solved, 1);
+    assert_eq!(s.overall.full_resolution.mean, Some(1_800.0));
+}

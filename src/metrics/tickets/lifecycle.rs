@@ -305,9 +305,11 @@ pub struct LifecycleSnapshot {
     pub resolution_target: u64,
     /// Solved tickets whose full resolution is within the target / solved tickets.
     pub resolved_within_target: Option<f64>,
-    /// Changes to solved seen (activity volume, reopened solves included).
+    /// Changes to solved seen (activity volume, reopened solves included), counted in the
+    /// group the ticket is filed in (they move with a reassigned ticket and leave with a
+    /// merged or spam one).
     pub solve_events: u64,
-    /// Reopens seen (activity volume).
+    /// Reopens seen (activity volume), filed like `solve_events`.
     pub reopen_events: u64,
     /// Tickets closed without ever being solved (they left the backlog unresolved).
     pub closed_unresolved: u64,

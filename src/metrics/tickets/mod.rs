@@ -25,7 +25,37 @@
 //! | which group gets the figures? | the ticket's current team and assignee; reassigning an unsolved ticket moves its figures; a solved ticket stays with the team and assignee it was solved by (the assignee at solve time) | a [`TicketGrouping`] of your own |
 //! | merged and spam tickets? | a merged ticket leaves every figure but volume (`tickets`); a spam ticket leaves every figure | — |
 //! | the same event twice (ticket, instant, kind, author)? | counted once; the copy is counted in [`IngestReport::duplicates`] (among the last four distinct events of that second) | — |
-//! | events after a close, for unknown tickets, out of order? | rejected with an error and counted by reason in the [`IngestReport`] | [`TicketTracker::evict_solved_before`] bounds memory |
+//! | events after a close, for unknown tickets, out of order? | see the next table | [`TrackerConfig::resequence`], [`TicketTracker::evict_solved_before`] |
+//!
+//! # What happens to each record a service may send
+//!
+//! Webhooks and exports deliver events twice, late, out of order, for tickets never seen.
+//! Each case has one defined outcome; nothing is dropped without being counted, and
+//! accepted + duplicates + rejected = offered ([`IngestReport::offered`]). A rejected
+//! record is an [`Error::InvalidRecord`](crate::Error::InvalidRecord) naming the ticket,
+//! the instant and the rule, and changes no figure, so the caller can store it and replay
+//! it later.
+//!
+//! | the record | outcome | counted in the [`IngestReport`] |
+//! |---|---|---|
+//! | the same event again (ticket, instant, kind, author) | applied once | `duplicates` |
+//! | an interaction earlier than one already applied to its ticket | with [`TrackerConfig::resequence`]: put in its place (the ticket's figures retracted, its events replayed in time order; same-second events in arrival order), identical to the in-order stream; without: rejected | `resequenced` (and `interactions`) / `rejected[out_of_order]` |
+//! | an interaction for a ticket closed, merged, marked as spam or evicted (released) | rejected: its state is gone (memory follows tickets in play); the caller decides whether to replay | `rejected[ticket_not_in_play]` |
+//! | an interaction for a ticket never seen | rejected | `rejected[ticket_not_in_play]` |
+//! | an interaction before its ticket's creation, or more than 136 years after it | rejected | `rejected[before_creation]`, `rejected[duration_out_of_range]` |
+//! | an interaction outside the years of the business calendar | rejected | `rejected[outside_calendar]` |
+//! | a ticket merged into itself | rejected | `rejected[merged_into_itself]` |
+//! | a second creation of a ticket in play | rejected, the first kept | `rejected[duplicate_ticket]` |
+//! | a creation of a ticket released before | a new ticket (a released ticket's id is not remembered: memory follows tickets in play) | `tickets` |
+//! | a status change to the status the ticket has | accepted, no figure changes (the period goes on) | `same_status` (and `interactions`) |
+//! | events out of order, late or duplicated in a replay through [`TicketTracker::restore`] | as above: a saved tracker keeps its duplicates' fingerprints and, with re-sequencing, its tickets' events | as above |
+//!
+//! Outside the tracker: a survey score off its scale or of the wrong kind, a call answered
+//! before it was offered or ended before answered, a negative revenue: an
+//! [`Error::InvalidRecord`](crate::Error::InvalidRecord) with the rule. A deserialised
+//! state that breaks a rule: [`Error::CorruptState`](crate::Error::CorruptState). A merge of
+//! states configured differently (accuracy, buckets, targets, calendars):
+//! [`Error::IncompatibleMerge`](crate::Error::IncompatibleMerge), and nothing changes.
 //!
 //! # Windows
 //! Cohort windows are a grouping: [`CreatedIn`] files each ticket under the calendar

@@ -96,6 +96,11 @@ struct SavedTicket {
     tags: Vec<String>,
     /// Team and assignee given while solved, taking effect on a reopen.
     latest: Option<(Option<TeamId>, Option<AgentId>)>,
+    /// With re-sequencing: the team and assignee it was created with, and its events.
+    #[serde(default)]
+    origin: Option<(Option<TeamId>, Option<AgentId>)>,
+    #[serde(default)]
+    log: Vec<(u32, InteractionKind)>,
 }
 
 fn opt(v: u32) -> Option<u32> {
@@ -155,6 +160,8 @@ impl SavedTicket {
             recent: s.recent,
             tags: extra.map_or(Vec::new(), |e| e.tags.to_vec()),
             latest: extra.and_then(|e| e.latest),
+            origin: extra.and_then(|e| e.origin),
+            log: extra.map_or(Vec::new(), |e| e.log.clone()),
         }
     }
 
@@ -218,18 +225,29 @@ impl SavedTicket {
                 "cycles or next replies that do not agree with its solves and replies",
             ));
         }
+        if self.log.windows(2).any(|w| w[0].0 > w[1].0) || self.log.iter().any(|(o, _)| *o > last) {
+            return Err(bad("an event log out of order or after its latest event"));
+        }
+        if !self.log.is_empty() && self.origin.is_none() {
+            return Err(bad(
+                "an event log without the attributes it was created with",
+            ));
+        }
         let (first_cycle, more_cycles) = split(self.cycles);
         let (first_next_reply, more_replies) = split(self.next_replies);
         let extra = (!more_cycles.is_empty()
             || !more_replies.is_empty()
             || !self.tags.is_empty()
-            || self.latest.is_some())
+            || self.latest.is_some()
+            || self.origin.is_some())
         .then(|| {
             Box::new(Extra {
                 tags: self.tags.into_boxed_slice(),
                 latest: self.latest,
                 next_replies: more_replies,
                 cycles: more_cycles,
+                origin: self.origin,
+                log: self.log,
             })
         });
         Ok(TicketState {

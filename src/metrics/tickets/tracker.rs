@@ -58,6 +58,13 @@ pub struct TrackerConfig {
     pub business_response_target: u64,
     /// The business resolution target, business seconds (default 24 h).
     pub business_resolution_target: u64,
+    /// Re-sequence late events (default off). On, the tracker keeps each ticket's events
+    /// while it is in play (about 32 bytes an event) and an interaction earlier than one
+    /// already applied to its ticket is put in its place: the ticket's figures are
+    /// retracted and its events replayed in time order, so the result is that of the
+    /// in-order stream (events of the same second stay in arrival order). Off, such an
+    /// event is rejected as [`RejectReason::OutOfOrder`]. For webhook feeds, turn it on.
+    pub resequence: bool,
 }
 
 impl Default for TrackerConfig {
@@ -70,6 +77,7 @@ impl Default for TrackerConfig {
             calendar: None,
             business_response_target: super::lifecycle::DEFAULT_BUSINESS_RESPONSE_TARGET,
             business_resolution_target: super::lifecycle::DEFAULT_RESOLUTION_TARGET,
+            resequence: false,
         }
     }
 }
@@ -381,6 +389,15 @@ pub struct IngestReport {
     pub released: u64,
     /// Duplicates: the same event (ticket, instant, kind, author) seen again, counted once.
     pub duplicates: u64,
+    /// Interactions that came late for their ticket and were put in their place (with
+    /// [`TrackerConfig::resequence`]); they are among the accepted `interactions`.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub resequenced: u64,
+    /// Status changes to the status the ticket already had when they arrived (solved to
+    /// solved, open to open…): accepted, and no figure changes (the period goes on); among
+    /// the accepted `interactions`. Late events put in their place are not looked at here.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub same_status: u64,
 }
 
 impl IngestReport {
@@ -398,6 +415,8 @@ impl IngestReport {
         self.interactions += other.interactions;
         self.released += other.released;
         self.duplicates += other.duplicates;
+        self.resequenced += other.resequenced;
+        self.same_status += other.same_status;
         for (r, n) in &other.rejected {
             *self.rejected.entry(*r).or_insert(0) += n;
         }
@@ -448,6 +467,10 @@ struct Extra {
     latest: Option<(Option<TeamId>, Option<AgentId>)>,
     next_replies: Vec<u32>,
     cycles: Vec<u32>,
+    /// With re-sequencing: the team and assignee the ticket was created with, and its
+    /// events applied so far, in time order.
+    origin: Option<(Option<TeamId>, Option<AgentId>)>,
+    log: Vec<(u32, InteractionKind)>,
 }
 
 /// The state of one ticket in play: 192 bytes. Instants are seconds after the ticket's
@@ -918,9 +941,9 @@ impl TicketStore {
 /// seen so far. A snapshot costs a few microseconds per group, whatever the history's
 /// length.
 ///
-/// Events must come in time order **per ticket**; the order across tickets does not
-/// matter, so a stream interleaved in time and one grouped by ticket give identical
-/// results. Trackers over disjoint sets of tickets (shards by ticket id) merge into the
+/// Events must come in time order **per ticket**, or be put in their place with
+/// [`TrackerConfig::resequence`]; the order across tickets does not matter, so a stream
+/// interleaved in time and one grouped by ticket give identical results. Trackers over disjoint sets of tickets (shards by ticket id) merge into the
 /// result of one pass.
 ///
 /// # Memory
@@ -1237,40 +1260,22 @@ impl<G: TicketGrouping> TicketTracker<G> {
         )
     }
 
-    /// Observes a ticket's creation.
-    pub fn observe_ticket(&mut self, ticket: &Ticket) -> Result<()> {
-        if self.tickets.contains(ticket.id) {
-            return self.reject(
-                RejectReason::DuplicateTicket,
-                RecordRef::Ticket(ticket.id),
-                Rule::DuplicateTicket,
-            );
-        }
-        let created = ticket.created_at.timestamp();
-        if self
-            .config
-            .calendar
-            .as_ref()
-            .is_some_and(|c| !c.covers(created))
-        {
-            return self.reject(
-                RejectReason::OutsideCalendar,
-                RecordRef::Ticket(ticket.id),
-                Rule::OutsideCalendar,
-            );
-        }
-        let extra = (G::USES_TAGS && !ticket.tags.is_empty()).then(|| {
-            Box::new(Extra {
-                tags: ticket.tags.clone().into_boxed_slice(),
-                ..Extra::default()
-            })
-        });
-        let state = TicketState {
-            id: ticket.id,
+    /// The state of a ticket just created.
+    fn created_state(
+        &self,
+        id: TicketId,
+        created: i64,
+        requester: CustomerId,
+        (team, assignee): (Option<TeamId>, Option<AgentId>),
+        (channel, priority, inbound): (Channel, Priority, bool),
+        extra: Option<Box<Extra>>,
+    ) -> TicketState {
+        TicketState {
+            id,
             created,
-            requester: ticket.requester,
-            team: ticket.team,
-            assignee: ticket.assignee,
+            requester,
+            team,
+            assignee,
             last_event: 0,
             status_since: 0,
             clock_start: match self.config.frt_start {
@@ -1298,11 +1303,59 @@ impl<G: TicketGrouping> TicketTracker<G> {
             filed_solve: UNSET,
             recent: [0; 4],
             phase: Phase::New,
-            inbound: !matches!(ticket.created_by, CreatedBy::Agent(_)),
-            channel: ticket.channel,
-            priority: ticket.priority,
+            inbound,
+            channel,
+            priority,
             extra,
-        };
+        }
+    }
+
+    /// Observes a ticket's creation.
+    pub fn observe_ticket(&mut self, ticket: &Ticket) -> Result<()> {
+        if self.tickets.contains(ticket.id) {
+            return self.reject(
+                RejectReason::DuplicateTicket,
+                RecordRef::Ticket(ticket.id),
+                Rule::DuplicateTicket,
+            );
+        }
+        let created = ticket.created_at.timestamp();
+        if self
+            .config
+            .calendar
+            .as_ref()
+            .is_some_and(|c| !c.covers(created))
+        {
+            return self.reject(
+                RejectReason::OutsideCalendar,
+                RecordRef::Ticket(ticket.id),
+                Rule::OutsideCalendar,
+            );
+        }
+        let resequence = self.config.resequence;
+        let extra = ((G::USES_TAGS && !ticket.tags.is_empty()) || resequence).then(|| {
+            Box::new(Extra {
+                tags: if G::USES_TAGS {
+                    ticket.tags.clone().into_boxed_slice()
+                } else {
+                    Box::default()
+                },
+                origin: resequence.then_some((ticket.team, ticket.assignee)),
+                ..Extra::default()
+            })
+        });
+        let state = self.created_state(
+            ticket.id,
+            created,
+            ticket.requester,
+            (ticket.team, ticket.assignee),
+            (
+                ticket.channel,
+                ticket.priority,
+                !matches!(ticket.created_by, CreatedBy::Agent(_)),
+            ),
+            extra,
+        );
         let mut state = state;
         let (tickets, mut filing, _, ingest) = self.parts();
         state.group = filing.group_of(&state);
@@ -1345,7 +1398,8 @@ impl<G: TicketGrouping> TicketTracker<G> {
             return self.reject(RejectReason::OutsideCalendar, record, Rule::OutsideCalendar);
         }
         let offset = since as u32;
-        if offset < state.last_event {
+        let late = offset < state.last_event;
+        if late && state.extra.as_ref().is_none_or(|e| e.origin.is_none()) {
             return self.reject(RejectReason::OutOfOrder, record, Rule::OutOfOrder);
         }
         // The same event again at the same instant: counted once, the copy is counted apart.
@@ -1363,9 +1417,126 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 );
             }
         }
+        if late {
+            return self.resequence(event, slot, offset, print);
+        }
+        let same_status = match event.kind {
+            InteractionKind::Status(Status::Closed | Status::Merged { .. } | Status::Spam) => false,
+            InteractionKind::Status(s) => Phase::of(s) == Some(state.phase),
+            _ => false,
+        };
         self.apply(event, slot, offset, print)?;
+        self.ingest.same_status += u64::from(same_status);
+        if let Some(log) = self
+            .config
+            .resequence
+            .then(|| self.tickets.at_mut(slot))
+            .flatten()
+            .filter(|s| s.id == event.ticket)
+            .and_then(|s| s.extra.as_mut())
+            .filter(|e| e.origin.is_some())
+            .map(|e| &mut e.log)
+        {
+            log.push((offset, event.kind));
+        }
         self.ingest.interactions += 1;
         self.latest = self.latest.max(at);
+        Ok(())
+    }
+
+    /// Puts a late interaction in its place: retracts the ticket's figures, starts it again
+    /// from its creation and replays its events in time order with the late one among them.
+    fn resequence(
+        &mut self,
+        event: &Interaction,
+        slot: u32,
+        offset: u32,
+        print: u64,
+    ) -> Result<()> {
+        let id = event.ticket;
+        let (tickets, mut filing, _, _) = self.parts();
+        let Some(state) = tickets.at_mut(slot) else {
+            return Ok(());
+        };
+        let Some(extra) = state.extra.as_mut() else {
+            return Ok(());
+        };
+        if extra
+            .log
+            .iter()
+            .any(|(o, k)| *o == offset && fingerprint(k) == print)
+        {
+            self.ingest.duplicates += 1;
+            return Ok(());
+        }
+        let clock = filing.clock;
+        let s: &TicketState = state;
+        filing.file(true, s, |a| file_all(a, s, false, true, clock))?;
+        let Some(extra) = state.extra.as_mut() else {
+            return Ok(());
+        };
+        let origin = extra.origin;
+        let mut log = core::mem::take(&mut extra.log);
+        let tags = core::mem::take(&mut extra.tags);
+        let (created, requester, channel, priority, inbound) = (
+            state.created,
+            state.requester,
+            state.channel,
+            state.priority,
+            state.inbound,
+        );
+        let attributes = origin.unwrap_or((state.team, state.assignee));
+        // The ticket as created, its figures filed again as at its creation.
+        let mut fresh = self.created_state(
+            id,
+            created,
+            requester,
+            attributes,
+            (channel, priority, inbound),
+            Some(Box::new(Extra {
+                tags,
+                origin,
+                ..Extra::default()
+            })),
+        );
+        let at = log.partition_point(|(o, _)| *o <= offset);
+        log.insert(at, (offset, event.kind));
+        let (tickets, mut filing, _, _) = self.parts();
+        fresh.group = filing.group_of(&fresh);
+        let clock = filing.clock;
+        filing.file(true, &fresh, |a| file_all(a, &fresh, true, true, clock))?;
+        if let Some(state) = tickets.at_mut(slot) {
+            *state = fresh;
+        }
+        self.ingest.interactions += 1;
+        self.ingest.resequenced += 1;
+        let created = self.tickets.at(slot).map_or(0, |s| s.created);
+        let mut replayed = Vec::with_capacity(log.len());
+        let mut events = log.into_iter();
+        for (o, kind) in events.by_ref() {
+            let Some(at) = DateTime::from_timestamp(created + i64::from(o), 0) else {
+                continue;
+            };
+            let e = Interaction {
+                ticket: id,
+                at,
+                kind,
+            };
+            self.apply(&e, slot, o, fingerprint(&kind))?;
+            replayed.push((o, kind));
+            if self.tickets.slot(id) != Some(slot) {
+                break; // closed, merged or marked as spam: released
+            }
+        }
+        // Events that now follow a close, a merge or a spam mark are late for a released
+        // ticket: no longer accepted, counted as such.
+        for _ in events {
+            self.ingest.interactions -= 1;
+            self.ingest.reject(RejectReason::TicketNotInPlay);
+        }
+        if let Some(e) = self.tickets.at_mut(slot).and_then(|s| s.extra.as_mut()) {
+            e.log = replayed;
+        }
         Ok(())
     }
 
