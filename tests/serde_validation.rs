@@ -277,3 +277,46 @@ mod tracker {
         assert!(err.contains("another business calendar"), "{err}");
     }
 }
+
+#[test]
+fn first_contact_resolution_round_trip_and_tampering() {
+    use chrono::{TimeDelta, TimeZone, Utc};
+    use csm_metrics::metrics::calls::FirstContactResolution;
+    let t0 = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap();
+    let call = |id, customer, day| {
+        let at = t0 + TimeDelta::days(day);
+        Call {
+            id: CallId(id),
+            queue: QueueId(1),
+            agent: Some(AgentId(1)),
+            customer: Some(CustomerId(customer)),
+            offered_at: at,
+            answered_at: Some(at + TimeDelta::seconds(10)),
+            ended_at: at + TimeDelta::seconds(300),
+            hold: 0,
+            wrap: 30,
+            transferred: false,
+        }
+    };
+    let mut fcr = FirstContactResolution::default();
+    for (id, customer, day) in [(1, 7, 0), (2, 7, 2), (3, 8, 0)] {
+        fcr.observe(&call(id, customer, day)).unwrap();
+    }
+    let v = serde_json::to_value(&fcr).unwrap();
+    let back: FirstContactResolution = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(back, fcr);
+
+    let mut t = v.clone();
+    let first = t["pending"][0].clone();
+    t["pending"].as_array_mut().unwrap().push(first);
+    rejects::<FirstContactResolution>(t, "pending twice");
+
+    let mut t = v.clone();
+    t["pending"][0][1] = json!(i64::MAX);
+    rejects::<FirstContactResolution>(t, "out of range");
+
+    let mut t = v;
+    t["resolved"] = json!(u64::MAX);
+    t["repeated"] = json!(1);
+    rejects::<FirstContactResolution>(t, "counts out of range");
+}

@@ -2,7 +2,7 @@
 //! that deserialises snapshots, merges with itself and round-trips.
 #![no_main]
 
-use csm_metrics::metrics::calls::CallCenter;
+use csm_metrics::metrics::calls::{CallCenter, FirstContactResolution};
 use csm_metrics::metrics::tickets::{
     ByTeam, SavedTracker, TicketLifecycle, TicketTracker, TrackerConfig,
 };
@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&which, data)) = data.split_first() else {
         return;
     };
-    match which % 14 {
+    match which % 15 {
         0 => check::<QuantileSketch>(data),
         1 => check::<DurationSummary>(data),
         2 => check::<DurationMoments>(data),
@@ -40,6 +40,17 @@ fuzz_target!(|data: &[u8]| {
         10 => check::<HappinessScore>(data),
         11 => check::<Grouped<Option<AgentId>, NetPromoterScore, ByAgent>>(data),
         12 => check::<Windowed<CustomerSatisfaction>>(data),
+        14 => {
+            if let Ok(fcr) = serde_json::from_slice::<FirstContactResolution>(data) {
+                let _ = fcr.snapshot_at(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+                let _ = fcr.snapshot_at(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+                let mut twice = fcr.clone();
+                let _ = twice.merge(&fcr);
+                let json = serde_json::to_vec(&fcr).unwrap();
+                let again: FirstContactResolution = serde_json::from_slice(&json).unwrap();
+                assert_eq!(again, fcr);
+            }
+        }
         _ => {
             if let Ok(saved) = serde_json::from_slice::<SavedTracker<Option<TeamId>>>(data) {
                 if let Ok(tracker) = TicketTracker::restore(TrackerConfig::default(), ByTeam, saved)

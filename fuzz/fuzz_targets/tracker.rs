@@ -29,7 +29,10 @@ fuzz_target!(|data: &[u8]| {
         .with_ymd_and_hms(2025, 3, 7, 12, 0, 0)
         .unwrap()
         .timestamp();
-    let mut config = TrackerConfig::default();
+    let mut config = TrackerConfig {
+        resequence: b.u8() % 2 == 0,
+        ..TrackerConfig::default()
+    };
     if b.u8() % 4 == 0 {
         let cal = BusinessCalendar::builder(chrono_tz::America::New_York)
             .open_weekdays(DayTime::hm(9, 0), DayTime::hm(17, 0))

@@ -290,6 +290,8 @@ pub const DEFAULT_FCR_WINDOW: u64 = 7 * 86_400;
 /// # Ok::<(), csm_metrics::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "FcrRepr", into = "FcrRepr"))]
 pub struct FirstContactResolution {
     window: u64,
     /// Customers whose last answered contact awaits its verdict: its end instant.
@@ -298,6 +300,57 @@ pub struct FirstContactResolution {
     repeated: u64,
     no_customer: u64,
     epoch: crate::zone::EpochCache,
+}
+
+/// The stored form of [`FirstContactResolution`]: pending contacts sorted by customer.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FcrRepr {
+    window: u64,
+    pending: Vec<(crate::model::CustomerId, i64)>,
+    resolved: u64,
+    repeated: u64,
+    no_customer: u64,
+}
+
+#[cfg(feature = "serde")]
+impl From<FirstContactResolution> for FcrRepr {
+    fn from(f: FirstContactResolution) -> Self {
+        let mut pending: Vec<_> = f.pending.into_iter().collect();
+        pending.sort_unstable();
+        FcrRepr {
+            window: f.window,
+            pending,
+            resolved: f.resolved,
+            repeated: f.repeated,
+            no_customer: f.no_customer,
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<FcrRepr> for FirstContactResolution {
+    type Error = Error;
+    fn try_from(r: FcrRepr) -> Result<Self> {
+        let mut f = FirstContactResolution::new(r.window);
+        for (customer, ended) in r.pending {
+            if chrono::DateTime::from_timestamp(ended, 0).is_none() {
+                return Err(Error::corrupt(
+                    WHAT,
+                    format!("{customer}: an instant out of range"),
+                ));
+            }
+            if f.pending.insert(customer, ended).is_some() {
+                return Err(Error::corrupt(WHAT, format!("{customer} pending twice")));
+            }
+        }
+        if r.resolved.checked_add(r.repeated).is_none() {
+            return Err(Error::corrupt(WHAT, "counts out of range".to_string()));
+        }
+        (f.resolved, f.repeated, f.no_customer) = (r.resolved, r.repeated, r.no_customer);
+        Ok(f)
+    }
 }
 
 impl Default for FirstContactResolution {
