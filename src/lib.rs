@@ -135,11 +135,12 @@
 //! |---|---|
 //! | counts, sums, rates, scores, means | exact: integer counts and `u128` sums divided once at snapshot time; merged shards give bit for bit the result of one pass |
 //! | quantiles (p50 … p99, medians of every duration) | within α = 1 % relative of the exact type-7 quantile while the sketch's bin limit is not reached (35 decades at 1 %); past it the lowest values are folded (documented on [`QuantileSketch`]) |
-//! | min and max of durations | exact while a copy of the extreme is held; after it was retracted (a reopen), within α |
+//! | min and max of durations | exact while a copy of the extreme is held; after it was retracted (a reopen, a reassignment, a late event re-sequenced), within α |
 //! | intervals | NPS and happiness: Wald with z = 1.959964, clamped to ±100; shares: Wilson; means: normal approximation |
 //! | business time | exact to the second on the calendar's rules; instants outside its years are an error |
-//! | memory | survey states: ≤ 96 bytes; a duration summary: a few KiB (746 bins for 1 s to 30 days); a ticket tracker: 192 bytes per ticket in play, none for released tickets; an SLA tracker: one small state per ticket in play |
-//! | overflow | counts are `u64` and checked: an overflow is an [`Error`], never a wrap |
+//! | memory | survey states: ≤ 96 bytes; a duration summary: a few KiB (746 bins for 1 s to 30 days); a ticket tracker: 192 bytes per ticket in play, none for released tickets (with re-sequencing, about 32 bytes more per event of a ticket in play); an SLA tracker: one small state per ticket in play |
+//! | limits | counts are `u64` (1.8·10¹⁹ records), duration sums and sums of squares `u128`: 2⁶⁴ durations of up to 136 years each, or a billion tickets of any realistic length (tested: 2³⁰ tickets merged, means exact); past a limit the operation is an [`Error::Overflow`] and changes nothing, never a wrap |
+//! | the ticket tracker | a ticket lives at most 136 years after its creation (instants are `u32` seconds after it); the same event twice is applied once; late events are re-sequenced on request |
 //!
 //! # Untrusted input
 //!
@@ -147,8 +148,18 @@
 //! off its scale, a call answered before it was offered, an interaction before its
 //! ticket's creation or for a ticket not in play) is an [`Error`] that names the record and
 //! the rule, and leaves every figure unchanged; a ticket tracker also counts it by reason
-//! in its [`IngestReport`](metrics::tickets::IngestReport), so accepted + rejected =
-//! offered. Deserialised states are validated. Counts are checked for overflow.
+//! in its [`IngestReport`](metrics::tickets::IngestReport), so accepted + duplicates +
+//! rejected = offered; the table in [`metrics::tickets`] lists the outcome of every kind of
+//! bad record (duplicates, late, out of order, unknown tickets, repeated statuses…).
+//! Deserialised states are validated ([`Error::CorruptState`] names the rule); states
+//! configured differently refuse to merge ([`Error::IncompatibleMerge`]). Counts are
+//! checked for overflow.
+//!
+//! How this is tested: hostile property suites (`tests/hostile.rs`: instants at chrono's
+//! limits and anywhere in `i64`, scores off every scale, `u64::MAX` durations, a ticket
+//! with 10⁵ events, a million groups, DST gaps and folds, 10⁹ tickets), tampered states for
+//! every calculator (`tests/serde_validation.rs`), and cargo-fuzz targets (`fuzz/`) for the
+//! calendar, the tracker and every state's deserialisation.
 //!
 //! # Laws
 //!

@@ -146,3 +146,28 @@ fn calls_per_half_hour_interval() {
     quarters.observe_all(&calls).unwrap();
     assert_eq!(quarters.len(), 4);
 }
+
+/// Found by the hostile property suite: an after-call work time near `u64::MAX` overflowed
+/// the handle time (a panic in debug builds). It is now an overflow error and changes
+/// nothing.
+#[test]
+fn a_handle_time_past_u64_is_an_overflow() {
+    use chrono::{TimeZone, Utc};
+    let at = Utc.with_ymd_and_hms(2025, 3, 7, 12, 0, 0).unwrap();
+    let call = Call {
+        id: CallId(1),
+        queue: QueueId(1),
+        offered_at: at,
+        answered_at: Some(at),
+        ended_at: at + chrono::TimeDelta::seconds(10),
+        hold: 0,
+        wrap: u64::MAX,
+        agent: Some(AgentId(1)),
+        customer: None,
+        transferred: false,
+    };
+    let mut cc = csm_metrics::metrics::calls::CallCenter::default();
+    let before = cc.snapshot();
+    assert!(matches!(cc.observe(&call), Err(Error::Overflow { .. })));
+    assert_eq!(cc.snapshot(), before);
+}

@@ -165,7 +165,12 @@ impl Calculator for CallCenter {
                 let answered = self.epoch.seconds(&answered);
                 // validate() ordered the instants: these differences are not negative.
                 let wait = (answered - offered) as u64;
-                let handle = (ended - answered) as u64 + c.wrap;
+                let overflow = || Error::Overflow { what: WHAT };
+                let handle = ((ended - answered) as u64)
+                    .checked_add(c.wrap)
+                    .ok_or_else(overflow)?;
+                let hold_seconds = self.hold_seconds.checked_add(c.hold).ok_or_else(overflow)?;
+                let wrap_seconds = self.wrap_seconds.checked_add(c.wrap).ok_or_else(overflow)?;
                 self.wait.add(wait)?;
                 if let Err(e) = self.handle.add(handle) {
                     let _ = self.wait.remove(wait);
@@ -175,8 +180,8 @@ impl Calculator for CallCenter {
                 self.answered_within += u64::from(wait <= self.config.answer_target);
                 self.held += u64::from(c.hold > 0);
                 self.transferred += u64::from(c.transferred);
-                self.hold_seconds += c.hold;
-                self.wrap_seconds += c.wrap;
+                self.hold_seconds = hold_seconds;
+                self.wrap_seconds = wrap_seconds;
             }
             None => {
                 let waited = (ended - offered) as u64;
