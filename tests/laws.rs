@@ -326,3 +326,90 @@ mod configured {
         assert!(d1.merge(&d2).unwrap_err().is_incompatible_merge());
     }
 }
+
+/// States built with different configurations never merge into a silently wrong figure:
+/// bucket edges, call-center targets, ticket targets, business calendars. A failed merge
+/// changes nothing.
+#[test]
+fn configurations_that_differ_refuse_to_merge() {
+    use chrono::TimeZone;
+    use csm_metrics::metrics::calls::{CallCenter, CallConfig};
+    use csm_metrics::metrics::tickets::{TicketTracker, TrackerConfig};
+
+    let summary = |edges: &[u64]| {
+        let mut d = DurationSummary::with_config(&SummaryConfig {
+            bucket_edges: edges.to_vec(),
+            ..SummaryConfig::default()
+        })
+        .unwrap();
+        d.add(60).unwrap();
+        d
+    };
+    let mut a = summary(&[3_600]);
+    let before = a.clone();
+    assert!(
+        a.merge(&summary(&[7_200]))
+            .unwrap_err()
+            .is_incompatible_merge()
+    );
+    assert_eq!(a, before);
+
+    let t0 = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap();
+    let call = Call {
+        id: CallId(1),
+        queue: QueueId(1),
+        offered_at: t0,
+        answered_at: Some(t0 + chrono::TimeDelta::seconds(15)),
+        ended_at: t0 + chrono::TimeDelta::seconds(300),
+        hold: 0,
+        wrap: 0,
+        agent: Some(AgentId(1)),
+        customer: None,
+        transferred: false,
+    };
+    let mut c1 = CallCenter::default();
+    c1.observe(&call).unwrap();
+    let mut c2 = CallCenter::new(CallConfig {
+        answer_target: 30,
+        ..CallConfig::default()
+    });
+    c2.observe(&call).unwrap();
+    let before = c1.snapshot();
+    assert!(c1.merge(&c2).unwrap_err().is_incompatible_merge());
+    assert_eq!(c1.snapshot(), before);
+
+    let tracker = |calendar: BusinessCalendar<Utc>| {
+        let config = TrackerConfig {
+            calendar: Some(std::sync::Arc::new(calendar)),
+            ..TrackerConfig::default()
+        };
+        let mut t = TicketTracker::<csm_metrics::metrics::tickets::Overall>::new(
+            config,
+            Default::default(),
+        )
+        .unwrap();
+        t.observe_ticket(&Ticket::new(
+            TicketId(t0.timestamp() as u64 % 1000),
+            t0,
+            CustomerId(1),
+        ))
+        .unwrap();
+        t
+    };
+    let nine_to_five = BusinessCalendar::builder(Utc)
+        .open_weekdays(DayTime::hm(9, 0), DayTime::hm(17, 0))
+        .build()
+        .unwrap();
+    let eight_to_four = BusinessCalendar::builder(Utc)
+        .open_weekdays(DayTime::hm(8, 0), DayTime::hm(16, 0))
+        .build()
+        .unwrap();
+    let mut x = tracker(nine_to_five);
+    let mut y = tracker(eight_to_four);
+    y.observe_ticket(&Ticket::new(TicketId(5_000), t0, CustomerId(2)))
+        .unwrap();
+    let before = x.snapshot();
+    let err = x.merge(&y).unwrap_err();
+    assert!(err.is_incompatible_merge(), "{err}");
+    assert_eq!(x.snapshot(), before);
+}
