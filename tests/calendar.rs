@@ -243,6 +243,20 @@ fn the_builder_refuses_what_cannot_work() {
     let b = || BusinessCalendar::builder(Utc).years(2025, 2025);
     let err = |r: Result<BusinessCalendar, csm_metrics::Error>| r.unwrap_err().to_string();
     assert!(err(b().build()).contains("no open time"));
+    // Found by the long property run: a date given its hours twice kept the last silently
+    // (and a holiday with its own hours kept the holiday). Both are refused now.
+    let day = chrono::NaiveDate::from_ymd_opt(2025, 11, 5).unwrap();
+    let nine = || b().open(Weekday::Mon, DayTime::hm(9, 0), DayTime::hm(17, 0));
+    let quarter = [(DayTime::hm(0, 0), DayTime::hm(0, 15))];
+    let half = [(DayTime::hm(0, 0), DayTime::hm(0, 30))];
+    assert!(
+        err(nine().hours_on(day, &quarter).hours_on(day, &half).build())
+            .contains("2025-11-05: its own hours are given twice")
+    );
+    assert!(
+        err(nine().holiday(day).hours_on(day, &quarter).build())
+            .contains("2025-11-05: a holiday with its own hours")
+    );
     assert!(
         err(b()
             .open(Weekday::Mon, DayTime::hm(9, 0), DayTime::hm(9, 0))
@@ -426,13 +440,21 @@ fn spec() -> impl Strategy<Value = Spec> {
             if week.is_empty() {
                 week.push((0, 9 * 60, 17 * 60));
             }
+            // One set of hours per date, and none on a holiday (the builder refuses both).
+            let mut dated = std::collections::BTreeMap::new();
+            for (d, (s, len)) in overrides {
+                dated
+                    .entry(d)
+                    .or_insert(vec![(s * 15, (s + len).min(96) * 15)]);
+            }
+            let holidays = holidays
+                .into_iter()
+                .filter(|d| !dated.contains_key(d))
+                .collect();
             Spec {
                 week,
                 holidays,
-                overrides: overrides
-                    .into_iter()
-                    .map(|(d, (s, len))| (d, vec![(s * 15, (s + len).min(96) * 15)]))
-                    .collect(),
+                overrides: dated.into_iter().collect(),
             }
         })
 }

@@ -91,6 +91,8 @@ pub struct BusinessCalendarBuilder<Z: Zone> {
     week: [Vec<(DayTime, DayTime)>; 7],
     holidays: BTreeSet<NaiveDate>,
     overrides: BTreeMap<NaiveDate, Vec<(DayTime, DayTime)>>,
+    /// Dates given their own hours more than once (an error at build time).
+    repeated: BTreeSet<NaiveDate>,
     years: (i32, i32),
 }
 
@@ -121,9 +123,13 @@ impl<Z: Zone> BusinessCalendarBuilder<Z> {
         self
     }
 
-    /// Replaces `date`'s hours by `intervals` (none: closed that day).
+    /// Replaces `date`'s hours by `intervals` (none: closed that day). Giving a date its
+    /// hours twice, or hours and a holiday, is an error at [`build`](Self::build): one of
+    /// the two would be dropped silently.
     pub fn hours_on(mut self, date: NaiveDate, intervals: &[(DayTime, DayTime)]) -> Self {
-        self.overrides.insert(date, intervals.to_vec());
+        if self.overrides.insert(date, intervals.to_vec()).is_some() {
+            self.repeated.insert(date);
+        }
         self
     }
 
@@ -137,9 +143,16 @@ impl<Z: Zone> BusinessCalendarBuilder<Z> {
     ///
     /// Errors: an interval with a part out of range (past 24:00) or empty (start = end);
     /// intervals that overlap on a day (overnight parts included); a week with no open
-    /// time; years out of order or beyond 1000..=9000.
+    /// time; years out of order or beyond 1000..=9000; a date given its own hours twice, or
+    /// its own hours and a holiday.
     pub fn build(self) -> Result<BusinessCalendar<Z>> {
         let bad = |reason: String| Error::config(WHAT, reason);
+        if let Some(date) = self.repeated.first() {
+            return Err(bad(format!("{date}: its own hours are given twice")));
+        }
+        if let Some(date) = self.overrides.keys().find(|d| self.holidays.contains(d)) {
+            return Err(bad(format!("{date}: a holiday with its own hours")));
+        }
         let (first, last) = self.years;
         if !(1000..=9000).contains(&first) || !(first..=9000).contains(&last) {
             return Err(bad(format!(
@@ -330,6 +343,7 @@ impl<Z: Zone> BusinessCalendar<Z> {
             week: Default::default(),
             holidays: BTreeSet::new(),
             overrides: BTreeMap::new(),
+            repeated: BTreeSet::new(),
             years: (1990, 2099),
         }
     }
