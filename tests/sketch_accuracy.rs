@@ -116,3 +116,39 @@ fn memory_for_one_second_to_thirty_days() {
         sketch.heap_bytes()
     );
 }
+
+/// 10⁸ durations (whole seconds, lognormal with a heavy tail and 5 % zeros): every tested
+/// quantile within α. Long (about a minute in release, 400 MB): run with
+/// `cargo test --release --all-features --test sketch_accuracy -- --ignored`.
+#[test]
+#[ignore = "long: 10^8 values; run with --ignored in release"]
+fn a_hundred_million_values_within_alpha() {
+    const BIG: usize = 100_000_000;
+    let mut rng = Rng::new(7);
+    let mut values: Vec<u32> = Vec::with_capacity(BIG);
+    let mut sketch = QuantileSketch::default();
+    for _ in 0..BIG {
+        let v = if rng.chance(0.05) {
+            0
+        } else {
+            rng.lognormal(3_600.0, 2.0).floor().min(f64::from(u32::MAX)) as u32
+        };
+        values.push(v);
+        sketch.add_seconds(u64::from(v)).unwrap();
+    }
+    values.sort_unstable();
+    let sorted = |i: usize| f64::from(values[i]);
+    let alpha = sketch.relative_accuracy();
+    for q in quantiles_to_test() {
+        let h = q * (BIG - 1) as f64;
+        let lo = h.floor() as usize;
+        let hi = (lo + 1).min(BIG - 1);
+        let want = sorted(lo) + (h - lo as f64) * (sorted(hi) - sorted(lo));
+        let got = sketch.quantile(q).unwrap();
+        assert!(
+            (got - want).abs() <= alpha * want + 1e-9,
+            "q {q}: {got} vs exact {want}"
+        );
+    }
+    assert_eq!(sketch.count(), BIG as u64);
+}
