@@ -293,3 +293,35 @@ fn reply_at<G: csm_metrics::metrics::tickets::TicketGrouping>(
     sla.observe_interaction(&Interaction::agent_reply(TicketId(id), t(m), AgentId(1)))
         .unwrap();
 }
+
+/// Periodic and pausable update side by side: reply at 09:00 starts both (target 2 h);
+/// pending 09:30–10:30; the next reply at 11:30. Periodic: 2.5 h, breached by 30 min.
+/// Pausable: 2.5 h − 1 h pending = 1.5 h, achieved with 30 min to spare. The second reply
+/// starts new instances, which the solve at 12:00 fulfils (30 min each).
+#[test]
+fn pausable_update_pauses_in_pending() {
+    let mut sla = tracker(vec![
+        Target::new(SlaMetric::PeriodicUpdate, 7_200, Basis::Calendar),
+        Target::new(SlaMetric::PausableUpdate, 7_200, Basis::Calendar),
+    ]);
+    created(&mut sla, 1, -10);
+    reply(&mut sla, 1, 0);
+    status(&mut sla, 1, 30, Status::Pending);
+    status(&mut sla, 1, 90, Status::Open);
+    // At 10:45 the pausable clock has run 30 + 15 = 45 min: 75 min left.
+    let s = sla.snapshot_at(t(105), 5);
+    let pausable = s
+        .about_to_breach
+        .iter()
+        .find(|a| a.metric == SlaMetric::PausableUpdate)
+        .unwrap();
+    assert_eq!(pausable.time_left, 75 * 60);
+    reply(&mut sla, 1, 150);
+    status(&mut sla, 1, 180, Status::Solved);
+    let s = sla.snapshot_at(t(200), 5);
+    assert_eq!(counts(&s, 0), (1, 1, 0));
+    assert_eq!(counts(&s, 1), (2, 0, 0));
+    assert_eq!(s.targets[0].breach_by.mean, Some(1_800.0));
+    // Spare: 30 min (first instance) and 90 min (second: 30 min used of 2 h).
+    assert_eq!(s.targets[1].spare.mean, Some(3_600.0));
+}

@@ -9,6 +9,7 @@
 //! | first reply | from creation | at the first public agent reply |
 //! | next reply | from each customer public message awaiting an answer (after the first reply) | at the next public agent reply |
 //! | periodic update | from each public agent reply | at the next one |
+//! | pausable update | from each public agent reply, while new or open (pauses in pending and on-hold) | at the next one |
 //! | requester wait | while new, open or on-hold (pauses in pending) | at the solve; a reopen resumes it where it stood |
 //! | agent work | while new or open | at the solve; a reopen resumes it |
 //! | total resolution | always, from creation (never pauses) | at the solve; a reopen resumes it, the solved period included |
@@ -136,6 +137,9 @@ pub enum SlaMetric {
     NextReply,
     /// Public agent reply → the next one.
     PeriodicUpdate,
+    /// Public agent reply → the next one, paused while the ticket is pending or on-hold
+    /// (Zendesk's "pausable update").
+    PausableUpdate,
     /// Time in new, open and on-hold.
     RequesterWait,
     /// Time in new and open.
@@ -553,6 +557,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
             SlaMetric::FirstReply | SlaMetric::NextReply | SlaMetric::PeriodicUpdate => {
                 s.phase != Phase::Solved
             }
+            SlaMetric::PausableUpdate => matches!(s.phase, Phase::New | Phase::Open),
             SlaMetric::RequesterWait => matches!(s.phase, Phase::New | Phase::Open | Phase::OnHold),
             SlaMetric::AgentWork => matches!(s.phase, Phase::New | Phase::Open),
             SlaMetric::TotalResolution => s.phase != Phase::Solved,
@@ -672,7 +677,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
                             SlaMetric::FirstReply | SlaMetric::NextReply => {
                                 self.end(&mut s, id, i, at)?
                             }
-                            SlaMetric::PeriodicUpdate => {
+                            SlaMetric::PeriodicUpdate | SlaMetric::PausableUpdate => {
                                 self.end(&mut s, id, i, at)?;
                                 if s.phase != Phase::Solved {
                                     self.start(&mut s, id, i, at);
