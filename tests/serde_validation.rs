@@ -320,3 +320,49 @@ fn first_contact_resolution_round_trip_and_tampering() {
     t["repeated"] = json!(1);
     rejects::<FirstContactResolution>(t, "counts out of range");
 }
+
+#[test]
+fn a_calendar_round_trips_through_its_definition_and_is_checked_again() {
+    use chrono::NaiveDate;
+    let ny: chrono_tz::Tz = "America/New_York".parse().unwrap();
+    let cal = BusinessCalendar::builder(ny)
+        .open_weekdays(DayTime::hm(9, 0), DayTime::hm(17, 0))
+        .open(chrono::Weekday::Sat, DayTime::hm(22, 0), DayTime::hm(2, 0))
+        .holiday(NaiveDate::from_ymd_opt(2025, 7, 4).unwrap())
+        .hours_on(
+            NaiveDate::from_ymd_opt(2025, 12, 24).unwrap(),
+            &[(DayTime::hm(9, 0), DayTime::hm(13, 0))],
+        )
+        .years(2024, 2026)
+        .build()
+        .unwrap();
+    let v = serde_json::to_value(&cal).unwrap();
+    let back: BusinessCalendar<chrono_tz::Tz> = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(back, cal);
+    assert_eq!(back.fingerprint(), cal.fingerprint());
+
+    let mut t = v.clone();
+    t["zone"] = json!("Mars/Olympus_Mons");
+    rejects::<BusinessCalendar<chrono_tz::Tz>>(t, "unknown zone");
+    let mut t = v.clone();
+    t["week"][0][0][1] = json!(90_000);
+    rejects::<BusinessCalendar<chrono_tz::Tz>>(t, "past 24:00");
+    let mut t = v.clone();
+    t["holidays"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("2025-07-04"));
+    rejects::<BusinessCalendar<chrono_tz::Tz>>(t, "given twice");
+    let mut t = v.clone();
+    t["holidays"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("2025-12-24"));
+    rejects::<BusinessCalendar<chrono_tz::Tz>>(t, "a holiday with its own hours");
+    let mut t = v.clone();
+    t["years"] = json!([2026, 2024]);
+    rejects::<BusinessCalendar<chrono_tz::Tz>>(t, "must be ordered");
+    let mut t = v;
+    t["week"][1] = json!([[36_000, 39_600], [37_800, 43_200]]);
+    rejects::<BusinessCalendar<chrono_tz::Tz>>(t, "overlap");
+}

@@ -49,6 +49,10 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let Ok(cal) = builder.build() else { return };
+    // Its definition round-trips through serde into the same calendar.
+    let json = serde_json::to_string(&cal).unwrap();
+    let back: BusinessCalendar<chrono_tz::Tz> = serde_json::from_str(&json).unwrap();
+    assert!(back == cal, "a calendar changed through serde");
     let base = Utc
         .with_ymd_and_hms(first, 1, 1, 0, 0, 0)
         .unwrap()

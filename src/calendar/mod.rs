@@ -37,6 +37,11 @@
 //! replaces that date's intervals, including their overnight part; the overnight part of the
 //! day before still opens the holiday's early hours.
 //!
+//! # Storing a calendar
+//! With the feature `serde`, a calendar serialises as its definition (zone name, weekly
+//! hours, holidays, dated hours, years) and deserialising builds it again through the
+//! builder, so a stored calendar is checked like a new one.
+//!
 //! # Cost
 //! At build time the calendar lays out every open span of its years (1990 to 2099 by
 //! default; see [`BusinessCalendarBuilder::years`]) with their cumulative open seconds, so
@@ -215,6 +220,7 @@ impl<Z: Zone> BusinessCalendarBuilder<Z> {
             week: self.week,
             holidays: self.holidays,
             overrides: self.overrides,
+            years: (first, last),
             from: 0,
             to: 0,
             starts: Vec::new(),
@@ -313,6 +319,8 @@ pub struct BusinessCalendar<Z: Zone = Utc> {
     week: [Vec<(DayTime, DayTime)>; 7],
     holidays: BTreeSet<NaiveDate>,
     overrides: BTreeMap<NaiveDate, Vec<(DayTime, DayTime)>>,
+    /// The years covered, first and last.
+    years: (i32, i32),
     /// The instants covered, `[from, to)`, Unix seconds.
     from: i64,
     to: i64,
@@ -558,4 +566,65 @@ fn split_raw(intervals: &[(u32, u32)]) -> (Intervals, Intervals) {
         }
     }
     (own, spill)
+}
+
+/// A calendar serialises as its definition (zone name, weekly hours, holidays, dated hours,
+/// years) and deserialises through the builder, so every rule is checked again and the
+/// spans are laid out anew.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CalendarSpec {
+    zone: String,
+    week: [Vec<(DayTime, DayTime)>; 7],
+    holidays: Vec<NaiveDate>,
+    overrides: Vec<(NaiveDate, Vec<(DayTime, DayTime)>)>,
+    years: (i32, i32),
+}
+
+#[cfg(feature = "serde")]
+impl<Z: Zone> serde::Serialize for BusinessCalendar<Z> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
+        CalendarSpec {
+            zone: self.zone.name(),
+            week: self.week.clone(),
+            holidays: self.holidays.iter().copied().collect(),
+            overrides: self
+                .overrides
+                .iter()
+                .map(|(d, v)| (*d, v.clone()))
+                .collect(),
+            years: self.years,
+        }
+        .serialize(s)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de, Z: Zone> serde::Deserialize<'de> for BusinessCalendar<Z> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let spec = CalendarSpec::deserialize(d)?;
+        let zone = Z::from_name(&spec.zone)
+            .ok_or_else(|| D::Error::custom(format!("{WHAT}: unknown zone {:?}", spec.zone)))?;
+        let mut b = BusinessCalendar::builder(zone).years(spec.years.0, spec.years.1);
+        for (day, intervals) in spec.week.iter().enumerate() {
+            let weekday = Weekday::try_from(day as u8).map_err(D::Error::custom)?;
+            for (start, end) in intervals {
+                b = b.open(weekday, *start, *end);
+            }
+        }
+        for date in spec.holidays {
+            if b.holidays.contains(&date) {
+                return Err(D::Error::custom(format!(
+                    "{WHAT}: holiday {date} given twice"
+                )));
+            }
+            b = b.holiday(date);
+        }
+        for (date, intervals) in spec.overrides {
+            b = b.hours_on(date, &intervals);
+        }
+        b.build().map_err(D::Error::custom)
+    }
 }
