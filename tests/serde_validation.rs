@@ -366,3 +366,86 @@ fn a_calendar_round_trips_through_its_definition_and_is_checked_again() {
     t["week"][1] = json!([[36_000, 39_600], [37_800, 43_200]]);
     rejects::<BusinessCalendar<chrono_tz::Tz>>(t, "overlap");
 }
+
+mod sla {
+    use super::*;
+    use chrono::{TimeDelta, TimeZone, Utc};
+    use csm_metrics::sla::{Basis, Policy, SavedSla, SlaMetric, SlaPolicies, SlaTracker, Target};
+
+    fn policies(first_reply: u64) -> SlaPolicies {
+        SlaPolicies::new(
+            vec![Policy::all(
+                "standard",
+                vec![
+                    Target::new(SlaMetric::FirstReply, first_reply, Basis::Calendar),
+                    Target::new(SlaMetric::RequesterWait, 7_200, Basis::Calendar),
+                ],
+            )],
+            None,
+        )
+        .unwrap()
+    }
+
+    fn saved() -> Value {
+        let t0 = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap();
+        let mut sla = SlaTracker::new(policies(3_600));
+        for id in 1..=3 {
+            sla.observe_ticket(&Ticket::new(TicketId(id), t0, CustomerId(id)))
+                .unwrap();
+        }
+        let later = t0 + TimeDelta::minutes(30);
+        sla.observe_interaction(&Interaction::agent_reply(TicketId(1), later, AgentId(1)))
+            .unwrap();
+        sla.observe_interaction(&Interaction::status(TicketId(2), later, Status::Pending))
+            .unwrap();
+        serde_json::to_value(sla.save()).unwrap()
+    }
+
+    fn refused(v: Value, policies: SlaPolicies, needle: &str) {
+        let saved: SavedSla<()> = serde_json::from_value(v).unwrap();
+        let err = SlaTracker::restore(policies, csm_metrics::metrics::tickets::Overall, saved)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(needle), "{err:?} does not mention {needle:?}");
+    }
+
+    #[test]
+    fn a_saved_sla_tracker_is_checked_before_use() {
+        let good = saved();
+        let back: SavedSla<()> = serde_json::from_value(good.clone()).unwrap();
+        let sla = SlaTracker::restore(
+            policies(3_600),
+            csm_metrics::metrics::tickets::Overall,
+            back,
+        )
+        .unwrap();
+        assert_eq!(sla.in_play(), 3);
+
+        refused(good.clone(), policies(1_800), "other policies");
+
+        let mut v = good.clone();
+        let t = v["tickets"][0].clone();
+        v["tickets"].as_array_mut().unwrap().push(t);
+        refused(v, policies(3_600), "in play twice");
+
+        let mut v = good.clone();
+        v["tickets"].as_array_mut().unwrap().pop();
+        refused(v, policies(3_600), "live targets");
+
+        let mut v = good.clone();
+        v["tickets"][0]["clocks"][0]["metric"] = json!("next_reply");
+        refused(v, policies(3_600), "clocks that do not match");
+
+        let mut v = good.clone();
+        v["tickets"][0]["policy"] = json!(3);
+        refused(v, policies(3_600), "a policy that does not exist");
+
+        let mut v = good.clone();
+        v["outcomes"][0][0][0]["achieved"] = json!(5);
+        refused(v, policies(3_600), "do not add up");
+
+        let mut v = good;
+        v["tickets"][2]["status"] = json!("closed");
+        refused(v, policies(3_600), "cannot be in play");
+    }
+}

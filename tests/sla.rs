@@ -325,3 +325,95 @@ fn pausable_update_pauses_in_pending() {
     // Spare: 30 min (first instance) and 90 min (second: 30 min used of 2 h).
     assert_eq!(s.targets[1].spare.mean, Some(3_600.0));
 }
+
+mod shards {
+    use super::*;
+    use csm_metrics::metrics::tickets::ByTeam;
+    use csm_metrics_synth::{Config, Generator};
+    use proptest::prelude::*;
+
+    fn policies() -> SlaPolicies {
+        SlaPolicies::new(
+            vec![
+                Policy {
+                    name: "urgent".into(),
+                    condition: Condition {
+                        priorities: vec![Priority::Urgent, Priority::High],
+                        ..Condition::default()
+                    },
+                    targets: vec![
+                        Target::new(SlaMetric::FirstReply, 3_600, Basis::Calendar),
+                        Target::new(SlaMetric::NextReply, 7_200, Basis::Calendar),
+                        Target::new(SlaMetric::TotalResolution, 86_400, Basis::Calendar),
+                    ],
+                },
+                Policy::all(
+                    "standard",
+                    vec![
+                        Target::new(SlaMetric::FirstReply, 14_400, Basis::Calendar),
+                        Target::new(SlaMetric::PausableUpdate, 28_800, Basis::Calendar),
+                        Target::new(SlaMetric::RequesterWait, 172_800, Basis::Calendar),
+                    ],
+                ),
+            ],
+            None,
+        )
+        .unwrap()
+    }
+
+    fn feed(sla: &mut SlaTracker<ByTeam>, h: &[csm_metrics_synth::TicketHistory]) {
+        for t in h {
+            sla.observe_ticket(&t.ticket).unwrap();
+            for i in &t.interactions {
+                sla.observe_interaction(i).unwrap();
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Shards by ticket merge, in any order, into the result of one pass.
+        #[test]
+        fn shards_merge_into_one_pass(seed in any::<u64>(), n in 1u64..300, shards in 1u64..5) {
+            let h: Vec<_> = Generator::new(Config::new(seed, n, 3)).collect();
+            let mut one = SlaTracker::with_grouping(policies(), ByTeam);
+            feed(&mut one, &h);
+            let mut parts = vec![SlaTracker::with_grouping(policies(), ByTeam); shards as usize];
+            for t in &h {
+                feed(&mut parts[(t.ticket.id.0 % shards) as usize], std::slice::from_ref(t));
+            }
+            let mut merged = SlaTracker::with_grouping(policies(), ByTeam);
+            for p in parts.iter().rev() {
+                merged.merge(p).unwrap();
+            }
+            let end = h.iter().flat_map(|t| t.interactions.iter().map(|i| i.at)).max()
+                .unwrap_or(t(0));
+            for at in [t(0), end, end + TimeDelta::days(30)] {
+                prop_assert_eq!(merged.snapshot_at(at, 20), one.snapshot_at(at, 20));
+            }
+            prop_assert_eq!(merged.in_play(), one.in_play());
+            // Saved half-way, restored, and fed the rest: the same as one pass.
+            #[cfg(feature = "serde")]
+            {
+                use csm_metrics::sla::SavedSla;
+                let half = h.len() / 2;
+                let mut first = SlaTracker::with_grouping(policies(), ByTeam);
+                feed(&mut first, &h[..half]);
+                let json = serde_json::to_string(&first.save()).unwrap();
+                let saved: SavedSla<Option<TeamId>> = serde_json::from_str(&json).unwrap();
+                let mut second = SlaTracker::restore(policies(), ByTeam, saved).unwrap();
+                feed(&mut second, &h[half..]);
+                for at in [t(0), end, end + TimeDelta::days(30)] {
+                    prop_assert_eq!(second.snapshot_at(at, 20), one.snapshot_at(at, 20));
+                }
+            }
+            // A shard with a ticket in play in both is refused, changing nothing.
+            if one.in_play() > 0 {
+                let before = merged.snapshot_at(end, 5);
+                prop_assert!(merged.merge(&one).is_err());
+                prop_assert_eq!(merged.snapshot_at(end, 5), before);
+            }
+        }
+    }
+}

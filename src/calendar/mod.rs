@@ -356,6 +356,11 @@ impl<Z: Zone> BusinessCalendar<Z> {
         }
     }
 
+    /// The years it answers for, first and last.
+    pub fn years(&self) -> (i32, i32) {
+        self.years
+    }
+
     /// The zone.
     pub fn zone(&self) -> &Z {
         &self.zone

@@ -126,6 +126,11 @@ use crate::stats::{DurationSnapshot, DurationSummary};
 const WHAT: &str = "SLA";
 const NO_POLICY: u8 = u8::MAX;
 
+#[cfg(feature = "serde")]
+mod saved;
+#[cfg(feature = "serde")]
+pub use saved::SavedSla;
+
 /// What an SLA target measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -382,7 +387,10 @@ pub struct SlaSnapshot<K: Ord = ()> {
 
 /// Streams tickets and interactions through SLA policies (see the [module docs](self)).
 ///
-/// Events must come in time order per ticket. Memory: one small state per ticket in play
+/// Events must come in time order per ticket. Trackers over disjoint sets of tickets
+/// (shards by ticket id) [`merge`](Self::merge) into the result of one pass; with the
+/// feature `serde` a tracker [`save`](Self::save)s its whole state and goes on after
+/// [`restore`](Self::restore). Memory: one small state per ticket in play
 /// (released when closed, merged or marked as spam) and one index entry per running
 /// target; a snapshot costs in proportion to the policies' targets, the overdue targets
 /// and `k`.
@@ -891,6 +899,96 @@ impl<G: TicketGrouping> SlaTracker<G> {
     /// Tickets tracked (in play under a policy).
     pub fn in_play(&self) -> usize {
         self.tickets.len()
+    }
+
+    /// Whether both trackers run the same policies on the same calendar.
+    fn same_policies(&self, other: &SlaPolicies) -> bool {
+        let print = |c: &Option<Arc<dyn BusinessClock>>| c.as_ref().map(|c| c.fingerprint());
+        self.policies.policies == other.policies
+            && print(&self.policies.calendar) == print(&other.calendar)
+    }
+
+    /// Nothing observed yet.
+    fn is_empty(&self) -> bool {
+        self.tickets.is_empty()
+            && self.rejected.is_empty()
+            && self
+                .outcomes
+                .iter()
+                .flatten()
+                .flatten()
+                .all(|o| o.achieved + o.breached + o.live == 0 && o.breach.is_pristine())
+    }
+
+    /// Merges the tracker of a disjoint set of tickets (another shard) into this one: the
+    /// result of one pass over both. Different policies or calendars, or a ticket in play
+    /// in both, are an error and change nothing. An empty tracker takes the other's state.
+    pub fn merge(&mut self, other: &Self) -> Result<()> {
+        if other.is_empty() {
+            return Ok(());
+        }
+        if self.is_empty() {
+            *self = other.clone();
+            return Ok(());
+        }
+        if !self.same_policies(&other.policies) {
+            return Err(Error::incompatible(
+                WHAT,
+                "the shards run different policies or calendars",
+            ));
+        }
+        if let Some(id) = other
+            .tickets
+            .keys()
+            .find(|id| self.tickets.contains_key(id))
+        {
+            return Err(Error::incompatible(
+                WHAT,
+                format!("{id} is in play in both shards"),
+            ));
+        }
+        let mut m = self.clone();
+        // Their books (0: every ticket, 1 + g: group g) → ours.
+        let mut book_of = vec![0u32];
+        for key in &other.group_keys {
+            let slot = *m.group_index.entry(key.clone()).or_insert_with(|| {
+                m.group_keys.push(key.clone());
+                m.outcomes.push(Self::empty_book(&m.policies));
+                m.group_keys.len() as u32
+            });
+            book_of.push(slot);
+        }
+        for (b, book) in other.outcomes.iter().enumerate() {
+            let ours = &mut m.outcomes[book_of[b] as usize];
+            for (p, targets) in book.iter().enumerate() {
+                for (i, o) in targets.iter().enumerate() {
+                    let x = &mut ours[p][i];
+                    let add =
+                        |a: u64, b: u64| a.checked_add(b).ok_or(Error::Overflow { what: WHAT });
+                    x.achieved = add(x.achieved, o.achieved)?;
+                    x.breached = add(x.breached, o.breached)?;
+                    x.paused_overdue = add(x.paused_overdue, o.paused_overdue)?;
+                    x.live = add(x.live, o.live)?;
+                    x.breach.merge(&o.breach)?;
+                    x.spare.merge(&o.spare)?;
+                }
+            }
+        }
+        for (id, s) in &other.tickets {
+            let mut s = s.clone();
+            s.books = s.books.iter().map(|b| book_of[*b as usize]).collect();
+            for (i, c) in s.clocks.iter().enumerate() {
+                if let Some((_, deadline)) = c.running {
+                    m.running.insert((deadline, *id, i as u8));
+                }
+            }
+            m.tickets.insert(*id, s);
+        }
+        for (rule, n) in &other.rejected {
+            *m.rejected.entry(rule.clone()).or_insert(0) += n;
+        }
+        *self = m;
+        Ok(())
     }
 }
 
