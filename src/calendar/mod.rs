@@ -44,10 +44,11 @@
 //!
 //! # Cost
 //! At build time the calendar lays out every open span of its years (1990 to 2099 by
-//! default; see [`BusinessCalendarBuilder::years`]) with their cumulative open seconds, so
-//! every query is one or two binary searches, whatever the span: a year costs what a day
-//! costs. Memory: 24 bytes per open span, about 0.7 MB for a Monday-Friday calendar over
-//! 110 years. Instants outside the years are an error.
+//! default; see [`BusinessCalendarBuilder::years`]) with their cumulative open seconds,
+//! and an index of the spans by day, so locating an instant is one array lookup and a
+//! search among that day's few spans: a year costs what a day costs. Memory: 24 bytes per
+//! open span and 4 per day, about 0.9 MB for a Monday-Friday calendar over 110 years.
+//! Instants outside the years are an error.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -226,6 +227,7 @@ impl<Z: Zone> BusinessCalendarBuilder<Z> {
             starts: Vec::new(),
             ends: Vec::new(),
             cum_end: Vec::new(),
+            day_index: Vec::new(),
             fingerprint: 0,
         };
         calendar.lay_out(from, to)?;
@@ -329,6 +331,9 @@ pub struct BusinessCalendar<Z: Zone = Utc> {
     starts: Vec<i64>,
     ends: Vec<i64>,
     cum_end: Vec<i64>,
+    /// For each whole day (86,400 s) from `from`: the spans starting at or before it, so a
+    /// lookup searches one day's few spans instead of the whole range.
+    day_index: Vec<u32>,
     fingerprint: u64,
 }
 
@@ -436,7 +441,27 @@ impl<Z: Zone> BusinessCalendar<Z> {
             total += e - s;
             self.cum_end.push(total);
         }
+        let days = (self.to - self.from) / i64::from(DAY) + 2;
+        self.day_index = (0..days)
+            .map(|d| {
+                let t = self.from + d * i64::from(DAY);
+                self.starts.partition_point(|s| *s <= t) as u32
+            })
+            .collect();
         Ok(())
+    }
+
+    /// The number of spans starting at or before `t` (`t` within the calendar's range).
+    #[inline]
+    fn spans_started(&self, t: i64) -> usize {
+        let d = ((t - self.from) / i64::from(DAY)) as usize;
+        match (self.day_index.get(d), self.day_index.get(d + 1)) {
+            (Some(&lo), Some(&hi)) => {
+                let (lo, hi) = (lo as usize, hi as usize);
+                lo + self.starts[lo..hi].partition_point(|s| *s <= t)
+            }
+            _ => self.starts.partition_point(|s| *s <= t),
+        }
     }
 
     fn check(&self, at: DateTime<Utc>) -> Result<i64> {
@@ -460,7 +485,7 @@ impl<Z: Zone> BusinessCalendar<Z> {
     /// Open seconds up to `t`, and the index of the first span that ends after `t`.
     #[inline]
     fn locate(&self, t: i64) -> (i64, usize) {
-        let i = self.starts.partition_point(|s| *s <= t);
+        let i = self.spans_started(t);
         if i == 0 {
             return (0, 0);
         }
@@ -518,7 +543,7 @@ impl<Z: Zone> BusinessCalendar<Z> {
     /// Whether the calendar is open at `at`.
     pub fn is_open(&self, at: DateTime<Utc>) -> Result<bool> {
         let t = self.check(at)?;
-        let i = self.starts.partition_point(|s| *s <= t);
+        let i = self.spans_started(t);
         Ok(i > 0 && t < self.ends[i - 1])
     }
 
@@ -526,7 +551,7 @@ impl<Z: Zone> BusinessCalendar<Z> {
     /// open); `None` if it never opens again within its years.
     pub fn next_open(&self, at: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
         let t = self.check(at)?;
-        let i = self.starts.partition_point(|s| *s <= t);
+        let i = self.spans_started(t);
         if i > 0 && t < self.ends[i - 1] {
             return Ok(Some(at));
         }
