@@ -420,3 +420,83 @@ fn an_emptied_group_still_merges() {
     }
     assert_eq!(merged.snapshot(), one.snapshot());
 }
+
+/// Calendars by team: each ticket's business time is counted on the calendar of the team
+/// it was created with. The tracker's figures equal those of one tracker per team (each on
+/// that team's calendar) fed that team's tickets, merged; and in calendar time nothing
+/// changes.
+#[test]
+fn each_team_counts_business_time_on_its_own_calendar() {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+    let h = histories(3, 600);
+    let new_york = || -> Arc<dyn BusinessClock> {
+        Arc::new(
+            BusinessCalendar::builder(chrono_tz::America::New_York)
+                .open_weekdays(DayTime::hm(9, 0), DayTime::hm(17, 0))
+                .years(2024, 2026)
+                .build()
+                .unwrap(),
+        )
+    };
+    let sydney = || -> Arc<dyn BusinessClock> {
+        Arc::new(
+            BusinessCalendar::builder(chrono_tz::Australia::Sydney)
+                .open_weekdays(DayTime::hm(8, 0), DayTime::hm(20, 0))
+                .open(chrono::Weekday::Sat, DayTime::hm(10, 0), DayTime::hm(14, 0))
+                .years(2024, 2026)
+                .build()
+                .unwrap(),
+        )
+    };
+    let utc = || -> Arc<dyn BusinessClock> {
+        Arc::new(
+            BusinessCalendar::builder(chrono::Utc)
+                .open_weekdays(DayTime::hm(0, 0), DayTime::END_OF_DAY)
+                .years(2024, 2026)
+                .build()
+                .unwrap(),
+        )
+    };
+    let config = TrackerConfig {
+        calendar: Some(utc()),
+        team_calendars: BTreeMap::from([(TeamId(1), new_york()), (TeamId(2), sydney())]),
+        ..TrackerConfig::default()
+    };
+    let mut all = TicketTracker::new(config, Overall).unwrap();
+    by_ticket(&h, &mut all);
+
+    let mut merged: Option<csm_metrics::metrics::tickets::TicketLifecycle> = None;
+    for (team, calendar) in [(1, new_york()), (2, sydney()), (3, utc())] {
+        let config = TrackerConfig {
+            calendar: Some(calendar),
+            ..TrackerConfig::default()
+        };
+        let mut one = TicketTracker::new(config, Overall).unwrap();
+        let mine: Vec<_> = h
+            .iter()
+            .filter(|t| t.ticket.team == Some(TeamId(team)))
+            .cloned()
+            .collect();
+        assert!(!mine.is_empty());
+        by_ticket(&mine, &mut one);
+        match &mut merged {
+            None => merged = Some(one.overall()),
+            Some(m) => m.merge(&one.overall()).unwrap(),
+        }
+    }
+    let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 6, 1, 0, 0, 0).unwrap();
+    let want = merged.unwrap().snapshot_at(at.timestamp());
+    let got = all.snapshot_at(at).overall;
+    assert_eq!(got, want);
+    let business = got.business.unwrap();
+    assert_eq!(business.full_resolution.count, got.solved);
+    // The calendar-time figures do not depend on calendars.
+    let mut plain = TicketTracker::<Overall>::default();
+    by_ticket(&h, &mut plain);
+    let p = plain.snapshot_at(at).overall;
+    assert_eq!(
+        (p.full_resolution, p.first_response),
+        (got.full_resolution, got.first_response)
+    );
+}

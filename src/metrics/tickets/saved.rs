@@ -47,6 +47,9 @@ pub struct SavedTracker<K> {
     frt_start: FrtStart,
     /// The fingerprint of the business calendar, if any.
     calendar: Option<u64>,
+    /// The fingerprints of the team calendars.
+    #[serde(default)]
+    team_calendars: Vec<(TeamId, u64)>,
     overall: TicketLifecycle,
     groups: Vec<(K, TicketLifecycle)>,
     tickets: Vec<SavedTicket>,
@@ -96,6 +99,9 @@ struct SavedTicket {
     tags: Vec<String>,
     /// Team and assignee given while solved, taking effect on a reopen.
     latest: Option<(Option<TeamId>, Option<AgentId>)>,
+    /// Its business calendar: 0 the tracker's, 1 + i the i-th team calendar.
+    #[serde(default)]
+    calendar: u8,
     /// With re-sequencing: the team and assignee it was created with, and its events.
     #[serde(default)]
     origin: Option<(Option<TeamId>, Option<AgentId>)>,
@@ -160,6 +166,7 @@ impl SavedTicket {
             recent: s.recent,
             tags: extra.map_or(Vec::new(), |e| e.tags.to_vec()),
             latest: extra.and_then(|e| e.latest),
+            calendar: s.calendar,
             origin: extra.and_then(|e| e.origin),
             log: extra.map_or(Vec::new(), |e| e.log.clone()),
         }
@@ -283,6 +290,7 @@ impl SavedTicket {
             inbound: self.inbound,
             channel: self.channel,
             priority: self.priority,
+            calendar: self.calendar,
             extra,
         })
     }
@@ -305,6 +313,12 @@ impl<G: TicketGrouping> TicketTracker<G> {
             version: VERSION,
             frt_start: self.config.frt_start,
             calendar: self.config.calendar.as_ref().map(|c| c.fingerprint()),
+            team_calendars: self
+                .config
+                .team_calendars
+                .iter()
+                .map(|(t, c)| (*t, c.fingerprint()))
+                .collect(),
             overall: self.overall.clone(),
             groups: self.groups.list.clone(),
             tickets: self.tickets.iter().map(SavedTicket::of).collect(),
@@ -333,7 +347,15 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 "saved with another first-response clock start".into(),
             ));
         }
-        if saved.calendar != tracker.config.calendar.as_ref().map(|c| c.fingerprint()) {
+        let teams: Vec<(TeamId, u64)> = tracker
+            .config
+            .team_calendars
+            .iter()
+            .map(|(t, c)| (*t, c.fingerprint()))
+            .collect();
+        if saved.calendar != tracker.config.calendar.as_ref().map(|c| c.fingerprint())
+            || saved.team_calendars != teams
+        {
             return Err(corrupt(
                 "saved with another business calendar (or none)".into(),
             ));
@@ -360,6 +382,12 @@ impl<G: TicketGrouping> TicketTracker<G> {
         let (mut backlog, mut unanswered) = (0u64, 0u64);
         for t in saved.tickets {
             let mut state = t.into_state()?;
+            if usize::from(state.calendar) > tracker.team_clocks.len() {
+                return Err(corrupt(format!(
+                    "{}: a calendar that does not exist",
+                    state.id
+                )));
+            }
             if tracker.tickets.contains(state.id) {
                 return Err(corrupt(format!("{} in play twice", state.id)));
             }

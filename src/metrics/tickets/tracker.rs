@@ -58,6 +58,11 @@ pub struct TrackerConfig {
     pub business_response_target: u64,
     /// The business resolution target, business seconds (default 24 h).
     pub business_resolution_target: u64,
+    /// Calendars by team (e.g. each team's region): a ticket's business time is counted on
+    /// the calendar of the team it was created with, or on [`calendar`](Self::calendar)
+    /// when its team has none (then a ticket with neither has no business figures counted:
+    /// zero). At most 255. A reassignment does not change a ticket's calendar.
+    pub team_calendars: BTreeMap<TeamId, Arc<dyn BusinessClock>>,
     /// Re-sequence late events (default off). On, the tracker keeps each ticket's events
     /// while it is in play (about 32 bytes an event) and an interaction earlier than one
     /// already applied to its ticket is put in its place: the ticket's figures are
@@ -77,6 +82,7 @@ impl Default for TrackerConfig {
             calendar: None,
             business_response_target: super::lifecycle::DEFAULT_BUSINESS_RESPONSE_TARGET,
             business_resolution_target: super::lifecycle::DEFAULT_RESOLUTION_TARGET,
+            team_calendars: BTreeMap::new(),
             resequence: false,
         }
     }
@@ -520,6 +526,8 @@ struct TicketState {
     inbound: bool,
     channel: Channel,
     priority: Priority,
+    /// The ticket's business calendar: 0 the tracker's, 1 + i the i-th team calendar.
+    calendar: u8,
     extra: Option<Box<Extra>>,
 }
 
@@ -988,6 +996,8 @@ pub struct TicketTracker<G: TicketGrouping = Overall> {
     ingest: IngestReport,
     latest: i64,
     epoch: crate::zone::EpochCache,
+    /// The team calendars of the configuration, in team order.
+    team_clocks: Vec<Arc<dyn BusinessClock>>,
 }
 
 impl<G: TicketGrouping> Default for TicketTracker<G> {
@@ -1002,6 +1012,7 @@ impl<G: TicketGrouping> Default for TicketTracker<G> {
             ingest: IngestReport::default(),
             latest: i64::MIN,
             epoch: crate::zone::EpochCache::default(),
+            team_clocks: Vec::new(),
         }
     }
 }
@@ -1061,9 +1072,19 @@ struct Filing<'a, G: TicketGrouping> {
     template: &'a TicketLifecycle,
     grouping: &'a G,
     clock: Option<&'a dyn BusinessClock>,
+    team_clocks: &'a [Arc<dyn BusinessClock>],
 }
 
-impl<G: TicketGrouping> Filing<'_, G> {
+impl<'a, G: TicketGrouping> Filing<'a, G> {
+    /// The business calendar of a ticket.
+    #[inline]
+    fn clock_of(&self, s: &TicketState) -> Option<&'a dyn BusinessClock> {
+        match s.calendar {
+            0 => self.clock,
+            i => self.team_clocks.get(usize::from(i) - 1).map(|c| &**c),
+        }
+    }
+
     /// Applies `f` to the overall aggregate (when `overall`) and to the aggregate of each of
     /// the ticket's groups.
     #[inline]
@@ -1113,7 +1134,7 @@ impl<G: TicketGrouping> Filing<'_, G> {
             state.filed_solve = solve;
             return Ok(());
         }
-        let clock = self.clock;
+        let clock = self.clock_of(state);
         let s: &TicketState = state;
         self.file(false, s, |a| file_all(a, s, false, true, clock))?;
         state.filed_solve = solve;
@@ -1159,7 +1180,7 @@ impl<G: TicketGrouping> Filing<'_, G> {
             return Ok(());
         }
         (state.team, state.assignee) = filed;
-        let clock = self.clock;
+        let clock = self.clock_of(state);
         let s: &TicketState = state;
         self.file(false, s, |a| file_all(a, s, false, true, clock))?;
         (state.team, state.assignee) = latest;
@@ -1173,7 +1194,10 @@ impl<G: TicketGrouping> TicketTracker<G> {
     /// A tracker with the given configuration and grouping.
     pub fn new(config: TrackerConfig, grouping: G) -> Result<Self> {
         let mut template = TicketLifecycle::with_config(&config.summary, config.resolution_target)?;
-        if config.calendar.is_some() {
+        if config.team_calendars.len() > 255 {
+            return Err(Error::config(WHAT, "more than 255 team calendars"));
+        }
+        if config.calendar.is_some() || !config.team_calendars.is_empty() {
             template.business = Some(Box::new(BusinessLifecycle::new(
                 DurationSummary::with_config(&config.summary)?,
                 config.business_response_target,
@@ -1183,6 +1207,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
         Ok(TicketTracker {
             overall: template.clone(),
             template,
+            team_clocks: config.team_calendars.values().cloned().collect(),
             config,
             grouping,
             ..TicketTracker::default()
@@ -1193,6 +1218,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
     fn is_pristine_default(&self) -> bool {
         self.ingest.offered() == 0
             && self.config.calendar.is_none()
+            && self.config.team_calendars.is_empty()
             && self.config.frt_start == FrtStart::default()
             && self.template.same_config(&TicketLifecycle::default())
     }
@@ -1254,6 +1280,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 template: &self.template,
                 grouping: &self.grouping,
                 clock: self.config.calendar.as_deref(),
+                team_clocks: &self.team_clocks,
             },
             &self.config,
             &mut self.ingest,
@@ -1306,6 +1333,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
             inbound,
             channel,
             priority,
+            calendar: 0,
             extra,
         }
     }
@@ -1320,12 +1348,16 @@ impl<G: TicketGrouping> TicketTracker<G> {
             );
         }
         let created = ticket.created_at.timestamp();
-        if self
-            .config
-            .calendar
-            .as_ref()
-            .is_some_and(|c| !c.covers(created))
-        {
+        // The calendar of the team it is created with, else the tracker's.
+        let calendar = ticket
+            .team
+            .and_then(|t| self.config.team_calendars.keys().position(|k| *k == t))
+            .map_or(0, |i| i as u8 + 1);
+        let clock = match calendar {
+            0 => self.config.calendar.as_deref(),
+            i => self.team_clocks.get(usize::from(i) - 1).map(|c| &**c),
+        };
+        if clock.is_some_and(|c| !c.covers(created)) {
             return self.reject(
                 RejectReason::OutsideCalendar,
                 RecordRef::Ticket(ticket.id),
@@ -1357,9 +1389,10 @@ impl<G: TicketGrouping> TicketTracker<G> {
             extra,
         );
         let mut state = state;
+        state.calendar = calendar;
         let (tickets, mut filing, _, ingest) = self.parts();
         state.group = filing.group_of(&state);
-        let clock = filing.clock;
+        let clock = filing.clock_of(&state);
         filing.file(true, &state, |a| file_all(a, &state, true, true, clock))?;
         tickets.insert(state);
         ingest.tickets += 1;
@@ -1394,7 +1427,11 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 Rule::InstantOutOfRange,
             );
         }
-        if self.config.calendar.as_ref().is_some_and(|c| !c.covers(at)) {
+        let clock = match state.calendar {
+            0 => self.config.calendar.as_deref(),
+            i => self.team_clocks.get(usize::from(i) - 1).map(|c| &**c),
+        };
+        if clock.is_some_and(|c| !c.covers(at)) {
             return self.reject(RejectReason::OutsideCalendar, record, Rule::OutsideCalendar);
         }
         let offset = since as u32;
@@ -1469,7 +1506,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
             self.ingest.duplicates += 1;
             return Ok(());
         }
-        let clock = filing.clock;
+        let clock = filing.clock_of(state);
         let s: &TicketState = state;
         filing.file(true, s, |a| file_all(a, s, false, true, clock))?;
         let Some(extra) = state.extra.as_mut() else {
@@ -1478,12 +1515,13 @@ impl<G: TicketGrouping> TicketTracker<G> {
         let origin = extra.origin;
         let mut log = core::mem::take(&mut extra.log);
         let tags = core::mem::take(&mut extra.tags);
-        let (created, requester, channel, priority, inbound) = (
+        let (created, requester, channel, priority, inbound, calendar) = (
             state.created,
             state.requester,
             state.channel,
             state.priority,
             state.inbound,
+            state.calendar,
         );
         let attributes = origin.unwrap_or((state.team, state.assignee));
         // The ticket as created, its figures filed again as at its creation.
@@ -1501,9 +1539,10 @@ impl<G: TicketGrouping> TicketTracker<G> {
         );
         let at = log.partition_point(|(o, _)| *o <= offset);
         log.insert(at, (offset, event.kind));
+        fresh.calendar = calendar;
         let (tickets, mut filing, _, _) = self.parts();
         fresh.group = filing.group_of(&fresh);
-        let clock = filing.clock;
+        let clock = filing.clock_of(&fresh);
         filing.file(true, &fresh, |a| file_all(a, &fresh, true, true, clock))?;
         if let Some(state) = tickets.at_mut(slot) {
             *state = fresh;
@@ -1544,10 +1583,10 @@ impl<G: TicketGrouping> TicketTracker<G> {
     fn apply(&mut self, event: &Interaction, slot: u32, at: u32, print: u64) -> Result<()> {
         let id = event.ticket;
         let (tickets, mut filing, config, ingest) = self.parts();
-        let clock = filing.clock;
         let Some(state) = tickets.at_mut(slot) else {
             return Ok(());
         };
+        let clock = filing.clock_of(state);
         if state.last_event != at {
             state.recent = [0; 4];
         }
@@ -1848,8 +1887,15 @@ impl<G: TicketGrouping> TicketTracker<G> {
             *self = other.clone();
             return Ok(());
         }
-        let print = |c: &Option<Arc<dyn BusinessClock>>| c.as_ref().map(|c| c.fingerprint());
-        if print(&self.config.calendar) != print(&other.config.calendar)
+        let print = |c: &TrackerConfig| {
+            let teams: Vec<(TeamId, u64)> = c
+                .team_calendars
+                .iter()
+                .map(|(t, c)| (*t, c.fingerprint()))
+                .collect();
+            (c.calendar.as_ref().map(|c| c.fingerprint()), teams)
+        };
+        if print(&self.config) != print(&other.config)
             && other.ingest.offered() > 0
             && self.ingest.offered() > 0
         {
