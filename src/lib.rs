@@ -188,6 +188,7 @@ mod aggregate;
 mod calculator;
 pub mod calendar;
 mod error;
+pub mod goals;
 pub mod metrics;
 pub mod model;
 pub mod sla;
