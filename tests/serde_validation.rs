@@ -449,3 +449,44 @@ mod sla {
         refused(v, policies(3_600), "cannot be in play");
     }
 }
+
+#[test]
+fn call_center_tampering() {
+    use chrono::{TimeDelta, TimeZone, Utc};
+    use csm_metrics::metrics::calls::CallCenter;
+    let t0 = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap();
+    let mut cc = CallCenter::default();
+    for (i, answered) in [(1, true), (2, false), (3, true)] {
+        cc.observe(&Call {
+            id: CallId(i),
+            queue: QueueId(1),
+            offered_at: t0,
+            answered_at: answered.then(|| t0 + TimeDelta::seconds(12)),
+            ended_at: t0 + TimeDelta::seconds(300),
+            hold: 0,
+            wrap: 0,
+            agent: answered.then_some(AgentId(1)),
+            customer: None,
+            transferred: false,
+        })
+        .unwrap();
+    }
+    let v = serde_json::to_value(&cc).unwrap();
+    let back: CallCenter = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(back.snapshot(), cc.snapshot());
+    let mut t = v.clone();
+    t["offered"] = json!(7);
+    rejects::<CallCenter>(t, "do not add up to the offered");
+    let mut t = v.clone();
+    t["answered_within"] = json!(9);
+    t["offered"] = json!(3);
+    rejects::<CallCenter>(t, "more calls answered in time");
+    let mut t = v.clone();
+    t["short_abandons"] = json!(2);
+    rejects::<CallCenter>(t, "more short and late abandons");
+    let mut t = v;
+    t["answered"] = json!(1);
+    t["answered_within"] = json!(1);
+    t["abandoned"] = json!(2);
+    rejects::<CallCenter>(t, "wait or handle times");
+}

@@ -81,6 +81,7 @@ impl Default for CallConfig {
 /// (offered − short abandons); hold rate and transfer rate are over answered calls.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(remote = "Self"))]
 pub struct CallCenter {
     config: CallConfig,
     offered: u64,
@@ -144,6 +145,47 @@ impl CallCenter {
             config,
             ..CallCenter::default()
         }
+    }
+}
+
+impl CallCenter {
+    /// Checks that the counts of a state agree with each other (what a deserialised state
+    /// must satisfy).
+    pub fn validate(&self) -> Result<()> {
+        let bad = |rule: &str| Err(Error::corrupt(WHAT, rule.to_string()));
+        if self.answered.checked_add(self.abandoned) != Some(self.offered) {
+            return bad("answered and abandoned calls do not add up to the offered ones");
+        }
+        if self.short_abandons + self.late_abandons > self.abandoned {
+            return bad("more short and late abandons than abandons");
+        }
+        if self.answered_within > self.answered
+            || self.held > self.answered
+            || self.transferred > self.answered
+        {
+            return bad("more calls answered in time, held or transferred than answered");
+        }
+        if self.wait.count() != self.answered || self.handle.count() != self.answered {
+            return bad("wait or handle times that do not match the answered calls");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for CallCenter {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
+        // The derived (remote = "Self") serialiser.
+        CallCenter::serialize(self, s)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for CallCenter {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        let state = CallCenter::deserialize(d)?;
+        state.validate().map_err(serde::de::Error::custom)?;
+        Ok(state)
     }
 }
 
