@@ -1,6 +1,8 @@
 //! SLA targets worked by hand: pauses, reopens, restarts, breaches without a reply,
 //! business time, cancellation. t0 = Monday 2025-03-03 09:00 UTC; times in minutes.
 
+mod common;
+
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use csm_metrics::sla::{
     Basis, Condition, Policy, SlaMetric, SlaPolicies, SlaSnapshot, SlaTracker, Target,
@@ -371,7 +373,7 @@ mod shards {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(24))]
+        #![proptest_config(ProptestConfig::with_cases(crate::common::cases(24)))]
 
         /// Shards by ticket merge, in any order, into the result of one pass.
         #[test]
