@@ -9,7 +9,7 @@ use core::fmt;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{CallId, CustomerId, SurveyId, SurveyKind, TicketId};
+use crate::model::{AgentId, CallId, CustomerId, SurveyId, SurveyKind, TicketId};
 
 /// Which record broke a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +25,8 @@ pub enum RecordRef {
     Call(CallId),
     /// An account event of a customer, at an instant.
     Account(CustomerId, DateTime<Utc>),
+    /// An agent's state interval or scheduled activity, by its start.
+    AgentState(AgentId, DateTime<Utc>),
     /// A row of a column handed over in bulk (0-based), for inputs without record ids.
     Row(u64),
 }
@@ -37,6 +39,7 @@ impl fmt::Display for RecordRef {
             RecordRef::Survey(id) => write!(f, "{id}"),
             RecordRef::Call(id) => write!(f, "{id}"),
             RecordRef::Account(id, at) => write!(f, "{id}, account event at {}", at.to_rfc3339()),
+            RecordRef::AgentState(id, at) => write!(f, "{id}, interval from {}", at.to_rfc3339()),
             RecordRef::Row(row) => write!(f, "row {row}"),
         }
     }
@@ -98,6 +101,10 @@ pub enum Rule {
     OutsideCalendar,
     /// Revenue that is negative.
     NegativeRevenue,
+    /// An interval that ends before it starts.
+    EndsBeforeItStarts,
+    /// An interval that overlaps an earlier one of the same agent (or comes before it).
+    OverlapsEarlier,
 }
 
 impl fmt::Display for Rule {
@@ -139,6 +146,10 @@ impl fmt::Display for Rule {
                 f.write_str("earlier than an interaction already applied to its ticket")
             }
             Rule::NegativeRevenue => f.write_str("revenue is negative"),
+            Rule::EndsBeforeItStarts => f.write_str("ends before it starts"),
+            Rule::OverlapsEarlier => {
+                f.write_str("overlaps or precedes an interval already seen for the agent")
+            }
         }
     }
 }

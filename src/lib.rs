@@ -209,9 +209,10 @@ pub use metrics::surveys::{
     SurveySuite,
 };
 pub use model::{
-    AccountEvent, AccountEventKind, AgentId, Author, Call, CallId, Channel, CreatedBy, CustomerId,
-    Happiness, Interaction, InteractionKind, ItemId, Priority, QueueId, Status, SurveyId,
-    SurveyKind, SurveyResponse, SurveyScore, TeamId, Ticket, TicketId, Timestamped, Visibility,
+    AccountEvent, AccountEventKind, Activity, AgentId, AgentState, Author, Call, CallId, Channel,
+    CreatedBy, CustomerId, Happiness, Interaction, InteractionKind, ItemId, Priority, QueueId,
+    ScheduledActivity, StateInterval, Status, SurveyId, SurveyKind, SurveyResponse, SurveyScore,
+    TeamId, Ticket, TicketId, Timestamped, Visibility,
 };
 pub use stats::{
     Bucket, DurationBuckets, DurationMoments, DurationSnapshot, DurationSummary, Interval,

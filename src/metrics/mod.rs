@@ -1,5 +1,6 @@
 //! The metrics, one module per family of METRICS.md.
 
+pub mod agents;
 pub mod calls;
 pub mod staffing;
 pub mod surveys;

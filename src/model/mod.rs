@@ -10,12 +10,14 @@
 //! scale, a call answered after it was offered); calculators call it before they observe.
 
 mod account;
+mod agent;
 mod call;
 mod ids;
 mod survey;
 mod ticket;
 
 pub use account::{AccountEvent, AccountEventKind};
+pub use agent::{Activity, AgentState, ScheduledActivity, StateInterval};
 pub use call::Call;
 pub use ids::{AgentId, CallId, CustomerId, ItemId, QueueId, SurveyId, TeamId, TicketId};
 pub use survey::{Happiness, SurveyKind, SurveyResponse, SurveyScore};
