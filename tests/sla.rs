@@ -419,3 +419,37 @@ mod shards {
         }
     }
 }
+
+/// Property-test finding (seed 1824511992409585731): a shard whose only ticket was marked as
+/// spam had its outcomes retracted, leaving emptied summaries that still remember their
+/// extremes; the merge skipped the shard as empty, so the merged extremes were exact where
+/// one pass gave the sketch's. An emptied shard now merges like any other.
+#[test]
+fn a_shard_emptied_by_spam_still_merges() {
+    let policies = || {
+        SlaPolicies::new(
+            vec![Policy::all(
+                "p",
+                vec![Target::new(SlaMetric::FirstReply, 14_400, Basis::Calendar)],
+            )],
+            None,
+        )
+        .unwrap()
+    };
+    let mut one = SlaTracker::new(policies());
+    let mut spam_shard = SlaTracker::new(policies());
+    let mut other = SlaTracker::new(policies());
+    for sla in [&mut one, &mut spam_shard] {
+        created(sla, 2, 0);
+        reply(sla, 2, 30); // 3.5 h to spare: the largest
+        status(sla, 2, 60, Status::Spam);
+    }
+    for sla in [&mut one, &mut other] {
+        created(sla, 3, 0);
+        reply(sla, 3, 90); // 2.5 h to spare
+    }
+    let mut merged = SlaTracker::new(policies());
+    merged.merge(&other).unwrap();
+    merged.merge(&spam_shard).unwrap();
+    assert_eq!(merged.snapshot_at(t(200), 5), one.snapshot_at(t(200), 5));
+}

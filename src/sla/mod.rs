@@ -912,12 +912,11 @@ impl<G: TicketGrouping> SlaTracker<G> {
     fn is_empty(&self) -> bool {
         self.tickets.is_empty()
             && self.rejected.is_empty()
-            && self
-                .outcomes
-                .iter()
-                .flatten()
-                .flatten()
-                .all(|o| o.achieved + o.breached + o.live == 0 && o.breach.is_pristine())
+            && self.outcomes.iter().flatten().flatten().all(|o| {
+                o.achieved + o.breached + o.live == 0
+                    && o.breach.is_pristine()
+                    && o.spare.is_pristine()
+            })
     }
 
     /// Merges the tracker of a disjoint set of tickets (another shard) into this one: the
