@@ -2,6 +2,7 @@
 
 pub mod agents;
 pub mod calls;
+pub mod retention;
 pub mod staffing;
 pub mod surveys;
 pub mod tickets;

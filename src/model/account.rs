@@ -6,7 +6,7 @@ use super::{CustomerId, Timestamped};
 use crate::error::{Error, RecordRef, Rule};
 
 /// What happened to an account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum AccountEventKind {
@@ -36,6 +36,21 @@ pub struct AccountEvent {
     pub kind: AccountEventKind,
     /// The recurring revenue after the event, in minor currency units (cents), if known.
     pub revenue: Option<i64>,
+    /// The caller's reason code (why the customer churned or signalled an intent), if any.
+    pub reason: Option<u16>,
+}
+
+impl AccountEvent {
+    /// An event without revenue or reason.
+    pub fn new(customer: CustomerId, at: DateTime<Utc>, kind: AccountEventKind) -> Self {
+        AccountEvent {
+            customer,
+            at,
+            kind,
+            revenue: None,
+            reason: None,
+        }
+    }
 }
 
 impl AccountEvent {
