@@ -5,4 +5,5 @@ pub mod calls;
 pub mod retention;
 pub mod staffing;
 pub mod surveys;
+pub mod team;
 pub mod tickets;
