@@ -12,7 +12,9 @@
 
 use std::process::ExitCode;
 
-use csm_metrics::metrics::staffing::{ErlangA, ErlangC, Prediction, positions};
+use csm_metrics::metrics::staffing::{
+    ErlangA, ErlangC, IntervalForecast, Prediction, Targets, plan, positions,
+};
 use serde_json::json;
 
 #[derive(Debug)]
@@ -163,34 +165,44 @@ fn week_plan() -> Result<(), csm_metrics::Error> {
         "{:<10} {:>8} {:>9} {:>7} {:>9} {:>7} {:>10}",
         "interval", "contacts", "Erlangs", "agents", "positions", "SL", "occupancy"
     );
-    let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    let mut agent_hours = 0.0;
-    let mut position_hours = 0.0;
-    for (d, day) in days.iter().enumerate() {
-        for slot in 0..48 {
+    let monday = chrono::DateTime::from_timestamp(1_741_564_800, 0).unwrap_or_default(); // 2025-03-10
+    let forecast: Vec<IntervalForecast> = (0..7 * 48)
+        .map(|i| {
+            let (d, slot) = (i / 48, i % 48);
             let hour = slot as f64 / 2.0;
             let daytime = (-((hour - 13.0) / 4.0).powi(2)).exp();
             let weekly = if d >= 5 { 0.35 } else { 1.0 };
-            let contacts = (10.0 + 240.0 * daytime * weekly).round();
-            let plan = ErlangC::new(contacts / 1_800.0, 300.0)?.agents_for(0.8, 20.0, 0.85, 0.3)?;
-            agent_hours += f64::from(plan.agents) / 2.0;
-            position_hours += f64::from(plan.positions) / 2.0;
-            if slot % 4 == 0 {
-                println!(
-                    "{day} {:02}:{:02} {contacts:>8} {:>9.2} {:>7} {:>9} {:>6.1}% {:>9.1}%",
-                    slot / 2,
-                    (slot % 2) * 30,
-                    plan.prediction.traffic,
-                    plan.agents,
-                    plan.positions,
-                    plan.prediction.service_level * 100.0,
-                    plan.prediction.occupancy * 100.0
-                );
+            IntervalForecast {
+                start: monday + chrono::TimeDelta::minutes(30 * i as i64),
+                contacts: (10.0 + 240.0 * daytime * weekly).round(),
+                aht: 300.0,
             }
-        }
+        })
+        .collect();
+    let targets = Targets {
+        service_level: 0.8,
+        answer_seconds: 20.0,
+        max_occupancy: 0.85,
+        shrinkage: 0.3,
+        patience: None,
+    };
+    let week = plan(&forecast, 1_800, targets)?;
+    for row in week.rows.iter().step_by(4) {
+        let Some(s) = row.staffing else { continue };
+        println!(
+            "{} {:>8} {:>9.2} {:>7} {:>9} {:>6.1}% {:>9.1}%",
+            row.forecast.start.format("%a %H:%M"),
+            row.forecast.contacts,
+            s.prediction.traffic,
+            s.agents,
+            s.positions,
+            s.prediction.service_level * 100.0,
+            s.prediction.occupancy * 100.0
+        );
     }
     println!(
-        "(every other hour shown) the week needs {agent_hours:.0} agent-hours on the phones, {position_hours:.0} scheduled"
+        "(every other hour shown) the week needs {:.0} agent-hours on the phones, {:.0} scheduled",
+        week.agent_hours, week.position_hours
     );
     Ok(())
 }

@@ -99,3 +99,138 @@ fn erlang_a_with_impatient_callers() {
     let fewer = m.with_agents(s.agents - 1, 20.0).unwrap();
     assert!(fewer.service_level < 0.8 || fewer.occupancy > 0.9);
 }
+
+mod plans {
+    use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+    use csm_metrics::metrics::calls::CallCenter;
+    use csm_metrics::metrics::staffing::{
+        IntervalForecast, Shift, Targets, forecast_from_history, plan,
+    };
+    use csm_metrics::*;
+
+    fn t(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 3, 4, h, m, 0).unwrap()
+    }
+
+    fn targets() -> Targets {
+        Targets {
+            service_level: 0.8,
+            answer_seconds: 20.0,
+            max_occupancy: 0.85,
+            shrinkage: 0.3,
+            patience: None,
+        }
+    }
+
+    #[test]
+    fn a_plan_and_its_coverage() {
+        let forecast = [
+            // The published case: 100 contacts in 30 min, AHT 180 s → 14 agents, 20 positions.
+            IntervalForecast {
+                start: t(9, 0),
+                contacts: 100.0,
+                aht: 180.0,
+            },
+            IntervalForecast {
+                start: t(9, 30),
+                contacts: 0.0,
+                aht: 180.0,
+            },
+            IntervalForecast {
+                start: t(10, 0),
+                contacts: 100.0,
+                aht: 180.0,
+            },
+        ];
+        let p = plan(&forecast, 1_800, targets()).unwrap();
+        let s = p.rows[0].staffing.unwrap();
+        assert_eq!((s.agents, s.positions), (14, 20));
+        assert!(p.rows[1].staffing.is_none());
+        // 14 agents for two half-hours: 14 agent-hours; 20 positions: 20 position-hours.
+        assert!((p.agent_hours - 14.0).abs() < 1e-12);
+        assert!((p.position_hours - 20.0).abs() < 1e-12);
+        // A roster: 18 agents 9:00-10:15, 10 more from 10:00.
+        let roster = [
+            Shift {
+                start: t(9, 0),
+                end: t(10, 15),
+                agents: 18,
+            },
+            Shift {
+                start: t(10, 0),
+                end: t(18, 0),
+                agents: 10,
+            },
+        ];
+        let c = p.coverage(&roster);
+        assert_eq!((c[0].needed, c[0].scheduled, c[0].gap), (20, 18.0, -2.0));
+        assert_eq!((c[1].needed, c[1].gap), (0, 18.0));
+        // 10:00-10:30: 18 agents for half of it (9) + 10.
+        assert_eq!((c[2].scheduled, c[2].gap), (19.0, -1.0));
+        // Impossible inputs are errors.
+        assert!(plan(&forecast, 0, targets()).is_err());
+        let bad = [IntervalForecast {
+            start: t(9, 0),
+            contacts: -1.0,
+            aht: 180.0,
+        }];
+        assert!(plan(&bad, 1_800, targets()).is_err());
+        let with_patience = Targets {
+            patience: Some(120.0),
+            ..targets()
+        };
+        let a = plan(&forecast[..1], 1_800, with_patience).unwrap();
+        assert!(
+            a.rows[0].staffing.unwrap().agents <= 14,
+            "abandonment lightens the load"
+        );
+    }
+
+    #[test]
+    fn what_last_tuesday_needed() {
+        // Tuesday's calls in 30-minute windows: 9:00-9:30 sixty calls of 240 s, 9:30-10:00
+        // thirty calls of 120 s (and two short abandons, left out).
+        let mut history = Windowed::<CallCenter>::new(Granularity::HalfHour, Utc);
+        let mut id = 0;
+        let mut call = |offered: DateTime<Utc>, answered: Option<i64>, talk: i64| {
+            id += 1;
+            Call {
+                id: CallId(id),
+                queue: QueueId(1),
+                offered_at: offered,
+                answered_at: answered.map(|w| offered + TimeDelta::seconds(w)),
+                ended_at: offered + TimeDelta::seconds(answered.unwrap_or(2) + talk),
+                hold: 0,
+                wrap: 0,
+                agent: answered.map(|_| AgentId(1)),
+                customer: None,
+                transferred: false,
+            }
+        };
+        for i in 0..60 {
+            history
+                .observe(&call(t(9, 0) + TimeDelta::seconds(i * 29), Some(10), 240))
+                .unwrap();
+        }
+        for i in 0..30 {
+            history
+                .observe(&call(t(9, 30) + TimeDelta::seconds(i * 59), Some(10), 120))
+                .unwrap();
+        }
+        for _ in 0..2 {
+            history.observe(&call(t(9, 40), None, 0)).unwrap();
+        }
+        let forecast = forecast_from_history(&history.snapshot(), 300.0);
+        assert_eq!(forecast.len(), 2);
+        assert_eq!((forecast[0].contacts, forecast[0].aht), (60.0, 240.0));
+        assert_eq!((forecast[1].contacts, forecast[1].aht), (30.0, 120.0));
+        let p = plan(&forecast, 1_800, targets()).unwrap();
+        // 8 Erlangs then 2 Erlangs: each interval's agents meet 80/20.
+        for r in &p.rows {
+            let s = r.staffing.unwrap();
+            assert!(s.prediction.service_level >= 0.8);
+            assert!(s.prediction.occupancy <= 0.85);
+        }
+        assert!(p.rows[0].staffing.unwrap().agents > p.rows[1].staffing.unwrap().agents);
+    }
+}

@@ -421,3 +421,197 @@ fn ln_factorial(n: usize) -> f64 {
     x * x.ln() - x + 0.5 * (2.0 * core::f64::consts::PI * x).ln() + 1.0 / (12.0 * x)
         - 1.0 / (360.0 * x * x * x)
 }
+
+/// The targets a staffing plan meets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Targets {
+    /// The share of contacts to answer within `answer_seconds` (0.8 for 80/20).
+    pub service_level: f64,
+    /// The answer-time target, seconds.
+    pub answer_seconds: f64,
+    /// The highest occupancy allowed.
+    pub max_occupancy: f64,
+    /// The share of scheduled time agents are not on the phones (breaks, training…).
+    pub shrinkage: f64,
+    /// Mean patience, seconds: plan with Erlang A when given, Erlang C otherwise.
+    pub patience: Option<f64>,
+}
+
+/// The forecast (or the history) of one interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct IntervalForecast {
+    /// The interval's first instant.
+    pub start: chrono::DateTime<chrono::Utc>,
+    /// Contacts offered in the interval.
+    pub contacts: f64,
+    /// Their mean handle time, seconds.
+    pub aht: f64,
+}
+
+/// One interval of a plan.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PlanRow {
+    /// The forecast it answers.
+    pub forecast: IntervalForecast,
+    /// Agents on the phones, positions to schedule, and the prediction (`None` for an
+    /// interval without contacts, which needs no one).
+    pub staffing: Option<Staffing>,
+}
+
+/// A staffing plan: the agents each interval of a forecast needs to meet the targets.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Plan {
+    /// The intervals' length, seconds.
+    pub interval_seconds: u64,
+    /// The targets.
+    pub targets: Targets,
+    /// One row per interval, in the forecast's order.
+    pub rows: Vec<PlanRow>,
+    /// Agent-hours on the phones over the plan.
+    pub agent_hours: f64,
+    /// Scheduled position-hours (after shrinkage).
+    pub position_hours: f64,
+}
+
+/// A shift of a proposed roster: `agents` scheduled from `start` to `end`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Shift {
+    /// When it starts.
+    pub start: chrono::DateTime<chrono::Utc>,
+    /// When it ends.
+    pub end: chrono::DateTime<chrono::Utc>,
+    /// How many agents work it.
+    pub agents: u32,
+}
+
+/// How a roster covers one interval of a plan.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Coverage {
+    /// The interval's first instant.
+    pub start: chrono::DateTime<chrono::Utc>,
+    /// Positions the plan needs.
+    pub needed: u32,
+    /// Positions the roster schedules (a shift covering part of the interval counts for
+    /// that part).
+    pub scheduled: f64,
+    /// scheduled − needed: negative when under-staffed.
+    pub gap: f64,
+}
+
+/// The plan for a forecast of intervals of `interval_seconds`: per interval the fewest
+/// agents meeting the targets (Erlang C, or Erlang A with a patience), the positions after
+/// shrinkage, and the prediction; the totals in agent-hours.
+pub fn plan(
+    forecast: &[IntervalForecast],
+    interval_seconds: u64,
+    targets: Targets,
+) -> Result<Plan> {
+    if interval_seconds == 0 {
+        return Err(Error::config(WHAT, "intervals of 0 s"));
+    }
+    check_targets(
+        targets.service_level,
+        targets.max_occupancy,
+        targets.shrinkage,
+    )?;
+    let length = interval_seconds as f64;
+    let mut rows = Vec::with_capacity(forecast.len());
+    let (mut agent_hours, mut position_hours) = (0.0, 0.0);
+    for f in forecast {
+        if !(f.contacts.is_finite() && f.contacts >= 0.0) {
+            return Err(Error::config(
+                WHAT,
+                format!("{} contacts at {}", f.contacts, f.start),
+            ));
+        }
+        let staffing = if f.contacts == 0.0 {
+            None
+        } else {
+            let rate = f.contacts / length;
+            let s = match targets.patience {
+                Some(p) => ErlangA::new(rate, f.aht, p)?.agents_for(
+                    targets.service_level,
+                    targets.answer_seconds,
+                    targets.max_occupancy,
+                    targets.shrinkage,
+                )?,
+                None => ErlangC::new(rate, f.aht)?.agents_for(
+                    targets.service_level,
+                    targets.answer_seconds,
+                    targets.max_occupancy,
+                    targets.shrinkage,
+                )?,
+            };
+            agent_hours += f64::from(s.agents) * length / 3_600.0;
+            position_hours += f64::from(s.positions) * length / 3_600.0;
+            Some(s)
+        };
+        rows.push(PlanRow {
+            forecast: *f,
+            staffing,
+        });
+    }
+    Ok(Plan {
+        interval_seconds,
+        targets,
+        rows,
+        agent_hours,
+        position_hours,
+    })
+}
+
+impl Plan {
+    /// How a roster of shifts covers each interval: positions scheduled against positions
+    /// needed (negative gaps are under-staffed intervals).
+    pub fn coverage(&self, roster: &[Shift]) -> Vec<Coverage> {
+        let length = self.interval_seconds as i64;
+        self.rows
+            .iter()
+            .map(|r| {
+                let (a, b) = (
+                    r.forecast.start.timestamp(),
+                    r.forecast.start.timestamp() + length,
+                );
+                let scheduled: f64 = roster
+                    .iter()
+                    .map(|s| {
+                        let overlap =
+                            (s.end.timestamp().min(b) - s.start.timestamp().max(a)).max(0);
+                        f64::from(s.agents) * overlap as f64 / length as f64
+                    })
+                    .sum();
+                let needed = r.staffing.map_or(0, |s| s.positions);
+                Coverage {
+                    start: r.forecast.start,
+                    needed,
+                    scheduled,
+                    gap: scheduled - f64::from(needed),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The history's own intervals as a forecast, from windowed call metrics (e.g. a
+/// `Windowed<CallCenter>` of 30-minute windows): contacts = offered − short abandons, AHT =
+/// the interval's mean handle time, or `default_aht` where no call was answered. Feed it to
+/// [`plan`] to ask "how many agents would have met 80/20 last Tuesday".
+pub fn forecast_from_history(
+    windows: &[crate::aggregate::Window<crate::metrics::calls::CallSnapshot>],
+    default_aht: f64,
+) -> Vec<IntervalForecast> {
+    windows
+        .iter()
+        .map(|w| IntervalForecast {
+            start: w.start,
+            contacts: (w.value.offered - w.value.short_abandons) as f64,
+            aht: w.value.aht.mean.unwrap_or(default_aht),
+        })
+        .collect()
+}
