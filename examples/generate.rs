@@ -13,7 +13,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use csm_metrics::{Author, InteractionKind, Status, SurveyScore, Visibility};
-use csm_metrics_synth::{Config, Generator, calls, surveys};
+use csm_metrics_synth::{Config, Generator, accounts, agent_days, calls, surveys};
 
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -162,6 +162,59 @@ fn main() -> std::io::Result<()> {
         )?;
     }
     c.flush()?;
+
+    // Agents' schedules and states, and customer accounts (formats: tests/data/README.md).
+    let (schedule, states) = agent_days(&config);
+    let mut w = BufWriter::new(File::create(dir.join("schedule.csv"))?);
+    writeln!(w, "\"agent_id\",\"activity\",\"start\",\"end\"")?;
+    for a in &schedule {
+        let activity = match a.activity {
+            csm_metrics::Activity::Work => "work",
+            csm_metrics::Activity::Break => "break",
+            csm_metrics::Activity::Training => "training",
+            csm_metrics::Activity::Off => "off",
+        };
+        let (start, end) = (a.start.timestamp(), a.end.timestamp());
+        writeln!(w, "{},\"{activity}\",{start},{end}", a.agent.0)?;
+    }
+    w.flush()?;
+    let mut w = BufWriter::new(File::create(dir.join("agent_states.csv"))?);
+    writeln!(w, "\"agent_id\",\"state\",\"start\",\"end\"")?;
+    for r in &states {
+        let state = match r.state {
+            csm_metrics::AgentState::Available => "available",
+            csm_metrics::AgentState::OnContact => "on_contact",
+            csm_metrics::AgentState::AfterCallWork => "after_call_work",
+            csm_metrics::AgentState::Break => "break",
+            csm_metrics::AgentState::Training => "training",
+            csm_metrics::AgentState::Offline => "offline",
+        };
+        let (start, end) = (r.start.timestamp(), r.end.timestamp());
+        writeln!(w, "{},\"{state}\",{start},{end}", r.agent.0)?;
+    }
+    w.flush()?;
+    let mut w = BufWriter::new(File::create(dir.join("accounts.csv"))?);
+    writeln!(w, "\"customer_id\",\"at\",\"kind\",\"revenue\",\"reason\"")?;
+    for e in accounts(&config, (tickets / 20).max(10)) {
+        let kind = match e.kind {
+            csm_metrics::AccountEventKind::Started => "started",
+            csm_metrics::AccountEventKind::Renewed => "renewed",
+            csm_metrics::AccountEventKind::Expanded => "expanded",
+            csm_metrics::AccountEventKind::Contracted => "contracted",
+            csm_metrics::AccountEventKind::CancellationIntent => "cancellation_intent",
+            csm_metrics::AccountEventKind::Churned => "churned",
+        };
+        let show = |v: Option<String>| v.unwrap_or_default();
+        writeln!(
+            w,
+            "{},{},\"{kind}\",{},{}",
+            e.customer.0,
+            e.at.timestamp(),
+            show(e.revenue.map(|r| r.to_string())),
+            show(e.reason.map(|r| r.to_string()))
+        )?;
+    }
+    w.flush()?;
     eprintln!("wrote {tickets} tickets to {}", dir.display());
     Ok(())
 }

@@ -17,6 +17,13 @@
 //! silently, and never stop the run. `--threads N` shards tickets by id over N threads
 //! and merges the shards; the output is identical for every N. `compute_seconds` is the
 //! time spent in the crate (parsing excluded). `--stats` prints peak memory to stderr.
+//!
+//! Where DIR also holds `agent_states.csv` (and `schedule.csv`), the report gains an
+//! `agents` section (occupancy, and adherence and conformance against the schedule); where
+//! it holds `accounts.csv`, a `retention` section (per month: customers at start, new, at
+//! end, churned, retention and churn rates, net and gross revenue retention, at-risk
+//! accounts saved and lost; and the cohort table by start month). Their formats are in
+//! `tests/data/README.md`; `examples/generate.rs` writes them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -468,7 +475,6 @@ fn main() -> ExitCode {
     let report: TrackerSnapshot<Option<TeamId>> = first.tracker.snapshot();
     let s = first.surveys.snapshot();
     compute += merge.elapsed();
-    let compute_seconds = compute.as_secs_f64();
 
     let mut rejected = first.rejected;
     for (reason, n) in &report.ingest.rejected {
@@ -488,7 +494,11 @@ fn main() -> ExitCode {
         })
         .collect();
     let [tickets, events, survey_rows, call_rows] = first.rows;
-    let out = json!({
+    let extra = Instant::now();
+    let extras = extras(&options.dir, &mut rejected);
+    compute += extra.elapsed();
+    let compute_seconds = compute.as_secs_f64();
+    let mut out = json!({
         "input": {
             "tickets": tickets, "events": events, "surveys": survey_rows, "calls": call_rows,
             "rejected": rejected.0,
@@ -508,6 +518,9 @@ fn main() -> ExitCode {
         "calls": calls_json(&first.calls.snapshot()),
         "compute_seconds": compute_seconds,
     });
+    if let Some(map) = out.as_object_mut() {
+        map.extend(extras);
+    }
 
     let mut stdout = io::stdout().lock();
     let written = if options.table {
@@ -572,4 +585,129 @@ fn print_table(out: &mut impl Write, report: &Value) -> io::Result<()> {
         writeln!(out)?;
     }
     writeln!(out, "compute_seconds  {}", cell(&report["compute_seconds"]))
+}
+
+/// The agents and retention sections, from the optional files of DIR.
+fn extras(dir: &Path, rejected: &mut Rejected) -> serde_json::Map<String, Value> {
+    use csm_metrics::Granularity;
+    use csm_metrics::metrics::agents::{Adherence, AgentStates};
+    use csm_metrics::metrics::retention::Accounts;
+    use csm_metrics_synth::format::{parse_account, parse_agent_state, parse_scheduled};
+    let mut out = serde_json::Map::new();
+    let read = |name: &str| -> Option<Vec<String>> {
+        let mut rows = Rows::open(&dir.join(name)).ok()?;
+        let mut all = Vec::new();
+        while let Some(line) = rows.next_line() {
+            all.push(line);
+        }
+        Some(all)
+    };
+    if let Some(lines) = read("agent_states.csv") {
+        let mut schedule = Vec::new();
+        for line in read("schedule.csv").unwrap_or_default() {
+            match parse_scheduled(&fields(&line)) {
+                Ok(a) => schedule.push(a),
+                Err(reason) => rejected.add(reason),
+            }
+        }
+        let adherence = Adherence::new(schedule, 0, chrono::Utc);
+        let mut adherence = match adherence {
+            Ok(a) => Some(a),
+            Err(e) => {
+                rejected.add(format!("schedule: {e}"));
+                None
+            }
+        };
+        let mut states = AgentStates::default();
+        for line in &lines {
+            match parse_agent_state(&fields(line)) {
+                Ok(r) => {
+                    if let Err(e) = states.observe(&r) {
+                        rejected.add(format!(
+                            "agent_states: {}",
+                            e.rule().map_or("invalid".into(), |r| r.to_string())
+                        ));
+                        continue;
+                    }
+                    if let Some(a) = adherence.as_mut() {
+                        if let Err(e) = a.observe(&r) {
+                            rejected.add(format!(
+                                "agent_states: {}",
+                                e.rule().map_or("invalid".into(), |r| r.to_string())
+                            ));
+                        }
+                    }
+                }
+                Err(reason) => rejected.add(reason),
+            }
+        }
+        let s = states.snapshot();
+        let a = adherence.map(|a| a.snapshot().overall);
+        out.insert(
+            "agents".into(),
+            json!({
+                "states": lines.len(),
+                "occupancy": s.occupancy,
+                "logged_in_hours": s.logged_in as f64 / 3_600.0,
+                "adherence": a.and_then(|a| a.adherence),
+                "conformance": a.and_then(|a| a.conformance),
+                "scheduled_hours": a.map(|a| a.scheduled as f64 / 3_600.0),
+            }),
+        );
+    }
+    if let Some(lines) = read("accounts.csv") {
+        let mut accounts = Accounts::default();
+        let (mut first, mut last) = (i64::MAX, i64::MIN);
+        for line in &lines {
+            match parse_account(&fields(line)) {
+                Ok(e) => match accounts.observe(&e) {
+                    Ok(()) => {
+                        first = first.min(e.at.timestamp());
+                        last = last.max(e.at.timestamp());
+                    }
+                    Err(err) => rejected.add(format!(
+                        "accounts: {}",
+                        err.rule().map_or("invalid".into(), |r| r.to_string())
+                    )),
+                },
+                Err(reason) => rejected.add(reason),
+            }
+        }
+        let month_of = |t: i64| {
+            use chrono::Datelike;
+            let at = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
+            chrono::NaiveDate::from_ymd_opt(at.year(), at.month(), 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map_or(at, |d| d.and_utc())
+        };
+        let mut months = Vec::new();
+        if first <= last {
+            let mut m = month_of(first);
+            let end = last;
+            while m.timestamp() <= end {
+                let next = month_of(m.timestamp() + 32 * 86_400);
+                let p = accounts.period(m, next);
+                months.push(json!({
+                    "month": m.format("%Y-%m").to_string(),
+                    "at_start": p.at_start, "new": p.new, "at_end": p.at_end, "churned": p.churned,
+                    "retention_rate": p.retention_rate, "churn_rate": p.churn_rate,
+                    "net_revenue_retention": p.net_revenue_retention,
+                    "gross_revenue_retention": p.gross_revenue_retention,
+                    "saved": p.saved, "lost": p.lost,
+                }));
+                m = next;
+            }
+        }
+        let until = chrono::DateTime::from_timestamp(last.max(0), 0).unwrap_or_default();
+        let cohorts: Vec<Value> = accounts
+            .cohorts(Granularity::Month, &chrono::Utc, until)
+            .into_iter()
+            .map(|r| json!({"cohort": r.cohort.format("%Y-%m").to_string(), "customers": r.customers, "retained": r.retained}))
+            .collect();
+        out.insert(
+            "retention".into(),
+            json!({"customers": accounts.customers(), "months": months, "cohorts": cohorts}),
+        );
+    }
+    out
 }

@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use csm_metrics::{
-    AgentId, Author, Call, CallId, Channel, CustomerId, Interaction, InteractionKind, Priority,
-    QueueId, Status, SurveyId, SurveyResponse, SurveyScore, TeamId, Ticket, TicketId, Visibility,
+    AccountEvent, AccountEventKind, Activity, AgentId, AgentState, Author, Call, CallId, Channel,
+    CustomerId, Interaction, InteractionKind, Priority, QueueId, ScheduledActivity, StateInterval,
+    Status, SurveyId, SurveyResponse, SurveyScore, TeamId, Ticket, TicketId, Visibility,
 };
 
 /// Splits one CSV line of this format (no quoted commas or quotes inside fields).
@@ -171,6 +172,93 @@ pub fn parse_call(f: &[&str], queues: &mut Names) -> Result<Call, &'static str> 
         agent: id(f[7]).filter(|a| *a != 0).map(AgentId),
         customer: None,
         transferred: false,
+    })
+}
+
+/// One row of `agent_states.csv`: `agent_id,state,start,end` with `state` one of
+/// `available`, `on_contact`, `after_call_work`, `break`, `training`, `offline`.
+pub fn parse_agent_state(f: &[&str]) -> Result<StateInterval, &'static str> {
+    if f.len() != 4 {
+        return Err("agent_states: wrong field count");
+    }
+    let state = match f[1] {
+        "available" => AgentState::Available,
+        "on_contact" => AgentState::OnContact,
+        "after_call_work" => AgentState::AfterCallWork,
+        "break" => AgentState::Break,
+        "training" => AgentState::Training,
+        "offline" => AgentState::Offline,
+        _ => return Err("agent_states: unknown state"),
+    };
+    let (Some(agent), Some(start), Some(end)) = (id(f[0]), instant(f[2]), instant(f[3])) else {
+        return Err("agent_states: bad id or instant");
+    };
+    Ok(StateInterval {
+        agent: AgentId(agent),
+        state,
+        start,
+        end,
+    })
+}
+
+/// One row of `schedule.csv`: `agent_id,activity,start,end` with `activity` one of `work`,
+/// `break`, `training`, `off`.
+pub fn parse_scheduled(f: &[&str]) -> Result<ScheduledActivity, &'static str> {
+    if f.len() != 4 {
+        return Err("schedule: wrong field count");
+    }
+    let activity = match f[1] {
+        "work" => Activity::Work,
+        "break" => Activity::Break,
+        "training" => Activity::Training,
+        "off" => Activity::Off,
+        _ => return Err("schedule: unknown activity"),
+    };
+    let (Some(agent), Some(start), Some(end)) = (id(f[0]), instant(f[2]), instant(f[3])) else {
+        return Err("schedule: bad id or instant");
+    };
+    Ok(ScheduledActivity {
+        agent: AgentId(agent),
+        activity,
+        start,
+        end,
+    })
+}
+
+/// One row of `accounts.csv`: `customer_id,at,kind,revenue,reason` with `kind` one of
+/// `started`, `renewed`, `expanded`, `contracted`, `cancellation_intent`, `churned`;
+/// `revenue` recurring revenue in cents after the event (empty: unknown), `reason` a code
+/// (empty: none).
+pub fn parse_account(f: &[&str]) -> Result<AccountEvent, &'static str> {
+    if f.len() != 5 {
+        return Err("accounts: wrong field count");
+    }
+    let kind = match f[2] {
+        "started" => AccountEventKind::Started,
+        "renewed" => AccountEventKind::Renewed,
+        "expanded" => AccountEventKind::Expanded,
+        "contracted" => AccountEventKind::Contracted,
+        "cancellation_intent" => AccountEventKind::CancellationIntent,
+        "churned" => AccountEventKind::Churned,
+        _ => return Err("accounts: unknown kind"),
+    };
+    let (Some(customer), Some(at)) = (id(f[0]), instant(f[1])) else {
+        return Err("accounts: bad id or instant");
+    };
+    let revenue = match f[3] {
+        "" => None,
+        r => Some(r.parse::<i64>().map_err(|_| "accounts: bad revenue")?),
+    };
+    let reason = match f[4] {
+        "" => None,
+        r => Some(r.parse::<u16>().map_err(|_| "accounts: bad reason")?),
+    };
+    Ok(AccountEvent {
+        customer: CustomerId(customer),
+        at,
+        kind,
+        revenue,
+        reason,
     })
 }
 

@@ -20,9 +20,10 @@ pub mod servicenow;
 
 use chrono::{DateTime, TimeZone, Utc};
 use csm_metrics::{
-    AgentId, Author, Call, CallId, Channel, CreatedBy, CustomerId, Happiness, Interaction,
-    InteractionKind, ItemId, Priority, QueueId, Status, SurveyId, SurveyResponse, SurveyScore,
-    TeamId, Ticket, TicketId, Visibility,
+    AccountEvent, AccountEventKind, Activity, AgentId, AgentState, Author, Call, CallId, Channel,
+    CreatedBy, CustomerId, Happiness, Interaction, InteractionKind, ItemId, Priority, QueueId,
+    ScheduledActivity, StateInterval, Status, SurveyId, SurveyResponse, SurveyScore, TeamId,
+    Ticket, TicketId, Visibility,
 };
 
 /// A small, fast, seedable generator (SplitMix64): statistically good enough for synthetic
@@ -381,6 +382,139 @@ pub fn surveys(config: &Config, n: u64) -> Vec<SurveyResponse> {
             r
         })
         .collect()
+}
+
+/// Agents' weekday schedules and what they did: each agent works 09:00-12:00, breaks
+/// 12:00-12:30 and works 12:30-17:00 (UTC) on weekdays; they log in a few minutes late or
+/// early, take the break a few minutes off, spend most working time on contacts and in
+/// after-call work, and sometimes a training hour. Returns the schedule and the state
+/// intervals, each agent's intervals in time order.
+pub fn agent_days(config: &Config) -> (Vec<ScheduledActivity>, Vec<StateInterval>) {
+    let mut rng = Rng::new(config.seed ^ 0xa9e7);
+    let (mut schedule, mut states) = (Vec::new(), Vec::new());
+    let day0 = config.start.timestamp() - config.start.timestamp().rem_euclid(86_400);
+    for agent in 1..=config.agents {
+        for d in 0..i64::from(config.days) {
+            let day = day0 + d * 86_400;
+            let weekday = (4 + day / 86_400).rem_euclid(7); // 0 = Monday (1970-01-01 was a Thursday)
+            if weekday >= 5 {
+                continue;
+            }
+            let h = |hours: f64| day + (hours * 3_600.0) as i64;
+            let plan = |activity, a, b| ScheduledActivity {
+                agent: AgentId(agent),
+                activity,
+                start: at(a),
+                end: at(b),
+            };
+            schedule.push(plan(Activity::Work, h(9.0), h(12.0)));
+            schedule.push(plan(Activity::Break, h(12.0), h(12.5)));
+            schedule.push(plan(Activity::Work, h(12.5), h(17.0)));
+            let jitter = |rng: &mut Rng| (rng.unit() * 600.0) as i64 - 300;
+            let login = h(9.0) + jitter(&mut rng);
+            let break_start = h(12.0) + jitter(&mut rng);
+            let break_end = break_start + 1_800 + jitter(&mut rng) / 2;
+            let logout = h(17.0) + jitter(&mut rng);
+            let mut clock = login;
+            let mut push = |state, a: i64, b: i64| {
+                if b > a {
+                    states.push(StateInterval {
+                        agent: AgentId(agent),
+                        state,
+                        start: at(a),
+                        end: at(b),
+                    });
+                }
+            };
+            for (until, after) in [(break_start, break_end), (logout, logout)] {
+                while clock < until {
+                    let step = if rng.chance(0.02) {
+                        push(AgentState::Training, clock, (clock + 3_600).min(until));
+                        3_600
+                    } else {
+                        let idle = rng.exponential(120.0) as i64;
+                        let talk = rng.lognormal(300.0, 0.6) as i64;
+                        let wrap = rng.lognormal(60.0, 0.5) as i64;
+                        let a = clock;
+                        push(AgentState::Available, a, (a + idle).min(until));
+                        push(
+                            AgentState::OnContact,
+                            (a + idle).min(until),
+                            (a + idle + talk).min(until),
+                        );
+                        push(
+                            AgentState::AfterCallWork,
+                            (a + idle + talk).min(until),
+                            (a + idle + talk + wrap).min(until),
+                        );
+                        idle + talk + wrap
+                    };
+                    clock = (clock + step.max(1)).min(until);
+                }
+                if after > until {
+                    push(AgentState::Break, until, after);
+                    clock = after;
+                }
+            }
+        }
+    }
+    (schedule, states)
+}
+
+/// Customer accounts over the history: customers start through the period with recurring
+/// revenue, some expand or contract, some signal an intent to cancel (most are saved), and
+/// some churn with a reason code (1 price, 2 product, 3 support, 4 other). Time-ordered.
+pub fn accounts(config: &Config, customers: u64) -> Vec<AccountEvent> {
+    let mut rng = Rng::new(config.seed ^ 0xacc7);
+    let span = i64::from(config.days) * 86_400;
+    let start = config.start.timestamp();
+    let mut events = Vec::new();
+    for c in 1..=customers {
+        // A third were customers before the history began.
+        let began = start - span / 2 + (rng.unit() * span as f64 * 1.4) as i64;
+        let mut revenue = (rng.lognormal(5_000.0, 0.8) as i64).max(500) / 100 * 100;
+        let mut event = |at_s: i64, kind, revenue: Option<i64>, reason: Option<u16>| {
+            events.push(AccountEvent {
+                customer: CustomerId(c),
+                at: at(at_s),
+                kind,
+                revenue,
+                reason,
+            });
+        };
+        event(began, AccountEventKind::Started, Some(revenue), None);
+        let mut clock = began;
+        loop {
+            clock += (rng.exponential(span as f64 / 3.0)) as i64 + 86_400;
+            if clock >= start + span {
+                break;
+            }
+            let roll = rng.unit();
+            if roll < 0.25 {
+                revenue = revenue * 12 / 10;
+                event(clock, AccountEventKind::Expanded, Some(revenue), None);
+            } else if roll < 0.35 {
+                revenue = revenue * 8 / 10;
+                event(clock, AccountEventKind::Contracted, Some(revenue), None);
+            } else if roll < 0.55 {
+                let reason = Some(1 + rng.below(4) as u16);
+                event(clock, AccountEventKind::CancellationIntent, None, reason);
+                if rng.chance(0.4) {
+                    let later = clock + (rng.unit() * 14.0 * 86_400.0) as i64;
+                    event(later, AccountEventKind::Churned, Some(0), reason);
+                    break;
+                }
+            } else if roll < 0.62 {
+                let reason = Some(1 + rng.below(4) as u16);
+                event(clock, AccountEventKind::Churned, Some(0), reason);
+                break;
+            } else {
+                event(clock, AccountEventKind::Renewed, Some(revenue), None);
+            }
+        }
+    }
+    events.sort_by_key(|e| (e.at, e.customer));
+    events
 }
 
 /// `n` calls offered to two queues over the configured span; callers hang up after an
