@@ -11,13 +11,18 @@
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
+use csm_metrics::goals::{Comparison, Figures, Goal, Metric, Scorecard, Stat};
+use csm_metrics::metrics::agents::{Adherence, AgentStates};
+use csm_metrics::metrics::calls::CallCenter;
+use csm_metrics::metrics::retention::Accounts;
+use csm_metrics::metrics::staffing::{Targets, forecast_from_history, plan};
 use csm_metrics::metrics::tickets::{ByTeam, LifecycleSnapshot, TicketTracker, TrackerConfig};
 use csm_metrics::sla::{Basis, Condition, Policy, SlaMetric, SlaPolicies, SlaTracker, Target};
 use csm_metrics::{
     BusinessCalendar, Calculator, DayTime, DurationSnapshot, DurationSummary, Granularity, Grouped,
     NpsSnapshot, Priority, Proportion, SurveySnapshot, SurveySuite, TeamId, Windowed,
 };
-use csm_metrics_synth::{Config, Generator, calls, surveys};
+use csm_metrics_synth::{Config, Generator, accounts as accounts_of, agent_days, calls, surveys};
 
 fn main() -> Result<(), csm_metrics::Error> {
     let config = Config::new(7, 20_000, 50);
@@ -52,6 +57,7 @@ fn main() -> Result<(), csm_metrics::Error> {
     }
     let end = config.start + chrono::TimeDelta::days(i64::from(config.days));
     let report = tracker.snapshot_at(end);
+    let overall_tickets = report.overall.clone();
     println!("Tickets, as of {}", end.format("%Y-%m-%d %H:%M UTC"));
     println!("------------------------------");
     print_tickets("all", &report.overall);
@@ -246,7 +252,8 @@ fn main() -> Result<(), csm_metrics::Error> {
 
     println!("Surveys, overall");
     println!("----------------");
-    print_surveys(&overall.snapshot());
+    let overall_surveys = overall.snapshot();
+    print_surveys(&overall_surveys);
     println!("\nSurveys by team (agent's team)");
     println!("------------------------------");
     println!(
@@ -316,8 +323,118 @@ fn main() -> Result<(), csm_metrics::Error> {
         w.max.unwrap_or(0.0)
     );
 
-    println!("\nContact-center, staffing and retention metrics are on the way (see CHANGELOG.md).");
-    println!("Done in {:.0?}.", started.elapsed());
+    // The contact center: call metrics per 30-minute interval, and what those intervals
+    // would have needed for 80 % answered in 20 s (Erlang C, occupancy ≤ 85 %, 30 %
+    // shrinkage).
+    let mut per_interval = Windowed::<CallCenter>::new(Granularity::HalfHour, chrono::Utc);
+    per_interval.observe_all(&offered)?;
+    let history = per_interval.snapshot();
+    let forecast = forecast_from_history(&history, 300.0);
+    let busiest = forecast
+        .iter()
+        .copied()
+        .max_by(|a, b| a.contacts.total_cmp(&b.contacts))
+        .expect("calls were offered");
+    let targets = Targets {
+        service_level: 0.8,
+        answer_seconds: 20.0,
+        max_occupancy: 0.85,
+        shrinkage: 0.3,
+        patience: None,
+    };
+    let needed = plan(&forecast, 1_800, targets)?;
+    let peak = plan(&[busiest], 1_800, targets)?.rows[0].staffing;
+    println!("\nContact center");
+    println!("--------------");
+    println!(
+        "{} half-hours of calls: meeting 80/20 throughout needed {:.0} agent-hours on the phones, {:.0} scheduled",
+        history.len(),
+        needed.agent_hours,
+        needed.position_hours
+    );
+    if let Some(s) = peak {
+        println!(
+            "busiest half-hour ({} calls, AHT {:.0} s): {} agents, {} positions, service level {:.1} %",
+            busiest.contacts,
+            busiest.aht,
+            s.agents,
+            s.positions,
+            s.prediction.service_level * 100.0
+        );
+    }
+
+    // Agents: occupancy, and adherence to their schedules.
+    let (schedule, states) = agent_days(&config);
+    let mut occupancy = AgentStates::default();
+    occupancy.observe_all(&states)?;
+    let mut adherence = Adherence::new(schedule, 120, chrono::Utc)?;
+    for s in &states {
+        adherence.observe(s)?;
+    }
+    let a = adherence.snapshot().overall;
+    println!(
+        "agents: occupancy {:.1} %, adherence {:.1} % (2 min tolerance), conformance {:.1} %",
+        occupancy.snapshot().occupancy.unwrap_or(0.0) * 100.0,
+        a.adherence.unwrap_or(0.0) * 100.0,
+        a.conformance.unwrap_or(0.0) * 100.0
+    );
+
+    // Retention: customers and revenue kept in February, and the cohort table.
+    let mut accounts = Accounts::default();
+    for e in accounts_of(&config, 1_000) {
+        accounts.observe(&e)?;
+    }
+    let month = |m| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, m, 1, 0, 0, 0).unwrap();
+    let feb = accounts.period(month(2), month(3));
+    println!("\nRetention, February 2025");
+    println!("------------------------");
+    println!(
+        "customers {} → {} ({} new, {} churned): retention {:.1} %, churn {:.1} %, net revenue retention {:.1} %, gross {:.1} %; at-risk saved {} of {}",
+        feb.at_start,
+        feb.at_end,
+        feb.new,
+        feb.churned,
+        feb.retention_rate.unwrap_or(0.0) * 100.0,
+        feb.churn_rate.unwrap_or(0.0) * 100.0,
+        feb.net_revenue_retention.unwrap_or(0.0) * 100.0,
+        feb.gross_revenue_retention.unwrap_or(0.0) * 100.0,
+        feb.saved,
+        feb.saved + feb.lost
+    );
+
+    // Goals: the desk's targets, judged on the overall figures.
+    let card = Scorecard::new(vec![
+        Goal::new("CSAT ≥ 85 %", Metric::Csat, Comparison::AtLeast, 85.0).with_min_sample(100),
+        Goal::new(
+            "first response p90 ≤ 8 h",
+            Metric::FirstResponse(Stat::P90),
+            Comparison::AtMost,
+            8.0 * 3_600.0,
+        ),
+        Goal::new(
+            "resolved within 24 h ≥ 80 %",
+            Metric::ResolvedWithinTarget,
+            Comparison::AtLeast,
+            0.8,
+        ),
+    ])?;
+    let results = card.evaluate(&Figures {
+        tickets: Some(&overall_tickets),
+        csat: Some(&overall_surveys.csat),
+        ..Figures::default()
+    });
+    println!("\nGoals");
+    println!("-----");
+    for r in results {
+        println!(
+            "{:<30} {:?} (margin {})",
+            r.goal,
+            r.verdict,
+            r.margin.map_or("-".into(), |m| format!("{m:+.2}"))
+        );
+    }
+
+    println!("\nDone in {:.0?}.", started.elapsed());
     Ok(())
 }
 
