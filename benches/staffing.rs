@@ -21,13 +21,7 @@ fn search(c: &mut Criterion) {
             aht: 300.0,
         })
         .collect();
-    let targets = Targets {
-        service_level: 0.8,
-        answer_seconds: 20.0,
-        max_occupancy: 0.85,
-        shrinkage: 0.3,
-        patience: None,
-    };
+    let targets = Targets::default();
     group.bench_function("a week's plan, 336 intervals", |b| {
         b.iter(|| black_box(plan(&forecast, 1_800, targets).unwrap().agent_hours))
     });

@@ -335,13 +335,7 @@ fn main() -> Result<(), csm_metrics::Error> {
         .copied()
         .max_by(|a, b| a.contacts.total_cmp(&b.contacts))
         .expect("calls were offered");
-    let targets = Targets {
-        service_level: 0.8,
-        answer_seconds: 20.0,
-        max_occupancy: 0.85,
-        shrinkage: 0.3,
-        patience: None,
-    };
+    let targets = Targets::default();
     let needed = plan(&forecast, 1_800, targets)?;
     let peak = plan(&[busiest], 1_800, targets)?.rows[0].staffing;
     println!("\nContact center");

@@ -179,13 +179,7 @@ fn week_plan() -> Result<(), csm_metrics::Error> {
             }
         })
         .collect();
-    let targets = Targets {
-        service_level: 0.8,
-        answer_seconds: 20.0,
-        max_occupancy: 0.85,
-        shrinkage: 0.3,
-        patience: None,
-    };
+    let targets = Targets::default();
     let week = plan(&forecast, 1_800, targets)?;
     for row in week.rows.iter().step_by(4) {
         let Some(s) = row.staffing else { continue };

@@ -184,6 +184,33 @@
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// `Serialize` and `Deserialize` for a state derived with `#[serde(remote = "Self")]`:
+/// deserialising runs the state's `validate()`, so a tampered state is an error.
+#[cfg(feature = "serde")]
+macro_rules! validated_serde {
+    ($t:ty) => {
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                s: S,
+            ) -> core::result::Result<S::Ok, S::Error> {
+                // The derived (remote = "Self") serialiser.
+                <$t>::serialize(self, s)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                d: D,
+            ) -> core::result::Result<Self, D::Error> {
+                let state = <$t>::deserialize(d)?;
+                state.validate().map_err(serde::de::Error::custom)?;
+                Ok(state)
+            }
+        }
+    };
+}
+
 mod aggregate;
 mod calculator;
 pub mod calendar;

@@ -113,13 +113,7 @@ mod plans {
     }
 
     fn targets() -> Targets {
-        Targets {
-            service_level: 0.8,
-            answer_seconds: 20.0,
-            max_occupancy: 0.85,
-            shrinkage: 0.3,
-            patience: None,
-        }
+        Targets::default()
     }
 
     #[test]

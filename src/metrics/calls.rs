@@ -173,21 +173,7 @@ impl CallCenter {
 }
 
 #[cfg(feature = "serde")]
-impl serde::Serialize for CallCenter {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
-        // The derived (remote = "Self") serialiser.
-        CallCenter::serialize(self, s)
-    }
-}
-
-#[cfg(feature = "serde")]
-impl<'de> serde::Deserialize<'de> for CallCenter {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
-        let state = CallCenter::deserialize(d)?;
-        state.validate().map_err(serde::de::Error::custom)?;
-        Ok(state)
-    }
-}
+validated_serde!(CallCenter);
 
 impl Calculator for CallCenter {
     type Record = Call;

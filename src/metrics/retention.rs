@@ -167,45 +167,30 @@ fn standing(events: &[Stored], t: i64) -> (bool, Option<i64>) {
 }
 
 #[cfg(feature = "serde")]
-impl serde::Serialize for Accounts {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
-        // The derived (remote = "Self") serialiser.
-        Accounts::serialize(self, s)
-    }
-}
+validated_serde!(Accounts);
 
-#[cfg(feature = "serde")]
-impl<'de> serde::Deserialize<'de> for Accounts {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
-        let state = Accounts::deserialize(d)?;
-        for (c, events) in &state.customers {
-            if events.windows(2).any(|w| w[0] >= w[1]) {
-                return Err(serde::de::Error::custom(Error::corrupt(
-                    WHAT,
-                    format!("{c}: events out of order or repeated"),
-                )));
-            }
-            if events.iter().any(|e| e.2.is_some_and(|r| r < 0)) {
-                return Err(serde::de::Error::custom(Error::corrupt(
-                    WHAT,
-                    format!("{c}: a negative revenue"),
-                )));
-            }
-            if events
+impl Accounts {
+    /// Checks that every customer's events are in order, once each, with instants in range
+    /// and no negative revenue (what a deserialised state must satisfy).
+    pub fn validate(&self) -> Result<()> {
+        for (c, events) in &self.customers {
+            let rule = if events.windows(2).any(|w| w[0] >= w[1]) {
+                "events out of order or repeated"
+            } else if events.iter().any(|e| e.2.is_some_and(|r| r < 0)) {
+                "a negative revenue"
+            } else if events
                 .iter()
                 .any(|e| DateTime::from_timestamp(e.0, 0).is_none())
             {
-                return Err(serde::de::Error::custom(Error::corrupt(
-                    WHAT,
-                    format!("{c}: an instant out of range"),
-                )));
-            }
+                "an instant out of range"
+            } else {
+                continue;
+            };
+            return Err(Error::corrupt(WHAT, format!("{c}: {rule}")));
         }
-        Ok(state)
+        Ok(())
     }
-}
 
-impl Accounts {
     /// Observes one account event (any order). A negative revenue is an error; the same
     /// event twice counts once.
     pub fn observe(&mut self, e: &AccountEvent) -> Result<()> {

@@ -647,18 +647,4 @@ fn summaries(a: &TicketLifecycle) -> [&DurationSummary; 9] {
 }
 
 #[cfg(feature = "serde")]
-impl serde::Serialize for TicketLifecycle {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
-        // The derived (remote = "Self") serialiser.
-        TicketLifecycle::serialize(self, s)
-    }
-}
-
-#[cfg(feature = "serde")]
-impl<'de> serde::Deserialize<'de> for TicketLifecycle {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
-        let state = TicketLifecycle::deserialize(d)?;
-        state.validate().map_err(serde::de::Error::custom)?;
-        Ok(state)
-    }
-}
+validated_serde!(TicketLifecycle);
