@@ -152,3 +152,21 @@ fn a_hundred_million_values_within_alpha() {
     }
     assert_eq!(sketch.count(), BIG as u64);
 }
+
+/// Whole seconds take a table for short durations: the same bins as the formula, for
+/// every value the table covers and beyond it, at the default and another accuracy.
+#[test]
+fn whole_seconds_land_in_the_formulas_bins() {
+    for alpha in [0.01, 0.02] {
+        let (mut table, mut formula) = (
+            QuantileSketch::new(alpha).unwrap(),
+            QuantileSketch::new(alpha).unwrap(),
+        );
+        for v in (0..5_000u64).chain([10_000, 86_400, u64::from(u32::MAX)]) {
+            table.add_seconds(v).unwrap();
+            formula.add(v as f64).unwrap();
+        }
+        assert_eq!(table, formula, "alpha {alpha}");
+        assert!(table.nonempty_bins().eq(formula.nonempty_bins()));
+    }
+}

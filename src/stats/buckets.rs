@@ -59,6 +59,10 @@ impl DurationBuckets {
 
     #[inline]
     fn slot(&self, seconds: u64) -> usize {
+        // Most durations fall below the first edge (calls, chats, quick replies).
+        if self.edges.first().is_none_or(|first| seconds < *first) {
+            return 0;
+        }
         // Edges are few (at most 64) and sorted: counting those passed is branch-free.
         self.edges.iter().map(|e| usize::from(*e <= seconds)).sum()
     }

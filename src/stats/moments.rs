@@ -54,12 +54,20 @@ impl DurationMoments {
     #[inline]
     pub fn add(&mut self, seconds: u64) -> Result<()> {
         let v = u128::from(seconds);
-        let (Some(count), Some(sum), Some(sum_sq)) = (
-            self.count.checked_add(1),
-            self.sum.checked_add(v),
-            self.sum_sq.checked_add(v * v),
-        ) else {
+        let Some(count) = self.count.checked_add(1) else {
             return Err(Error::Overflow { what: WHAT });
+        };
+        // A value under 2³² s (136 years) adds less than 2⁶⁴ to either sum, which cannot
+        // overflow one still under 2¹²⁷; anything else is checked.
+        let (sum, sum_sq) = if seconds >> 32 == 0 && (self.sum | self.sum_sq) >> 127 == 0 {
+            (self.sum + v, self.sum_sq + v * v)
+        } else {
+            let (Some(sum), Some(sum_sq)) =
+                (self.sum.checked_add(v), self.sum_sq.checked_add(v * v))
+            else {
+                return Err(Error::Overflow { what: WHAT });
+            };
+            (sum, sum_sq)
         };
         if seconds < self.min {
             (self.min, self.min_held) = (seconds, 1);

@@ -81,6 +81,10 @@ pub struct QuantileSketch {
     zero_count: u64,
     /// Indices below this were folded into it.
     collapsed_below: Option<i32>,
+    /// The bins of whole seconds under `SMALL`, for the default accuracy (derived, not
+    /// stored).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    small: Option<&'static [i32]>,
 }
 
 impl Default for QuantileSketch {
@@ -138,6 +142,7 @@ impl QuantileSketch {
             count: 0,
             zero_count: 0,
             collapsed_below: None,
+            small: (alpha == DEFAULT_RELATIVE_ACCURACY).then(small_table),
         }
     }
 
@@ -234,6 +239,26 @@ impl QuantileSketch {
     /// Adds a whole number of seconds (always a valid value: no check needed).
     #[inline]
     pub fn add_seconds(&mut self, seconds: u64) -> Result<()> {
+        // Short durations (calls, chats) are the common case: their bin comes from a table
+        // computed once for the default accuracy, the same index the formula gives.
+        if let Some(&index) = self
+            .small
+            .filter(|_| seconds != 0)
+            .and_then(|t| t.get(seconds as usize))
+        {
+            let count = self
+                .count
+                .checked_add(1)
+                .ok_or(Error::Overflow { what: WHAT })?;
+            let slot = index.wrapping_sub(self.offset) as u32 as usize;
+            if let Some(bin) = self.bins.get_mut(slot) {
+                *bin += 1;
+            } else {
+                self.add_outside(index, 1);
+            }
+            self.count = count;
+            return Ok(());
+        }
         self.add_valid(seconds as f64, 1)
     }
 
@@ -623,6 +648,32 @@ impl TryFrom<SketchRepr> for QuantileSketch {
         sketch.validate()?;
         Ok(sketch)
     }
+}
+
+/// Durations under this many seconds find their bin in a table (default accuracy only).
+const SMALL: u64 = 4_096;
+
+/// The bin index of every whole second under `SMALL` for the default accuracy (index 0 for
+/// 0, which goes to the zero bin instead), built once.
+fn small_table() -> &'static [i32] {
+    static TABLE: std::sync::OnceLock<Vec<i32>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let gamma_ln = ((1.0 + DEFAULT_RELATIVE_ACCURACY) / (1.0 - DEFAULT_RELATIVE_ACCURACY)).ln();
+        let probe = QuantileSketch {
+            alpha: DEFAULT_RELATIVE_ACCURACY,
+            max_bins: DEFAULT_MAX_BINS,
+            multiplier: MAX_SLOPE / gamma_ln * (1.0 + 1e-12),
+            offset: 0,
+            bins: Vec::new(),
+            count: 0,
+            zero_count: 0,
+            collapsed_below: None,
+            small: None,
+        };
+        (0..SMALL)
+            .map(|v| if v == 0 { 0 } else { probe.index_of(v as f64) })
+            .collect()
+    })
 }
 
 #[cfg(test)]
