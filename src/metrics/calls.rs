@@ -185,9 +185,9 @@ impl Calculator for CallCenter {
         let ended = self.epoch.seconds(&c.ended_at);
         // Whole seconds prove most calls valid at once (strictly ordered instants, a hold
         // below the connected time); ties and close holds get the full check.
-        let surely_valid = match c.answered_at {
+        let answered_s = c.answered_at.map(|a| self.epoch.seconds(&a));
+        let surely_valid = match answered_s {
             Some(a) => {
-                let a = self.epoch.seconds(&a);
                 a > offered && ended > a && (c.hold == 0 || c.hold <= (ended - a - 1) as u64)
             }
             None => ended > offered && c.agent.is_none() && c.hold == 0 && c.wrap == 0,
@@ -199,10 +199,10 @@ impl Calculator for CallCenter {
             .offered
             .checked_add(1)
             .ok_or(Error::Overflow { what: WHAT })?;
-        match c.answered_at {
+        match answered_s {
             Some(answered) => {
-                let answered = self.epoch.seconds(&answered);
-                // validate() ordered the instants: these differences are not negative.
+                // The instants are ordered (checked above): these differences are not
+                // negative.
                 let wait = (answered - offered) as u64;
                 let overflow = || Error::Overflow { what: WHAT };
                 let handle = ((ended - answered) as u64)
