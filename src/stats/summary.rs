@@ -97,7 +97,7 @@ impl DurationSummary {
     }
 
     /// Adds one duration in seconds.
-    #[inline(always)]
+    #[inline]
     pub fn add(&mut self, seconds: u64) -> Result<()> {
         // The sketch is checked first: it is the only part that can refuse (overflow).
         self.sketch.add_seconds(seconds)?;
