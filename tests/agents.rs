@@ -1,5 +1,7 @@
 //! Occupancy, adherence and conformance worked by hand; tolerance; days in a zone; merges.
 
+mod common;
+
 use chrono::{DateTime, TimeZone, Utc};
 use csm_metrics::metrics::agents::{Adherence, AgentStates};
 use csm_metrics::*;
@@ -206,5 +208,33 @@ proptest! {
         let mut with_default = one.clone();
         with_default.merge(&AgentStates::default()).unwrap();
         prop_assert_eq!(with_default, one);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(crate::common::cases(16)))]
+
+    /// Agents split into shards any way merge, in any order, into one pass; an agent's
+    /// intervals may come interleaved with other agents'.
+    #[test]
+    fn adherence_shards_merge_into_one_pass(seed in any::<u64>(), shards in 1usize..4) {
+        let config = csm_metrics_synth::Config::new(seed, 100, 3);
+        let (schedule, states) = csm_metrics_synth::agent_days(&config);
+        let mut one = Adherence::new(schedule.clone(), 120, Utc).unwrap();
+        // Interleaved in time across agents.
+        let mut by_time = states.clone();
+        by_time.sort_by_key(|s| (s.start, s.agent));
+        for s in &by_time {
+            one.observe(s).unwrap();
+        }
+        let mut parts = vec![Adherence::new(schedule.clone(), 120, Utc).unwrap(); shards];
+        for s in &states {
+            parts[(s.agent.0 as usize) % shards].observe(s).unwrap();
+        }
+        let mut merged = parts.pop().unwrap();
+        for p in parts.iter().rev() {
+            merged.merge(p).unwrap();
+        }
+        prop_assert_eq!(merged.snapshot(), one.snapshot());
     }
 }
