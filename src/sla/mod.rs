@@ -287,7 +287,9 @@ impl SlaPolicies {
 }
 
 /// One target instance of a ticket.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 struct Clock {
     metric: SlaMetric,
     target: u64,
@@ -317,7 +319,9 @@ struct SlaTicket {
 }
 
 /// Outcomes of one policy's target.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 struct Outcomes {
     achieved: u64,
     breached: u64,

@@ -42,35 +42,12 @@ pub struct SavedSla<K> {
     calendar: Option<u64>,
     group_keys: Vec<K>,
     /// By book (0: every ticket, then each group), policy and target.
-    outcomes: Vec<Vec<Vec<SavedOutcomes>>>,
+    outcomes: Vec<Vec<Vec<Outcomes>>>,
     tickets: Vec<SavedSlaTicket>,
     rejected: BTreeMap<String, u64>,
 }
 
 const VERSION: u32 = 1;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SavedOutcomes {
-    achieved: u64,
-    breached: u64,
-    breach: DurationSummary,
-    spare: DurationSummary,
-    paused_overdue: u64,
-    live: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SavedClock {
-    metric: SlaMetric,
-    target: u64,
-    basis: Basis,
-    live: bool,
-    elapsed: u64,
-    running: Option<(i64, i64)>,
-    stopped: Option<(i64, u64)>,
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -83,7 +60,7 @@ struct SavedSlaTicket {
     replied: bool,
     awaiting: bool,
     last_event: i64,
-    clocks: Vec<SavedClock>,
+    clocks: Vec<Clock>,
     filed: Vec<(u8, bool, u64)>,
 }
 
@@ -111,19 +88,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
                 replied: s.replied,
                 awaiting: s.awaiting,
                 last_event: s.last_event,
-                clocks: s
-                    .clocks
-                    .iter()
-                    .map(|c| SavedClock {
-                        metric: c.metric,
-                        target: c.target,
-                        basis: c.basis,
-                        live: c.live,
-                        elapsed: c.elapsed,
-                        running: c.running,
-                        stopped: c.stopped,
-                    })
-                    .collect(),
+                clocks: s.clocks.clone(),
                 filed: s.filed.clone(),
             })
             .collect();
@@ -133,27 +98,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
             policies: self.policies.policies.clone(),
             calendar: self.policies.calendar.as_ref().map(|c| c.fingerprint()),
             group_keys: self.group_keys.clone(),
-            outcomes: self
-                .outcomes
-                .iter()
-                .map(|book| {
-                    book.iter()
-                        .map(|targets| {
-                            targets
-                                .iter()
-                                .map(|o| SavedOutcomes {
-                                    achieved: o.achieved,
-                                    breached: o.breached,
-                                    breach: o.breach.clone(),
-                                    spare: o.spare.clone(),
-                                    paused_overdue: o.paused_overdue,
-                                    live: o.live,
-                                })
-                                .collect()
-                        })
-                        .collect()
-                })
-                .collect(),
+            outcomes: self.outcomes.clone(),
             tickets,
             rejected: self.rejected.clone(),
         }
@@ -186,38 +131,23 @@ impl<G: TicketGrouping> SlaTracker<G> {
             return Err(corrupt("outcome books do not match the groups".into()));
         }
         let default = DurationSummary::default();
-        let mut outcomes = Vec::with_capacity(saved.outcomes.len());
-        for book in saved.outcomes {
+        for book in &saved.outcomes {
             if book.iter().map(Vec::len).ne(shape.iter().copied()) {
                 return Err(corrupt(
                     "outcomes do not match the policies' targets".into(),
                 ));
             }
-            let mut b = Vec::with_capacity(book.len());
-            for targets in book {
-                let mut t = Vec::with_capacity(targets.len());
-                for o in targets {
-                    if o.breach.count() != o.breached
-                        || o.spare.count() != o.achieved
-                        || !o.breach.same_config(&default)
-                        || !o.spare.same_config(&default)
-                        || o.paused_overdue > o.live
-                    {
-                        return Err(corrupt("outcome counts that do not add up".into()));
-                    }
-                    t.push(Outcomes {
-                        achieved: o.achieved,
-                        breached: o.breached,
-                        breach: o.breach,
-                        spare: o.spare,
-                        paused_overdue: o.paused_overdue,
-                        live: o.live,
-                    });
-                }
-                b.push(t);
+            if book.iter().flatten().any(|o| {
+                o.breach.count() != o.breached
+                    || o.spare.count() != o.achieved
+                    || !o.breach.same_config(&default)
+                    || !o.spare.same_config(&default)
+                    || o.paused_overdue > o.live
+            }) {
+                return Err(corrupt("outcome counts that do not add up".into()));
             }
-            outcomes.push(b);
         }
+        let outcomes = saved.outcomes;
         for (g, key) in saved.group_keys.iter().enumerate() {
             if sla.group_index.insert(key.clone(), g as u32 + 1).is_some() {
                 return Err(corrupt(format!("the group {key:?} twice")));
@@ -285,19 +215,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
                     replied: t.replied,
                     awaiting: t.awaiting,
                     last_event: t.last_event,
-                    clocks: t
-                        .clocks
-                        .into_iter()
-                        .map(|c| Clock {
-                            metric: c.metric,
-                            target: c.target,
-                            basis: c.basis,
-                            live: c.live,
-                            elapsed: c.elapsed,
-                            running: c.running,
-                            stopped: c.stopped,
-                        })
-                        .collect(),
+                    clocks: t.clocks,
                     filed: t.filed,
                 },
             );
