@@ -236,6 +236,18 @@ pub(crate) enum Phase {
 
 impl Phase {
     /// The phase a status change leads to (`None` for merged and spam; closed is solved).
+    /// The status a phase stands for (solved for `Solved`), as saved states store it.
+    #[cfg(feature = "serde")]
+    pub(crate) fn status(self) -> Status {
+        match self {
+            Phase::New => Status::New,
+            Phase::Open => Status::Open,
+            Phase::Pending => Status::Pending,
+            Phase::OnHold => Status::OnHold,
+            Phase::Solved => Status::Solved,
+        }
+    }
+
     pub(crate) fn of(status: Status) -> Option<Phase> {
         match status {
             Status::New => Some(Phase::New),
