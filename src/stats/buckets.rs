@@ -143,14 +143,12 @@ fn validate_edges(edges: &[u64]) -> core::result::Result<(), String> {
     Ok(())
 }
 
-#[cfg(feature = "serde")]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct BucketsRepr {
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) struct BucketsRepr {
     edges: Vec<u64>,
     counts: Vec<u64>,
 }
 
-#[cfg(feature = "serde")]
 impl From<DurationBuckets> for BucketsRepr {
     fn from(b: DurationBuckets) -> Self {
         BucketsRepr {
@@ -160,7 +158,22 @@ impl From<DurationBuckets> for BucketsRepr {
     }
 }
 
-#[cfg(feature = "serde")]
+impl BucketsRepr {
+    pub(crate) fn write(&self, w: &mut super::codec::Writer<'_>) -> Result<()> {
+        w.u64s(&self.edges)?;
+        for c in &self.counts {
+            w.u64(*c);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn read(r: &mut super::codec::Reader<'_>) -> Result<Self> {
+        let edges = r.u64s()?;
+        let counts = (0..=edges.len()).map(|_| r.u64()).collect::<Result<_>>()?;
+        Ok(BucketsRepr { edges, counts })
+    }
+}
+
 impl TryFrom<BucketsRepr> for DurationBuckets {
     type Error = Error;
     fn try_from(r: BucketsRepr) -> Result<Self> {

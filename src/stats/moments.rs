@@ -208,9 +208,8 @@ impl DurationMoments {
     }
 }
 
-#[cfg(feature = "serde")]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct MomentsRepr {
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) struct MomentsRepr {
     count: u64,
     sum: u128,
     sum_sq: u128,
@@ -220,7 +219,6 @@ struct MomentsRepr {
     max_held: u64,
 }
 
-#[cfg(feature = "serde")]
 impl From<DurationMoments> for MomentsRepr {
     fn from(m: DurationMoments) -> Self {
         MomentsRepr {
@@ -235,7 +233,6 @@ impl From<DurationMoments> for MomentsRepr {
     }
 }
 
-#[cfg(feature = "serde")]
 impl TryFrom<MomentsRepr> for DurationMoments {
     type Error = Error;
     fn try_from(r: MomentsRepr) -> Result<Self> {
@@ -274,6 +271,30 @@ impl TryFrom<MomentsRepr> for DurationMoments {
             ));
         }
         Ok(m)
+    }
+}
+
+impl MomentsRepr {
+    pub(crate) fn write(&self, w: &mut super::codec::Writer<'_>) {
+        w.u64(self.count);
+        w.u128(self.sum);
+        w.u128(self.sum_sq);
+        w.u64(self.min);
+        w.u64(self.min_held);
+        w.u64(self.max);
+        w.u64(self.max_held);
+    }
+
+    pub(crate) fn read(r: &mut super::codec::Reader<'_>) -> Result<Self> {
+        Ok(MomentsRepr {
+            count: r.u64()?,
+            sum: r.u128()?,
+            sum_sq: r.u128()?,
+            min: r.u64()?,
+            min_held: r.u64()?,
+            max: r.u64()?,
+            max_held: r.u64()?,
+        })
     }
 }
 

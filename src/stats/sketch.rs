@@ -592,9 +592,8 @@ pub struct SketchSnapshot {
 }
 
 /// The plain form a sketch is serialised as: configuration, the first index and the counts.
-#[cfg(feature = "serde")]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct SketchRepr {
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) struct SketchRepr {
     relative_accuracy: f64,
     max_bins: u32,
     count: u64,
@@ -604,7 +603,6 @@ struct SketchRepr {
     collapsed_below: Option<i32>,
 }
 
-#[cfg(feature = "serde")]
 impl From<QuantileSketch> for SketchRepr {
     fn from(s: QuantileSketch) -> Self {
         // Trim empty bins at both ends so equal sketches serialise alike.
@@ -634,7 +632,43 @@ impl From<QuantileSketch> for SketchRepr {
     }
 }
 
-#[cfg(feature = "serde")]
+impl SketchRepr {
+    pub(crate) fn write(&self, w: &mut super::codec::Writer<'_>) -> Result<()> {
+        w.f64(self.relative_accuracy);
+        w.u32(self.max_bins);
+        w.u64(self.count);
+        w.u64(self.zero_count);
+        w.i32(self.offset);
+        w.u8(u8::from(self.collapsed_below.is_some()));
+        w.i32(self.collapsed_below.unwrap_or(0));
+        w.u64s(&self.bins)
+    }
+
+    pub(crate) fn read(r: &mut super::codec::Reader<'_>) -> Result<Self> {
+        let relative_accuracy = r.f64()?;
+        let max_bins = r.u32()?;
+        let count = r.u64()?;
+        let zero_count = r.u64()?;
+        let offset = r.i32()?;
+        let folded = r.u8()?;
+        let below = r.i32()?;
+        let collapsed_below = match folded {
+            0 => None,
+            1 => Some(below),
+            f => return Err(Error::corrupt(WHAT, format!("folded flag {f}"))),
+        };
+        Ok(SketchRepr {
+            relative_accuracy,
+            max_bins,
+            count,
+            zero_count,
+            offset,
+            bins: r.u64s()?,
+            collapsed_below,
+        })
+    }
+}
+
 impl TryFrom<SketchRepr> for QuantileSketch {
     type Error = Error;
     fn try_from(r: SketchRepr) -> Result<Self> {

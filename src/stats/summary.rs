@@ -1,8 +1,10 @@
 //! The duration summary every time metric reports.
 
+use super::buckets::BucketsRepr as BucketsReprOf;
+use super::moments::MomentsRepr as MomentsReprOf;
+use super::sketch::SketchRepr as SketchReprOf;
 use super::{Bucket, DurationBuckets, DurationMoments, QuantileSketch};
 use crate::calculator::Calculator;
-#[cfg(feature = "serde")]
 use crate::error::Error;
 use crate::error::Result;
 
@@ -207,15 +209,66 @@ impl Calculator for DurationSummary {
     }
 }
 
-#[cfg(feature = "serde")]
-#[derive(serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct SummaryRepr {
     moments: DurationMoments,
     sketch: QuantileSketch,
     buckets: DurationBuckets,
 }
 
-#[cfg(feature = "serde")]
+impl DurationSummary {
+    /// The summary in the compact binary form documented below, appended to `out`: for
+    /// engines that carry states between processes in a byte column (the DataFusion
+    /// integration does). [`from_bytes`](Self::from_bytes) reads it back, equal.
+    ///
+    /// Layout (little-endian): magic `CSMS` and version `1`; the moments (count `u64`, sum
+    /// and sum of squares `u128`, min, copies of min held, max, copies of max held `u64`);
+    /// the sketch (relative accuracy `f64`, bin limit `u32`, count and zero count `u64`,
+    /// first index `i32`, folded-below flag `u8` and index `i32`, bin count `u32` and the
+    /// counts `u64`, empty bins at both ends trimmed); the buckets (edge count `u32`, the
+    /// edges, then one more count than edges, `u64`). 130 bytes plus 8 per sketch bin and
+    /// 16 per bucket edge: about 1 KB for a month of first response times at α = 1 %.
+    ///
+    /// ```
+    /// use csm_metrics::DurationSummary;
+    ///
+    /// let mut s = DurationSummary::default();
+    /// for v in [30, 600, 86_400] {
+    ///     s.add(v)?;
+    /// }
+    /// let mut bytes = Vec::new();
+    /// s.to_bytes(&mut bytes)?;
+    /// assert_eq!(DurationSummary::from_bytes(&bytes)?, s);
+    /// // A damaged value is an error, not a wrong number.
+    /// assert!(DurationSummary::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+    /// # Ok::<(), csm_metrics::Error>(())
+    /// ```
+    pub fn to_bytes(&self, out: &mut Vec<u8>) -> Result<()> {
+        let mut w = super::codec::Writer(out);
+        super::codec::header(&mut w);
+        let r = SummaryRepr::from(self.clone());
+        MomentsReprOf::from(r.moments).write(&mut w);
+        SketchReprOf::from(r.sketch).write(&mut w)?;
+        BucketsReprOf::from(r.buckets).write(&mut w)
+    }
+
+    /// Reads a summary written by [`to_bytes`](Self::to_bytes), checking every rule of
+    /// its state; an error ([`Error::CorruptState`]) for anything damaged or left over.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let mut r = super::codec::Reader(bytes);
+        r.header()?;
+        let moments = DurationMoments::try_from(MomentsReprOf::read(&mut r)?)?;
+        let sketch = QuantileSketch::try_from(SketchReprOf::read(&mut r)?)?;
+        let buckets = DurationBuckets::try_from(BucketsReprOf::read(&mut r)?)?;
+        r.finish()?;
+        DurationSummary::try_from(SummaryRepr {
+            moments,
+            sketch,
+            buckets,
+        })
+    }
+}
+
 impl From<DurationSummary> for SummaryRepr {
     fn from(s: DurationSummary) -> Self {
         SummaryRepr {
@@ -226,7 +279,6 @@ impl From<DurationSummary> for SummaryRepr {
     }
 }
 
-#[cfg(feature = "serde")]
 impl TryFrom<SummaryRepr> for DurationSummary {
     type Error = Error;
     fn try_from(r: SummaryRepr) -> Result<Self> {
