@@ -50,42 +50,7 @@ fn in_time<G: TicketGrouping>(h: &[TicketHistory], tr: &mut TicketTracker<G>) {
     }
 }
 
-/// Equal but for minimum and maximum, which are within α = 1 % of each other.
-fn same_but_extremes(
-    a: &csm_metrics::metrics::tickets::LifecycleSnapshot,
-    b: &csm_metrics::metrics::tickets::LifecycleSnapshot,
-) -> bool {
-    fn strip(
-        mut s: csm_metrics::metrics::tickets::LifecycleSnapshot,
-    ) -> (
-        csm_metrics::metrics::tickets::LifecycleSnapshot,
-        Vec<Option<f64>>,
-    ) {
-        let mut extremes = Vec::new();
-        for d in [
-            &mut s.first_response,
-            &mut s.next_reply,
-            &mut s.first_resolution,
-            &mut s.full_resolution,
-            &mut s.cycle_resolution,
-            &mut s.requester_wait,
-            &mut s.agent_work,
-            &mut s.agent_wait,
-            &mut s.on_hold,
-        ] {
-            extremes.push(d.min.take());
-            extremes.push(d.max.take());
-        }
-        (s, extremes)
-    }
-    let ((a, ea), (b, eb)) = (strip(a.clone()), strip(b.clone()));
-    let close = ea.iter().zip(&eb).all(|(x, y)| match (x, y) {
-        (Some(x), Some(y)) => (x - y).abs() <= 0.01 * y.abs() + 1e-9,
-        (None, None) => true,
-        _ => false,
-    });
-    a == b && close
-}
+use common::same_but_extremes;
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(common::cases(24)))]

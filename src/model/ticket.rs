@@ -235,7 +235,6 @@ pub(crate) enum Phase {
 }
 
 impl Phase {
-    /// The phase a status change leads to (`None` for merged and spam; closed is solved).
     /// The status a phase stands for (solved for `Solved`), as saved states store it.
     #[cfg(feature = "serde")]
     pub(crate) fn status(self) -> Status {
@@ -248,6 +247,7 @@ impl Phase {
         }
     }
 
+    /// The phase a status change leads to (`None` for merged and spam; closed is solved).
     pub(crate) fn of(status: Status) -> Option<Phase> {
         match status {
             Status::New => Some(Phase::New),

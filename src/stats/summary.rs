@@ -188,18 +188,24 @@ impl Calculator for DurationSummary {
     fn snapshot(&self) -> DurationSnapshot {
         let m = &self.moments;
         let [p50, p90, p95, p99] = self.sketch.quantiles([0.5, 0.9, 0.95, 0.99]);
+        let (exact_min, exact_max) = (m.min().map(|v| v as f64), m.max().map(|v| v as f64));
+        // An extreme that was removed comes from the sketch, within α; it is kept on the
+        // right side of what is known exactly (the mean, the other extreme), which only
+        // brings it closer to the truth.
+        let known_low = [m.mean(), exact_max].into_iter().flatten().reduce(f64::min);
+        let known_high = [m.mean(), exact_min].into_iter().flatten().reduce(f64::max);
         DurationSnapshot {
             count: m.count(),
             mean: m.mean(),
             std_dev: m.std_dev(),
-            min: m
-                .min()
-                .map(|v| v as f64)
-                .or_else(|| self.sketch.min_value()),
-            max: m
-                .max()
-                .map(|v| v as f64)
-                .or_else(|| self.sketch.max_value()),
+            min: exact_min.or_else(|| {
+                let s = self.sketch.min_value()?;
+                Some(known_low.map_or(s, |k| s.min(k)))
+            }),
+            max: exact_max.or_else(|| {
+                let s = self.sketch.max_value()?;
+                Some(known_high.map_or(s, |k| s.max(k)))
+            }),
             p50,
             p90,
             p95,

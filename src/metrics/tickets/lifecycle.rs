@@ -361,6 +361,52 @@ impl TicketLifecycle {
         ))
     }
 
+    /// Files one ticket's facts as a tracker files them, for facts computed ticket by
+    /// ticket ([`TicketReplay`](super::TicketReplay)): the facts of every ticket give the
+    /// tracker's overall aggregate. Ages of unanswered and backlog tickets are taken from
+    /// their creation instants.
+    pub fn observe_facts(&mut self, f: &super::TicketFacts) -> Result<()> {
+        use super::TicketOutcome;
+        if !f.counted() {
+            return Ok(());
+        }
+        self.created += 1;
+        if f.outcome == TicketOutcome::Merged {
+            return Ok(());
+        }
+        let created = i128::from(f.created_at.timestamp());
+        if f.outcome == TicketOutcome::Open {
+            self.backlog += 1;
+            self.backlog_created_sum += created;
+        }
+        if f.unanswered {
+            self.unanswered += 1;
+            self.unanswered_created_sum += created;
+        }
+        if f.outcome == TicketOutcome::ClosedUnresolved {
+            self.closed_unresolved += 1;
+        }
+        if let Some(v) = f.first_response {
+            self.answered += 1;
+            self.first_response.add(v)?;
+        }
+        if let (Some(b), Some(v)) = (self.business.as_mut(), f.business_first_response) {
+            b.put_response(v, true)?;
+        }
+        for v in &f.next_replies {
+            self.next_reply.add(*v)?;
+        }
+        for v in &f.cycles {
+            self.cycle_resolution.add(*v)?;
+        }
+        self.solve_events += f.cycles.len() as u64;
+        self.reopen_events += u64::from(f.reopens);
+        match &f.solved {
+            Some(s) => self.add_solved(s),
+            None => Ok(()),
+        }
+    }
+
     pub(crate) fn add_solved(&mut self, f: &SolvedFacts) -> Result<()> {
         self.first_resolution.add(f.first_resolution)?;
         self.full_resolution.add(f.full_resolution)?;

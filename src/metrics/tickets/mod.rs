@@ -81,6 +81,7 @@ pub use lifecycle::{
 };
 pub use tracker::{
     Ages, AgesSnapshot, ByAssignee, ByChannel, ByPriority, ByRequester, ByTag, ByTeam, CreatedIn,
-    FrtStart, IngestReport, Overall, RejectReason, SolvedIn, TicketEvent, TicketGrouping,
-    TicketTracker, TicketView, TrackerConfig, TrackerSnapshot,
+    FrtStart, IngestReport, Overall, RejectReason, SolvedIn, TicketEvent, TicketFacts,
+    TicketGrouping, TicketOutcome, TicketReplay, TicketTracker, TicketView, TrackerConfig,
+    TrackerSnapshot,
 };

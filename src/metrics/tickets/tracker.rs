@@ -861,6 +861,9 @@ struct TicketStore {
     index: TicketIndex,
     slots: Vec<Option<TicketState>>,
     holes: usize,
+    /// For a [`TicketReplay`]: the state of the last ticket released, kept (`keep_removed`).
+    keep_removed: bool,
+    removed: Option<TicketState>,
 }
 
 impl TicketStore {
@@ -895,7 +898,10 @@ impl TicketStore {
 
     fn remove(&mut self, id: TicketId) {
         if let Some(slot) = self.index.remove(id) {
-            self.slots[slot as usize] = None;
+            let state = self.slots[slot as usize].take();
+            if self.keep_removed {
+                self.removed = state;
+            }
             self.holes += 1;
             self.compact_if_sparse();
         }
@@ -1259,6 +1265,15 @@ impl<G: TicketGrouping> TicketTracker<G> {
         (self.latest != i64::MIN).then(|| DateTime::from_timestamp(self.latest, 0))?
     }
 
+    /// The business calendar of a ticket's calendar slot (0: the tracker's, 1 + i: the
+    /// i-th team calendar).
+    fn clock_for(&self, calendar: u8) -> Option<&dyn BusinessClock> {
+        match calendar {
+            0 => self.config.calendar.as_deref(),
+            i => self.team_clocks.get(usize::from(i) - 1).map(|c| &**c),
+        }
+    }
+
     fn reject<T>(&mut self, reason: RejectReason, record: RecordRef, rule: Rule) -> Result<T> {
         self.ingest.reject(reason);
         Err(Error::InvalidRecord { record, rule })
@@ -1353,10 +1368,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
             .team
             .and_then(|t| self.config.team_calendars.keys().position(|k| *k == t))
             .map_or(0, |i| i as u8 + 1);
-        let clock = match calendar {
-            0 => self.config.calendar.as_deref(),
-            i => self.team_clocks.get(usize::from(i) - 1).map(|c| &**c),
-        };
+        let clock = self.clock_for(calendar);
         if clock.is_some_and(|c| !c.covers(created)) {
             return self.reject(
                 RejectReason::OutsideCalendar,
@@ -1427,10 +1439,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 Rule::InstantOutOfRange,
             );
         }
-        let clock = match state.calendar {
-            0 => self.config.calendar.as_deref(),
-            i => self.team_clocks.get(usize::from(i) - 1).map(|c| &**c),
-        };
+        let clock = self.clock_for(state.calendar);
         if clock.is_some_and(|c| !c.covers(at)) {
             return self.reject(RejectReason::OutsideCalendar, record, Rule::OutsideCalendar);
         }
@@ -1962,6 +1971,10 @@ impl<G: TicketGrouping> Calculator for TicketTracker<G> {
         self.snapshot_at(as_of)
     }
 }
+
+#[path = "replay.rs"]
+mod replay;
+pub use replay::{TicketFacts, TicketOutcome, TicketReplay};
 
 #[cfg(feature = "serde")]
 #[path = "saved.rs"]
