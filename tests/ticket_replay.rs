@@ -96,10 +96,7 @@ fn outcomes() {
     let cases = [
         (vec![], TicketOutcome::Open),
         (
-            vec![
-                reply.clone(),
-                Interaction::status(id, at(20), Status::Solved),
-            ],
+            vec![reply, Interaction::status(id, at(20), Status::Solved)],
             TicketOutcome::Solved,
         ),
         (
@@ -115,7 +112,7 @@ fn outcomes() {
         ),
         (
             vec![
-                reply.clone(),
+                reply,
                 Interaction::status(id, at(20), Status::Merged { into: TicketId(1) }),
             ],
             TicketOutcome::Merged,
@@ -142,16 +139,14 @@ fn outcomes() {
             &[
                 Interaction::status(id, at(-5), Status::Open),
                 Interaction::status(id, at(20), Status::Closed),
-                reply.clone(),
+                reply,
                 Interaction::agent_reply(TicketId(8), at(30), AgentId(3)),
             ],
         )
         .unwrap();
     assert_eq!((f.accepted, f.rejected), (1, 3));
     // The same event twice at one instant counts once.
-    let f = replay
-        .replay(&ticket, &[reply.clone(), reply.clone()])
-        .unwrap();
+    let f = replay.replay(&ticket, &[reply, reply]).unwrap();
     assert_eq!((f.accepted, f.duplicates, f.replies), (1, 1, 1));
 }
 
