@@ -122,3 +122,60 @@ proptest! {
         prop_assert!(DurationSummary::from_bytes(&b[..cut]).is_err());
     }
 }
+
+mod calls {
+    use chrono::{TimeDelta, TimeZone, Utc};
+    use csm_metrics::metrics::calls::CallCenter;
+    use csm_metrics::{AgentId, Calculator, Call, CallId, QueueId};
+    use proptest::prelude::*;
+
+    fn center(calls: &[(i64, Option<i64>, i64, u64)]) -> CallCenter {
+        let t0 = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap();
+        let mut c = CallCenter::default();
+        for (i, &(wait, talk, after, wrap)) in calls.iter().enumerate() {
+            let offered_at = t0 + TimeDelta::seconds(i as i64 * 60);
+            let answered_at = talk.map(|_| offered_at + TimeDelta::seconds(wait));
+            let ended_at =
+                answered_at.unwrap_or(offered_at) + TimeDelta::seconds(talk.unwrap_or(after));
+            let _ = c.observe(&Call {
+                id: CallId(i as u64),
+                queue: QueueId(1),
+                offered_at,
+                answered_at,
+                ended_at,
+                hold: 0,
+                wrap: if talk.is_some() { wrap } else { 0 },
+                agent: talk.map(|_| AgentId(1)),
+                customer: None,
+                transferred: false,
+            });
+        }
+        c
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(super::common::cases(128)))]
+
+        #[test]
+        fn round_trip_and_damage(
+            calls in proptest::collection::vec((0i64..300, proptest::option::of(1i64..2_000), 1i64..200, 0u64..300), 0..60),
+            at in any::<prop::sample::Index>(),
+            xor in 1u8..=255,
+        ) {
+            let c = center(&calls);
+            let mut bytes = Vec::new();
+            c.to_bytes(&mut bytes).unwrap();
+            let back = CallCenter::from_bytes(&bytes).unwrap();
+            prop_assert_eq!(back.snapshot(), c.snapshot());
+            let mut damaged = bytes.clone();
+            let i = at.index(damaged.len());
+            damaged[i] ^= xor;
+            if let Ok(d) = CallCenter::from_bytes(&damaged) {
+                let mut again = Vec::new();
+                d.to_bytes(&mut again).unwrap();
+                prop_assert_eq!(CallCenter::from_bytes(&again).unwrap().snapshot(), d.snapshot());
+            }
+            prop_assert!(CallCenter::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+        }
+    }
+}

@@ -149,6 +149,115 @@ impl CallCenter {
 }
 
 impl CallCenter {
+    /// The state in a compact binary form, appended to `out`: for engines that carry
+    /// states between processes in a byte column (the DataFusion integration does).
+    /// [`from_bytes`](Self::from_bytes) reads it back, equal.
+    ///
+    /// Layout (little-endian): magic `CSMC`, version `1`; the configuration (short-abandon
+    /// threshold and answer target `u64`, service-level base `u8`: 0 offered less short
+    /// abandons, 1 answered, 2 answered and late abandons); the ten counters offered,
+    /// answered, abandoned, short abandons, answered within target, late abandons, held,
+    /// transferred, hold seconds, wrap seconds (`u64`); then the wait and handle summaries,
+    /// each as a `u32` length and [`DurationSummary::to_bytes`](crate::DurationSummary::to_bytes).
+    ///
+    /// ```
+    /// use csm_metrics::metrics::calls::CallCenter;
+    ///
+    /// let c = CallCenter::default();
+    /// let mut bytes = Vec::new();
+    /// c.to_bytes(&mut bytes)?;
+    /// assert_eq!(CallCenter::from_bytes(&bytes)?, c);
+    /// # Ok::<(), csm_metrics::Error>(())
+    /// ```
+    pub fn to_bytes(&self, out: &mut Vec<u8>) -> Result<()> {
+        let mut w = crate::stats::codec::Writer(out);
+        w.header(crate::stats::codec::CALLS);
+        w.u64(self.config.short_abandon);
+        w.u64(self.config.answer_target);
+        w.u8(match self.config.base {
+            ServiceLevelBase::OfferedLessShortAbandons => 0,
+            ServiceLevelBase::Answered => 1,
+            ServiceLevelBase::AnsweredAndLateAbandons => 2,
+        });
+        for v in [
+            self.offered,
+            self.answered,
+            self.abandoned,
+            self.short_abandons,
+            self.answered_within,
+            self.late_abandons,
+            self.held,
+            self.transferred,
+            self.hold_seconds,
+            self.wrap_seconds,
+        ] {
+            w.u64(v);
+        }
+        for summary in [&self.wait, &self.handle] {
+            let mut bytes = Vec::new();
+            summary.to_bytes(&mut bytes)?;
+            w.bytes(&bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Reads a state written by [`to_bytes`](Self::to_bytes), checking the same rules as
+    /// [`validate`](Self::validate); an error ([`Error::CorruptState`]) for anything
+    /// damaged or left over.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let mut r = crate::stats::codec::Reader::new(bytes, WHAT);
+        r.header(crate::stats::codec::CALLS)?;
+        let short_abandon = r.u64()?;
+        let answer_target = r.u64()?;
+        let base = match r.u8()? {
+            0 => ServiceLevelBase::OfferedLessShortAbandons,
+            1 => ServiceLevelBase::Answered,
+            2 => ServiceLevelBase::AnsweredAndLateAbandons,
+            b => return Err(Error::corrupt(WHAT, format!("service-level base {b}"))),
+        };
+        let mut counts = [0u64; 10];
+        for c in &mut counts {
+            *c = r.u64()?;
+        }
+        let wait = DurationSummary::from_bytes(r.bytes()?)?;
+        let handle = DurationSummary::from_bytes(r.bytes()?)?;
+        r.finish()?;
+        let [
+            offered,
+            answered,
+            abandoned,
+            short_abandons,
+            answered_within,
+            late_abandons,
+            held,
+            transferred,
+            hold_seconds,
+            wrap_seconds,
+        ] = counts;
+        let c = CallCenter {
+            config: CallConfig {
+                short_abandon,
+                answer_target,
+                base,
+            },
+            offered,
+            answered,
+            abandoned,
+            short_abandons,
+            answered_within,
+            late_abandons,
+            held,
+            transferred,
+            hold_seconds,
+            wrap_seconds,
+            wait,
+            handle,
+            epoch: Default::default(),
+        };
+        c.validate()?;
+        Ok(c)
+    }
+
     /// Checks that the counts of a state agree with each other (what a deserialised state
     /// must satisfy).
     pub fn validate(&self) -> Result<()> {

@@ -17,9 +17,11 @@
 
 use crate::error::{Error, Result};
 
-pub(crate) const WHAT: &str = "duration summary bytes";
-const MAGIC: &[u8; 4] = b"CSMS";
 const VERSION: u8 = 1;
+/// The magic of a duration summary.
+pub(crate) const SUMMARY: &[u8; 4] = b"CSMS";
+/// The magic of a call center.
+pub(crate) const CALLS: &[u8; 4] = b"CSMC";
 
 /// Appends little-endian fields.
 pub(crate) struct Writer<'a>(pub(crate) &'a mut Vec<u8>);
@@ -45,25 +47,45 @@ impl Writer<'_> {
     }
     /// A length-prefixed run of `u64`s.
     pub(crate) fn u64s(&mut self, v: &[u64]) -> Result<()> {
-        let n = u32::try_from(v.len()).map_err(|_| Error::corrupt(WHAT, "too many values"))?;
+        let n =
+            u32::try_from(v.len()).map_err(|_| Error::corrupt("binary form", "too many values"))?;
         self.u32(n);
         for x in v {
             self.u64(*x);
         }
         Ok(())
     }
+    /// A length-prefixed run of bytes.
+    pub(crate) fn bytes(&mut self, v: &[u8]) -> Result<()> {
+        let n =
+            u32::try_from(v.len()).map_err(|_| Error::corrupt("binary form", "too many bytes"))?;
+        self.u32(n);
+        self.0.extend_from_slice(v);
+        Ok(())
+    }
+    /// The magic and version that open a binary form.
+    pub(crate) fn header(&mut self, magic: &[u8; 4]) {
+        self.0.extend_from_slice(magic);
+        self.u8(VERSION);
+    }
 }
 
-/// Reads little-endian fields, refusing to read past the end.
-pub(crate) struct Reader<'a>(pub(crate) &'a [u8]);
+/// Reads little-endian fields, refusing to read past the end; errors name `what`.
+pub(crate) struct Reader<'a> {
+    rest: &'a [u8],
+    what: &'static str,
+}
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    pub(crate) fn new(bytes: &'a [u8], what: &'static str) -> Self {
+        Reader { rest: bytes, what }
+    }
     fn take<const N: usize>(&mut self) -> Result<[u8; N]> {
-        if self.0.len() < N {
-            return Err(Error::corrupt(WHAT, "truncated"));
+        if self.rest.len() < N {
+            return Err(Error::corrupt(self.what, "truncated"));
         }
-        let (head, rest) = self.0.split_at(N);
-        self.0 = rest;
+        let (head, rest) = self.rest.split_at(N);
+        self.rest = rest;
         let mut out = [0u8; N];
         out.copy_from_slice(head);
         Ok(out)
@@ -90,34 +112,39 @@ impl Reader<'_> {
     /// before anything is allocated.
     pub(crate) fn u64s(&mut self) -> Result<Vec<u64>> {
         let n = self.u32()? as usize;
-        if self.0.len() / 8 < n {
-            return Err(Error::corrupt(WHAT, "truncated"));
+        if self.rest.len() / 8 < n {
+            return Err(Error::corrupt(self.what, "truncated"));
         }
         (0..n).map(|_| self.u64()).collect()
     }
-    pub(crate) fn header(&mut self) -> Result<()> {
-        let magic: [u8; 4] = self.take()?;
-        if &magic != MAGIC {
-            return Err(Error::corrupt(WHAT, "not a duration summary (bad magic)"));
+    /// A length-prefixed run of bytes.
+    pub(crate) fn bytes(&mut self) -> Result<&'a [u8]> {
+        let n = self.u32()? as usize;
+        if self.rest.len() < n {
+            return Err(Error::corrupt(self.what, "truncated"));
+        }
+        let (head, rest) = self.rest.split_at(n);
+        self.rest = rest;
+        Ok(head)
+    }
+    pub(crate) fn header(&mut self, magic: &[u8; 4]) -> Result<()> {
+        let found: [u8; 4] = self.take()?;
+        if &found != magic {
+            return Err(Error::corrupt(self.what, "bad magic"));
         }
         match self.u8()? {
             VERSION => Ok(()),
-            v => Err(Error::corrupt(WHAT, format!("unknown version {v}"))),
+            v => Err(Error::corrupt(self.what, format!("unknown version {v}"))),
         }
     }
     pub(crate) fn finish(&self) -> Result<()> {
-        if self.0.is_empty() {
+        if self.rest.is_empty() {
             Ok(())
         } else {
             Err(Error::corrupt(
-                WHAT,
-                format!("{} bytes left over", self.0.len()),
+                self.what,
+                format!("{} bytes left over", self.rest.len()),
             ))
         }
     }
-}
-
-pub(crate) fn header(w: &mut Writer<'_>) {
-    w.0.extend_from_slice(MAGIC);
-    w.u8(VERSION);
 }

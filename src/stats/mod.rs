@@ -5,7 +5,7 @@
 //! retract a value, as when a solved ticket is reopened) removes values again.
 
 mod buckets;
-mod codec;
+pub(crate) mod codec;
 mod moments;
 mod proportion;
 pub(crate) mod sketch;

@@ -251,7 +251,7 @@ impl DurationSummary {
     /// ```
     pub fn to_bytes(&self, out: &mut Vec<u8>) -> Result<()> {
         let mut w = super::codec::Writer(out);
-        super::codec::header(&mut w);
+        w.header(super::codec::SUMMARY);
         let r = SummaryRepr::from(self.clone());
         MomentsReprOf::from(r.moments).write(&mut w);
         SketchReprOf::from(r.sketch).write(&mut w)?;
@@ -261,8 +261,8 @@ impl DurationSummary {
     /// Reads a summary written by [`to_bytes`](Self::to_bytes), checking every rule of
     /// its state; an error ([`Error::CorruptState`]) for anything damaged or left over.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let mut r = super::codec::Reader(bytes);
-        r.header()?;
+        let mut r = super::codec::Reader::new(bytes, "duration summary bytes");
+        r.header(super::codec::SUMMARY)?;
         let moments = DurationMoments::try_from(MomentsReprOf::read(&mut r)?)?;
         let sketch = QuantileSketch::try_from(SketchReprOf::read(&mut r)?)?;
         let buckets = DurationBuckets::try_from(BucketsReprOf::read(&mut r)?)?;

@@ -135,6 +135,24 @@ impl CustomerSatisfaction {
         self.scale
     }
 
+    /// A state on `scale` holding `counts[s]` responses of score `s` (0..=10): for engines
+    /// that carry the distribution between processes. Counts for scores off the scale are
+    /// an error.
+    pub fn from_distribution(scale: CsatScale, counts: [u64; 11]) -> Result<Self> {
+        scale.validate().map_err(|e| Error::config(CSAT, e))?;
+        let tally = Tally::<11>::from_counts(&counts, CSAT)?;
+        let (min, max, _) = scale.bounds();
+        let outside = tally
+            .counts
+            .iter()
+            .enumerate()
+            .any(|(s, c)| *c > 0 && (s < usize::from(min) || s > usize::from(max)));
+        if outside {
+            return Err(Error::corrupt(CSAT, "counts for scores outside the scale"));
+        }
+        Ok(CustomerSatisfaction { scale, tally })
+    }
+
     /// Counts a column of scores on the scale at once: for columnar inputs (Arrow,
     /// Parquet) that carry no record ids. A score off the scale is an error naming its
     /// row, and nothing is counted.
@@ -210,20 +228,10 @@ impl TryFrom<CsatRepr> for CustomerSatisfaction {
     type Error = Error;
     fn try_from(r: CsatRepr) -> Result<Self> {
         r.scale.validate().map_err(|e| Error::corrupt(CSAT, e))?;
-        let tally = Tally::<11>::from_counts(&r.counts, CSAT)?;
-        let (min, max, _) = r.scale.bounds();
-        let outside = tally
-            .counts
-            .iter()
-            .enumerate()
-            .any(|(s, c)| *c > 0 && (s < usize::from(min) || s > usize::from(max)));
-        if outside {
-            return Err(Error::corrupt(CSAT, "counts for scores outside the scale"));
-        }
-        Ok(CustomerSatisfaction {
-            scale: r.scale,
-            tally,
-        })
+        let counts: [u64; 11] = r.counts.try_into().map_err(|c: Vec<u64>| {
+            Error::corrupt(CSAT, format!("{} counts, 11 expected", c.len()))
+        })?;
+        CustomerSatisfaction::from_distribution(r.scale, counts)
     }
 }
 

@@ -83,6 +83,23 @@ impl CustomerEffortScore {
 }
 
 impl CustomerEffortScore {
+    /// A state on `scale` holding `counts[s]` responses of score `s` (0..=10), as
+    /// [`CustomerSatisfaction::from_distribution`](crate::CustomerSatisfaction::from_distribution).
+    pub fn from_distribution(scale: CesScale, counts: [u64; 11]) -> Result<Self> {
+        scale.validate().map_err(|e| Error::config(CES, e))?;
+        let tally = Tally::<11>::from_counts(&counts, CES)?;
+        let max = usize::from(scale.max);
+        if tally
+            .counts
+            .iter()
+            .enumerate()
+            .any(|(s, c)| *c > 0 && (s == 0 || s > max))
+        {
+            return Err(Error::corrupt(CES, "counts for scores outside the scale"));
+        }
+        Ok(CustomerEffortScore { scale, tally })
+    }
+
     /// Counts a column of scores on the scale at once (see
     /// [`CustomerSatisfaction::observe_scores`](crate::CustomerSatisfaction::observe_scores)).
     pub fn observe_scores(&mut self, scores: &[u8]) -> Result<()> {
@@ -152,20 +169,10 @@ impl TryFrom<CesRepr> for CustomerEffortScore {
     type Error = Error;
     fn try_from(r: CesRepr) -> Result<Self> {
         r.scale.validate().map_err(|e| Error::corrupt(CES, e))?;
-        let tally = Tally::<11>::from_counts(&r.counts, CES)?;
-        let max = usize::from(r.scale.max);
-        if tally
-            .counts
-            .iter()
-            .enumerate()
-            .any(|(s, c)| *c > 0 && (s == 0 || s > max))
-        {
-            return Err(Error::corrupt(CES, "counts for scores outside the scale"));
-        }
-        Ok(CustomerEffortScore {
-            scale: r.scale,
-            tally,
-        })
+        let counts: [u64; 11] = r.counts.try_into().map_err(|c: Vec<u64>| {
+            Error::corrupt(CES, format!("{} counts, 11 expected", c.len()))
+        })?;
+        CustomerEffortScore::from_distribution(r.scale, counts)
     }
 }
 
