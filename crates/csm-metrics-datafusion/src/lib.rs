@@ -1,9 +1,25 @@
-//! csm-metrics' calculators as Apache DataFusion aggregate functions.
+//! csm-metrics' calculators as Apache DataFusion aggregate functions: the same
+//! definitions, exact and mergeable across partitions, from SQL.
 //!
-//! The intermediate state of each function is the core calculator's state laid out in
-//! Arrow columns (for NPS: eleven `UInt64` columns, the count of responses per score), so
-//! partitions merge exactly and the answer does not depend on how the data is split.
-//! Functions that can retract (NPS) also work as window functions over sliding frames.
+//! | function | returns |
+//! |---|---|
+//! | `nps(score)` | struct: responses, promoters, passives, detractors, score, margin_of_error |
+//! | `csat(score[, satisfied_from])` | struct: responses, satisfied, score, ci_low, ci_high, mean |
+//! | `ces(score)` | struct: responses, agreeing, mean, ci_low, ci_high, agree |
+//! | `duration_summary(seconds)` | struct: count, mean, std_dev, min, max, p50, p90, p95, p99 |
+//! | `duration_quantile(seconds, q)` | the quantile, within α = 1 % |
+//! | `ticket_facts(at, kind, author_kind, public, status_to)` | one ticket's lifecycle facts (grouped by ticket) |
+//! | `call_center(offered_at, answered_at, ended_at, hold_s, wrap_s)` | struct: offered, answered, abandoned, short_abandons, service_level, abandon_rate, asa, aht, rejected |
+//! | `service_level(offered_at, answered_at, ended_at[, target_s, short_abandon_s])` | the service level |
+//!
+//! The intermediate state of each function is the core calculator's state in Arrow
+//! columns: for the surveys the count of responses per score (eleven `UInt64` columns),
+//! for durations the [`DurationSummary`](csm_metrics::DurationSummary) in its documented
+//! binary form (one `Binary` column), for calls the
+//! [`CallCenter`](csm_metrics::metrics::calls::CallCenter) likewise, for `ticket_facts` the ticket's events packed one per
+//! `Int64` (a `List<Int64>` column). So partitions merge exactly and the answer does not
+//! depend on how the data is split. Functions that can retract (the surveys, durations)
+//! also work as window functions over sliding frames.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -22,30 +38,67 @@
 //! ```
 //!
 //! Bad input is an error naming the function and the rule, never a panic: a NULL score, a
-//! score off the 0..=10 scale, a column that is not of an integer type.
+//! score off its scale, a negative duration, a column of the wrong type. Ticket events
+//! that break the tracker's rules (before creation, after a close, unreadable) are counted
+//! in the ticket's facts, never dropped.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 use std::sync::Arc;
 
-use csm_metrics::{Calculator, NetPromoterScore};
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, StructArray, UInt64Array};
+use csm_metrics::BusinessClock;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int64Array};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type};
+use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::{DataFusionError, Result, ScalarValue};
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, Signature, TypeSignature, Volatility,
-};
+use datafusion::logical_expr::{AggregateUDF, Signature, TypeSignature, Volatility};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::expressions::Literal;
 use datafusion::prelude::SessionContext;
 
-/// Registers every function of the crate on `ctx`.
+mod calls;
+mod durations;
+pub mod suite;
+mod surveys;
+mod tickets;
+
+pub use calls::Calls;
+pub use durations::Durations;
+pub use surveys::Scores;
+pub use tickets::TicketFacts;
+
+/// Registers every function of the crate on `ctx`, `ticket_facts` in calendar time.
 pub fn register(ctx: &SessionContext) {
-    ctx.register_udaf(AggregateUDF::from(Nps::new()));
+    for f in functions(None) {
+        ctx.register_udaf(f);
+    }
 }
 
-/// The integer types a score column may have.
-const INTEGERS: [DataType; 8] = [
+/// Registers every function, with `ticket_facts` counting business time on `calendar`
+/// (its `business_*` fields are then filled).
+pub fn register_with_calendar(ctx: &SessionContext, calendar: Arc<dyn BusinessClock>) {
+    for f in functions(Some(calendar)) {
+        ctx.register_udaf(f);
+    }
+}
+
+/// Every function of the crate, for registries other than a `SessionContext` (a Ballista
+/// executor's session state, a function registry).
+pub fn functions(calendar: Option<Arc<dyn BusinessClock>>) -> Vec<AggregateUDF> {
+    vec![
+        AggregateUDF::from(Scores::nps()),
+        AggregateUDF::from(Scores::csat()),
+        AggregateUDF::from(Scores::ces()),
+        AggregateUDF::from(Durations::summary()),
+        AggregateUDF::from(Durations::quantile()),
+        AggregateUDF::from(TicketFacts::new(calendar)),
+        AggregateUDF::from(Calls::center()),
+        AggregateUDF::from(Calls::service_level()),
+    ]
+}
+
+/// The integer types a score or duration column may have.
+pub(crate) const INTEGERS: [DataType; 8] = [
     DataType::Int8,
     DataType::Int16,
     DataType::Int32,
@@ -56,191 +109,55 @@ const INTEGERS: [DataType; 8] = [
     DataType::UInt64,
 ];
 
-fn error(function: &str, rule: impl std::fmt::Display) -> DataFusionError {
+pub(crate) fn error(function: &str, rule: impl std::fmt::Display) -> DataFusionError {
     DataFusionError::Execution(format!("{function}: {rule}"))
 }
 
-/// `nps(score)`: the Net Promoter Score of a column of 0..=10 scores, as a struct of
-/// `responses`, `promoters`, `passives`, `detractors`, `score` (points) and
-/// `margin_of_error` (points, 95 %), the fields of the core [`NetPromoterScore`].
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct Nps {
-    signature: Signature,
-}
-
-impl Nps {
-    /// The function.
-    pub fn new() -> Self {
-        Nps {
-            signature: Signature::one_of(
-                INTEGERS
-                    .iter()
-                    .map(|t| TypeSignature::Exact(vec![t.clone()]))
-                    .collect(),
-                Volatility::Immutable,
-            ),
+/// A signature of integer arguments, with any of the given counts.
+pub(crate) fn integer_signature(arities: &[usize]) -> Signature {
+    let mut variants = Vec::new();
+    for n in arities {
+        for t in &INTEGERS {
+            let mut args = vec![t.clone()];
+            args.extend(std::iter::repeat_n(DataType::Int64, n - 1));
+            variants.push(TypeSignature::Exact(args));
         }
     }
-
-    fn fields() -> Fields {
-        Fields::from(vec![
-            Field::new("responses", DataType::UInt64, false),
-            Field::new("promoters", DataType::UInt64, false),
-            Field::new("passives", DataType::UInt64, false),
-            Field::new("detractors", DataType::UInt64, false),
-            Field::new("score", DataType::Float64, true),
-            Field::new("margin_of_error", DataType::Float64, true),
-        ])
-    }
+    Signature::one_of(variants, Volatility::Immutable)
 }
 
-impl Default for Nps {
-    fn default() -> Self {
-        Nps::new()
+/// An integer column as `Int64` (a `UInt64` above `i64::MAX` is an error).
+pub(crate) fn integers(function: &str, column: &ArrayRef) -> Result<Int64Array> {
+    if !INTEGERS.contains(column.data_type()) {
+        return Err(error(
+            function,
+            format!("an integer column expected, not {}", column.data_type()),
+        ));
     }
+    let c = cast(column, &DataType::Int64)?;
+    let c = c.as_primitive::<Int64Type>().clone();
+    if c.null_count() != column.null_count() {
+        return Err(error(function, "a value too large for Int64"));
+    }
+    Ok(c)
 }
 
-impl AggregateUDFImpl for Nps {
-    fn name(&self) -> &str {
-        "nps"
-    }
+fn literal(function: &str, expr: &Arc<dyn PhysicalExpr>, what: &str) -> Result<ScalarValue> {
+    expr.downcast_ref::<Literal>()
+        .map(|l| l.value().clone())
+        .ok_or_else(|| error(function, format!("`{what}` must be a literal")))
+}
 
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Struct(Self::fields()))
-    }
-
-    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(NpsAccumulator::default()))
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok((0..=10)
-            .map(|s| {
-                Arc::new(Field::new(
-                    format!("{}_score_{s}", args.name),
-                    DataType::UInt64,
-                    false,
-                ))
-            })
-            .collect())
+pub(crate) fn literal_i64(function: &str, expr: &Arc<dyn PhysicalExpr>, what: &str) -> Result<i64> {
+    match literal(function, expr, what)?.cast_to(&DataType::Int64)? {
+        ScalarValue::Int64(Some(v)) => Ok(v),
+        _ => Err(error(function, format!("`{what}` must be an integer"))),
     }
 }
 
-/// Counts of responses per score 0..=10.
-#[derive(Debug, Default)]
-struct NpsAccumulator {
-    counts: [u64; 11],
-}
-
-impl NpsAccumulator {
-    /// The scores of a column, each checked: not NULL, on the scale.
-    fn scores(values: &[ArrayRef]) -> Result<Vec<usize>> {
-        let column = values
-            .first()
-            .ok_or_else(|| error("nps", "one argument expected"))?;
-        let column = cast(column, &DataType::Int64)?;
-        let column = column.as_primitive::<Int64Type>();
-        let mut out = Vec::with_capacity(column.len());
-        for (row, v) in column.iter().enumerate() {
-            match v {
-                None => return Err(error("nps", format!("row {row}: a NULL score"))),
-                Some(s @ 0..=10) => out.push(s as usize),
-                Some(s) => {
-                    return Err(error(
-                        "nps",
-                        format!("row {row}: NPS score {s} is outside 0..=10"),
-                    ));
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    fn snapshot(&self) -> Result<csm_metrics::NpsSnapshot> {
-        NetPromoterScore::from_distribution(self.counts)
-            .map(|n| n.snapshot())
-            .map_err(|e| error("nps", e))
-    }
-}
-
-impl Accumulator for NpsAccumulator {
-    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let mut counts = self.counts;
-        for s in Self::scores(values)? {
-            counts[s] = counts[s]
-                .checked_add(1)
-                .ok_or_else(|| error("nps", "count overflow"))?;
-        }
-        self.counts = counts;
-        Ok(())
-    }
-
-    fn retract_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let mut counts = self.counts;
-        for s in Self::scores(values)? {
-            counts[s] = counts[s]
-                .checked_sub(1)
-                .ok_or_else(|| error("nps", "retracting a score that was not added"))?;
-        }
-        self.counts = counts;
-        Ok(())
-    }
-
-    fn supports_retract_batch(&self) -> bool {
-        true
-    }
-
-    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        if states.len() != 11 {
-            return Err(error(
-                "nps",
-                format!("{} state columns, 11 expected", states.len()),
-            ));
-        }
-        let mut counts = self.counts;
-        for (score, column) in states.iter().enumerate() {
-            let column = column
-                .as_any()
-                .downcast_ref::<UInt64Array>()
-                .ok_or_else(|| error("nps", "a state column that is not UInt64"))?;
-            for v in column.iter() {
-                let v = v.ok_or_else(|| error("nps", "a NULL in the state"))?;
-                counts[score] = counts[score]
-                    .checked_add(v)
-                    .ok_or_else(|| error("nps", "count overflow"))?;
-            }
-        }
-        self.counts = counts;
-        Ok(())
-    }
-
-    fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        Ok(self
-            .counts
-            .iter()
-            .map(|c| ScalarValue::UInt64(Some(*c)))
-            .collect())
-    }
-
-    fn evaluate(&mut self) -> Result<ScalarValue> {
-        let s = self.snapshot()?;
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(UInt64Array::from(vec![s.responses])),
-            Arc::new(UInt64Array::from(vec![s.promoters])),
-            Arc::new(UInt64Array::from(vec![s.passives])),
-            Arc::new(UInt64Array::from(vec![s.detractors])),
-            Arc::new(Float64Array::from(vec![s.score])),
-            Arc::new(Float64Array::from(vec![s.margin_of_error])),
-        ];
-        let array = StructArray::try_new(Nps::fields(), columns, None)?;
-        Ok(ScalarValue::Struct(Arc::new(array)))
-    }
-
-    fn size(&self) -> usize {
-        std::mem::size_of_val(self)
+pub(crate) fn literal_f64(function: &str, expr: &Arc<dyn PhysicalExpr>, what: &str) -> Result<f64> {
+    match literal(function, expr, what)?.cast_to(&DataType::Float64)? {
+        ScalarValue::Float64(Some(v)) => Ok(v),
+        _ => Err(error(function, format!("`{what}` must be a number"))),
     }
 }
