@@ -17,7 +17,8 @@ use csm_metrics::{
     TicketId, Visibility,
 };
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray, StringArray, StructArray,
+    Array, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray, StringArray, StringViewArray,
+    StructArray,
 };
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::compute::cast;
@@ -232,13 +233,29 @@ fn check_types(types: &[DataType]) -> Result<()> {
     Ok(())
 }
 
-/// A text column as Utf8 (a view or dictionary column is cast).
-fn text(column: &ArrayRef) -> Result<StringArray> {
-    let c = match column.data_type() {
-        DataType::Utf8 => column.clone(),
-        _ => cast(column, &DataType::Utf8)?,
-    };
-    Ok(c.as_string::<i32>().clone())
+/// A text column read in place (Utf8 or Utf8View, as CSV and Parquet give them), or cast to
+/// Utf8 (a dictionary, a large string).
+enum Text {
+    Utf8(StringArray),
+    View(StringViewArray),
+}
+
+impl Text {
+    fn of(column: &ArrayRef) -> Result<Text> {
+        Ok(match column.data_type() {
+            DataType::Utf8 => Text::Utf8(column.as_string::<i32>().clone()),
+            DataType::Utf8View => Text::View(column.as_string_view().clone()),
+            _ => Text::Utf8(cast(column, &DataType::Utf8)?.as_string::<i32>().clone()),
+        })
+    }
+
+    #[inline]
+    fn get(&self, row: usize) -> Option<&str> {
+        match self {
+            Text::Utf8(a) => (!a.is_null(row)).then(|| a.value(row)),
+            Text::View(a) => (!a.is_null(row)).then(|| a.value(row)),
+        }
+    }
 }
 
 /// `at` in Unix seconds.
@@ -309,20 +326,17 @@ fn pack(values: &[ArrayRef], mut each: impl FnMut(usize, i64)) -> Result<()> {
         ));
     };
     let at = seconds(at)?;
-    let (kind, author, status) = (text(kind)?, text(author)?, text(status)?);
+    let (kind, author, status) = (Text::of(kind)?, Text::of(author)?, Text::of(status)?);
     let public = public
         .as_boolean_opt()
         .cloned()
         .unwrap_or_else(|| BooleanArray::new_null(at.len()));
     for row in 0..at.len() {
-        fn get(a: &StringArray, row: usize) -> Option<&str> {
-            (!a.is_null(row)).then(|| a.value(row))
-        }
         let c = code(
-            get(&kind, row),
-            get(&author, row),
+            kind.get(row),
+            author.get(row),
             (!public.is_null(row)).then(|| public.value(row)),
-            get(&status, row),
+            status.get(row),
         );
         let packed = match (!at.is_null(row)).then(|| at.value(row)) {
             Some(t) if (-LIMIT..LIMIT).contains(&t) => (t << 8) | c,
@@ -335,12 +349,17 @@ fn pack(values: &[ArrayRef], mut each: impl FnMut(usize, i64)) -> Result<()> {
 }
 
 /// The facts of one ticket's packed events (sorted here).
-fn facts(replay: &mut TicketReplay, events: &mut [i64], out: &mut Columns) -> Result<()> {
+fn facts(
+    replay: &mut TicketReplay,
+    events: &mut [i64],
+    interactions: &mut Vec<Interaction>,
+    out: &mut Columns,
+) -> Result<()> {
     events.sort_unstable();
     let id = TicketId(1);
     let mut created = None;
     let mut rejected = 0u64;
-    let mut interactions = Vec::with_capacity(events.len());
+    interactions.clear();
     for &e in events.iter() {
         let (t, c) = (e >> 8, e & 0xff);
         let at = DateTime::from_timestamp(t, 0);
@@ -391,7 +410,10 @@ fn facts(replay: &mut TicketReplay, events: &mut [i64], out: &mut Columns) -> Re
         out.not_created(events.len() as u64);
         return Ok(());
     };
-    match replay.replay(&Ticket::new(id, created, CustomerId(0)), &interactions) {
+    match replay.replay(
+        &Ticket::new(id, created, CustomerId(0)),
+        interactions.iter(),
+    ) {
         Ok(f) => out.push(&f, rejected),
         // The ticket itself turned away (created outside the calendar): every event counted
         // as rejected.
@@ -601,7 +623,12 @@ impl Accumulator for FactsAccumulator {
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
         let mut out = Columns::with_capacity(1);
-        facts(&mut self.replay, &mut self.events, &mut out)?;
+        facts(
+            &mut self.replay,
+            &mut self.events,
+            &mut Vec::new(),
+            &mut out,
+        )?;
         let array = out.finish()?;
         Ok(ScalarValue::Struct(Arc::new(array.as_struct().clone())))
     }
@@ -662,8 +689,9 @@ impl GroupsAccumulator for FactsGroups {
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
         let mut groups = emit_to.take_needed(&mut self.events);
         let mut out = Columns::with_capacity(groups.len());
+        let mut scratch = Vec::new();
         for g in &mut groups {
-            facts(&mut self.replay, g, &mut out)?;
+            facts(&mut self.replay, g, &mut scratch, &mut out)?;
         }
         out.finish()
     }
