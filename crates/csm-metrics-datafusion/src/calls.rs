@@ -11,10 +11,9 @@ use chrono::DateTime;
 use csm_metrics::metrics::calls::{CallCenter, CallConfig};
 use csm_metrics::{AgentId, Calculator, Call, CallId, QueueId};
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BinaryArray, Float64Array, Int64Array, StructArray, UInt64Array,
+    Array, ArrayRef, BinaryArray, Float64Array, Int64Array, StructArray, UInt64Array,
 };
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature, Volatility};
@@ -187,30 +186,17 @@ struct CallsAccumulator {
     rejected: u64,
 }
 
-/// Instants in Unix seconds.
-fn seconds(column: &ArrayRef) -> Result<Int64Array> {
-    let per_second = match column.data_type() {
-        DataType::Timestamp(TimeUnit::Millisecond, _) => 1_000,
-        DataType::Timestamp(TimeUnit::Microsecond, _) => 1_000_000,
-        DataType::Timestamp(TimeUnit::Nanosecond, _) => 1_000_000_000,
-        _ => 1,
-    };
-    let ints = cast(column, &DataType::Int64)?;
-    let ints = ints.as_primitive::<Int64Type>();
-    Ok(if per_second > 1 {
-        ints.unary(|v| v.div_euclid(per_second))
-    } else {
-        ints.clone()
-    })
-}
-
 impl Accumulator for CallsAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         let name = self.name;
         let [offered, answered, ended, rest @ ..] = values else {
             return Err(error(name, "three instants expected"));
         };
-        let (offered, answered, ended) = (seconds(offered)?, seconds(answered)?, seconds(ended)?);
+        let (offered, answered, ended) = (
+            crate::unix_seconds(offered)?,
+            crate::unix_seconds(answered)?,
+            crate::unix_seconds(ended)?,
+        );
         let extra = |i: usize| -> Result<Option<Int64Array>> {
             match (self.service_level, rest.get(i)) {
                 (false, Some(c)) => Ok(Some(crate::integers(name, c)?)),

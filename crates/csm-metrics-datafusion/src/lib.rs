@@ -142,6 +142,25 @@ pub(crate) fn integers(function: &str, column: &ArrayRef) -> Result<Int64Array> 
     Ok(c)
 }
 
+/// Instants as Unix seconds: an integer column as it is, a timestamp column of any unit
+/// floored to whole seconds.
+pub(crate) fn unix_seconds(column: &ArrayRef) -> Result<Int64Array> {
+    use datafusion::arrow::datatypes::TimeUnit;
+    let per_second = match column.data_type() {
+        DataType::Timestamp(TimeUnit::Millisecond, _) => 1_000,
+        DataType::Timestamp(TimeUnit::Microsecond, _) => 1_000_000,
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => 1_000_000_000,
+        _ => 1,
+    };
+    let ints = cast(column, &DataType::Int64)?;
+    let ints = ints.as_primitive::<Int64Type>();
+    Ok(if per_second > 1 {
+        ints.unary(|v| v.div_euclid(per_second))
+    } else {
+        ints.clone()
+    })
+}
+
 fn literal(function: &str, expr: &Arc<dyn PhysicalExpr>, what: &str) -> Result<ScalarValue> {
     expr.downcast_ref::<Literal>()
         .map(|l| l.value().clone())

@@ -22,7 +22,7 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type};
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
@@ -258,24 +258,6 @@ impl Text {
     }
 }
 
-/// `at` in Unix seconds.
-fn seconds(column: &ArrayRef) -> Result<Int64Array> {
-    let per_second = match column.data_type() {
-        DataType::Timestamp(TimeUnit::Second, _) => 1,
-        DataType::Timestamp(TimeUnit::Millisecond, _) => 1_000,
-        DataType::Timestamp(TimeUnit::Microsecond, _) => 1_000_000,
-        DataType::Timestamp(TimeUnit::Nanosecond, _) => 1_000_000_000,
-        _ => 0,
-    };
-    let ints = cast(column, &DataType::Int64)?;
-    let ints = ints.as_primitive::<Int64Type>();
-    Ok(if per_second > 1 {
-        ints.unary(|v| v.div_euclid(per_second))
-    } else {
-        ints.clone()
-    })
-}
-
 /// What one event row did, as a code whose order is the order of kinds at one instant.
 fn code(
     kind: Option<&str>,
@@ -325,7 +307,7 @@ fn pack(values: &[ArrayRef], mut each: impl FnMut(usize, i64)) -> Result<()> {
             format!("{} arguments, 5 expected", values.len()),
         ));
     };
-    let at = seconds(at)?;
+    let at = crate::unix_seconds(at)?;
     let (kind, author, status) = (Text::of(kind)?, Text::of(author)?, Text::of(status)?);
     let public = public
         .as_boolean_opt()
@@ -407,7 +389,7 @@ fn facts(
         });
     }
     let Some(created) = created else {
-        out.not_created(events.len() as u64);
+        out.without_facts("not_created", None, events.len() as u64);
         return Ok(());
     };
     match replay.replay(
@@ -417,7 +399,7 @@ fn facts(
         Ok(f) => out.push(&f, rejected),
         // The ticket itself turned away (created outside the calendar): every event counted
         // as rejected.
-        Err(_) => out.turned_away(created.timestamp(), events.len() as u64),
+        Err(_) => out.without_facts("rejected", Some(created.timestamp()), events.len() as u64),
     }
     Ok(())
 }
@@ -449,23 +431,17 @@ impl Columns {
         }
     }
 
-    fn not_created(&mut self, events: u64) {
+    /// A ticket with no facts: every event counted as rejected. `not_created` when no
+    /// creation was seen, `rejected` when the ticket itself was turned away (created
+    /// outside the calendar).
+    fn without_facts(&mut self, status: &'static str, created: Option<i64>, events: u64) {
         let mut ints = [None; 17];
+        ints[0] = created;
         ints[13] = Some(0);
         ints[14] = Some(0);
         ints[15] = Some(0);
         ints[16] = Some(events as i64);
-        self.push_row(ints, "not_created", [false; 4]);
-    }
-
-    fn turned_away(&mut self, created: i64, events: u64) {
-        let mut ints = [None; 17];
-        ints[0] = Some(created);
-        ints[13] = Some(0);
-        ints[14] = Some(0);
-        ints[15] = Some(0);
-        ints[16] = Some(events as i64);
-        self.push_row(ints, "rejected", [false; 4]);
+        self.push_row(ints, status, [false; 4]);
     }
 
     fn push(&mut self, f: &csm_metrics::metrics::tickets::TicketFacts, unreadable: u64) {
