@@ -183,6 +183,7 @@ impl AggregateUDFImpl for TicketFacts {
     ) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(Box::new(FactsGroups {
             events: Vec::new(),
+            groups: 0,
             replay: self.replay()?,
         }))
     }
@@ -614,17 +615,57 @@ impl Accumulator for FactsAccumulator {
     }
 }
 
-/// Every ticket of a GROUP BY at once: the events of group `g` in `events[g]`.
+/// Every ticket of a GROUP BY at once. Events are appended as they come, with their group,
+/// to one vector (a sequential write, whatever the number of groups); emitting sorts them
+/// by group with a counting sort.
 struct FactsGroups {
-    events: Vec<Vec<i64>>,
+    /// (group index, packed event), in arrival order.
+    events: Vec<(u32, i64)>,
+    groups: usize,
     replay: TicketReplay,
 }
 
 impl FactsGroups {
-    fn grow(&mut self, total: usize) {
-        if self.events.len() < total {
-            self.events.resize_with(total, Vec::new);
+    fn grow(&mut self, total: usize) -> Result<()> {
+        if total > u32::MAX as usize {
+            return Err(error(NAME, "more than 2³² tickets in one partition"));
         }
+        self.groups = self.groups.max(total);
+        Ok(())
+    }
+
+    /// The events of the first `n` groups (all for `EmitTo::All`), grouped: the packed
+    /// events in group order and each group's offsets. The others stay, their groups
+    /// renumbered from 0.
+    fn take(&mut self, emit_to: EmitTo) -> (Vec<i64>, Vec<usize>) {
+        let n = match emit_to {
+            EmitTo::All => self.groups,
+            EmitTo::First(n) => n.min(self.groups),
+        };
+        let mut offsets = vec![0usize; n + 1];
+        for (g, _) in &self.events {
+            if let Some(c) = offsets.get_mut(*g as usize + 1) {
+                *c += 1;
+            }
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut sorted = vec![0i64; offsets[n]];
+        let mut next = offsets.clone();
+        let mut rest = Vec::new();
+        for &(g, e) in &self.events {
+            match next.get_mut(g as usize) {
+                Some(at) if (g as usize) < n => {
+                    sorted[*at] = e;
+                    *at += 1;
+                }
+                _ => rest.push((g - n as u32, e)),
+            }
+        }
+        self.events = rest;
+        self.groups -= n;
+        (sorted, offsets)
     }
 }
 
@@ -636,12 +677,13 @@ impl GroupsAccumulator for FactsGroups {
         opt_filter: Option<&BooleanArray>,
         total_num_groups: usize,
     ) -> Result<()> {
-        self.grow(total_num_groups);
+        self.grow(total_num_groups)?;
         let events = &mut self.events;
+        events.reserve(group_indices.len());
         pack(values, |row, e| {
             if opt_filter.is_none_or(|f| f.is_valid(row) && f.value(row)) {
-                if let Some(g) = group_indices.get(row).and_then(|g| events.get_mut(*g)) {
-                    g.push(e);
+                if let Some(g) = group_indices.get(row) {
+                    events.push((*g as u32, e));
                 }
             }
         })
@@ -653,27 +695,34 @@ impl GroupsAccumulator for FactsGroups {
         group_indices: &[usize],
         total_num_groups: usize,
     ) -> Result<()> {
-        self.grow(total_num_groups);
+        self.grow(total_num_groups)?;
         let events = &mut self.events;
         unpack_lists(values, |row, e| {
-            if let Some(g) = group_indices.get(row).and_then(|g| events.get_mut(*g)) {
-                g.extend_from_slice(e);
+            if let Some(g) = group_indices.get(row) {
+                events.extend(e.iter().map(|e| (*g as u32, *e)));
             }
         })
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let mut groups = emit_to.take_needed(&mut self.events);
-        let mut out = Columns::with_capacity(groups.len());
+        let (mut sorted, offsets) = self.take(emit_to);
+        let mut out = Columns::with_capacity(offsets.len() - 1);
         let mut scratch = Vec::new();
-        for g in &mut groups {
-            facts(&mut self.replay, g, &mut scratch, &mut out)?;
+        for w in offsets.windows(2) {
+            facts(&mut self.replay, &mut sorted[w[0]..w[1]], &mut scratch, &mut out)?;
         }
         out.finish()
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        Ok(vec![lists(emit_to.take_needed(&mut self.events))])
+        let (sorted, offsets) = self.take(emit_to);
+        let lengths = offsets.windows(2).map(|w| w[1] - w[0]);
+        Ok(vec![Arc::new(ListArray::new(
+            item(),
+            OffsetBuffer::from_lengths(lengths),
+            Arc::new(Int64Array::from(sorted)),
+            None,
+        ))])
     }
 
     fn convert_to_state(
@@ -701,7 +750,6 @@ impl GroupsAccumulator for FactsGroups {
     }
 
     fn size(&self) -> usize {
-        self.events.capacity() * std::mem::size_of::<Vec<i64>>()
-            + self.events.iter().map(|e| e.capacity() * 8).sum::<usize>()
+        self.events.capacity() * std::mem::size_of::<(u32, i64)>()
     }
 }
