@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use csm_metrics::metrics::tickets::{ByTeam, TicketTracker, TrackerConfig};
+use csm_metrics::metrics::tickets::{ByTeam, TicketEvent, TicketTracker, TrackerConfig};
 use csm_metrics::{Author, InteractionKind, Status, Visibility};
 use csm_metrics_datafusion::suite;
 use csm_metrics_synth::{Config, Generator, TicketHistory};
@@ -185,24 +185,28 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    // The core crate in one thread on the same events (creations and interactions in
-    // time order, as the replay example feeds them), records in memory.
-    let mut records: Vec<(i64, u8, usize, usize)> = Vec::with_capacity(events as usize);
-    for (t, hist) in h.iter().enumerate() {
-        records.push((hist.ticket.created_at.timestamp(), 0, t, 0));
-        for (k, i) in hist.interactions.iter().enumerate() {
-            records.push((i.at.timestamp(), 1, t, k));
+    // The core crate in one thread on the same events: creations and interactions in time
+    // order in one vector (as the replay example feeds them), records in memory.
+    let mut records: Vec<(i64, u8, TicketEvent)> = Vec::with_capacity(events as usize);
+    for hist in &h {
+        records.push((
+            hist.ticket.created_at.timestamp(),
+            0,
+            TicketEvent::Created(hist.ticket.clone()),
+        ));
+        for i in &hist.interactions {
+            records.push((i.at.timestamp(), 1, TicketEvent::Interaction(*i)));
         }
     }
-    records.sort_unstable();
+    records.sort_by_key(|(at, order, _)| (*at, *order));
+    let records: Vec<TicketEvent> = records.into_iter().map(|(_, _, e)| e).collect();
     g.bench_function(format!("core_tracker_1_thread/{}", h.len()), |b| {
         b.iter(|| {
             let mut tracker = TicketTracker::new(TrackerConfig::default(), ByTeam).unwrap();
-            for &(_, what, t, k) in &records {
-                let _ = if what == 0 {
-                    tracker.observe_ticket(&h[t].ticket)
-                } else {
-                    tracker.observe_interaction(&h[t].interactions[k])
+            for e in &records {
+                let _ = match e {
+                    TicketEvent::Created(t) => tracker.observe_ticket(t),
+                    TicketEvent::Interaction(i) => tracker.observe_interaction(i),
                 };
             }
             tracker.in_play()

@@ -709,7 +709,12 @@ impl GroupsAccumulator for FactsGroups {
         let mut out = Columns::with_capacity(offsets.len() - 1);
         let mut scratch = Vec::new();
         for w in offsets.windows(2) {
-            facts(&mut self.replay, &mut sorted[w[0]..w[1]], &mut scratch, &mut out)?;
+            facts(
+                &mut self.replay,
+                &mut sorted[w[0]..w[1]],
+                &mut scratch,
+                &mut out,
+            )?;
         }
         out.finish()
     }
