@@ -438,6 +438,7 @@ impl Columns {
     fn without_facts(&mut self, status: &'static str, created: Option<i64>, events: u64) {
         let mut ints = [None; 17];
         ints[0] = created;
+        ints[12] = Some(0);
         ints[13] = Some(0);
         ints[14] = Some(0);
         ints[15] = Some(0);
@@ -478,56 +479,29 @@ impl Columns {
         self.push_row(ints, status, flags);
     }
 
+    /// The struct column, in the order of [`TicketFacts::fields`]: `created_at`, `status`,
+    /// the durations, `replies` and `reopens` (`ints[1..14]`), the flags, the event counts
+    /// (`ints[14..]`).
     fn finish(self) -> Result<ArrayRef> {
-        let [
-            created_at,
-            first_response,
-            first_resolution,
-            full_resolution,
-            requester_wait,
-            agent_work,
-            agent_wait,
-            on_hold,
-            b_response,
-            b_first,
-            b_full,
-            b_wait,
-            replies,
-            reopens,
-            accepted,
-            duplicates,
-            rejected,
-        ] = self.ints.map(|v| Arc::new(Int64Array::from(v)) as ArrayRef);
-        let [counted, answered, unanswered, solved] = self
+        let ints: Vec<ArrayRef> = self
+            .ints
+            .into_iter()
+            .map(|v| Arc::new(Int64Array::from(v)) as ArrayRef)
+            .collect();
+        let flags = self
             .flags
+            .into_iter()
             .map(|v| Arc::new(BooleanArray::from(v)) as ArrayRef);
         let status: ArrayRef = Arc::new(StringArray::from(self.status));
+        let columns: Vec<ArrayRef> = std::iter::once(ints[0].clone())
+            .chain(std::iter::once(status))
+            .chain(ints[1..14].iter().cloned())
+            .chain(flags)
+            .chain(ints[14..].iter().cloned())
+            .collect();
         Ok(Arc::new(StructArray::try_new(
             TicketFacts::fields(),
-            vec![
-                created_at,
-                status,
-                first_response,
-                first_resolution,
-                full_resolution,
-                requester_wait,
-                agent_work,
-                agent_wait,
-                on_hold,
-                b_response,
-                b_first,
-                b_full,
-                b_wait,
-                replies,
-                reopens,
-                counted,
-                answered,
-                unanswered,
-                solved,
-                accepted,
-                duplicates,
-                rejected,
-            ],
+            columns,
             None,
         )?))
     }

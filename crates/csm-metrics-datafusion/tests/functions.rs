@@ -170,6 +170,39 @@ async fn ticket_facts_of_one_ticket() {
 }
 
 #[tokio::test]
+async fn a_ticket_without_its_creation_is_counted_not_lost() {
+    let b = run(
+        "SELECT ticket_facts(at, kind, author, public, status) AS f FROM (VALUES
+            (2, 60, 'message', 'customer', true, NULL),
+            (2, 600, 'status', NULL, false, 'solved')
+         ) AS e(ticket, at, kind, author, public, status) GROUP BY ticket",
+    )
+    .await
+    .unwrap();
+    let f = b[0].column(0).as_struct();
+    let int = |n: &str| {
+        f.column_by_name(n)
+            .unwrap()
+            .as_primitive::<Int64Type>()
+            .value(0)
+    };
+    let flag = |n: &str| f.column_by_name(n).unwrap().as_boolean().value(0);
+    assert_eq!(
+        f.column_by_name("status")
+            .unwrap()
+            .as_string::<i32>()
+            .value(0),
+        "not_created"
+    );
+    assert_eq!(
+        (int("rejected"), int("accepted"), int("replies")),
+        (2, 0, 0)
+    );
+    assert!(!flag("counted") && !flag("solved"));
+    assert!(f.column_by_name("created_at").unwrap().is_null(0));
+}
+
+#[tokio::test]
 async fn service_level_with_its_targets() {
     // Waits 5, 15, 25 s answered; one abandoned after 3 s (short), one after 40 s.
     let sql = |args: &str| {
