@@ -9,6 +9,12 @@
 //! [`ByChannel`], [`ByPriority`], [`ByRequester`], [`ByTag`], or a [`TicketGrouping`] of
 //! your own).
 //!
+//! Engines that gather a ticket's events before computing anything (a SQL `GROUP BY
+//! ticket_id`, a batch job keyed by ticket) use a [`TicketReplay`] instead: it runs one
+//! ticket's history through the same rules and returns its [`TicketFacts`], which
+//! [`TicketLifecycle::observe_facts`] files into the same aggregate (the DataFusion
+//! integration's `ticket_facts` function is built on it).
+//!
 //! # The choices, made explicit
 //!
 //! | question | the crate's answer | where to change it |
