@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
-use csm_metrics::{Author, InteractionKind, Status, SurveyScore, Visibility};
+use csm_metrics::{Author, InteractionKind, SurveyScore, Visibility};
 use csm_metrics_synth::{Config, Generator, accounts, agent_days, calls, surveys};
 
 fn main() -> std::io::Result<()> {
@@ -86,16 +86,7 @@ fn main() -> std::io::Result<()> {
                     ("message", who, visibility == Visibility::Public, "", agent)
                 }
                 InteractionKind::Status(s) => {
-                    let name = match s {
-                        Status::New => "new",
-                        Status::Open => "open",
-                        Status::Pending => "pending",
-                        Status::OnHold => "on_hold",
-                        Status::Solved => "solved",
-                        Status::Closed => "closed",
-                        Status::Spam => "spam",
-                        Status::Merged { .. } => "merged",
-                    };
+                    let name = s.as_str();
                     ("status", "", false, name, 0)
                 }
                 InteractionKind::Assignment { agent, .. } => {

@@ -217,6 +217,21 @@ pub enum Status {
 }
 
 impl Status {
+    /// A short lower-case name, as exports and the serde form spell it: `new`, `open`,
+    /// `pending`, `on_hold`, `solved`, `closed`, `merged`, `spam`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Open => "open",
+            Status::Pending => "pending",
+            Status::OnHold => "on_hold",
+            Status::Solved => "solved",
+            Status::Closed => "closed",
+            Status::Merged { .. } => "merged",
+            Status::Spam => "spam",
+        }
+    }
+
     /// Whether this status counts as resolved (solved or closed).
     #[inline]
     pub fn is_resolved(self) -> bool {

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use csm_metrics::metrics::tickets::{ByTeam, TicketEvent, TicketTracker, TrackerConfig};
-use csm_metrics::{Author, InteractionKind, Status, Visibility};
+use csm_metrics::{Author, InteractionKind, Visibility};
 use csm_metrics_datafusion::suite;
 use csm_metrics_synth::{Config, Generator, TicketHistory};
 use datafusion::arrow::array::{ArrayRef, BooleanArray, Int64Array, RecordBatch, StringArray};
@@ -83,16 +83,7 @@ fn tables(h: &[TicketHistory]) -> (RecordBatch, RecordBatch) {
                     push(at, "message", who, visibility == Visibility::Public, "");
                 }
                 InteractionKind::Status(s) => {
-                    let name = match s {
-                        Status::New => "new",
-                        Status::Open => "open",
-                        Status::Pending => "pending",
-                        Status::OnHold => "on_hold",
-                        Status::Solved => "solved",
-                        Status::Closed => "closed",
-                        Status::Spam => "spam",
-                        Status::Merged { .. } => "merged",
-                    };
+                    let name = s.as_str();
                     push(at, "status", "", false, name);
                 }
                 InteractionKind::Assignment { .. } => push(at, "assign", "", false, ""),
