@@ -26,8 +26,8 @@ fn bytes(s: &DurationSummary) -> Vec<u8> {
 fn empty_and_default_round_trip() {
     let s = DurationSummary::default();
     let b = bytes(&s);
-    // 130 bytes plus 16 per bucket edge, no bins.
-    assert_eq!(b.len(), 130 + 16 * 5);
+    // 138 bytes plus 16 per bucket edge, no bins.
+    assert_eq!(b.len(), 138 + 16 * 5);
     assert_eq!(DurationSummary::from_bytes(&b).unwrap(), s);
 }
 
@@ -37,7 +37,7 @@ fn size_is_as_documented() {
     // Bins trimmed to the range from the bin of 1 s to the bin of 3,600 s.
     let indices: Vec<i32> = s.sketch().nonempty_bins().map(|(i, _)| i).collect();
     let span = (indices[indices.len() - 1] - indices[0] + 1) as usize;
-    assert_eq!(bytes(&s).len(), 130 + 16 * 5 + 8 * span);
+    assert_eq!(bytes(&s).len(), 138 + 16 * 5 + 8 * span);
 }
 
 #[test]
@@ -60,7 +60,7 @@ fn not_a_summary() {
     let mut b = bytes(&filled(&[1, 2], 0, &SummaryConfig::default()));
     b.push(0);
     let e = DurationSummary::from_bytes(&b).unwrap_err();
-    assert!(e.to_string().contains("left over"), "{e}");
+    assert!(e.to_string().contains("checksum"), "{e}");
 }
 
 #[test]
@@ -100,8 +100,7 @@ proptest! {
         prop_assert_eq!(back, s);
     }
 
-    /// Any single damaged byte or truncation: an error or a valid summary, never a panic;
-    /// and a summary that decodes still obeys its own rules (re-encodes to the same bytes).
+    /// Any single damaged byte or truncation is an error (the checksum), never a panic.
     #[test]
     fn damage_is_refused_or_harmless(
         values in proptest::collection::vec(0u64..1_000_000, 0..40),
@@ -114,10 +113,7 @@ proptest! {
         let mut damaged = b.clone();
         let i = at.index(damaged.len());
         damaged[i] ^= xor;
-        if let Ok(d) = DurationSummary::from_bytes(&damaged) {
-            let again = bytes(&d);
-            prop_assert_eq!(DurationSummary::from_bytes(&again).unwrap(), d);
-        }
+        prop_assert!(DurationSummary::from_bytes(&damaged).is_err());
         let cut = cut.index(b.len());
         prop_assert!(DurationSummary::from_bytes(&b[..cut]).is_err());
     }
@@ -170,12 +166,22 @@ mod calls {
             let mut damaged = bytes.clone();
             let i = at.index(damaged.len());
             damaged[i] ^= xor;
-            if let Ok(d) = CallCenter::from_bytes(&damaged) {
-                let mut again = Vec::new();
-                d.to_bytes(&mut again).unwrap();
-                prop_assert_eq!(CallCenter::from_bytes(&again).unwrap().snapshot(), d.snapshot());
-            }
+            prop_assert!(CallCenter::from_bytes(&damaged).is_err());
             prop_assert!(CallCenter::from_bytes(&bytes[..bytes.len() - 1]).is_err());
         }
+    }
+}
+
+/// Found by the damage property: a sketch holding values next to f64::MAX interpolated
+/// through an infinite bin value (inf, then NaN). Bin values stay finite now.
+#[test]
+fn quantiles_next_to_the_largest_float_are_finite() {
+    let mut s = csm_metrics::QuantileSketch::default();
+    s.add(0.0).unwrap();
+    s.add(f64::MAX).unwrap();
+    s.add(f64::MAX / 3.0).unwrap();
+    for q in [0.0, 0.25, 0.5, 0.9, 0.99, 1.0] {
+        let v = s.quantile(q).unwrap();
+        assert!(v.is_finite(), "q {q}: {v}");
     }
 }

@@ -158,7 +158,8 @@ impl CallCenter {
     /// abandons, 1 answered, 2 answered and late abandons); the ten counters offered,
     /// answered, abandoned, short abandons, answered within target, late abandons, held,
     /// transferred, hold seconds, wrap seconds (`u64`); then the wait and handle summaries,
-    /// each as a `u32` length and [`DurationSummary::to_bytes`](crate::DurationSummary::to_bytes).
+    /// each as a `u32` length and [`DurationSummary::to_bytes`](crate::DurationSummary::to_bytes);
+    /// an FNV-1a 64 checksum of all that (`u64`).
     ///
     /// ```
     /// use csm_metrics::metrics::calls::CallCenter;
@@ -171,7 +172,7 @@ impl CallCenter {
     /// ```
     pub fn to_bytes(&self, out: &mut Vec<u8>) -> Result<()> {
         let mut w = crate::stats::codec::Writer(out);
-        w.header(crate::stats::codec::CALLS);
+        let start = w.header(crate::stats::codec::CALLS);
         w.u64(self.config.short_abandon);
         w.u64(self.config.answer_target);
         w.u8(match self.config.base {
@@ -198,6 +199,7 @@ impl CallCenter {
             summary.to_bytes(&mut bytes)?;
             w.bytes(&bytes)?;
         }
+        w.seal(start);
         Ok(())
     }
 
@@ -205,7 +207,7 @@ impl CallCenter {
     /// [`validate`](Self::validate); an error ([`Error::CorruptState`]) for anything
     /// damaged or left over.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let mut r = crate::stats::codec::Reader::new(bytes, WHAT);
+        let mut r = crate::stats::codec::Reader::new(bytes, WHAT)?;
         r.header(crate::stats::codec::CALLS)?;
         let short_abandon = r.u64()?;
         let answer_target = r.u64()?;

@@ -10,7 +10,8 @@
 //! | sketch: relative accuracy `f64`, bin limit `u32`, count `u64`, zero count `u64`, first index `i32`, folded below (`u8` flag, `i32`), bin count `u32`, then that many `u64` counts | 41 + 8·bins |
 //! | buckets: edge count `u32`, the edges `u64`, then edge count + 1 counts `u64` | 4 + 16·edges + 8 |
 //!
-//! Decoding checks every rule the serde form checks (the parts agree on the count, the
+//! The form ends with an FNV-1a 64 checksum of everything before it (8 bytes), which any
+//! single damaged byte changes. Decoding checks it, then every rule the serde form checks (the parts agree on the count, the
 //! sketch's bins lie in its index range, the moments' bounds hold) and that no byte is left
 //! over, so a damaged value is an [`Error::CorruptState`](crate::Error::CorruptState), never
 //! a wrong number or a panic.
@@ -63,11 +64,27 @@ impl Writer<'_> {
         self.0.extend_from_slice(v);
         Ok(())
     }
-    /// The magic and version that open a binary form.
-    pub(crate) fn header(&mut self, magic: &[u8; 4]) {
+    /// The magic and version that open a binary form; returns where the form starts (for
+    /// [`seal`](Self::seal)).
+    pub(crate) fn header(&mut self, magic: &[u8; 4]) -> usize {
+        let start = self.0.len();
         self.0.extend_from_slice(magic);
         self.u8(VERSION);
+        start
     }
+    /// Ends the form that began at `start` with its checksum.
+    pub(crate) fn seal(&mut self, start: usize) {
+        let sum = fnv1a(&self.0[start..]);
+        self.u64(sum);
+    }
+}
+
+/// FNV-1a, 64 bits: each step is a bijection of the state, so changing any one byte
+/// changes the result.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// Reads little-endian fields, refusing to read past the end; errors name `what`.
@@ -77,8 +94,21 @@ pub(crate) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    pub(crate) fn new(bytes: &'a [u8], what: &'static str) -> Self {
-        Reader { rest: bytes, what }
+    /// A reader of a sealed form: its checksum checked first.
+    pub(crate) fn new(bytes: &'a [u8], what: &'static str) -> Result<Self> {
+        let Some(body_len) = bytes.len().checked_sub(8) else {
+            return Err(Error::corrupt(what, "truncated"));
+        };
+        let (body, sum) = bytes.split_at(body_len);
+        let mut expected = [0u8; 8];
+        expected.copy_from_slice(sum);
+        if fnv1a(body) != u64::from_le_bytes(expected) {
+            return Err(Error::corrupt(
+                what,
+                "checksum mismatch (damaged or truncated)",
+            ));
+        }
+        Ok(Reader { rest: body, what })
     }
     fn take<const N: usize>(&mut self) -> Result<[u8; N]> {
         if self.rest.len() < N {

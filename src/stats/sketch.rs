@@ -219,7 +219,14 @@ impl QuantileSketch {
     fn bin_value(&self, index: i32) -> f64 {
         let lo = Self::log2_inverse(index as f64 / self.multiplier);
         let hi = Self::log2_inverse((index as f64 + 1.0) / self.multiplier);
-        2.0 * lo * hi / (lo + hi)
+        let v = 2.0 * lo * hi / (lo + hi);
+        if v.is_finite() {
+            v
+        } else {
+            // The bins next to f64::MAX: the same harmonic mean without the overflowing
+            // product, never above the largest finite value.
+            (2.0 / (1.0 / lo + 1.0 / hi)).min(f64::MAX)
+        }
     }
 
     fn check_value(value: f64) -> Result<()> {
