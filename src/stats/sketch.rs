@@ -130,13 +130,18 @@ impl QuantileSketch {
         Ok(Self::build(alpha, max_bins))
     }
 
-    fn build(alpha: f64, max_bins: u32) -> Self {
+    /// The index multiplier for accuracy α: bins of relative width γ = (1 + α) / (1 − α).
+    fn multiplier_of(alpha: f64) -> f64 {
         let gamma_ln = ((1.0 + alpha) / (1.0 - alpha)).ln();
+        // The tiny factor keeps float rounding on the safe side of the bound.
+        MAX_SLOPE / gamma_ln * (1.0 + 1e-12)
+    }
+
+    fn build(alpha: f64, max_bins: u32) -> Self {
         QuantileSketch {
             alpha,
             max_bins,
-            // The tiny factor keeps float rounding on the safe side of the bound.
-            multiplier: MAX_SLOPE / gamma_ln * (1.0 + 1e-12),
+            multiplier: Self::multiplier_of(alpha),
             offset: 0,
             bins: Vec::new(),
             count: 0,
@@ -699,11 +704,11 @@ const SMALL: u64 = 4_096;
 fn small_table() -> &'static [i32] {
     static TABLE: std::sync::OnceLock<Vec<i32>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
-        let gamma_ln = ((1.0 + DEFAULT_RELATIVE_ACCURACY) / (1.0 - DEFAULT_RELATIVE_ACCURACY)).ln();
+        // Built field by field: `build` for the default accuracy would ask for this table.
         let probe = QuantileSketch {
             alpha: DEFAULT_RELATIVE_ACCURACY,
             max_bins: DEFAULT_MAX_BINS,
-            multiplier: MAX_SLOPE / gamma_ln * (1.0 + 1e-12),
+            multiplier: QuantileSketch::multiplier_of(DEFAULT_RELATIVE_ACCURACY),
             offset: 0,
             bins: Vec::new(),
             count: 0,
