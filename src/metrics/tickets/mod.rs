@@ -76,18 +76,29 @@
 //! the [`TicketLifecycle`] counters `solve_events` and `reopen_events` count solves and
 //! reopens as they happen, in whatever group the ticket is filed.
 
+mod config;
+mod filing;
+mod grouping;
+mod ingest;
 mod lifecycle;
-#[cfg(feature = "serde")]
-pub use tracker::SavedTracker;
+mod machine;
+mod store;
 mod tracker;
 
+#[cfg(feature = "serde")]
+pub use tracker::SavedTracker;
+
+pub use config::{FrtStart, TrackerConfig};
+pub use grouping::{
+    ByAssignee, ByChannel, ByPriority, ByRequester, ByTag, ByTeam, CreatedIn, Overall, SolvedIn,
+    TicketGrouping, TicketView,
+};
+pub use ingest::{IngestReport, RejectReason};
 pub use lifecycle::{
     BusinessFacts, BusinessLifecycle, BusinessSnapshot, DEFAULT_BUSINESS_RESPONSE_TARGET,
     DEFAULT_RESOLUTION_TARGET, LifecycleSnapshot, REOPEN_SLOTS, SolvedFacts, TicketLifecycle,
 };
 pub use tracker::{
-    Ages, AgesSnapshot, ByAssignee, ByChannel, ByPriority, ByRequester, ByTag, ByTeam, CreatedIn,
-    FrtStart, IngestReport, Overall, RejectReason, SolvedIn, TicketEvent, TicketFacts,
-    TicketGrouping, TicketOutcome, TicketReplay, TicketTracker, TicketView, TrackerConfig,
+    Ages, AgesSnapshot, TicketEvent, TicketFacts, TicketOutcome, TicketReplay, TicketTracker,
     TrackerSnapshot,
 };

@@ -1,0 +1,71 @@
+//! How a ticket tracker computes: its configuration.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::calendar::BusinessClock;
+use crate::model::{Interaction, TeamId};
+use crate::stats::SummaryConfig;
+
+/// Where the first-response clock starts (METRICS.md "FRT clock start").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum FrtStart {
+    /// At the ticket's creation (Zendesk, Zammad, Freshdesk). The default.
+    #[default]
+    TicketCreated,
+    /// At the first public customer message (Intercom, Front); a ticket whose customer
+    /// never wrote has no first response time.
+    FirstCustomerMessage,
+}
+
+/// How a [`TicketTracker`] computes.
+#[derive(Debug, Clone)]
+pub struct TrackerConfig {
+    /// Accuracy, bin limit and buckets of every duration summary.
+    pub summary: SummaryConfig,
+    /// The "resolved within" target in seconds (default 24 h).
+    pub resolution_target: u64,
+    /// Where the first-response clock starts.
+    pub frt_start: FrtStart,
+    /// Narrows what counts as a response: a public agent message counts only if this
+    /// returns true (e.g. to leave out macros marked as auto-acknowledgements). `None`:
+    /// every public agent message.
+    pub is_response: Option<fn(&Interaction) -> bool>,
+    /// A business calendar: every figure is then also computed in business time (first
+    /// response, first and full resolution, requester wait, agent work and wait, on-hold).
+    pub calendar: Option<Arc<dyn BusinessClock>>,
+    /// The business first-response target, business seconds (default 8 h).
+    pub business_response_target: u64,
+    /// The business resolution target, business seconds (default 24 h).
+    pub business_resolution_target: u64,
+    /// Calendars by team (e.g. each team's region): a ticket's business time is counted on
+    /// the calendar of the team it was created with, or on [`calendar`](Self::calendar)
+    /// when its team has none (then a ticket with neither has no business figures counted:
+    /// zero). At most 255. A reassignment does not change a ticket's calendar.
+    pub team_calendars: BTreeMap<TeamId, Arc<dyn BusinessClock>>,
+    /// Re-sequence late events (default off). On, the tracker keeps each ticket's events
+    /// while it is in play (about 32 bytes an event) and an interaction earlier than one
+    /// already applied to its ticket is put in its place: the ticket's figures are
+    /// retracted and its events replayed in time order, so the result is that of the
+    /// in-order stream (events of the same second stay in arrival order). Off, such an
+    /// event is rejected as [`RejectReason::OutOfOrder`]. For webhook feeds, turn it on.
+    pub resequence: bool,
+}
+
+impl Default for TrackerConfig {
+    fn default() -> Self {
+        TrackerConfig {
+            summary: SummaryConfig::default(),
+            resolution_target: super::lifecycle::DEFAULT_RESOLUTION_TARGET,
+            frt_start: FrtStart::default(),
+            is_response: None,
+            calendar: None,
+            business_response_target: super::lifecycle::DEFAULT_BUSINESS_RESPONSE_TARGET,
+            business_resolution_target: super::lifecycle::DEFAULT_RESOLUTION_TARGET,
+            team_calendars: BTreeMap::new(),
+            resequence: false,
+        }
+    }
+}

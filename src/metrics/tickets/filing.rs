@@ -1,0 +1,318 @@
+//! The lifecycle consumer: files each ticket's facts in the aggregates of its groups, as the
+//! machine's transitions say. The aggregates' counters are written here and in
+//! [`TicketLifecycle`]'s own methods only.
+
+use core::hash::Hash;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::aggregate::FastHash;
+use crate::calendar::BusinessClock;
+use crate::error::Result;
+use crate::model::Phase;
+
+use super::grouping::TicketGrouping;
+use super::lifecycle::TicketLifecycle;
+use super::machine::{Attributes, TicketState, Transition, UNSET, secs};
+
+/// "No group" for a ticket's cached group slot.
+pub(super) const NO_GROUP: u32 = u32::MAX;
+
+/// The aggregates of the groups, in a vector (so a ticket can keep its group's slot) with
+/// an index by key.
+#[derive(Debug, Clone)]
+pub(super) struct Groups<K> {
+    pub(super) index: HashMap<K, u32, FastHash>,
+    pub(super) list: Vec<(K, TicketLifecycle)>,
+}
+
+impl<K> Default for Groups<K> {
+    fn default() -> Self {
+        Groups {
+            index: HashMap::default(),
+            list: Vec::new(),
+        }
+    }
+}
+
+impl<K: Eq + Hash + Clone> Groups<K> {
+    /// The slot of `key`, made from `template` if new.
+    pub(super) fn slot(&mut self, key: K, template: &TicketLifecycle) -> u32 {
+        if let Some(slot) = self.index.get(&key) {
+            return *slot;
+        }
+        self.list.push((key.clone(), template.clone()));
+        let slot = (self.list.len() - 1) as u32;
+        self.index.insert(key, slot);
+        slot
+    }
+}
+
+/// Adds (`add`) or retracts every figure a ticket contributes.
+pub(super) fn file_all(
+    agg: &mut TicketLifecycle,
+    s: &TicketState,
+    add: bool,
+    count_created: bool,
+    clock: Option<&dyn BusinessClock>,
+) -> Result<()> {
+    let step = |v: &mut u64| {
+        if add { *v += 1 } else { *v -= 1 }
+    };
+    let created = if add {
+        i128::from(s.created)
+    } else {
+        -i128::from(s.created)
+    };
+    if count_created {
+        step(&mut agg.created);
+    }
+    if s.phase != Phase::Solved {
+        step(&mut agg.backlog);
+        agg.backlog_created_sum += created;
+    }
+    if s.unanswered() {
+        step(&mut agg.unanswered);
+        agg.unanswered_created_sum += created;
+    }
+    let put =
+        |d: &mut crate::stats::DurationSummary, v: u64| if add { d.add(v) } else { d.remove(v) };
+    if s.first_reply != UNSET && s.clock_start != UNSET && s.inbound {
+        step(&mut agg.answered);
+        put(&mut agg.first_response, secs(s.clock_start, s.first_reply))?;
+        if let (Some(b), Some(v)) = (agg.business.as_mut(), s.business_response(clock)) {
+            b.put_response(v, add)?;
+        }
+    }
+    for v in s.next_replies() {
+        put(&mut agg.next_reply, v)?;
+    }
+    for v in s.cycles() {
+        put(&mut agg.cycle_resolution, v)?;
+    }
+    // Activity counters move with the ticket too: its solves (one per cycle) and reopens.
+    let solves =
+        u64::from(s.first_cycle != UNSET) + s.extra.as_ref().map_or(0, |e| e.cycles.len() as u64);
+    if add {
+        agg.solve_events += solves;
+        agg.reopen_events += u64::from(s.reopens);
+    } else {
+        agg.solve_events -= solves;
+        agg.reopen_events -= u64::from(s.reopens);
+    }
+    if s.phase == Phase::Solved {
+        let f = s.solved_facts(clock);
+        if add {
+            agg.add_solved(&f)?
+        } else {
+            agg.retract_solved(&f)?
+        }
+    }
+    Ok(())
+}
+
+/// The parts of a tracker that filing touches, borrowed apart from the ticket store.
+pub(super) struct Filing<'a, G: TicketGrouping> {
+    pub(super) overall: &'a mut TicketLifecycle,
+    pub(super) groups: &'a mut Groups<G::Key>,
+    pub(super) template: &'a TicketLifecycle,
+    pub(super) grouping: &'a G,
+    pub(super) clock: Option<&'a dyn BusinessClock>,
+    pub(super) team_clocks: &'a [Arc<dyn BusinessClock>],
+}
+
+impl<'a, G: TicketGrouping> Filing<'a, G> {
+    /// The business calendar of a ticket.
+    #[inline]
+    pub(super) fn clock_of(&self, s: &TicketState) -> Option<&'a dyn BusinessClock> {
+        match s.calendar {
+            0 => self.clock,
+            i => self.team_clocks.get(usize::from(i) - 1).map(|c| &**c),
+        }
+    }
+
+    /// Applies `f` to the overall aggregate (when `overall`) and to the aggregate of each of
+    /// the ticket's groups.
+    #[inline]
+    pub(super) fn file(
+        &mut self,
+        overall: bool,
+        state: &TicketState,
+        mut f: impl FnMut(&mut TicketLifecycle) -> Result<()>,
+    ) -> Result<()> {
+        if overall && !G::ONE_KEY_PER_TICKET {
+            f(self.overall)?;
+        }
+        if G::ONE_KEY_PER_TICKET {
+            return match self.groups.list.get_mut(state.group as usize) {
+                Some((_, agg)) => f(agg),
+                None => Ok(()),
+            };
+        }
+        let mut result = Ok(());
+        let (groups, template) = (&mut *self.groups, self.template);
+        self.grouping.for_each_key(&state.view(), |k| {
+            if result.is_err() {
+                return;
+            }
+            let slot = groups.slot(k, template);
+            result = f(&mut groups.list[slot as usize].1);
+        });
+        result
+    }
+
+    /// The group slot of a ticket under a one-key grouping (`NO_GROUP` otherwise).
+    pub(super) fn group_of(&mut self, state: &TicketState) -> u32 {
+        if !G::ONE_KEY_PER_TICKET {
+            return NO_GROUP;
+        }
+        let mut slot = NO_GROUP;
+        let (groups, template) = (&mut *self.groups, self.template);
+        self.grouping
+            .for_each_key(&state.view(), |k| slot = groups.slot(k, template));
+        slot
+    }
+
+    /// Files a ticket under the solve `solve` (an offset, `UNSET` for none) for groupings by
+    /// solve window, moving its figures when its keys change.
+    pub(super) fn resolve_under(&mut self, state: &mut TicketState, solve: u32) -> Result<()> {
+        if !G::USES_SOLVE || state.filed_solve == solve {
+            state.filed_solve = solve;
+            return Ok(());
+        }
+        let clock = self.clock_of(state);
+        let s: &TicketState = state;
+        self.file(false, s, |a| file_all(a, s, false, true, clock))?;
+        state.filed_solve = solve;
+        state.group = self.group_of(state);
+        let s: &TicketState = state;
+        self.file(false, s, |a| file_all(a, s, true, true, clock))
+    }
+
+    /// Gives an unsolved ticket its latest team and assignee, moving every figure it filed
+    /// to the groups of the new attributes when the keys change (the overall aggregate does
+    /// not change).
+    pub(super) fn refile(&mut self, state: &mut TicketState, latest: Attributes) -> Result<()> {
+        let filed = (state.team, state.assignee);
+        if latest == filed {
+            return Ok(());
+        }
+        // Only a change of group keys moves anything (a new assignee does not move a
+        // ticket grouped by team).
+        let same = if G::ONE_KEY_PER_TICKET {
+            let mut old_key = None;
+            self.grouping
+                .for_each_key(&state.view(), |k| old_key = Some(k));
+            (state.team, state.assignee) = latest;
+            let mut new_key = None;
+            self.grouping
+                .for_each_key(&state.view(), |k| new_key = Some(k));
+            old_key == new_key
+        } else {
+            let mut old_keys = Vec::new();
+            self.grouping
+                .for_each_key(&state.view(), |k| old_keys.push(k));
+            (state.team, state.assignee) = latest;
+            let mut new_keys = Vec::new();
+            self.grouping
+                .for_each_key(&state.view(), |k| new_keys.push(k));
+            old_keys == new_keys
+        };
+        if same {
+            return Ok(());
+        }
+        (state.team, state.assignee) = filed;
+        let clock = self.clock_of(state);
+        let s: &TicketState = state;
+        self.file(false, s, |a| file_all(a, s, false, true, clock))?;
+        (state.team, state.assignee) = latest;
+        state.group = self.group_of(state);
+        let s: &TicketState = state;
+        self.file(false, s, |a| file_all(a, s, true, true, clock))
+    }
+
+    /// Files what a transition of a ticket changed (the state already changed).
+    #[inline]
+    pub(super) fn consume(&mut self, state: &mut TicketState, change: &Transition) -> Result<()> {
+        let clock = self.clock_of(state);
+        let created = i128::from(state.created);
+        match *change {
+            Transition::Nothing | Transition::PhaseChanged | Transition::ClosedAfterSolve => Ok(()),
+            Transition::Replied(r) => self.file(true, state, |a| {
+                if r.was_unanswered {
+                    a.unanswered -= 1;
+                    a.unanswered_created_sum -= created;
+                }
+                if let Some(frt) = r.first_response {
+                    a.answered += 1;
+                    a.first_response.add(frt)?;
+                }
+                if let (Some(b), Some(v)) = (a.business.as_mut(), r.business_first_response) {
+                    b.put_response(v, true)?;
+                }
+                if let Some(wait) = r.next_reply {
+                    a.next_reply.add(wait)?;
+                }
+                if let Some((before, after)) = &r.resolved {
+                    a.retract_solved(before)?;
+                    a.add_solved(after)?;
+                }
+                Ok(())
+            }),
+            Transition::Reassigned { to } => self.refile(state, to),
+            Transition::Cancelled { spam } => {
+                let s: &TicketState = state;
+                self.file(true, s, |a| file_all(a, s, false, spam, clock))
+            }
+            Transition::ClosedUnresolved { was_unanswered } => self.file(true, state, |a| {
+                a.backlog -= 1;
+                a.backlog_created_sum -= created;
+                a.closed_unresolved += 1;
+                if was_unanswered {
+                    a.unanswered -= 1;
+                    a.unanswered_created_sum -= created;
+                }
+                Ok(())
+            }),
+            Transition::Solved {
+                was_unanswered,
+                cycle,
+                ref facts,
+                ..
+            } => {
+                self.file(true, state, |a| {
+                    a.solve_events += 1;
+                    a.backlog -= 1;
+                    a.backlog_created_sum -= created;
+                    if was_unanswered {
+                        a.unanswered -= 1;
+                        a.unanswered_created_sum -= created;
+                    }
+                    a.cycle_resolution.add(u64::from(cycle))?;
+                    a.add_solved(facts)
+                })?;
+                let at = state.last_solved;
+                self.resolve_under(state, at)
+            }
+            Transition::Reopened {
+                ref retracted,
+                unanswered,
+                moves_to,
+            } => {
+                self.file(true, state, |a| {
+                    a.reopen_events += 1;
+                    a.retract_solved(retracted)?;
+                    a.backlog += 1;
+                    a.backlog_created_sum += created;
+                    if unanswered {
+                        a.unanswered += 1;
+                        a.unanswered_created_sum += created;
+                    }
+                    Ok(())
+                })?;
+                self.resolve_under(state, UNSET)?;
+                self.refile(state, moves_to)
+            }
+        }
+    }
+}

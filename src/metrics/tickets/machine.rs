@@ -1,0 +1,644 @@
+//! The per-ticket state machine: the one place where the meaning of an event lives.
+//!
+//! [`TicketState::admit`] decides whether an interaction is taken (the rules of the
+//! ingest table in the module docs: before creation, out of range, outside the calendar,
+//! out of order, a duplicate, a merge into itself), and [`TicketState::apply`] applies a
+//! taken interaction and says what changed as a [`Transition`]: answered, replied again,
+//! phase changed, solved with its facts, reopened, reassigned, released. The machine knows
+//! no aggregate; its consumers (the lifecycle filing in `filing.rs`) react to the
+//! transitions, so every consumer sees one meaning of each event.
+
+use crate::calendar::BusinessClock;
+use crate::error::Rule;
+use crate::model::{
+    AgentId, Author, Channel, CustomerId, Interaction, InteractionKind, Phase, Priority, Status,
+    TeamId, TicketId, Visibility,
+};
+
+use super::config::FrtStart;
+use super::grouping::TicketView;
+use super::ingest::RejectReason;
+use super::lifecycle::{BusinessFacts, SolvedFacts};
+
+/// "Not yet" for an instant stored as an offset from the ticket's creation.
+pub(super) const UNSET: u32 = u32::MAX;
+
+/// What few tickets need: tags (for tag groupings), attributes assigned while solved, and
+/// next-reply and cycle durations past the first (a merge or spam must retract them).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Extra {
+    pub(super) tags: Box<[String]>,
+    pub(super) latest: Option<(Option<TeamId>, Option<AgentId>)>,
+    pub(super) next_replies: Vec<u32>,
+    pub(super) cycles: Vec<u32>,
+    /// With re-sequencing: the team and assignee the ticket was created with, and its
+    /// events applied so far, in time order.
+    pub(super) origin: Option<(Option<TeamId>, Option<AgentId>)>,
+    pub(super) log: Vec<(u32, InteractionKind)>,
+}
+
+/// The state of one ticket in play: 192 bytes. Instants are seconds after the ticket's
+/// creation (`UNSET` for "not yet"), which bounds a ticket's life to 136 years.
+#[derive(Debug, Clone)]
+pub(super) struct TicketState {
+    pub(super) id: TicketId,
+    pub(super) created: i64,
+    pub(super) requester: CustomerId,
+    /// Team and assignee under which the ticket's figures are filed.
+    pub(super) team: Option<TeamId>,
+    pub(super) assignee: Option<AgentId>,
+    pub(super) last_event: u32,
+    pub(super) status_since: u32,
+    /// The FRT clock start (creation, or the first customer message).
+    pub(super) clock_start: u32,
+    pub(super) first_reply: u32,
+    pub(super) first_solved: u32,
+    pub(super) last_solved: u32,
+    /// When the current cycle (creation or reopen) began.
+    pub(super) cycle_start: u32,
+    /// The customer message awaiting a next reply.
+    pub(super) awaiting: u32,
+    pub(super) work: u32,
+    pub(super) on_hold: u32,
+    pub(super) pending: u32,
+    /// The same three in business time (0 without a calendar).
+    pub(super) business_work: u32,
+    pub(super) business_on_hold: u32,
+    pub(super) business_pending: u32,
+    /// Business seconds from creation to the first and to the latest solve.
+    pub(super) business_first_solved: u32,
+    pub(super) business_last_solved: u32,
+    pub(super) first_next_reply: u32,
+    pub(super) first_cycle: u32,
+    pub(super) replies: u32,
+    pub(super) reopens: u32,
+    /// The slot of the ticket's group, for groupings with one key per ticket.
+    pub(super) group: u32,
+    /// The solve the ticket's figures are filed under (`UNSET` while not solved), for
+    /// groupings by solve window.
+    pub(super) filed_solve: u32,
+    /// Fingerprints of the last distinct events at `last_event` (0: none), to recognise a
+    /// duplicate.
+    pub(super) recent: [u64; 4],
+    pub(super) phase: Phase,
+    pub(super) inbound: bool,
+    pub(super) channel: Channel,
+    pub(super) priority: Priority,
+    /// The ticket's business calendar: 0 the tracker's, 1 + i the i-th team calendar.
+    pub(super) calendar: u8,
+    pub(super) extra: Option<Box<Extra>>,
+}
+
+/// A 64-bit fingerprint of what an interaction did and who did it (never 0): the kind, the
+/// author or assignee ids, mixed. Two events of a ticket at the same instant with equal
+/// fingerprints are taken for the same event.
+#[inline]
+pub(super) fn fingerprint(kind: &InteractionKind) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let (tag, a, b): (u64, u64, u64) = match *kind {
+        InteractionKind::Message { author, visibility } => {
+            let (who, id) = match author {
+                Author::Agent(a) => (0, a.0),
+                Author::Customer => (1, 0),
+                Author::Automation => (2, 0),
+            };
+            (
+                1 + who * 2 + 8 * u64::from(visibility == Visibility::Public),
+                id,
+                0,
+            )
+        }
+        InteractionKind::Status(s) => {
+            let (code, into) = match s {
+                Status::New => (0, 0),
+                Status::Open => (1, 0),
+                Status::Pending => (2, 0),
+                Status::OnHold => (3, 0),
+                Status::Solved => (4, 0),
+                Status::Closed => (5, 0),
+                Status::Merged { into } => (6, into.0),
+                Status::Spam => (7, 0),
+            };
+            (16 + code, into, 0)
+        }
+        InteractionKind::Assignment { agent, team } => (
+            32 + u64::from(agent.is_some()) + 2 * u64::from(team.is_some()),
+            agent.map_or(0, |a| a.0),
+            team.map_or(0, |t| t.0),
+        ),
+    };
+    let mut x = tag.wrapping_mul(K) ^ a;
+    x = (x ^ (x >> 31)).wrapping_mul(K) ^ b;
+    x = (x ^ (x >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    (x ^ (x >> 32)) | 1
+}
+
+#[inline]
+pub(super) fn secs(from: u32, to: u32) -> u64 {
+    // Callers guarantee to ≥ from: events are applied in order per ticket.
+    u64::from(to - from)
+}
+
+impl TicketState {
+    #[inline]
+    pub(super) fn view(&self) -> TicketView<'_> {
+        TicketView {
+            id: self.id,
+            created_at: self.created,
+            channel: self.channel,
+            priority: self.priority,
+            requester: self.requester,
+            team: self.team,
+            assignee: self.assignee,
+            tags: self.extra.as_ref().map_or(&[], |e| &e.tags),
+            solved_at: (self.filed_solve != UNSET)
+                .then(|| self.created + i64::from(self.filed_solve)),
+        }
+    }
+
+    pub(super) fn extra(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_with(Box::default)
+    }
+
+    /// Business seconds between two offsets of this ticket (0 without a calendar; the
+    /// tracker checked that the calendar covers every instant it accepted).
+    #[inline]
+    pub(super) fn business(&self, clock: Option<&dyn BusinessClock>, from: u32, to: u32) -> u64 {
+        clock.map_or(0, |c| {
+            c.business_between(self.created + i64::from(from), self.created + i64::from(to))
+                .unwrap_or(0)
+        })
+    }
+
+    /// The business first response time, if answered and a calendar is set.
+    pub(super) fn business_response(&self, clock: Option<&dyn BusinessClock>) -> Option<u64> {
+        (clock.is_some() && self.first_reply != UNSET && self.clock_start != UNSET && self.inbound)
+            .then(|| self.business(clock, self.clock_start, self.first_reply))
+    }
+
+    pub(super) fn solved_facts(&self, clock: Option<&dyn BusinessClock>) -> SolvedFacts {
+        SolvedFacts {
+            business: clock.is_some().then(|| BusinessFacts {
+                first_resolution: u64::from(self.business_first_solved),
+                full_resolution: u64::from(self.business_last_solved),
+                requester_wait: u64::from(self.business_work) + u64::from(self.business_on_hold),
+                agent_work: u64::from(self.business_work),
+                agent_wait: u64::from(self.business_pending),
+                on_hold: u64::from(self.business_on_hold),
+            }),
+            first_resolution: u64::from(self.first_solved),
+            full_resolution: u64::from(self.last_solved),
+            requester_wait: u64::from(self.work) + u64::from(self.on_hold),
+            agent_work: u64::from(self.work),
+            agent_wait: u64::from(self.pending),
+            on_hold: u64::from(self.on_hold),
+            replies: self.replies,
+            reopens: self.reopens,
+        }
+    }
+
+    pub(super) fn unanswered(&self) -> bool {
+        self.inbound && self.first_reply == UNSET && self.phase != Phase::Solved
+    }
+
+    /// Accumulates the time since the last status change into the current status.
+    #[inline]
+    pub(super) fn close_period(&mut self, at: u32, clock: Option<&dyn BusinessClock>) {
+        let d = at - self.status_since;
+        if self.phase != Phase::Solved {
+            // Business seconds fit a u32: they are at most the calendar seconds.
+            let b = self.business(clock, self.status_since, at) as u32;
+            let (calendar, business) = match self.phase {
+                Phase::New | Phase::Open => (&mut self.work, &mut self.business_work),
+                Phase::OnHold => (&mut self.on_hold, &mut self.business_on_hold),
+                _ => (&mut self.pending, &mut self.business_pending),
+            };
+            *calendar += d;
+            *business += b;
+        }
+        self.status_since = at;
+    }
+
+    pub(super) fn next_replies(&self) -> impl Iterator<Item = u64> + '_ {
+        let more = self.extra.as_ref().map_or(&[][..], |e| &e.next_replies);
+        (self.first_next_reply != UNSET)
+            .then_some(self.first_next_reply)
+            .into_iter()
+            .chain(more.iter().copied())
+            .map(u64::from)
+    }
+
+    pub(super) fn cycles(&self) -> impl Iterator<Item = u64> + '_ {
+        let more = self.extra.as_ref().map_or(&[][..], |e| &e.cycles);
+        (self.first_cycle != UNSET)
+            .then_some(self.first_cycle)
+            .into_iter()
+            .chain(more.iter().copied())
+            .map(u64::from)
+    }
+
+    pub(super) fn latest(&self) -> (Option<TeamId>, Option<AgentId>) {
+        self.extra
+            .as_ref()
+            .and_then(|e| e.latest)
+            .unwrap_or((self.team, self.assignee))
+    }
+}
+
+/// Team and assignee of a ticket.
+pub(super) type Attributes = (Option<TeamId>, Option<AgentId>);
+
+/// What one taken interaction changed in its ticket: what the consumers react to. The
+/// state is already changed when they see it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Transition {
+    /// Nothing a consumer counts: an internal note, a bot's message, a message the response
+    /// filter leaves out, a customer message (it only moves the ticket's clocks), a
+    /// reassignment of a solved ticket (it takes effect if the ticket is reopened).
+    Nothing,
+    /// A public agent message counted as a response.
+    Replied(Reply),
+    /// An unsolved ticket moved to another unsolved phase (or stayed in its phase).
+    PhaseChanged,
+    /// Solved from an unsolved phase; `closed` when closed at once (then released).
+    Solved {
+        /// It was waiting for a first response.
+        was_unanswered: bool,
+        /// This cycle's resolution time (creation or reopen to this solve), seconds.
+        cycle: u32,
+        /// The facts it files while solved.
+        facts: SolvedFacts,
+        /// Closed (released).
+        closed: bool,
+    },
+    /// A solved ticket closed: released, its figures stay.
+    ClosedAfterSolve,
+    /// Closed without ever being solved: out of the backlog, no resolution; released.
+    ClosedUnresolved {
+        /// It was waiting for a first response.
+        was_unanswered: bool,
+    },
+    /// Solved → an unsolved phase.
+    Reopened {
+        /// The solved facts it had filed (now retracted).
+        retracted: SolvedFacts,
+        /// It waits for a first response again (never answered).
+        unanswered: bool,
+        /// The team and assignee it was given while solved, which now take effect.
+        moves_to: Attributes,
+    },
+    /// An unsolved ticket was given another team or assignee (the ticket's attributes are
+    /// not yet changed: the consumer moves its figures, then sets them).
+    Reassigned {
+        /// The new team and assignee.
+        to: Attributes,
+    },
+    /// Merged into another ticket (`spam: false`) or marked as spam: its figures leave
+    /// (all of them for spam; all but volume for a merge); released.
+    Cancelled {
+        /// Marked as spam.
+        spam: bool,
+    },
+}
+
+/// What a response changed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Reply {
+    /// The ticket was waiting for its first response.
+    pub(super) was_unanswered: bool,
+    /// The first response time, seconds (the first reply of an inbound ticket whose clock
+    /// had started).
+    pub(super) first_response: Option<u64>,
+    /// The same in business seconds.
+    pub(super) business_first_response: Option<u64>,
+    /// The next reply time this reply ended, seconds.
+    pub(super) next_reply: Option<u64>,
+    /// A reply to a solved ticket: its solved facts before and after (the reply count).
+    pub(super) resolved: Option<(SolvedFacts, SolvedFacts)>,
+}
+
+impl Transition {
+    /// Whether the ticket leaves memory (closed, merged, spam).
+    #[inline]
+    pub(super) fn releases(&self) -> bool {
+        matches!(
+            self,
+            Transition::Solved { closed: true, .. }
+                | Transition::ClosedAfterSolve
+                | Transition::ClosedUnresolved { .. }
+                | Transition::Cancelled { .. }
+        )
+    }
+}
+
+/// How the machine takes an interaction that breaks no rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Admission {
+    /// In order: apply it.
+    InOrder,
+    /// Earlier than an event already applied: put it in its place (re-sequencing on).
+    Late,
+    /// The same event again at the instant of the last one: counted once.
+    Duplicate,
+}
+
+/// An interaction the machine takes: how, at which offset, with which fingerprint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Admitted {
+    pub(super) how: Admission,
+    pub(super) offset: u32,
+    pub(super) print: u64,
+}
+
+/// The facts of a ticket at its creation that the machine needs.
+pub(super) struct Creation {
+    pub(super) id: TicketId,
+    pub(super) created: i64,
+    pub(super) requester: CustomerId,
+    pub(super) attributes: Attributes,
+    pub(super) channel: Channel,
+    pub(super) priority: Priority,
+    pub(super) inbound: bool,
+    pub(super) calendar: u8,
+}
+
+impl TicketState {
+    /// The state of a ticket just created.
+    pub(super) fn created(c: Creation, frt_start: FrtStart, extra: Option<Box<Extra>>) -> Self {
+        TicketState {
+            id: c.id,
+            created: c.created,
+            requester: c.requester,
+            team: c.attributes.0,
+            assignee: c.attributes.1,
+            last_event: 0,
+            status_since: 0,
+            clock_start: match frt_start {
+                FrtStart::TicketCreated => 0,
+                FrtStart::FirstCustomerMessage => UNSET,
+            },
+            first_reply: UNSET,
+            first_solved: UNSET,
+            last_solved: UNSET,
+            cycle_start: 0,
+            awaiting: UNSET,
+            work: 0,
+            on_hold: 0,
+            pending: 0,
+            business_work: 0,
+            business_on_hold: 0,
+            business_pending: 0,
+            business_first_solved: 0,
+            business_last_solved: 0,
+            first_next_reply: UNSET,
+            first_cycle: UNSET,
+            replies: 0,
+            reopens: 0,
+            group: super::filing::NO_GROUP,
+            filed_solve: UNSET,
+            recent: [0; 4],
+            phase: Phase::New,
+            inbound: c.inbound,
+            channel: c.channel,
+            priority: c.priority,
+            calendar: c.calendar,
+            extra,
+        }
+    }
+
+    /// Whether the ticket keeps its events for re-sequencing.
+    #[inline]
+    pub(super) fn keeps_log(&self) -> bool {
+        self.extra.as_ref().is_some_and(|e| e.origin.is_some())
+    }
+
+    /// Decides whether the interaction at Unix second `at` is taken, and how; or the reason
+    /// and rule it breaks (a rejection changes nothing).
+    #[inline]
+    pub(super) fn admit(
+        &self,
+        event: &Interaction,
+        at: i64,
+        clock: Option<&dyn BusinessClock>,
+    ) -> Result<Admitted, (RejectReason, Rule)> {
+        if at < self.created {
+            let created_at = chrono::DateTime::from_timestamp(self.created, 0).unwrap_or(event.at);
+            return Err((
+                RejectReason::BeforeCreation,
+                Rule::BeforeTicketCreation { created_at },
+            ));
+        }
+        let since = at.wrapping_sub(self.created);
+        if since >= i64::from(UNSET) {
+            return Err((RejectReason::DurationOutOfRange, Rule::InstantOutOfRange));
+        }
+        if clock.is_some_and(|c| !c.covers(at)) {
+            return Err((RejectReason::OutsideCalendar, Rule::OutsideCalendar));
+        }
+        let offset = since as u32;
+        let late = offset < self.last_event;
+        if late && !self.keeps_log() {
+            return Err((RejectReason::OutOfOrder, Rule::OutOfOrder));
+        }
+        let print = fingerprint(&event.kind);
+        let duplicate = if late {
+            self.extra.as_ref().is_some_and(|e| {
+                e.log
+                    .iter()
+                    .any(|(o, k)| *o == offset && fingerprint(k) == print)
+            })
+        } else {
+            offset == self.last_event && self.recent.contains(&print)
+        };
+        let how = if duplicate {
+            Admission::Duplicate
+        } else if late {
+            Admission::Late
+        } else {
+            Admission::InOrder
+        };
+        if how != Admission::Duplicate {
+            if let InteractionKind::Status(Status::Merged { into }) = event.kind {
+                if into == event.ticket {
+                    return Err((RejectReason::MergedIntoItself, Rule::MergedIntoItself));
+                }
+            }
+        }
+        Ok(Admitted { how, offset, print })
+    }
+
+    /// Whether a taken status change leaves the ticket in the phase it has.
+    #[inline]
+    pub(super) fn same_status(&self, kind: &InteractionKind) -> bool {
+        match *kind {
+            InteractionKind::Status(Status::Closed | Status::Merged { .. } | Status::Spam) => false,
+            InteractionKind::Status(s) => Phase::of(s) == Some(self.phase),
+            _ => false,
+        }
+    }
+
+    /// Applies a taken, in-order interaction at offset `at` (with fingerprint `print`) and
+    /// says what changed. `is_response` narrows what counts as a response.
+    #[inline]
+    pub(super) fn apply(
+        &mut self,
+        event: &Interaction,
+        at: u32,
+        print: u64,
+        is_response: Option<fn(&Interaction) -> bool>,
+        clock: Option<&dyn BusinessClock>,
+    ) -> Transition {
+        if self.last_event != at {
+            self.recent = [0; 4];
+        }
+        self.recent.rotate_right(1);
+        self.recent[0] = print;
+        self.last_event = at;
+        match event.kind {
+            InteractionKind::Message { visibility, .. } if visibility != Visibility::Public => {
+                Transition::Nothing
+            }
+            InteractionKind::Message { author, .. } => match author {
+                Author::Agent(_) if is_response.is_some_and(|keep| !keep(event)) => {
+                    Transition::Nothing
+                }
+                Author::Agent(_) => Transition::Replied(self.reply(at, clock)),
+                Author::Customer => {
+                    if self.clock_start == UNSET {
+                        self.clock_start = at;
+                    } else if self.first_reply != UNSET && self.awaiting == UNSET {
+                        // Also on a solved ticket: the message that reopens it awaits an
+                        // answer (a solve stops the clock uncounted).
+                        self.awaiting = at;
+                    }
+                    Transition::Nothing
+                }
+                Author::Automation => Transition::Nothing,
+            },
+            InteractionKind::Assignment { agent, team } => {
+                let (mut to_team, mut to_agent) = self.latest();
+                if agent.is_some() {
+                    to_agent = agent;
+                }
+                if team.is_some() {
+                    to_team = team;
+                }
+                let to = (to_team, to_agent);
+                if self.phase != Phase::Solved {
+                    return Transition::Reassigned { to };
+                }
+                // A solved ticket stays credited where it was solved; the new attributes
+                // take effect if it is reopened.
+                if to != (self.team, self.assignee) {
+                    self.extra().latest = Some(to);
+                } else if let Some(e) = self.extra.as_mut() {
+                    e.latest = None;
+                }
+                Transition::Nothing
+            }
+            InteractionKind::Status(status) => self.change_status(status, at, clock),
+        }
+    }
+
+    /// A response at `at`.
+    #[inline]
+    fn reply(&mut self, at: u32, clock: Option<&dyn BusinessClock>) -> Reply {
+        let solved_before = (self.phase == Phase::Solved).then(|| self.solved_facts(clock));
+        let was_unanswered = self.unanswered();
+        let first = self.first_reply == UNSET;
+        let mut next_reply = None;
+        self.replies += 1;
+        if first {
+            self.first_reply = at;
+        } else if self.awaiting != UNSET {
+            let wait = at - self.awaiting;
+            if self.first_next_reply == UNSET {
+                self.first_next_reply = wait;
+            } else {
+                self.extra().next_replies.push(wait);
+            }
+            self.awaiting = UNSET;
+            next_reply = Some(u64::from(wait));
+        }
+        let first_response = (first && self.inbound && self.clock_start != UNSET)
+            .then(|| secs(self.clock_start, at));
+        Reply {
+            was_unanswered,
+            first_response,
+            business_first_response: first_response.and_then(|_| self.business_response(clock)),
+            next_reply,
+            resolved: solved_before.map(|before| (before, self.solved_facts(clock))),
+        }
+    }
+
+    /// A change of status at `at`.
+    #[inline]
+    fn change_status(
+        &mut self,
+        status: Status,
+        at: u32,
+        clock: Option<&dyn BusinessClock>,
+    ) -> Transition {
+        self.close_period(at, clock);
+        match status {
+            Status::Merged { .. } | Status::Spam => Transition::Cancelled {
+                spam: status == Status::Spam,
+            },
+            Status::Closed if self.phase != Phase::Solved => Transition::ClosedUnresolved {
+                was_unanswered: self.unanswered(),
+            },
+            Status::Solved | Status::Closed if self.phase == Phase::Solved => {
+                if status == Status::Closed {
+                    Transition::ClosedAfterSolve
+                } else {
+                    Transition::Nothing
+                }
+            }
+            Status::Solved | Status::Closed => {
+                let was_unanswered = self.unanswered();
+                self.phase = Phase::Solved;
+                // Business seconds fit a u32: at most the calendar seconds.
+                let business = self.business(clock, 0, at) as u32;
+                if self.first_solved == UNSET {
+                    self.first_solved = at;
+                    self.business_first_solved = business;
+                }
+                self.last_solved = at;
+                self.business_last_solved = business;
+                self.awaiting = UNSET;
+                let cycle = at - self.cycle_start;
+                if self.first_cycle == UNSET {
+                    self.first_cycle = cycle;
+                } else {
+                    self.extra().cycles.push(cycle);
+                }
+                Transition::Solved {
+                    was_unanswered,
+                    cycle,
+                    facts: self.solved_facts(clock),
+                    closed: status == Status::Closed,
+                }
+            }
+            Status::New | Status::Open | Status::Pending | Status::OnHold => {
+                let phase = Phase::of(status).unwrap_or(Phase::OnHold);
+                if self.phase != Phase::Solved {
+                    self.phase = phase;
+                    return Transition::PhaseChanged;
+                }
+                let retracted = self.solved_facts(clock);
+                self.phase = phase;
+                self.reopens += 1;
+                self.cycle_start = at;
+                let moves_to = self.latest();
+                if let Some(e) = self.extra.as_mut() {
+                    e.latest = None;
+                }
+                Transition::Reopened {
+                    retracted,
+                    unanswered: self.unanswered(),
+                    moves_to,
+                }
+            }
+        }
+    }
+}
