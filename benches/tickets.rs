@@ -92,24 +92,24 @@ fn suite(c: &mut Criterion) {
         })
     });
     // SLA evaluation: three targets per ticket (first reply, next reply, total resolution).
-    let sla_policies = csm_metrics::sla::SlaPolicies::new(
-        vec![csm_metrics::sla::Policy::all(
+    let sla_policies = csm_metrics::metrics::sla::SlaPolicies::new(
+        vec![csm_metrics::metrics::sla::Policy::all(
             "standard",
             vec![
-                csm_metrics::sla::Target::new(
-                    csm_metrics::sla::SlaMetric::FirstReply,
+                csm_metrics::metrics::sla::Target::new(
+                    csm_metrics::metrics::sla::SlaMetric::FirstReply,
                     4 * 3_600,
-                    csm_metrics::sla::Basis::Calendar,
+                    csm_metrics::metrics::sla::Basis::Calendar,
                 ),
-                csm_metrics::sla::Target::new(
-                    csm_metrics::sla::SlaMetric::NextReply,
+                csm_metrics::metrics::sla::Target::new(
+                    csm_metrics::metrics::sla::SlaMetric::NextReply,
                     8 * 3_600,
-                    csm_metrics::sla::Basis::Calendar,
+                    csm_metrics::metrics::sla::Basis::Calendar,
                 ),
-                csm_metrics::sla::Target::new(
-                    csm_metrics::sla::SlaMetric::TotalResolution,
+                csm_metrics::metrics::sla::Target::new(
+                    csm_metrics::metrics::sla::SlaMetric::TotalResolution,
                     48 * 3_600,
-                    csm_metrics::sla::Basis::Calendar,
+                    csm_metrics::metrics::sla::Basis::Calendar,
                 ),
             ],
         )],
@@ -118,7 +118,7 @@ fn suite(c: &mut Criterion) {
     .unwrap();
     group.bench_function("SLA, 3 targets per ticket, 1M tickets", |b| {
         b.iter(|| {
-            let mut sla = csm_metrics::sla::SlaTracker::new(sla_policies.clone());
+            let mut sla = csm_metrics::metrics::sla::SlaTracker::new(sla_policies.clone());
             for e in &s.events {
                 let _ = match e {
                     Event::Created(i) => sla.observe_ticket(&s.tickets[*i as usize]),

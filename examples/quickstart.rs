@@ -15,9 +15,11 @@ use csm_metrics::goals::{Comparison, Figures, Goal, Metric, Scorecard, Stat};
 use csm_metrics::metrics::agents::{Adherence, AgentStates};
 use csm_metrics::metrics::calls::CallCenter;
 use csm_metrics::metrics::retention::Accounts;
+use csm_metrics::metrics::sla::{
+    Basis, Condition, Policy, SlaMetric, SlaPolicies, SlaTracker, Target,
+};
 use csm_metrics::metrics::staffing::{Targets, forecast_from_history, plan};
 use csm_metrics::metrics::tickets::{ByTeam, LifecycleSnapshot, TicketTracker, TrackerConfig};
-use csm_metrics::sla::{Basis, Condition, Policy, SlaMetric, SlaPolicies, SlaTracker, Target};
 use csm_metrics::{
     BusinessCalendar, Calculator, DayTime, DurationSnapshot, DurationSummary, Granularity, Grouped,
     NpsSnapshot, Priority, Proportion, SurveySnapshot, SurveySuite, TeamId, Windowed,
@@ -197,7 +199,7 @@ fn main() -> Result<(), csm_metrics::Error> {
             sla.observe_interaction(i)?;
         }
     }
-    let report = sla.snapshot_at(end, 3);
+    let report = sla.snapshot_at(end);
     println!("SLA attainment (achieved / (achieved + breached))");
     println!("--------------------------------------------------");
     for t in &report.targets {

@@ -30,7 +30,7 @@
 //! * **Business time** ([`calendar`]): [`BusinessCalendar`] (zones, several intervals a
 //!   day, overnight, holidays, date overrides, DST) for business durations and deadlines;
 //!   every ticket figure in business time when the tracker has one.
-//! * **SLAs** ([`sla`]): policies, targets in calendar or business time, achieved /
+//! * **SLAs** ([`metrics::sla`]): policies, targets in calendar or business time, achieved /
 //!   breached / active, attainment, and the targets about to breach.
 //!
 //! The meaning of every number is fixed by the crate's metric contract; each type's docs
@@ -218,7 +218,6 @@ mod error;
 pub mod goals;
 pub mod metrics;
 pub mod model;
-pub mod sla;
 pub mod stats;
 mod zone;
 

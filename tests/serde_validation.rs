@@ -370,7 +370,9 @@ fn a_calendar_round_trips_through_its_definition_and_is_checked_again() {
 mod sla {
     use super::*;
     use chrono::{TimeDelta, TimeZone, Utc};
-    use csm_metrics::sla::{Basis, Policy, SavedSla, SlaMetric, SlaPolicies, SlaTracker, Target};
+    use csm_metrics::metrics::sla::{
+        Basis, Policy, SavedSla, SlaMetric, SlaPolicies, SlaTracker, Target,
+    };
 
     fn policies(first_reply: u64) -> SlaPolicies {
         SlaPolicies::new(
@@ -403,7 +405,8 @@ mod sla {
 
     fn refused(v: Value, policies: SlaPolicies, needle: &str) {
         let saved: SavedSla<()> = serde_json::from_value(v).unwrap();
-        let err = SlaTracker::restore(policies, csm_metrics::metrics::tickets::Overall, saved)
+        let config = csm_metrics::metrics::sla::SlaConfig::new(policies);
+        let err = SlaTracker::restore(config, csm_metrics::metrics::tickets::Overall, saved)
             .unwrap_err()
             .to_string();
         assert!(err.contains(needle), "{err:?} does not mention {needle:?}");
@@ -414,7 +417,7 @@ mod sla {
         let good = saved();
         let back: SavedSla<()> = serde_json::from_value(good.clone()).unwrap();
         let sla = SlaTracker::restore(
-            policies(3_600),
+            csm_metrics::metrics::sla::SlaConfig::new(policies(3_600)),
             csm_metrics::metrics::tickets::Overall,
             back,
         )
@@ -445,7 +448,7 @@ mod sla {
         refused(v, policies(3_600), "do not add up");
 
         let mut v = good;
-        v["tickets"][2]["status"] = json!("closed");
+        v["tickets"][2]["machine"]["status"] = json!("closed");
         refused(v, policies(3_600), "cannot be in play");
     }
 }

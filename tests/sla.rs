@@ -4,7 +4,7 @@
 mod common;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use csm_metrics::sla::{
+use csm_metrics::metrics::sla::{
     Basis, Condition, Policy, SlaMetric, SlaPolicies, SlaSnapshot, SlaTracker, Target,
 };
 use csm_metrics::*;
@@ -54,21 +54,21 @@ fn requester_wait_pauses_in_pending_and_resumes_on_reopen() {
     customer(&mut sla, 1, 50);
     status(&mut sla, 1, 50, Status::Open); // resumes
     status(&mut sla, 1, 80, Status::Solved); // 20 + 30 = 50 min: achieved, 10 min spare
-    let s = sla.snapshot_at(t(90), 5);
+    let s = sla.snapshot_at(t(90));
     assert_eq!(counts(&s, 0), (1, 0, 0));
     assert_eq!(s.targets[0].spare.mean, Some(600.0));
     status(&mut sla, 1, 100, Status::Open); // reopen: resumes at 50 min, outcome retracted
-    let s = sla.snapshot_at(t(105), 5);
+    let s = sla.snapshot_at(t(105));
     assert_eq!(counts(&s, 0), (0, 0, 1));
     // 55 min counted at minute 105: the deadline is minute 110.
     assert_eq!(s.about_to_breach[0].time_left, 300);
     assert_eq!(s.about_to_breach[0].deadline, t(110));
     // Past the deadline with no event: breached already.
-    let s = sla.snapshot_at(t(112), 5);
+    let s = sla.snapshot_at(t(112));
     assert_eq!(counts(&s, 0), (0, 1, 0));
     assert_eq!(s.targets[0].attainment, Some(0.0));
     status(&mut sla, 1, 115, Status::Solved); // 65 min: breached by 5 min
-    let s = sla.snapshot_at(t(120), 5);
+    let s = sla.snapshot_at(t(120));
     assert_eq!(counts(&s, 0), (0, 1, 0));
     assert_eq!(s.targets[0].breach_by.mean, Some(300.0));
 }
@@ -87,7 +87,7 @@ fn next_reply_restarts_and_a_solve_fulfils() {
     reply(&mut sla, 1, 40); // 20 min: achieved, 10 min spare
     customer(&mut sla, 1, 60);
     status(&mut sla, 1, 100, Status::Solved); // 40 min running when solved: breached by 10 min
-    let s = sla.snapshot_at(t(100), 5);
+    let s = sla.snapshot_at(t(100));
     assert_eq!(counts(&s, 0), (1, 1, 0));
     assert_eq!(s.targets[0].spare.mean, Some(600.0));
     assert_eq!(s.targets[0].breach_by.mean, Some(600.0));
@@ -103,10 +103,10 @@ fn total_resolution_never_pauses() {
     created(&mut sla, 1, 0);
     status(&mut sla, 1, 10, Status::Pending); // no pause
     status(&mut sla, 1, 60, Status::Solved); // 60 min: achieved
-    assert_eq!(counts(&sla.snapshot_at(t(60), 5), 0), (1, 0, 0));
+    assert_eq!(counts(&sla.snapshot_at(t(60)), 0), (1, 0, 0));
     status(&mut sla, 1, 90, Status::Open); // reopen: 60 + 30 solved minutes = 90
     status(&mut sla, 1, 150, Status::Solved); // 150 min: breached by 30
-    let s = sla.snapshot_at(t(150), 5);
+    let s = sla.snapshot_at(t(150));
     assert_eq!(counts(&s, 0), (0, 1, 0));
     assert_eq!(s.targets[0].breach_by.mean, Some(1_800.0));
 }
@@ -120,9 +120,9 @@ fn agent_work_paused_past_its_target_counts_as_breached() {
     )]);
     created(&mut sla, 1, 0);
     status(&mut sla, 1, 15, Status::Pending); // 15 min > 10: breached, paused
-    assert_eq!(counts(&sla.snapshot_at(t(20), 5), 0), (0, 1, 0));
+    assert_eq!(counts(&sla.snapshot_at(t(20)), 0), (0, 1, 0));
     status(&mut sla, 1, 30, Status::Solved); // still 15 min: breached by 5
-    let s = sla.snapshot_at(t(30), 5);
+    let s = sla.snapshot_at(t(30));
     assert_eq!(counts(&s, 0), (0, 1, 0));
     assert_eq!(s.targets[0].breach_by.mean, Some(300.0));
 }
@@ -137,12 +137,12 @@ fn first_reply_at_the_deadline_is_on_time_and_spam_cancels() {
     reply(&mut sla, 1, 60); // exactly at the deadline
     created(&mut sla, 2, 0);
     reply(&mut sla, 2, 90); // late by 30 min
-    let s = sla.snapshot_at(t(100), 10);
+    let s = sla.snapshot_at(t(100));
     assert_eq!(counts(&s, 0), (1, 1, 0));
     // Periodic updates: one instance per ticket since its reply.
     assert_eq!(counts(&s, 1), (0, 0, 2));
     status(&mut sla, 2, 110, Status::Spam); // ticket 2's outcomes leave
-    let s = sla.snapshot_at(t(120), 10);
+    let s = sla.snapshot_at(t(120));
     assert_eq!(counts(&s, 0), (1, 0, 0));
     assert_eq!(counts(&s, 1), (0, 0, 1));
     assert_eq!(s.targets[0].attainment, Some(1.0));
@@ -169,7 +169,7 @@ fn policies_match_in_order() {
     created(&mut sla, 2, 0);
     reply(&mut sla, 1, 20);
     reply(&mut sla, 2, 20);
-    let s = sla.snapshot_at(t(30), 5);
+    let s = sla.snapshot_at(t(30));
     assert_eq!(
         (s.targets[0].policy.as_str(), counts(&s, 0)),
         ("urgent", (0, 1, 0))
@@ -212,7 +212,10 @@ fn bad_policies_and_records_are_refused() {
         sla.observe_interaction(&Interaction::agent_reply(TicketId(1), t(15), AgentId(1)))
             .is_err()
     );
-    assert_eq!(sla.snapshot_at(t(30), 1).rejected.values().sum::<u64>(), 2);
+    assert_eq!(
+        sla.snapshot_at(t(30)).ingest.rejected.values().sum::<u64>(),
+        2
+    );
 }
 
 #[cfg(feature = "tz")]
@@ -244,7 +247,7 @@ fn business_time_targets() {
     // Friday 2025-02-14 16:00; Monday the 17th is a holiday: 2 business hours end Tuesday 10:00.
     sla.observe_ticket(&Ticket::new(TicketId(1), ny(14, 16), CustomerId(1)))
         .unwrap();
-    let s = sla.snapshot_at(ny(15, 12), 5);
+    let s = sla.snapshot_at(ny(15, 12));
     assert_eq!(s.about_to_breach[0].deadline, ny(18, 10));
     sla.observe_interaction(&Interaction::agent_reply(
         TicketId(1),
@@ -252,7 +255,7 @@ fn business_time_targets() {
         AgentId(1),
     ))
     .unwrap();
-    let s = sla.snapshot_at(ny(18, 11), 5);
+    let s = sla.snapshot_at(ny(18, 11));
     assert_eq!(counts(&s, 0), (1, 0, 0));
     assert_eq!(s.targets[0].spare.mean, Some(0.0));
 }
@@ -279,7 +282,7 @@ fn attainment_per_team() {
     let mut tk = Ticket::new(TicketId(5), t(0), CustomerId(5));
     tk.team = Some(TeamId(2));
     sla.observe_ticket(&tk).unwrap();
-    let s = sla.snapshot_at(t(100), 5);
+    let s = sla.snapshot_at(t(100));
     assert_eq!(counts(&s, 0), (3, 2, 0));
     let team = |n| &s.groups[&Some(TeamId(n))][0];
     assert_eq!((team(1).achieved, team(1).breached), (1, 1));
@@ -311,7 +314,7 @@ fn pausable_update_pauses_in_pending() {
     status(&mut sla, 1, 30, Status::Pending);
     status(&mut sla, 1, 90, Status::Open);
     // At 10:45 the pausable clock has run 30 + 15 = 45 min: 75 min left.
-    let s = sla.snapshot_at(t(105), 5);
+    let s = sla.snapshot_at(t(105));
     let pausable = s
         .about_to_breach
         .iter()
@@ -320,7 +323,7 @@ fn pausable_update_pauses_in_pending() {
     assert_eq!(pausable.time_left, 75 * 60);
     reply(&mut sla, 1, 150);
     status(&mut sla, 1, 180, Status::Solved);
-    let s = sla.snapshot_at(t(200), 5);
+    let s = sla.snapshot_at(t(200));
     assert_eq!(counts(&s, 0), (1, 1, 0));
     assert_eq!(counts(&s, 1), (2, 0, 0));
     assert_eq!(s.targets[0].breach_by.mean, Some(1_800.0));
@@ -392,29 +395,29 @@ mod shards {
             let end = h.iter().flat_map(|t| t.interactions.iter().map(|i| i.at)).max()
                 .unwrap_or(t(0));
             for at in [t(0), end, end + TimeDelta::days(30)] {
-                prop_assert_eq!(merged.snapshot_at(at, 20), one.snapshot_at(at, 20));
+                prop_assert_eq!(merged.snapshot_at(at), one.snapshot_at(at));
             }
             prop_assert_eq!(merged.in_play(), one.in_play());
             // Saved half-way, restored, and fed the rest: the same as one pass.
             #[cfg(feature = "serde")]
             {
-                use csm_metrics::sla::SavedSla;
+                use csm_metrics::metrics::sla::SavedSla;
                 let half = h.len() / 2;
                 let mut first = SlaTracker::with_grouping(policies(), ByTeam);
                 feed(&mut first, &h[..half]);
                 let json = serde_json::to_string(&first.save()).unwrap();
                 let saved: SavedSla<Option<TeamId>> = serde_json::from_str(&json).unwrap();
-                let mut second = SlaTracker::restore(policies(), ByTeam, saved).unwrap();
+                let mut second = SlaTracker::restore(csm_metrics::metrics::sla::SlaConfig::new(policies()), ByTeam, saved).unwrap();
                 feed(&mut second, &h[half..]);
                 for at in [t(0), end, end + TimeDelta::days(30)] {
-                    prop_assert_eq!(second.snapshot_at(at, 20), one.snapshot_at(at, 20));
+                    prop_assert_eq!(second.snapshot_at(at), one.snapshot_at(at));
                 }
             }
             // A shard with a ticket in play in both is refused, changing nothing.
             if one.in_play() > 0 {
-                let before = merged.snapshot_at(end, 5);
+                let before = merged.snapshot_at(end);
                 prop_assert!(merged.merge(&one).is_err());
-                prop_assert_eq!(merged.snapshot_at(end, 5), before);
+                prop_assert_eq!(merged.snapshot_at(end), before);
             }
         }
     }
@@ -451,5 +454,5 @@ fn a_shard_emptied_by_spam_still_merges() {
     let mut merged = SlaTracker::new(policies());
     merged.merge(&other).unwrap();
     merged.merge(&spam_shard).unwrap();
-    assert_eq!(merged.snapshot_at(t(200), 5), one.snapshot_at(t(200), 5));
+    assert_eq!(merged.snapshot_at(t(200)), one.snapshot_at(t(200)));
 }

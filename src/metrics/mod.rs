@@ -3,6 +3,7 @@
 pub mod agents;
 pub mod calls;
 pub mod retention;
+pub mod sla;
 pub mod staffing;
 pub mod surveys;
 pub mod team;

@@ -237,7 +237,10 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
         let clock = self.clock_of(state);
         let created = i128::from(state.created);
         match *change {
-            Transition::Nothing | Transition::PhaseChanged | Transition::ClosedAfterSolve => Ok(()),
+            Transition::Nothing
+            | Transition::AwaitsReply
+            | Transition::PhaseChanged
+            | Transition::ClosedAfterSolve => Ok(()),
             Transition::Replied(r) => self.file(true, state, |a| {
                 if r.was_unanswered {
                     a.unanswered -= 1;
@@ -280,6 +283,9 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
                 ref facts,
                 ..
             } => {
+                // Filed as it stood before the solve, then moved under the solve (for
+                // groupings by solve window).
+                let solve = core::mem::replace(&mut state.filed_solve, UNSET);
                 self.file(true, state, |a| {
                     a.solve_events += 1;
                     a.backlog -= 1;
@@ -291,14 +297,15 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
                     a.cycle_resolution.add(u64::from(cycle))?;
                     a.add_solved(facts)
                 })?;
-                let at = state.last_solved;
-                self.resolve_under(state, at)
+                self.resolve_under(state, solve)
             }
             Transition::Reopened {
                 ref retracted,
                 unanswered,
                 moves_to,
             } => {
+                // Filed as it stood before the reopen (under its solve), then moved.
+                state.filed_solve = state.last_solved;
                 self.file(true, state, |a| {
                     a.reopen_events += 1;
                     a.retract_solved(retracted)?;

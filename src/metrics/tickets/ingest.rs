@@ -82,11 +82,11 @@ impl IngestReport {
         self.tickets + self.interactions + self.duplicates + self.rejected.values().sum::<u64>()
     }
 
-    pub(super) fn reject(&mut self, reason: RejectReason) {
+    pub(crate) fn reject(&mut self, reason: RejectReason) {
         *self.rejected.entry(reason).or_insert(0) += 1;
     }
 
-    pub(super) fn merge(&mut self, other: &Self) {
+    pub(crate) fn merge(&mut self, other: &Self) {
         self.tickets += other.tickets;
         self.interactions += other.interactions;
         self.released += other.released;

@@ -21,79 +21,80 @@ use super::ingest::RejectReason;
 use super::lifecycle::{BusinessFacts, SolvedFacts};
 
 /// "Not yet" for an instant stored as an offset from the ticket's creation.
-pub(super) const UNSET: u32 = u32::MAX;
+pub(crate) const UNSET: u32 = u32::MAX;
 
 /// What few tickets need: tags (for tag groupings), attributes assigned while solved, and
 /// next-reply and cycle durations past the first (a merge or spam must retract them).
 #[derive(Debug, Clone, Default)]
-pub(super) struct Extra {
-    pub(super) tags: Box<[String]>,
-    pub(super) latest: Option<(Option<TeamId>, Option<AgentId>)>,
-    pub(super) next_replies: Vec<u32>,
-    pub(super) cycles: Vec<u32>,
+pub(crate) struct Extra {
+    pub(crate) tags: Box<[String]>,
+    pub(crate) latest: Option<(Option<TeamId>, Option<AgentId>)>,
+    pub(crate) next_replies: Vec<u32>,
+    pub(crate) cycles: Vec<u32>,
     /// With re-sequencing: the team and assignee the ticket was created with, and its
     /// events applied so far, in time order.
-    pub(super) origin: Option<(Option<TeamId>, Option<AgentId>)>,
-    pub(super) log: Vec<(u32, InteractionKind)>,
+    pub(crate) origin: Option<(Option<TeamId>, Option<AgentId>)>,
+    pub(crate) log: Vec<(u32, InteractionKind)>,
 }
 
 /// The state of one ticket in play: 192 bytes. Instants are seconds after the ticket's
 /// creation (`UNSET` for "not yet"), which bounds a ticket's life to 136 years.
 #[derive(Debug, Clone)]
-pub(super) struct TicketState {
-    pub(super) id: TicketId,
-    pub(super) created: i64,
-    pub(super) requester: CustomerId,
+pub(crate) struct TicketState {
+    pub(crate) id: TicketId,
+    pub(crate) created: i64,
+    pub(crate) requester: CustomerId,
     /// Team and assignee under which the ticket's figures are filed.
-    pub(super) team: Option<TeamId>,
-    pub(super) assignee: Option<AgentId>,
-    pub(super) last_event: u32,
-    pub(super) status_since: u32,
+    pub(crate) team: Option<TeamId>,
+    pub(crate) assignee: Option<AgentId>,
+    pub(crate) last_event: u32,
+    pub(crate) status_since: u32,
     /// The FRT clock start (creation, or the first customer message).
-    pub(super) clock_start: u32,
-    pub(super) first_reply: u32,
-    pub(super) first_solved: u32,
-    pub(super) last_solved: u32,
+    pub(crate) clock_start: u32,
+    pub(crate) first_reply: u32,
+    pub(crate) first_solved: u32,
+    pub(crate) last_solved: u32,
     /// When the current cycle (creation or reopen) began.
-    pub(super) cycle_start: u32,
+    pub(crate) cycle_start: u32,
     /// The customer message awaiting a next reply.
-    pub(super) awaiting: u32,
-    pub(super) work: u32,
-    pub(super) on_hold: u32,
-    pub(super) pending: u32,
+    pub(crate) awaiting: u32,
+    pub(crate) work: u32,
+    pub(crate) on_hold: u32,
+    pub(crate) pending: u32,
     /// The same three in business time (0 without a calendar).
-    pub(super) business_work: u32,
-    pub(super) business_on_hold: u32,
-    pub(super) business_pending: u32,
+    pub(crate) business_work: u32,
+    pub(crate) business_on_hold: u32,
+    pub(crate) business_pending: u32,
     /// Business seconds from creation to the first and to the latest solve.
-    pub(super) business_first_solved: u32,
-    pub(super) business_last_solved: u32,
-    pub(super) first_next_reply: u32,
-    pub(super) first_cycle: u32,
-    pub(super) replies: u32,
-    pub(super) reopens: u32,
-    /// The slot of the ticket's group, for groupings with one key per ticket.
-    pub(super) group: u32,
-    /// The solve the ticket's figures are filed under (`UNSET` while not solved), for
-    /// groupings by solve window.
-    pub(super) filed_solve: u32,
+    pub(crate) business_first_solved: u32,
+    pub(crate) business_last_solved: u32,
+    pub(crate) first_next_reply: u32,
+    pub(crate) first_cycle: u32,
+    pub(crate) replies: u32,
+    pub(crate) reopens: u32,
+    /// The slot of the ticket's group, for groupings with one key per ticket (the
+    /// lifecycle consumer's).
+    pub(crate) group: u32,
+    /// The solve the ticket is credited to (`UNSET` while not solved), which groupings by
+    /// solve window see as [`TicketView::solved_at`].
+    pub(crate) filed_solve: u32,
     /// Fingerprints of the last distinct events at `last_event` (0: none), to recognise a
     /// duplicate.
-    pub(super) recent: [u64; 4],
-    pub(super) phase: Phase,
-    pub(super) inbound: bool,
-    pub(super) channel: Channel,
-    pub(super) priority: Priority,
+    pub(crate) recent: [u64; 4],
+    pub(crate) phase: Phase,
+    pub(crate) inbound: bool,
+    pub(crate) channel: Channel,
+    pub(crate) priority: Priority,
     /// The ticket's business calendar: 0 the tracker's, 1 + i the i-th team calendar.
-    pub(super) calendar: u8,
-    pub(super) extra: Option<Box<Extra>>,
+    pub(crate) calendar: u8,
+    pub(crate) extra: Option<Box<Extra>>,
 }
 
 /// A 64-bit fingerprint of what an interaction did and who did it (never 0): the kind, the
 /// author or assignee ids, mixed. Two events of a ticket at the same instant with equal
 /// fingerprints are taken for the same event.
 #[inline]
-pub(super) fn fingerprint(kind: &InteractionKind) -> u64 {
+pub(crate) fn fingerprint(kind: &InteractionKind) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let (tag, a, b): (u64, u64, u64) = match *kind {
         InteractionKind::Message { author, visibility } => {
@@ -134,14 +135,14 @@ pub(super) fn fingerprint(kind: &InteractionKind) -> u64 {
 }
 
 #[inline]
-pub(super) fn secs(from: u32, to: u32) -> u64 {
+pub(crate) fn secs(from: u32, to: u32) -> u64 {
     // Callers guarantee to ≥ from: events are applied in order per ticket.
     u64::from(to - from)
 }
 
 impl TicketState {
     #[inline]
-    pub(super) fn view(&self) -> TicketView<'_> {
+    pub(crate) fn view(&self) -> TicketView<'_> {
         TicketView {
             id: self.id,
             created_at: self.created,
@@ -156,14 +157,14 @@ impl TicketState {
         }
     }
 
-    pub(super) fn extra(&mut self) -> &mut Extra {
+    pub(crate) fn extra(&mut self) -> &mut Extra {
         self.extra.get_or_insert_with(Box::default)
     }
 
     /// Business seconds between two offsets of this ticket (0 without a calendar; the
     /// tracker checked that the calendar covers every instant it accepted).
     #[inline]
-    pub(super) fn business(&self, clock: Option<&dyn BusinessClock>, from: u32, to: u32) -> u64 {
+    pub(crate) fn business(&self, clock: Option<&dyn BusinessClock>, from: u32, to: u32) -> u64 {
         clock.map_or(0, |c| {
             c.business_between(self.created + i64::from(from), self.created + i64::from(to))
                 .unwrap_or(0)
@@ -171,12 +172,12 @@ impl TicketState {
     }
 
     /// The business first response time, if answered and a calendar is set.
-    pub(super) fn business_response(&self, clock: Option<&dyn BusinessClock>) -> Option<u64> {
+    pub(crate) fn business_response(&self, clock: Option<&dyn BusinessClock>) -> Option<u64> {
         (clock.is_some() && self.first_reply != UNSET && self.clock_start != UNSET && self.inbound)
             .then(|| self.business(clock, self.clock_start, self.first_reply))
     }
 
-    pub(super) fn solved_facts(&self, clock: Option<&dyn BusinessClock>) -> SolvedFacts {
+    pub(crate) fn solved_facts(&self, clock: Option<&dyn BusinessClock>) -> SolvedFacts {
         SolvedFacts {
             business: clock.is_some().then(|| BusinessFacts {
                 first_resolution: u64::from(self.business_first_solved),
@@ -197,13 +198,13 @@ impl TicketState {
         }
     }
 
-    pub(super) fn unanswered(&self) -> bool {
+    pub(crate) fn unanswered(&self) -> bool {
         self.inbound && self.first_reply == UNSET && self.phase != Phase::Solved
     }
 
     /// Accumulates the time since the last status change into the current status.
     #[inline]
-    pub(super) fn close_period(&mut self, at: u32, clock: Option<&dyn BusinessClock>) {
+    pub(crate) fn close_period(&mut self, at: u32, clock: Option<&dyn BusinessClock>) {
         let d = at - self.status_since;
         if self.phase != Phase::Solved {
             // Business seconds fit a u32: they are at most the calendar seconds.
@@ -219,7 +220,7 @@ impl TicketState {
         self.status_since = at;
     }
 
-    pub(super) fn next_replies(&self) -> impl Iterator<Item = u64> + '_ {
+    pub(crate) fn next_replies(&self) -> impl Iterator<Item = u64> + '_ {
         let more = self.extra.as_ref().map_or(&[][..], |e| &e.next_replies);
         (self.first_next_reply != UNSET)
             .then_some(self.first_next_reply)
@@ -228,7 +229,7 @@ impl TicketState {
             .map(u64::from)
     }
 
-    pub(super) fn cycles(&self) -> impl Iterator<Item = u64> + '_ {
+    pub(crate) fn cycles(&self) -> impl Iterator<Item = u64> + '_ {
         let more = self.extra.as_ref().map_or(&[][..], |e| &e.cycles);
         (self.first_cycle != UNSET)
             .then_some(self.first_cycle)
@@ -237,7 +238,7 @@ impl TicketState {
             .map(u64::from)
     }
 
-    pub(super) fn latest(&self) -> (Option<TeamId>, Option<AgentId>) {
+    pub(crate) fn latest(&self) -> (Option<TeamId>, Option<AgentId>) {
         self.extra
             .as_ref()
             .and_then(|e| e.latest)
@@ -246,16 +247,19 @@ impl TicketState {
 }
 
 /// Team and assignee of a ticket.
-pub(super) type Attributes = (Option<TeamId>, Option<AgentId>);
+pub(crate) type Attributes = (Option<TeamId>, Option<AgentId>);
 
 /// What one taken interaction changed in its ticket: what the consumers react to. The
 /// state is already changed when they see it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Transition {
+pub(crate) enum Transition {
     /// Nothing a consumer counts: an internal note, a bot's message, a message the response
-    /// filter leaves out, a customer message (it only moves the ticket's clocks), a
-    /// reassignment of a solved ticket (it takes effect if the ticket is reopened).
+    /// filter leaves out, a customer message that starts no wait, a reassignment of a
+    /// solved ticket (it takes effect if the ticket is reopened), a solve of a solved ticket.
     Nothing,
+    /// A public customer message that now awaits a next reply (after the first response;
+    /// also on a solved ticket, where the message that reopens it awaits an answer).
+    AwaitsReply,
     /// A public agent message counted as a response.
     Replied(Reply),
     /// An unsolved ticket moved to another unsolved phase (or stayed in its phase).
@@ -303,24 +307,24 @@ pub(super) enum Transition {
 
 /// What a response changed.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Reply {
+pub(crate) struct Reply {
     /// The ticket was waiting for its first response.
-    pub(super) was_unanswered: bool,
+    pub(crate) was_unanswered: bool,
     /// The first response time, seconds (the first reply of an inbound ticket whose clock
     /// had started).
-    pub(super) first_response: Option<u64>,
+    pub(crate) first_response: Option<u64>,
     /// The same in business seconds.
-    pub(super) business_first_response: Option<u64>,
+    pub(crate) business_first_response: Option<u64>,
     /// The next reply time this reply ended, seconds.
-    pub(super) next_reply: Option<u64>,
+    pub(crate) next_reply: Option<u64>,
     /// A reply to a solved ticket: its solved facts before and after (the reply count).
-    pub(super) resolved: Option<(SolvedFacts, SolvedFacts)>,
+    pub(crate) resolved: Option<(SolvedFacts, SolvedFacts)>,
 }
 
 impl Transition {
     /// Whether the ticket leaves memory (closed, merged, spam).
     #[inline]
-    pub(super) fn releases(&self) -> bool {
+    pub(crate) fn releases(&self) -> bool {
         matches!(
             self,
             Transition::Solved { closed: true, .. }
@@ -333,7 +337,7 @@ impl Transition {
 
 /// How the machine takes an interaction that breaks no rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Admission {
+pub(crate) enum Admission {
     /// In order: apply it.
     InOrder,
     /// Earlier than an event already applied: put it in its place (re-sequencing on).
@@ -344,27 +348,27 @@ pub(super) enum Admission {
 
 /// An interaction the machine takes: how, at which offset, with which fingerprint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Admitted {
-    pub(super) how: Admission,
-    pub(super) offset: u32,
-    pub(super) print: u64,
+pub(crate) struct Admitted {
+    pub(crate) how: Admission,
+    pub(crate) offset: u32,
+    pub(crate) print: u64,
 }
 
 /// The facts of a ticket at its creation that the machine needs.
-pub(super) struct Creation {
-    pub(super) id: TicketId,
-    pub(super) created: i64,
-    pub(super) requester: CustomerId,
-    pub(super) attributes: Attributes,
-    pub(super) channel: Channel,
-    pub(super) priority: Priority,
-    pub(super) inbound: bool,
-    pub(super) calendar: u8,
+pub(crate) struct Creation {
+    pub(crate) id: TicketId,
+    pub(crate) created: i64,
+    pub(crate) requester: CustomerId,
+    pub(crate) attributes: Attributes,
+    pub(crate) channel: Channel,
+    pub(crate) priority: Priority,
+    pub(crate) inbound: bool,
+    pub(crate) calendar: u8,
 }
 
 impl TicketState {
     /// The state of a ticket just created.
-    pub(super) fn created(c: Creation, frt_start: FrtStart, extra: Option<Box<Extra>>) -> Self {
+    pub(crate) fn created(c: Creation, frt_start: FrtStart, extra: Option<Box<Extra>>) -> Self {
         TicketState {
             id: c.id,
             created: c.created,
@@ -408,14 +412,14 @@ impl TicketState {
 
     /// Whether the ticket keeps its events for re-sequencing.
     #[inline]
-    pub(super) fn keeps_log(&self) -> bool {
+    pub(crate) fn keeps_log(&self) -> bool {
         self.extra.as_ref().is_some_and(|e| e.origin.is_some())
     }
 
     /// Decides whether the interaction at Unix second `at` is taken, and how; or the reason
     /// and rule it breaks (a rejection changes nothing).
     #[inline]
-    pub(super) fn admit(
+    pub(crate) fn admit(
         &self,
         event: &Interaction,
         at: i64,
@@ -469,7 +473,7 @@ impl TicketState {
 
     /// Whether a taken status change leaves the ticket in the phase it has.
     #[inline]
-    pub(super) fn same_status(&self, kind: &InteractionKind) -> bool {
+    pub(crate) fn same_status(&self, kind: &InteractionKind) -> bool {
         match *kind {
             InteractionKind::Status(Status::Closed | Status::Merged { .. } | Status::Spam) => false,
             InteractionKind::Status(s) => Phase::of(s) == Some(self.phase),
@@ -480,7 +484,7 @@ impl TicketState {
     /// Applies a taken, in-order interaction at offset `at` (with fingerprint `print`) and
     /// says what changed. `is_response` narrows what counts as a response.
     #[inline]
-    pub(super) fn apply(
+    pub(crate) fn apply(
         &mut self,
         event: &Interaction,
         at: u32,
@@ -510,6 +514,7 @@ impl TicketState {
                         // Also on a solved ticket: the message that reopens it awaits an
                         // answer (a solve stops the clock uncounted).
                         self.awaiting = at;
+                        return Transition::AwaitsReply;
                     }
                     Transition::Nothing
                 }
@@ -605,6 +610,7 @@ impl TicketState {
                 }
                 self.last_solved = at;
                 self.business_last_solved = business;
+                self.filed_solve = at;
                 self.awaiting = UNSET;
                 let cycle = at - self.cycle_start;
                 if self.first_cycle == UNSET {
@@ -627,6 +633,7 @@ impl TicketState {
                 }
                 let retracted = self.solved_facts(clock);
                 self.phase = phase;
+                self.filed_solve = UNSET;
                 self.reopens += 1;
                 self.cycle_start = at;
                 let moves_to = self.latest();
@@ -641,4 +648,81 @@ impl TicketState {
             }
         }
     }
+}
+
+/// A ticket's events, in time order, as offsets from its creation.
+pub(crate) type EventLog = Vec<(u32, InteractionKind)>;
+
+impl TicketState {
+    /// For re-sequencing: the ticket as created (with the team and assignee it was created
+    /// with, its tags kept) and its event log with the late event `(offset, kind)` in its
+    /// place (after the events of the same second). The state's log is taken.
+    pub(crate) fn restarted(
+        &mut self,
+        frt_start: FrtStart,
+        late: (u32, InteractionKind),
+    ) -> (TicketState, EventLog) {
+        let (origin, mut log, tags) = match self.extra.as_mut() {
+            Some(e) => (
+                e.origin,
+                core::mem::take(&mut e.log),
+                core::mem::take(&mut e.tags),
+            ),
+            None => (None, Vec::new(), Box::default()),
+        };
+        let creation = Creation {
+            id: self.id,
+            created: self.created,
+            requester: self.requester,
+            attributes: origin.unwrap_or((self.team, self.assignee)),
+            channel: self.channel,
+            priority: self.priority,
+            inbound: self.inbound,
+            calendar: self.calendar,
+        };
+        let extra = Box::new(Extra {
+            tags,
+            origin,
+            ..Extra::default()
+        });
+        let at = log.partition_point(|(o, _)| *o <= late.0);
+        log.insert(at, late);
+        (TicketState::created(creation, frt_start, Some(extra)), log)
+    }
+
+    /// Gives the ticket a team and assignee (a consumer moves its figures first).
+    #[inline]
+    pub(crate) fn set_attributes(&mut self, to: Attributes) {
+        (self.team, self.assignee) = to;
+    }
+}
+
+/// Replays a re-sequenced ticket's log: `apply` runs one event (interaction, offset,
+/// fingerprint) and says whether the ticket is still in play. Returns the events applied
+/// (the ticket's new log) and how many came after its release (no longer accepted: they
+/// follow a close, a merge or a spam mark).
+pub(crate) fn replay_log(
+    id: TicketId,
+    created: i64,
+    log: EventLog,
+    mut apply: impl FnMut(&Interaction, u32, u64) -> crate::error::Result<bool>,
+) -> crate::error::Result<(EventLog, u64)> {
+    let mut replayed = Vec::with_capacity(log.len());
+    let mut events = log.into_iter();
+    for (o, kind) in events.by_ref() {
+        let Some(at) = chrono::DateTime::from_timestamp(created + i64::from(o), 0) else {
+            continue;
+        };
+        let e = Interaction {
+            ticket: id,
+            at,
+            kind,
+        };
+        let in_play = apply(&e, o, fingerprint(&kind))?;
+        replayed.push((o, kind));
+        if !in_play {
+            break;
+        }
+    }
+    Ok((replayed, events.len() as u64))
 }

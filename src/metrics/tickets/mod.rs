@@ -81,10 +81,12 @@ mod filing;
 mod grouping;
 mod ingest;
 mod lifecycle;
-mod machine;
-mod store;
+pub(crate) mod machine;
+pub(crate) mod store;
 mod tracker;
 
+#[cfg(feature = "serde")]
+pub(crate) use tracker::SavedTicket;
 #[cfg(feature = "serde")]
 pub use tracker::SavedTracker;
 

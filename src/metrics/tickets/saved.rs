@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::*;
+use crate::metrics::tickets::filing::NO_GROUP;
+use crate::model::{AgentId, Channel, CustomerId, Priority};
 
 /// The saved state of a [`TicketTracker`]: its aggregates, its groups, the state of every
 /// ticket in play and its ingest report, in a form `serde` writes and reads. A service
@@ -62,7 +64,7 @@ const VERSION: u32 = 1;
 /// One ticket in play. Instants are seconds after the ticket's creation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SavedTicket {
+pub(crate) struct SavedTicket {
     id: TicketId,
     created: i64,
     requester: CustomerId,
@@ -118,7 +120,12 @@ fn corrupt(rule: String) -> Error {
 }
 
 impl SavedTicket {
-    fn of(s: &TicketState) -> Self {
+    /// The ticket.
+    pub(crate) fn id(&self) -> TicketId {
+        self.id
+    }
+
+    pub(crate) fn of(s: &TicketState) -> Self {
         let extra = s.extra.as_deref();
         SavedTicket {
             id: s.id,
@@ -167,7 +174,7 @@ impl SavedTicket {
     }
 
     /// The state, if every rule holds.
-    fn into_state(self) -> Result<TicketState> {
+    pub(crate) fn into_state(self) -> Result<TicketState> {
         let id = self.id;
         let bad = |rule: &str| corrupt(format!("{id}: {rule}"));
         let last = self.last_event;

@@ -37,7 +37,7 @@ struct TicketIndex {
 
 impl TicketIndex {
     #[inline]
-    pub(super) fn get(&self, id: TicketId) -> Option<u32> {
+    pub(crate) fn get(&self, id: TicketId) -> Option<u32> {
         if let Some(page) = self.pages.get(&(id.0 / PAGE as u64)) {
             let slot = page.slots[(id.0 % PAGE as u64) as usize];
             if slot != EMPTY {
@@ -51,7 +51,7 @@ impl TicketIndex {
     }
 
     /// Points an id already in the index at another slot.
-    pub(super) fn set(&mut self, id: TicketId, slot: u32) {
+    pub(crate) fn set(&mut self, id: TicketId, slot: u32) {
         if let Some(page) = self.pages.get_mut(&(id.0 / PAGE as u64)) {
             let at = &mut page.slots[(id.0 % PAGE as u64) as usize];
             if *at != EMPTY {
@@ -65,7 +65,7 @@ impl TicketIndex {
     }
 
     /// Inserts an id that is not in the index.
-    pub(super) fn insert(&mut self, id: TicketId, slot: u32) {
+    pub(crate) fn insert(&mut self, id: TicketId, slot: u32) {
         self.len += 1;
         self.inserted += 1;
         let key = id.0 / PAGE as u64;
@@ -88,7 +88,7 @@ impl TicketIndex {
         }
     }
 
-    pub(super) fn remove(&mut self, id: TicketId) -> Option<u32> {
+    pub(crate) fn remove(&mut self, id: TicketId) -> Option<u32> {
         let key = id.0 / PAGE as u64;
         if let Some(page) = self.pages.get_mut(&key) {
             let at = (id.0 % PAGE as u64) as usize;
@@ -113,47 +113,72 @@ impl TicketIndex {
 /// together in memory, and a time-ordered stream works at the slab's end), found through
 /// the index. Released states leave holes; when holes outnumber the tickets in play the
 /// slab is compacted, so it holds at most about three times the tickets in play.
-#[derive(Debug, Clone, Default)]
-pub(super) struct TicketStore {
+#[derive(Debug, Clone)]
+pub(crate) struct TicketStore<T = TicketState> {
     index: TicketIndex,
-    pub(super) slots: Vec<Option<TicketState>>,
-    pub(super) holes: usize,
+    pub(crate) slots: Vec<Option<T>>,
+    pub(crate) holes: usize,
     /// For a [`TicketReplay`]: the state of the last ticket released, kept (`keep_removed`).
-    pub(super) keep_removed: bool,
-    pub(super) removed: Option<TicketState>,
+    pub(crate) keep_removed: bool,
+    pub(crate) removed: Option<T>,
 }
 
-impl TicketStore {
-    pub(super) fn len(&self) -> usize {
+/// A state the store keeps: it knows its ticket.
+pub(crate) trait InPlay {
+    /// The ticket.
+    fn ticket(&self) -> TicketId;
+}
+
+impl InPlay for TicketState {
+    #[inline]
+    fn ticket(&self) -> TicketId {
+        self.id
+    }
+}
+
+impl<T> Default for TicketStore<T> {
+    fn default() -> Self {
+        TicketStore {
+            index: TicketIndex::default(),
+            slots: Vec::new(),
+            holes: 0,
+            keep_removed: false,
+            removed: None,
+        }
+    }
+}
+
+impl<T: InPlay> TicketStore<T> {
+    pub(crate) fn len(&self) -> usize {
         self.index.len
     }
 
-    pub(super) fn contains(&self, id: TicketId) -> bool {
+    pub(crate) fn contains(&self, id: TicketId) -> bool {
         self.index.get(id).is_some()
     }
 
     #[inline]
-    pub(super) fn slot(&self, id: TicketId) -> Option<u32> {
+    pub(crate) fn slot(&self, id: TicketId) -> Option<u32> {
         self.index.get(id)
     }
 
     #[inline]
-    pub(super) fn at(&self, slot: u32) -> Option<&TicketState> {
+    pub(crate) fn at(&self, slot: u32) -> Option<&T> {
         self.slots.get(slot as usize)?.as_ref()
     }
 
     #[inline]
-    pub(super) fn at_mut(&mut self, slot: u32) -> Option<&mut TicketState> {
+    pub(crate) fn at_mut(&mut self, slot: u32) -> Option<&mut T> {
         self.slots.get_mut(slot as usize)?.as_mut()
     }
 
-    pub(super) fn insert(&mut self, state: TicketState) {
-        let id = state.id;
+    pub(crate) fn insert(&mut self, state: T) {
+        let id = state.ticket();
         self.slots.push(Some(state));
         self.index.insert(id, (self.slots.len() - 1) as u32);
     }
 
-    pub(super) fn remove(&mut self, id: TicketId) {
+    pub(crate) fn remove(&mut self, id: TicketId) {
         if let Some(slot) = self.index.remove(id) {
             let state = self.slots[slot as usize].take();
             if self.keep_removed {
@@ -164,14 +189,14 @@ impl TicketStore {
         }
     }
 
-    pub(super) fn compact_if_sparse(&mut self) {
+    pub(crate) fn compact_if_sparse(&mut self) {
         if self.holes < 4096 || self.holes < 2 * self.index.len {
             return;
         }
         let mut next = 0;
         for i in 0..self.slots.len() {
             if let Some(state) = self.slots[i].take() {
-                self.index.set(state.id, next as u32);
+                self.index.set(state.ticket(), next as u32);
                 self.slots[next] = Some(state);
                 next += 1;
             }
@@ -180,16 +205,16 @@ impl TicketStore {
         self.holes = 0;
     }
 
-    pub(super) fn iter(&self) -> impl Iterator<Item = &TicketState> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
         self.slots.iter().flatten()
     }
 
-    pub(super) fn retain(&mut self, mut keep: impl FnMut(&TicketState) -> bool) -> usize {
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) -> usize {
         let mut released = 0;
         for entry in self.slots.iter_mut() {
             if entry.as_ref().is_some_and(|s| !keep(s)) {
                 if let Some(s) = entry.take() {
-                    self.index.remove(s.id);
+                    self.index.remove(s.ticket());
                 }
                 released += 1;
             }

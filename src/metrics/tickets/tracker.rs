@@ -11,17 +11,16 @@ use crate::calculator::Calculator;
 use crate::calendar::BusinessClock;
 use crate::error::{Error, RecordRef, Result, Rule};
 use crate::model::{
-    AgentId, Channel, CreatedBy, CustomerId, Interaction, InteractionKind, Phase, Priority, Status,
-    TeamId, Ticket, TicketId,
+    CreatedBy, Interaction, InteractionKind, Phase, Status, TeamId, Ticket, TicketId,
 };
 use crate::stats::{DurationSnapshot, DurationSummary};
 
 use super::config::{FrtStart, TrackerConfig};
-use super::filing::{Filing, Groups, NO_GROUP, file_all};
+use super::filing::{Filing, Groups, file_all};
 use super::grouping::{Overall, TicketGrouping, TicketView};
 use super::ingest::{IngestReport, RejectReason};
 use super::lifecycle::{BusinessLifecycle, LifecycleSnapshot, SolvedFacts, TicketLifecycle};
-use super::machine::{Admission, Admitted, Creation, Extra, TicketState, UNSET, fingerprint, secs};
+use super::machine::{Admission, Admitted, Creation, Extra, TicketState, UNSET, replay_log, secs};
 use super::store::TicketStore;
 
 const WHAT: &str = "ticket tracker";
@@ -371,58 +370,20 @@ impl<G: TicketGrouping> TicketTracker<G> {
         let clock = filing.clock_of(state);
         let s: &TicketState = state;
         filing.file(true, s, |a| file_all(a, s, false, true, clock))?;
-        let Some(extra) = state.extra.as_mut() else {
-            return Ok(());
-        };
-        let origin = extra.origin;
-        let mut log = core::mem::take(&mut extra.log);
-        let tags = core::mem::take(&mut extra.tags);
         // The ticket as created, its figures filed again as at its creation.
-        let creation = Creation {
-            id,
-            created: state.created,
-            requester: state.requester,
-            attributes: origin.unwrap_or((state.team, state.assignee)),
-            channel: state.channel,
-            priority: state.priority,
-            inbound: state.inbound,
-            calendar: state.calendar,
-        };
-        let extra = Box::new(Extra {
-            tags,
-            origin,
-            ..Extra::default()
-        });
-        let mut fresh = TicketState::created(creation, frt_start, Some(extra));
-        let at = log.partition_point(|(o, _)| *o <= offset);
-        log.insert(at, (offset, event.kind));
+        let (mut fresh, log) = state.restarted(frt_start, (offset, event.kind));
         fresh.group = filing.group_of(&fresh);
         filing.file(true, &fresh, |a| file_all(a, &fresh, true, true, clock))?;
         let created = fresh.created;
         *state = fresh;
         self.ingest.interactions += 1;
         self.ingest.resequenced += 1;
-        let mut replayed = Vec::with_capacity(log.len());
-        let mut events = log.into_iter();
-        for (o, kind) in events.by_ref() {
-            let Some(at) = DateTime::from_timestamp(created + i64::from(o), 0) else {
-                continue;
-            };
-            let e = Interaction {
-                ticket: id,
-                at,
-                kind,
-            };
-            self.apply(&e, slot, o, fingerprint(&kind))?;
-            replayed.push((o, kind));
-            if self.tickets.slot(id) != Some(slot) {
-                break; // closed, merged or marked as spam: released
-            }
-        }
-        // Events that now follow a close, a merge or a spam mark are late for a released
-        // ticket: no longer accepted, counted as such.
-        for _ in events {
-            self.ingest.interactions -= 1;
+        let (replayed, left_over) = replay_log(id, created, log, |e, o, print| {
+            self.apply(e, slot, o, print)?;
+            Ok(self.tickets.slot(id) == Some(slot))
+        })?;
+        self.ingest.interactions -= left_over;
+        for _ in 0..left_over {
             self.ingest.reject(RejectReason::TicketNotInPlay);
         }
         if let Some(e) = self.tickets.at_mut(slot).and_then(|s| s.extra.as_mut()) {
@@ -631,5 +592,7 @@ pub use replay::{TicketFacts, TicketOutcome, TicketReplay};
 #[cfg(feature = "serde")]
 #[path = "saved.rs"]
 mod saved;
+#[cfg(feature = "serde")]
+pub(crate) use saved::SavedTicket;
 #[cfg(feature = "serde")]
 pub use saved::SavedTracker;

@@ -2,22 +2,31 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::*;
+use std::collections::HashMap;
+
+use chrono::DateTime;
+
+use super::WHAT;
+use super::clocks::{Clock, NO_POLICY, Outcomes, SlaTicket};
+use super::policy::{Policy, Target};
+use super::tracker::{SlaConfig, SlaTracker};
+use crate::error::{Error, Result};
+use crate::metrics::tickets::{IngestReport, SavedTicket, TicketGrouping};
 use crate::stats::DurationSummary;
 
-/// The saved state of an [`SlaTracker`]: its outcomes per book, its groups, the clocks of
-/// every ticket in play and its rejections, in a form `serde` writes and reads. Restore it
-/// with [`SlaTracker::restore`] under the same policies and calendar; the restored tracker
-/// gives the same figures as one that never stopped.
+/// The saved state of an [`SlaTracker`]: its outcomes per book, its groups, the machine
+/// state and clocks of every ticket in play and its ingest report, in a form `serde` writes
+/// and reads. Restore it with [`SlaTracker::restore`] under the same policies and calendar;
+/// the restored tracker gives the same figures as one that never stopped.
 ///
 /// Everything read is checked first: the policies and the calendar's fingerprint against
-/// the tracker's, each ticket's clocks against its policy's targets, that no ticket is in
-/// play twice, and that the live and paused-overdue counts of every target are those of
-/// the clocks in play. A state that fails a check is an [`Error::CorruptState`].
+/// the tracker's, each ticket's machine state (as a saved ticket tracker's) and clocks
+/// against its policy's targets, that no ticket is in play twice, and that the live and
+/// paused-overdue counts of every target are those of the clocks in play. A state that fails a check is an [`Error::CorruptState`].
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use csm_metrics::sla::{Basis, Policy, SavedSla, SlaMetric, SlaPolicies, SlaTracker, Target};
+/// use csm_metrics::metrics::sla::{Basis, Policy, SavedSla, SlaMetric, SlaPolicies, SlaTracker, Target};
 /// use csm_metrics::{CustomerId, Ticket, TicketId};
 ///
 /// let policies = || {
@@ -30,8 +39,9 @@ use crate::stats::DurationSummary;
 ///
 /// let json = serde_json::to_string(&sla.save()).unwrap();
 /// let saved: SavedSla<()> = serde_json::from_str(&json).unwrap();
-/// let restored = SlaTracker::restore(policies()?, csm_metrics::metrics::tickets::Overall, saved)?;
-/// assert_eq!(restored.snapshot_at(t0, 5), sla.snapshot_at(t0, 5));
+/// let config = csm_metrics::metrics::sla::SlaConfig::new(policies()?);
+/// let restored = SlaTracker::restore(config, csm_metrics::metrics::tickets::Overall, saved)?;
+/// assert_eq!(restored.snapshot_at(t0), sla.snapshot_at(t0));
 /// # Ok::<(), csm_metrics::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,22 +54,20 @@ pub struct SavedSla<K> {
     /// By book (0: every ticket, then each group), policy and target.
     outcomes: Vec<Vec<Vec<Outcomes>>>,
     tickets: Vec<SavedSlaTicket>,
-    rejected: BTreeMap<String, u64>,
+    ingest: IngestReport,
+    latest: Option<i64>,
 }
 
-const VERSION: u32 = 1;
+/// Version 2: tickets carry the machine's state (version 1 kept phase and reply flags).
+const VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SavedSlaTicket {
-    id: TicketId,
+    machine: SavedTicket,
     /// The policy's index (255: no policy).
     policy: u8,
     books: Vec<u32>,
-    status: Status,
-    replied: bool,
-    awaiting: bool,
-    last_event: i64,
     clocks: Vec<Clock>,
     filed: Vec<(u8, bool, u64)>,
 }
@@ -74,53 +82,51 @@ impl<G: TicketGrouping> SlaTracker<G> {
         let mut tickets: Vec<SavedSlaTicket> = self
             .tickets
             .iter()
-            .map(|(id, s)| SavedSlaTicket {
-                id: *id,
+            .map(|s| SavedSlaTicket {
+                machine: SavedTicket::of(&s.machine),
                 policy: s.policy,
                 books: s.books.to_vec(),
-                status: s.phase.status(),
-                replied: s.replied,
-                awaiting: s.awaiting,
-                last_event: s.last_event,
                 clocks: s.clocks.clone(),
                 filed: s.filed.clone(),
             })
             .collect();
-        tickets.sort_by_key(|t| t.id);
+        tickets.sort_by_key(|t| t.machine.id());
         SavedSla {
             version: VERSION,
-            policies: self.policies.policies.clone(),
-            calendar: self.policies.calendar.as_ref().map(|c| c.fingerprint()),
+            policies: self.config.policies.policies.clone(),
+            calendar: self
+                .config
+                .policies
+                .calendar
+                .as_ref()
+                .map(|c| c.fingerprint()),
             group_keys: self.group_keys.clone(),
-            outcomes: self.outcomes.clone(),
+            outcomes: self.ledger.outcomes.clone(),
             tickets,
-            rejected: self.rejected.clone(),
+            ingest: self.ingest.clone(),
+            latest: (self.latest != i64::MIN).then_some(self.latest),
         }
     }
 
-    /// A tracker with `policies` and `grouping` that goes on from a saved state; an
+    /// A tracker with `config` and `grouping` that goes on from a saved state; an
     /// [`Error::CorruptState`] if the state breaks a rule or was saved under other policies
     /// or another calendar (see [`SavedSla`]).
-    pub fn restore(policies: SlaPolicies, grouping: G, saved: SavedSla<G::Key>) -> Result<Self> {
-        let mut sla = SlaTracker::with_grouping(policies, grouping);
+    pub fn restore(config: SlaConfig, grouping: G, saved: SavedSla<G::Key>) -> Result<Self> {
+        let mut sla = SlaTracker::with_config(config, grouping);
         if saved.version != VERSION {
             return Err(corrupt(format!(
                 "format version {} (this is {VERSION})",
                 saved.version
             )));
         }
-        let print = sla.policies.calendar.as_ref().map(|c| c.fingerprint());
-        if saved.policies != sla.policies.policies || saved.calendar != print {
+        let policies = &sla.config.policies;
+        let print = policies.calendar.as_ref().map(|c| c.fingerprint());
+        if saved.policies != policies.policies || saved.calendar != print {
             return Err(corrupt(
                 "saved under other policies or another calendar".into(),
             ));
         }
-        let shape: Vec<usize> = sla
-            .policies
-            .policies
-            .iter()
-            .map(|p| p.targets.len())
-            .collect();
+        let shape: Vec<usize> = policies.policies.iter().map(|p| p.targets.len()).collect();
         if saved.outcomes.len() != saved.group_keys.len() + 1 {
             return Err(corrupt("outcome books do not match the groups".into()));
         }
@@ -151,8 +157,10 @@ impl<G: TicketGrouping> SlaTracker<G> {
         // Live and paused-overdue counts, recounted from the clocks in play.
         let mut live: HashMap<(u32, u8, u8), (u64, u64)> = HashMap::new();
         for t in saved.tickets {
-            let bad = |rule: &str| corrupt(format!("{}: {rule}", t.id));
-            let targets: &[Target] = match sla.policies.policies.get(t.policy as usize) {
+            let machine = t.machine.into_state()?;
+            let id = machine.id;
+            let bad = |rule: &str| corrupt(format!("{id}: {rule}"));
+            let targets: &[Target] = match sla.config.policies.policies.get(t.policy as usize) {
                 Some(p) => &p.targets,
                 None if t.policy == NO_POLICY => &[],
                 None => return Err(bad("a policy that does not exist")),
@@ -165,13 +173,14 @@ impl<G: TicketGrouping> SlaTracker<G> {
             {
                 return Err(bad("books that do not exist"));
             }
-            if t.clocks.len() != targets.len()
+            let last_event = machine.created + i64::from(machine.last_event);
+            if machine.calendar != 0
+                || t.clocks.len() != targets.len()
                 || t.clocks.iter().zip(targets).any(|(c, x)| {
                     (c.metric, c.target, c.basis) != (x.metric, x.seconds, x.basis)
                         || (c.running.is_some() && !c.live)
-                        || c.running.is_some_and(|(since, deadline)| {
-                            since > t.last_event || deadline < since
-                        })
+                        || c.running
+                            .is_some_and(|(since, deadline)| since > last_event || deadline < since)
                 })
                 || t.filed
                     .iter()
@@ -179,13 +188,10 @@ impl<G: TicketGrouping> SlaTracker<G> {
             {
                 return Err(bad("clocks that do not match its policy's targets"));
             }
-            if DateTime::from_timestamp(t.last_event, 0).is_none() {
+            if DateTime::from_timestamp(last_event, 0).is_none() {
                 return Err(bad("an instant out of range"));
             }
-            let phase = Phase::of(t.status)
-                .filter(|_| t.status != Status::Closed)
-                .ok_or_else(|| bad("a status that cannot be in play"))?;
-            if sla.tickets.contains_key(&t.id) {
+            if sla.tickets.contains(id) {
                 return Err(bad("in play twice"));
             }
             for (i, c) in t.clocks.iter().enumerate() {
@@ -197,22 +203,16 @@ impl<G: TicketGrouping> SlaTracker<G> {
                     }
                 }
                 if let Some((_, deadline)) = c.running {
-                    sla.running.insert((deadline, t.id, i as u8));
+                    sla.ledger.running.insert((deadline, id, i as u8));
                 }
             }
-            sla.tickets.insert(
-                t.id,
-                SlaTicket {
-                    policy: t.policy,
-                    books: t.books.into_boxed_slice(),
-                    phase,
-                    replied: t.replied,
-                    awaiting: t.awaiting,
-                    last_event: t.last_event,
-                    clocks: t.clocks,
-                    filed: t.filed,
-                },
-            );
+            sla.tickets.insert(SlaTicket {
+                machine,
+                policy: t.policy,
+                books: t.books.into_boxed_slice(),
+                clocks: t.clocks,
+                filed: t.filed,
+            });
         }
         for (b, book) in outcomes.iter().enumerate() {
             for (p, targets) in book.iter().enumerate() {
@@ -230,8 +230,14 @@ impl<G: TicketGrouping> SlaTracker<G> {
                 }
             }
         }
-        sla.outcomes = outcomes;
-        sla.rejected = saved.rejected;
+        if sla.tickets.len() as u64 > saved.ingest.tickets {
+            return Err(corrupt(
+                "more tickets in play than were ever accepted".into(),
+            ));
+        }
+        sla.ledger.outcomes = outcomes;
+        sla.ingest = saved.ingest;
+        sla.latest = saved.latest.unwrap_or(i64::MIN);
         Ok(sla)
     }
 }

@@ -1,0 +1,432 @@
+//! The SLA clocks of a ticket and the ledger of outcomes they file: start, pause, resume,
+//! end, cancel. Every outcome counter is written here.
+
+use std::collections::BTreeSet;
+
+use crate::calendar::BusinessClock;
+use crate::error::Result;
+use crate::metrics::tickets::machine::TicketState;
+use crate::metrics::tickets::store::InPlay;
+use crate::model::{Phase, TicketId};
+use crate::stats::DurationSummary;
+
+use super::policy::{Basis, SlaMetric, Target};
+
+/// "No policy applies" for a ticket's policy index.
+pub(super) const NO_POLICY: u8 = u8::MAX;
+
+/// One target instance of a ticket.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub(super) struct Clock {
+    pub(super) metric: SlaMetric,
+    pub(super) target: u64,
+    pub(super) basis: Basis,
+    /// Whether an instance exists (started and not yet ended).
+    pub(super) live: bool,
+    /// Basis seconds counted before `since`.
+    pub(super) elapsed: u64,
+    /// Running since (Unix seconds), with its deadline.
+    pub(super) running: Option<(i64, i64)>,
+    /// Where the clock stood when the solve stopped it (resolution targets, for a reopen).
+    pub(super) stopped: Option<(i64, u64)>,
+}
+
+impl Clock {
+    /// A clock for a target, with no instance.
+    pub(super) fn of(t: &Target) -> Self {
+        Clock {
+            metric: t.metric,
+            target: t.seconds,
+            basis: t.basis,
+            live: false,
+            elapsed: 0,
+            running: None,
+            stopped: None,
+        }
+    }
+
+    /// A live instance paused past its target (counted as breached until it ends).
+    fn paused_overdue(&self) -> bool {
+        self.live && self.running.is_none() && self.elapsed > self.target
+    }
+}
+
+/// One ticket in play: the machine's state (the one meaning of its events) and its clocks.
+#[derive(Debug, Clone)]
+pub(super) struct SlaTicket {
+    pub(super) machine: TicketState,
+    pub(super) policy: u8,
+    /// The books its outcomes are kept in: 0 (every ticket), then 1 + each group slot.
+    pub(super) books: Box<[u32]>,
+    pub(super) clocks: Vec<Clock>,
+    /// Outcomes filed for this ticket: (clock index, achieved, amount), for a cancellation
+    /// or a move to other groups.
+    pub(super) filed: Vec<(u8, bool, u64)>,
+}
+
+impl InPlay for SlaTicket {
+    #[inline]
+    fn ticket(&self) -> TicketId {
+        self.machine.id
+    }
+}
+
+/// Outcomes of one policy's target.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub(super) struct Outcomes {
+    pub(super) achieved: u64,
+    pub(super) breached: u64,
+    pub(super) breach: DurationSummary,
+    pub(super) spare: DurationSummary,
+    /// Paused instances already past their target.
+    pub(super) paused_overdue: u64,
+    /// Live instances (running or paused).
+    pub(super) live: u64,
+}
+
+impl Outcomes {
+    /// Files (or retracts) one outcome.
+    fn file(&mut self, achieved: bool, amount: u64, add: bool) -> Result<()> {
+        let (count, summary) = if achieved {
+            (&mut self.achieved, &mut self.spare)
+        } else {
+            (&mut self.breached, &mut self.breach)
+        };
+        if add {
+            summary.add(amount)?;
+            *count += 1;
+        } else {
+            summary.remove(amount)?;
+            *count -= 1;
+        }
+        Ok(())
+    }
+
+    /// Counts (or uncounts) a live instance.
+    fn count_live(&mut self, paused_overdue: bool, add: bool) {
+        if add {
+            self.live += 1;
+            self.paused_overdue += u64::from(paused_overdue);
+        } else {
+            self.live -= 1;
+            self.paused_overdue -= u64::from(paused_overdue);
+        }
+    }
+}
+
+/// Whether a target of `metric` is a resolution target (stopped by a solve, resumed by a
+/// reopen).
+pub(super) fn is_resolution(m: SlaMetric) -> bool {
+    matches!(
+        m,
+        SlaMetric::RequesterWait | SlaMetric::AgentWork | SlaMetric::TotalResolution
+    )
+}
+
+/// Whether a target of `metric` has an instance from the ticket's creation.
+pub(super) fn starts_at_creation(m: SlaMetric) -> bool {
+    matches!(
+        m,
+        SlaMetric::FirstReply
+            | SlaMetric::RequesterWait
+            | SlaMetric::AgentWork
+            | SlaMetric::TotalResolution
+    )
+}
+
+/// Whether a live clock of `metric` runs in `phase`.
+fn runs(metric: SlaMetric, phase: Phase) -> bool {
+    match metric {
+        SlaMetric::FirstReply
+        | SlaMetric::NextReply
+        | SlaMetric::PeriodicUpdate
+        | SlaMetric::TotalResolution => phase != Phase::Solved,
+        SlaMetric::PausableUpdate | SlaMetric::AgentWork => {
+            matches!(phase, Phase::New | Phase::Open)
+        }
+        SlaMetric::RequesterWait => matches!(phase, Phase::New | Phase::Open | Phase::OnHold),
+    }
+}
+
+/// Seconds of `basis` from `a` to `b`.
+fn measure(calendar: Option<&dyn BusinessClock>, basis: Basis, a: i64, b: i64) -> u64 {
+    match basis {
+        Basis::Calendar => u64::try_from(b - a).unwrap_or(0),
+        Basis::Business => calendar.and_then(|c| c.business_between(a, b)).unwrap_or(0),
+    }
+}
+
+/// The instant `left` seconds of `basis` after `since`.
+fn deadline(calendar: Option<&dyn BusinessClock>, basis: Basis, since: i64, left: u64) -> i64 {
+    match basis {
+        Basis::Calendar => since.saturating_add(i64::try_from(left).unwrap_or(i64::MAX)),
+        Basis::Business => calendar
+            .and_then(|c| c.deadline_after(since, left))
+            .unwrap_or(i64::MAX),
+    }
+}
+
+/// The outcomes of every book and the running instances by deadline.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Ledger {
+    /// Outcomes by book (0: every ticket; 1 + n: group n), policy and target.
+    pub(super) outcomes: Vec<Vec<Vec<Outcomes>>>,
+    /// Running instances by deadline: (deadline, ticket, clock index).
+    pub(super) running: BTreeSet<(i64, TicketId, u8)>,
+}
+
+impl Ledger {
+    /// Applies `f` to the outcomes of target `i` of `policy` in each of `books`.
+    fn each_book(
+        &mut self,
+        books: &[u32],
+        policy: u8,
+        i: usize,
+        mut f: impl FnMut(&mut Outcomes) -> Result<()>,
+    ) -> Result<()> {
+        for b in books {
+            if let Some(o) = self
+                .outcomes
+                .get_mut(*b as usize)
+                .and_then(|book| book.get_mut(usize::from(policy)))
+                .and_then(|p| p.get_mut(i))
+            {
+                f(o)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts a fresh instance of clock `i` at `at`.
+    pub(super) fn start(
+        &mut self,
+        calendar: Option<&dyn BusinessClock>,
+        s: &mut SlaTicket,
+        i: usize,
+        at: i64,
+    ) {
+        let c = &mut s.clocks[i];
+        c.live = true;
+        c.elapsed = 0;
+        c.running = None;
+        c.stopped = None;
+        let _ = self.each_book(&s.books, s.policy, i, |o| {
+            o.count_live(false, true);
+            Ok(())
+        });
+        self.sync(calendar, s, i, at);
+    }
+
+    /// Starts the instances that exist from the ticket's creation.
+    pub(super) fn start_at_creation(
+        &mut self,
+        calendar: Option<&dyn BusinessClock>,
+        s: &mut SlaTicket,
+    ) {
+        let at = s.machine.created;
+        for i in 0..s.clocks.len() {
+            if starts_at_creation(s.clocks[i].metric) {
+                self.start(calendar, s, i, at);
+            }
+        }
+    }
+
+    /// Brings clock `i`'s running state in line with the ticket's phase at `at`.
+    pub(super) fn sync(
+        &mut self,
+        calendar: Option<&dyn BusinessClock>,
+        s: &mut SlaTicket,
+        i: usize,
+        at: i64,
+    ) {
+        let id = s.machine.id;
+        let should_run = s.clocks[i].live && runs(s.clocks[i].metric, s.machine.phase);
+        let c = &mut s.clocks[i];
+        let paused_overdue: i8 = match (c.running, should_run) {
+            (Some((since, deadline)), false) => {
+                c.elapsed += measure(calendar, c.basis, since, at);
+                c.running = None;
+                self.running.remove(&(deadline, id, i as u8));
+                i8::from(c.live && c.elapsed > c.target)
+            }
+            (None, true) => {
+                let was_overdue = c.elapsed > c.target;
+                let left = c.target.saturating_sub(c.elapsed);
+                let deadline = deadline(calendar, c.basis, at, left);
+                c.running = Some((at, deadline));
+                self.running.insert((deadline, id, i as u8));
+                -i8::from(was_overdue)
+            }
+            _ => 0,
+        };
+        if paused_overdue != 0 {
+            let _ = self.each_book(&s.books, s.policy, i, |o| {
+                if paused_overdue > 0 {
+                    o.paused_overdue += 1;
+                } else {
+                    o.paused_overdue -= 1;
+                }
+                Ok(())
+            });
+        }
+    }
+
+    /// Brings every clock in line with the ticket's phase at `at`.
+    pub(super) fn sync_all(
+        &mut self,
+        calendar: Option<&dyn BusinessClock>,
+        s: &mut SlaTicket,
+        at: i64,
+    ) {
+        for i in 0..s.clocks.len() {
+            self.sync(calendar, s, i, at);
+        }
+    }
+
+    /// Ends the live instance of clock `i` at `at`, filing its outcome.
+    pub(super) fn end(
+        &mut self,
+        calendar: Option<&dyn BusinessClock>,
+        s: &mut SlaTicket,
+        i: usize,
+        at: i64,
+    ) -> Result<()> {
+        if !s.clocks[i].live {
+            return Ok(());
+        }
+        let id = s.machine.id;
+        let was_paused_overdue = s.clocks[i].paused_overdue();
+        // Stop it first (this accounts for its running time).
+        s.clocks[i].live = false;
+        if let Some((since, deadline)) = s.clocks[i].running.take() {
+            let c = &mut s.clocks[i];
+            c.elapsed += measure(calendar, c.basis, since, at);
+            self.running.remove(&(deadline, id, i as u8));
+        }
+        let c = &s.clocks[i];
+        let achieved = c.elapsed <= c.target;
+        let amount = if achieved {
+            c.target - c.elapsed
+        } else {
+            c.elapsed - c.target
+        };
+        self.each_book(&s.books, s.policy, i, |out| {
+            out.count_live(was_paused_overdue, false);
+            out.file(achieved, amount, true)
+        })?;
+        s.filed.push((i as u8, achieved, amount));
+        Ok(())
+    }
+
+    /// A solve at `at` (or a close of an unsolved ticket): every live instance ends; the
+    /// resolution targets remember where they stood, for a reopen.
+    pub(super) fn solve(
+        &mut self,
+        calendar: Option<&dyn BusinessClock>,
+        s: &mut SlaTicket,
+        at: i64,
+    ) -> Result<()> {
+        for i in 0..s.clocks.len() {
+            let was_live = s.clocks[i].live;
+            self.end(calendar, s, i, at)?;
+            if was_live && is_resolution(s.clocks[i].metric) {
+                s.clocks[i].stopped = Some((at, s.clocks[i].elapsed));
+            }
+        }
+        Ok(())
+    }
+
+    /// A reopen at `at`: the resolution targets stopped by the solve resume where they
+    /// stood (total resolution counts the solved period too), their outcomes retracted.
+    pub(super) fn resume(
+        &mut self,
+        calendar: Option<&dyn BusinessClock>,
+        s: &mut SlaTicket,
+        at: i64,
+    ) -> Result<()> {
+        for i in 0..s.clocks.len() {
+            let Some((stopped_at, elapsed)) = s.clocks[i].stopped.take() else {
+                continue;
+            };
+            // Retract the outcome the solve filed for this clock.
+            if let Some(pos) = s.filed.iter().rposition(|f| f.0 as usize == i) {
+                let (_, achieved, amount) = s.filed.remove(pos);
+                self.each_book(&s.books, s.policy, i, |o| o.file(achieved, amount, false))?;
+            }
+            let c = &mut s.clocks[i];
+            c.elapsed = elapsed;
+            if c.metric == SlaMetric::TotalResolution {
+                c.elapsed += measure(calendar, c.basis, stopped_at, at);
+            }
+            c.live = true;
+            // It is paused until synced.
+            let overdue = c.elapsed > c.target;
+            self.each_book(&s.books, s.policy, i, |o| {
+                o.count_live(overdue, true);
+                Ok(())
+            })?;
+            self.sync(calendar, s, i, at);
+        }
+        Ok(())
+    }
+
+    /// Withdraws the live instances (no outcome): an instance that the ticket's close or
+    /// cancellation leaves without an end.
+    pub(super) fn withdraw_live(&mut self, s: &mut SlaTicket) -> Result<()> {
+        let id = s.machine.id;
+        for i in 0..s.clocks.len() {
+            if !s.clocks[i].live {
+                continue;
+            }
+            let paused_overdue = s.clocks[i].paused_overdue();
+            if let Some((_, deadline)) = s.clocks[i].running.take() {
+                self.running.remove(&(deadline, id, i as u8));
+            }
+            s.clocks[i].live = false;
+            self.each_book(&s.books, s.policy, i, |o| {
+                o.count_live(paused_overdue, false);
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// A merge or spam: every outcome of the ticket leaves the figures, its live instances
+    /// are withdrawn.
+    pub(super) fn cancel(&mut self, s: &mut SlaTicket) -> Result<()> {
+        for (i, achieved, amount) in std::mem::take(&mut s.filed) {
+            self.each_book(&s.books, s.policy, i as usize, |o| {
+                o.file(achieved, amount, false)
+            })?;
+        }
+        self.withdraw_live(s)
+    }
+
+    /// Moves the ticket's filed outcomes and live instances from its group books to
+    /// `books` (book 0, every ticket, is the same for both and stays as it is).
+    pub(super) fn move_books(&mut self, s: &mut SlaTicket, books: Box<[u32]>) -> Result<()> {
+        let old = core::mem::replace(&mut s.books, books);
+        for (groups, add) in [(&old[..], false), (&s.books[..], true)] {
+            let groups: Vec<u32> = groups.iter().copied().filter(|b| *b != 0).collect();
+            for &(i, achieved, amount) in &s.filed {
+                self.each_book(&groups, s.policy, i as usize, |o| {
+                    o.file(achieved, amount, add)
+                })?;
+            }
+            for (i, c) in s.clocks.iter().enumerate() {
+                if c.live {
+                    let overdue = c.paused_overdue();
+                    self.each_book(&groups, s.policy, i, |o| {
+                        o.count_live(overdue, add);
+                        Ok(())
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,180 @@
+//! SLA policies: which tickets they apply to, and their targets.
+
+use std::sync::Arc;
+
+use crate::calendar::BusinessClock;
+use crate::error::{Error, Result};
+use crate::model::{Channel, Priority, TeamId, Ticket};
+
+use super::WHAT;
+
+/// What an SLA target measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum SlaMetric {
+    /// Creation → first public agent reply.
+    FirstReply,
+    /// Customer message awaiting an answer → next public agent reply.
+    NextReply,
+    /// Public agent reply → the next one.
+    PeriodicUpdate,
+    /// Public agent reply → the next one, paused while the ticket is pending or on-hold
+    /// (Zendesk's "pausable update").
+    PausableUpdate,
+    /// Time in new, open and on-hold.
+    RequesterWait,
+    /// Time in new and open.
+    AgentWork,
+    /// Creation → solve, never paused.
+    TotalResolution,
+}
+
+/// Whether a target counts calendar or business time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Basis {
+    /// Every second counts.
+    Calendar,
+    /// Only the open seconds of the policies' business calendar count.
+    Business,
+}
+
+/// One target of a policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Target {
+    /// What it measures.
+    pub metric: SlaMetric,
+    /// The target, seconds (of the basis).
+    pub seconds: u64,
+    /// Calendar or business time.
+    pub basis: Basis,
+}
+
+impl Target {
+    /// A target.
+    pub fn new(metric: SlaMetric, seconds: u64, basis: Basis) -> Self {
+        Target {
+            metric,
+            seconds,
+            basis,
+        }
+    }
+}
+
+/// Which tickets a policy applies to: each list, when not empty, must contain the ticket's
+/// value (for tags: any of the ticket's tags).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Condition {
+    /// Priorities (empty: any).
+    pub priorities: Vec<Priority>,
+    /// Channels (empty: any).
+    pub channels: Vec<Channel>,
+    /// Teams (empty: any).
+    pub teams: Vec<TeamId>,
+    /// Tags, any of which matches (empty: any).
+    pub tags: Vec<String>,
+}
+
+impl Condition {
+    fn matches(&self, t: &Ticket) -> bool {
+        (self.priorities.is_empty() || self.priorities.contains(&t.priority))
+            && (self.channels.is_empty() || self.channels.contains(&t.channel))
+            && (self.teams.is_empty() || t.team.is_some_and(|x| self.teams.contains(&x)))
+            && (self.tags.is_empty() || t.tags.iter().any(|x| self.tags.contains(x)))
+    }
+}
+
+/// An SLA policy: a condition and its targets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Policy {
+    /// Its name, as reports show it.
+    pub name: String,
+    /// Which tickets it applies to.
+    pub condition: Condition,
+    /// Its targets, at most one per metric.
+    pub targets: Vec<Target>,
+}
+
+impl Policy {
+    /// A policy for every ticket.
+    pub fn all(name: &str, targets: Vec<Target>) -> Self {
+        Policy {
+            name: name.to_string(),
+            condition: Condition::default(),
+            targets,
+        }
+    }
+}
+
+/// Ordered policies (the first match wins) and the business calendar of business targets.
+#[derive(Debug, Clone, Default)]
+pub struct SlaPolicies {
+    pub(super) policies: Vec<Policy>,
+    pub(super) calendar: Option<Arc<dyn BusinessClock>>,
+}
+
+impl SlaPolicies {
+    /// Validated policies: each target above 0 s, at most one target per metric in a
+    /// policy, at most 64 policies, and a calendar when any target counts business time.
+    pub fn new(policies: Vec<Policy>, calendar: Option<Arc<dyn BusinessClock>>) -> Result<Self> {
+        if policies.len() > 64 {
+            return Err(Error::config(WHAT, "more than 64 policies"));
+        }
+        for p in &policies {
+            let mut seen = Vec::new();
+            for t in &p.targets {
+                if t.seconds == 0 {
+                    return Err(Error::config(
+                        WHAT,
+                        format!("{}: a {:?} target of 0 s", p.name, t.metric),
+                    ));
+                }
+                if seen.contains(&t.metric) {
+                    return Err(Error::config(
+                        WHAT,
+                        format!("{}: two {:?} targets", p.name, t.metric),
+                    ));
+                }
+                if t.basis == Basis::Business && calendar.is_none() {
+                    return Err(Error::config(
+                        WHAT,
+                        format!(
+                            "{}: a business-time target needs a business calendar",
+                            p.name
+                        ),
+                    ));
+                }
+                seen.push(t.metric);
+            }
+        }
+        Ok(SlaPolicies { policies, calendar })
+    }
+
+    /// The policies, in order.
+    pub fn policies(&self) -> &[Policy] {
+        &self.policies
+    }
+
+    /// The business calendar of business-time targets.
+    pub fn calendar(&self) -> Option<&Arc<dyn BusinessClock>> {
+        self.calendar.as_ref()
+    }
+
+    /// Whether both are the same policies on the same calendar (by fingerprint).
+    pub(super) fn same_as(&self, other: &SlaPolicies) -> bool {
+        let print = |c: &Option<Arc<dyn BusinessClock>>| c.as_ref().map(|c| c.fingerprint());
+        self.policies == other.policies && print(&self.calendar) == print(&other.calendar)
+    }
+
+    pub(super) fn choose(&self, t: &Ticket) -> Option<u8> {
+        self.policies
+            .iter()
+            .position(|p| p.condition.matches(t))
+            .map(|i| i as u8)
+    }
+}

@@ -1,0 +1,691 @@
+//! The SLA tracker: the ticket machine over every ticket in play, its transitions driving
+//! the SLA clocks.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use crate::aggregate::FastHash;
+use crate::calculator::Calculator;
+use crate::calendar::BusinessClock;
+use crate::error::{Error, RecordRef, Result, Rule};
+use crate::metrics::tickets::machine::{
+    Admission, Admitted, Attributes, Creation, Extra, TicketState, Transition, replay_log,
+};
+use crate::metrics::tickets::store::TicketStore;
+use crate::metrics::tickets::{
+    FrtStart, IngestReport, Overall, RejectReason, TicketEvent, TicketGrouping,
+};
+use crate::model::{CreatedBy, Interaction, Phase, Ticket, TicketId};
+use crate::stats::DurationSnapshot;
+
+use super::WHAT;
+use super::clocks::{Clock, Ledger, NO_POLICY, Outcomes, SlaTicket};
+use super::policy::{SlaMetric, SlaPolicies, Target};
+
+/// How an [`SlaTracker`] computes: its policies and the ticket machine's options, which
+/// mean what they mean for a [`TicketTracker`](crate::metrics::tickets::TicketTracker)
+/// (so the two agree on every ticket's replies, phases and solves).
+#[derive(Debug, Clone)]
+pub struct SlaConfig {
+    /// The policies and the calendar of their business-time targets.
+    pub policies: SlaPolicies,
+    /// Re-sequence late events (as [`TrackerConfig::resequence`]; default off).
+    ///
+    /// [`TrackerConfig::resequence`]: crate::metrics::tickets::TrackerConfig::resequence
+    pub resequence: bool,
+    /// Narrows what counts as a reply (as
+    /// [`TrackerConfig::is_response`](crate::metrics::tickets::TrackerConfig::is_response)).
+    pub is_response: Option<fn(&Interaction) -> bool>,
+    /// How many running targets nearest to their deadline a snapshot lists (default 10).
+    pub at_risk: usize,
+}
+
+impl Default for SlaConfig {
+    fn default() -> Self {
+        SlaConfig {
+            policies: SlaPolicies::default(),
+            resequence: false,
+            is_response: None,
+            at_risk: 10,
+        }
+    }
+}
+
+impl SlaConfig {
+    /// The default options with `policies`.
+    pub fn new(policies: SlaPolicies) -> Self {
+        SlaConfig {
+            policies,
+            ..SlaConfig::default()
+        }
+    }
+}
+
+/// A target about to breach: still running, deadline ahead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct AtRisk {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// Its policy's name.
+    pub policy: String,
+    /// The metric.
+    pub metric: SlaMetric,
+    /// The deadline.
+    pub deadline: DateTime<Utc>,
+    /// Seconds left (calendar seconds to the deadline).
+    pub time_left: i64,
+}
+
+/// The figures of one policy's target.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct TargetSnapshot {
+    /// The policy's name.
+    pub policy: String,
+    /// The metric.
+    pub metric: SlaMetric,
+    /// The target.
+    pub target: Target,
+    /// Instances achieved.
+    pub achieved: u64,
+    /// Instances breached: ended late, or still live past their deadline.
+    pub breached: u64,
+    /// Live instances not yet past their deadline.
+    pub active: u64,
+    /// achieved / (achieved + breached).
+    pub attainment: Option<f64>,
+    /// By how much the ended breaches missed, seconds of the basis.
+    pub breach_by: DurationSnapshot,
+    /// The time to spare of the achieved instances, seconds of the basis.
+    pub spare: DurationSnapshot,
+}
+
+/// What an [`SlaTracker`] reports at an instant.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SlaSnapshot<K: Ord = ()> {
+    /// The instant.
+    pub as_of: DateTime<Utc>,
+    /// Every policy's targets, in policy order then target order, over every ticket.
+    pub targets: Vec<TargetSnapshot>,
+    /// The same per group (team, priority … as the tracker's grouping says).
+    pub groups: BTreeMap<K, Vec<TargetSnapshot>>,
+    /// The running targets nearest to their deadline, soonest first.
+    pub about_to_breach: Vec<AtRisk>,
+    /// What was offered, accepted and rejected (by reason), by the ticket machine's rules.
+    pub ingest: IngestReport,
+}
+
+/// Streams tickets and interactions through SLA policies (see the [module docs](super)).
+///
+/// Each ticket runs through the same per-ticket machine as the
+/// [`TicketTracker`](crate::metrics::tickets::TicketTracker): the same event counted once
+/// (a webhook retry restarts no instance), events before creation or after a close, for
+/// unknown tickets or out of order turned away and counted by [`RejectReason`] in the
+/// [`IngestReport`], late events put in their place with [`SlaConfig::resequence`], and the
+/// same group attribution: outcomes are kept under the ticket's current team and assignee,
+/// so reassigning an unsolved ticket moves them, while a solved ticket stays where it was
+/// solved (a reassignment then takes effect if it is reopened).
+///
+/// Trackers over disjoint sets of tickets (shards by ticket id) [`merge`](Self::merge)
+/// into the result of one pass; with the feature `serde` a tracker [`save`](Self::save)s
+/// its whole state and goes on after [`restore`](Self::restore). Memory: one state per
+/// ticket in play (released when closed, merged or marked as spam) and one index entry per
+/// running target; a snapshot costs in proportion to the policies' targets, the overdue
+/// targets and [`SlaConfig::at_risk`].
+#[derive(Debug, Clone)]
+pub struct SlaTracker<G: TicketGrouping = Overall> {
+    pub(super) config: SlaConfig,
+    pub(super) grouping: G,
+    pub(super) tickets: TicketStore<SlaTicket>,
+    pub(super) ledger: Ledger,
+    pub(super) group_index: HashMap<G::Key, u32, FastHash>,
+    pub(super) group_keys: Vec<G::Key>,
+    pub(super) ingest: IngestReport,
+    pub(super) latest: i64,
+}
+
+impl<G: TicketGrouping> Default for SlaTracker<G> {
+    fn default() -> Self {
+        SlaTracker::with_config(SlaConfig::default(), G::default())
+    }
+}
+
+impl SlaTracker<Overall> {
+    /// A tracker for `policies`, over every ticket.
+    pub fn new(policies: SlaPolicies) -> Self {
+        Self::with_grouping(policies, Overall)
+    }
+}
+
+/// The books of a ticket with these attributes: 0 (every ticket), then one per group key,
+/// made as needed.
+fn books_of<G: TicketGrouping>(
+    grouping: &G,
+    index: &mut HashMap<G::Key, u32, FastHash>,
+    keys: &mut Vec<G::Key>,
+    ledger: &mut Ledger,
+    policies: &SlaPolicies,
+    state: &TicketState,
+) -> Box<[u32]> {
+    let mut books = vec![0u32];
+    grouping.for_each_key(&state.view(), |k| {
+        let slot = *index.entry(k.clone()).or_insert_with(|| {
+            keys.push(k);
+            ledger.outcomes.push(empty_book(policies));
+            keys.len() as u32
+        });
+        books.push(slot);
+    });
+    books.into_boxed_slice()
+}
+
+/// Outcomes for every target of every policy.
+pub(super) fn empty_book(policies: &SlaPolicies) -> Vec<Vec<Outcomes>> {
+    policies
+        .policies
+        .iter()
+        .map(|p| vec![Outcomes::default(); p.targets.len()])
+        .collect()
+}
+
+impl<G: TicketGrouping> SlaTracker<G> {
+    /// A tracker for `policies` with outcomes also kept per group of `grouping`.
+    pub fn with_grouping(policies: SlaPolicies, grouping: G) -> Self {
+        Self::with_config(SlaConfig::new(policies), grouping)
+    }
+
+    /// A tracker with `config` and outcomes also kept per group of `grouping`.
+    pub fn with_config(config: SlaConfig, grouping: G) -> Self {
+        let ledger = Ledger {
+            outcomes: vec![empty_book(&config.policies)],
+            ..Ledger::default()
+        };
+        SlaTracker {
+            config,
+            grouping,
+            tickets: TicketStore::default(),
+            ledger,
+            group_index: HashMap::default(),
+            group_keys: Vec::new(),
+            ingest: IngestReport::default(),
+            latest: i64::MIN,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SlaConfig {
+        &self.config
+    }
+
+    /// What was offered and what the tracker did with it.
+    pub fn ingest(&self) -> &IngestReport {
+        &self.ingest
+    }
+
+    /// The latest instant seen.
+    pub fn latest(&self) -> Option<DateTime<Utc>> {
+        (self.latest != i64::MIN).then(|| DateTime::from_timestamp(self.latest, 0))?
+    }
+
+    fn calendar(&self) -> Option<&dyn BusinessClock> {
+        self.config.policies.calendar.as_deref()
+    }
+
+    fn reject<T>(&mut self, reason: RejectReason, record: RecordRef, rule: Rule) -> Result<T> {
+        self.ingest.reject(reason);
+        Err(Error::InvalidRecord { record, rule })
+    }
+
+    /// The books of a ticket's current attributes (only every ticket's without a policy).
+    fn books(&mut self, policy: u8, state: &TicketState) -> Box<[u32]> {
+        if policy == NO_POLICY {
+            return Box::new([0]);
+        }
+        books_of(
+            &self.grouping,
+            &mut self.group_index,
+            &mut self.group_keys,
+            &mut self.ledger,
+            &self.config.policies,
+            state,
+        )
+    }
+
+    /// Fresh clocks of a policy's targets.
+    fn clocks(&self, policy: u8) -> Vec<Clock> {
+        let targets: &[Target] = match self.config.policies.policies.get(usize::from(policy)) {
+            Some(p) => &p.targets,
+            None => &[],
+        };
+        targets.iter().map(Clock::of).collect()
+    }
+
+    /// Observes a ticket's creation: its policy is chosen now.
+    pub fn observe_ticket(&mut self, ticket: &Ticket) -> Result<()> {
+        let at = ticket.created_at.timestamp();
+        if self.tickets.contains(ticket.id) {
+            return self.reject(
+                RejectReason::DuplicateTicket,
+                RecordRef::Ticket(ticket.id),
+                Rule::DuplicateTicket,
+            );
+        }
+        if self.calendar().is_some_and(|c| !c.covers(at)) {
+            return self.reject(
+                RejectReason::OutsideCalendar,
+                RecordRef::Ticket(ticket.id),
+                Rule::OutsideCalendar,
+            );
+        }
+        // A ticket no policy applies to is tracked with no targets (its events are valid).
+        let policy = self.config.policies.choose(ticket).unwrap_or(NO_POLICY);
+        let resequence = self.config.resequence;
+        let extra = ((G::USES_TAGS && !ticket.tags.is_empty()) || resequence).then(|| {
+            Box::new(Extra {
+                tags: if G::USES_TAGS {
+                    ticket.tags.clone().into_boxed_slice()
+                } else {
+                    Box::default()
+                },
+                origin: resequence.then_some((ticket.team, ticket.assignee)),
+                ..Extra::default()
+            })
+        });
+        let creation = Creation {
+            id: ticket.id,
+            created: at,
+            requester: ticket.requester,
+            attributes: (ticket.team, ticket.assignee),
+            channel: ticket.channel,
+            priority: ticket.priority,
+            inbound: !matches!(ticket.created_by, CreatedBy::Agent(_)),
+            calendar: 0,
+        };
+        // SLA first-reply targets run from creation, whatever a lifecycle's clock start.
+        let machine = TicketState::created(creation, FrtStart::TicketCreated, extra);
+        let books = self.books(policy, &machine);
+        let mut state = SlaTicket {
+            machine,
+            policy,
+            books,
+            clocks: self.clocks(policy),
+            filed: Vec::new(),
+        };
+        let calendar = self.config.policies.calendar.clone();
+        self.ledger
+            .start_at_creation(calendar.as_deref(), &mut state);
+        self.tickets.insert(state);
+        self.ingest.tickets += 1;
+        self.latest = self.latest.max(at);
+        Ok(())
+    }
+
+    /// Observes an interaction of a ticket.
+    pub fn observe_interaction(&mut self, e: &Interaction) -> Result<()> {
+        let at = e.at.timestamp();
+        let record = RecordRef::Interaction(e.ticket, e.at);
+        let Some((slot, state)) = self
+            .tickets
+            .slot(e.ticket)
+            .and_then(|slot| Some((slot, self.tickets.at(slot)?)))
+        else {
+            return self.reject(RejectReason::TicketNotInPlay, record, Rule::TicketNotInPlay);
+        };
+        let Admitted { how, offset, print } = match state.machine.admit(e, at, self.calendar()) {
+            Ok(admitted) => admitted,
+            Err((reason, rule)) => return self.reject(reason, record, rule),
+        };
+        match how {
+            Admission::Duplicate => {
+                self.ingest.duplicates += 1;
+                return Ok(());
+            }
+            Admission::Late => return self.resequence(e, slot, offset),
+            Admission::InOrder => {}
+        }
+        let same_status = state.machine.same_status(&e.kind);
+        let keeps_log = state.machine.keeps_log();
+        self.apply(e, slot, offset, print)?;
+        self.ingest.same_status += u64::from(same_status);
+        if keeps_log {
+            if let Some(x) = self
+                .tickets
+                .at_mut(slot)
+                .filter(|s| s.machine.id == e.ticket)
+                .and_then(|s| s.machine.extra.as_mut())
+            {
+                x.log.push((offset, e.kind));
+            }
+        }
+        self.ingest.interactions += 1;
+        self.latest = self.latest.max(at);
+        Ok(())
+    }
+
+    /// Runs an in-order interaction through the machine and its transition through the
+    /// clocks.
+    fn apply(&mut self, e: &Interaction, slot: u32, offset: u32, print: u64) -> Result<()> {
+        let is_response = self.config.is_response;
+        let Some(s) = self.tickets.at_mut(slot) else {
+            return Ok(());
+        };
+        let change = s.machine.apply(e, offset, print, is_response, None);
+        let at = s.machine.created + i64::from(offset);
+        let calendar = self.config.policies.calendar.as_deref();
+        let ledger = &mut self.ledger;
+        let moves_to: Option<Attributes> = match change {
+            Transition::Nothing => None,
+            Transition::AwaitsReply => {
+                for i in 0..s.clocks.len() {
+                    if s.clocks[i].metric == SlaMetric::NextReply {
+                        ledger.start(calendar, s, i, at);
+                    }
+                }
+                None
+            }
+            Transition::Replied(_) => {
+                for i in 0..s.clocks.len() {
+                    match s.clocks[i].metric {
+                        SlaMetric::FirstReply | SlaMetric::NextReply => {
+                            ledger.end(calendar, s, i, at)?
+                        }
+                        SlaMetric::PeriodicUpdate | SlaMetric::PausableUpdate => {
+                            ledger.end(calendar, s, i, at)?;
+                            if s.machine.phase != Phase::Solved {
+                                ledger.start(calendar, s, i, at);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                None
+            }
+            Transition::PhaseChanged => {
+                ledger.sync_all(calendar, s, at);
+                None
+            }
+            Transition::Solved { .. } | Transition::ClosedUnresolved { .. } => {
+                ledger.solve(calendar, s, at)?;
+                // Groupings by solve window move the ticket under its solve.
+                G::USES_SOLVE.then_some((s.machine.team, s.machine.assignee))
+            }
+            Transition::ClosedAfterSolve => {
+                // An instance started on the solved ticket (a next reply awaited) never ran.
+                ledger.withdraw_live(s)?;
+                None
+            }
+            Transition::Reopened { moves_to, .. } => {
+                ledger.resume(calendar, s, at)?;
+                ledger.sync_all(calendar, s, at);
+                Some(moves_to)
+            }
+            Transition::Reassigned { to } => Some(to),
+            Transition::Cancelled { .. } => {
+                ledger.cancel(s)?;
+                None
+            }
+        };
+        if let Some(to) = moves_to {
+            self.regroup(slot, to)?;
+        }
+        if change.releases() {
+            self.tickets.remove(e.ticket);
+            self.ingest.released += 1;
+        }
+        Ok(())
+    }
+
+    /// Gives a ticket a team and assignee, moving its outcomes when its groups change (also
+    /// on a solve or a reopen, for groupings by solve window).
+    fn regroup(&mut self, slot: u32, to: Attributes) -> Result<()> {
+        let Some(s) = self.tickets.at_mut(slot) else {
+            return Ok(());
+        };
+        if (s.machine.team, s.machine.assignee) == to && !G::USES_SOLVE {
+            return Ok(());
+        }
+        s.machine.set_attributes(to);
+        let policy = s.policy;
+        let machine = s.machine.clone();
+        let books = self.books(policy, &machine);
+        let Some(s) = self.tickets.at_mut(slot) else {
+            return Ok(());
+        };
+        if books != s.books {
+            self.ledger.move_books(s, books)?;
+        }
+        Ok(())
+    }
+
+    /// Puts a late interaction in its place: withdraws the ticket's outcomes, starts it
+    /// again from its creation and replays its events in time order with the late one
+    /// among them.
+    fn resequence(&mut self, e: &Interaction, slot: u32, offset: u32) -> Result<()> {
+        let id = e.ticket;
+        let Some(s) = self.tickets.at_mut(slot) else {
+            return Ok(());
+        };
+        self.ledger.cancel(s)?;
+        let (fresh, log) = s
+            .machine
+            .restarted(FrtStart::TicketCreated, (offset, e.kind));
+        let created = fresh.created;
+        let policy = s.policy;
+        let books = self.books(policy, &fresh);
+        let clocks = self.clocks(policy);
+        let calendar = self.config.policies.calendar.clone();
+        let Some(s) = self.tickets.at_mut(slot) else {
+            return Ok(());
+        };
+        *s = SlaTicket {
+            machine: fresh,
+            policy,
+            books,
+            clocks,
+            filed: Vec::new(),
+        };
+        self.ledger.start_at_creation(calendar.as_deref(), s);
+        self.ingest.interactions += 1;
+        self.ingest.resequenced += 1;
+        let (replayed, left_over) = replay_log(id, created, log, |e, o, print| {
+            self.apply(e, slot, o, print)?;
+            Ok(self.tickets.slot(id) == Some(slot))
+        })?;
+        self.ingest.interactions -= left_over;
+        for _ in 0..left_over {
+            self.ingest.reject(RejectReason::TicketNotInPlay);
+        }
+        if let Some(x) = self
+            .tickets
+            .at_mut(slot)
+            .and_then(|s| s.machine.extra.as_mut())
+        {
+            x.log = replayed;
+        }
+        Ok(())
+    }
+
+    /// Every target's figures at `as_of`, and the [`SlaConfig::at_risk`] running targets
+    /// nearest to their deadline.
+    pub fn snapshot_at(&self, as_of: DateTime<Utc>) -> SlaSnapshot<G::Key> {
+        let t = as_of.timestamp();
+        let policies = &self.config.policies.policies;
+        // Running instances past their deadline count as breached, in each of their books.
+        let mut overdue: HashMap<(u32, u8, u8), u64> = HashMap::new();
+        for (deadline, id, i) in &self.ledger.running {
+            if *deadline >= t {
+                break;
+            }
+            if let Some(s) = self
+                .tickets
+                .slot(*id)
+                .and_then(|slot| self.tickets.at(slot))
+            {
+                for b in s.books.iter() {
+                    *overdue.entry((*b, s.policy, *i)).or_insert(0) += 1;
+                }
+            }
+        }
+        let book = |b: usize| -> Vec<TargetSnapshot> {
+            let mut targets = Vec::new();
+            for (p, policy) in policies.iter().enumerate() {
+                for (i, target) in policy.targets.iter().enumerate() {
+                    let o = &self.ledger.outcomes[b][p][i];
+                    let late = overdue
+                        .get(&(b as u32, p as u8, i as u8))
+                        .copied()
+                        .unwrap_or(0)
+                        + o.paused_overdue;
+                    let breached = o.breached + late;
+                    targets.push(TargetSnapshot {
+                        policy: policy.name.clone(),
+                        metric: target.metric,
+                        target: *target,
+                        achieved: o.achieved,
+                        breached,
+                        active: o.live - late,
+                        attainment: (o.achieved + breached > 0)
+                            .then(|| o.achieved as f64 / (o.achieved + breached) as f64),
+                        breach_by: o.breach.snapshot(),
+                        spare: o.spare.snapshot(),
+                    });
+                }
+            }
+            targets
+        };
+        let about_to_breach = self
+            .ledger
+            .running
+            .range((t, TicketId(0), 0)..)
+            .take(self.config.at_risk)
+            .filter_map(|(deadline, id, i)| {
+                let s = self.tickets.at(self.tickets.slot(*id)?)?;
+                let policy = &policies[usize::from(s.policy)];
+                Some(AtRisk {
+                    ticket: *id,
+                    policy: policy.name.clone(),
+                    metric: policy.targets[usize::from(*i)].metric,
+                    deadline: DateTime::from_timestamp(*deadline, 0)?,
+                    time_left: deadline - t,
+                })
+            })
+            .collect();
+        SlaSnapshot {
+            as_of,
+            targets: book(0),
+            groups: self
+                .group_keys
+                .iter()
+                .enumerate()
+                .map(|(g, key)| (key.clone(), book(g + 1)))
+                .collect(),
+            about_to_breach,
+            ingest: self.ingest.clone(),
+        }
+    }
+
+    /// Tickets in play (held in memory), under a policy or none.
+    pub fn in_play(&self) -> usize {
+        self.tickets.len()
+    }
+
+    /// Never offered a record.
+    fn is_empty(&self) -> bool {
+        self.tickets.len() == 0 && self.ingest.offered() == 0
+    }
+
+    /// Merges the tracker of a disjoint set of tickets (another shard) into this one: the
+    /// result of one pass over both. Different policies or calendars, or a ticket in play
+    /// in both, are an error and change nothing. An empty tracker takes the other's state.
+    pub fn merge(&mut self, other: &Self) -> Result<()> {
+        if other.is_empty() {
+            return Ok(());
+        }
+        if self.is_empty() {
+            *self = other.clone();
+            return Ok(());
+        }
+        if !self.config.policies.same_as(&other.config.policies) {
+            return Err(Error::incompatible(
+                WHAT,
+                "the shards run different policies or calendars",
+            ));
+        }
+        if let Some(s) = other
+            .tickets
+            .iter()
+            .find(|s| self.tickets.contains(s.machine.id))
+        {
+            return Err(Error::incompatible(
+                WHAT,
+                format!("{} is in play in both shards", s.machine.id),
+            ));
+        }
+        let mut m = self.clone();
+        // Their books (0: every ticket, 1 + g: group g) → ours.
+        let mut book_of = vec![0u32];
+        for key in &other.group_keys {
+            let slot = *m.group_index.entry(key.clone()).or_insert_with(|| {
+                m.group_keys.push(key.clone());
+                m.ledger.outcomes.push(empty_book(&m.config.policies));
+                m.group_keys.len() as u32
+            });
+            book_of.push(slot);
+        }
+        for (b, book) in other.ledger.outcomes.iter().enumerate() {
+            let ours = &mut m.ledger.outcomes[book_of[b] as usize];
+            for (p, targets) in book.iter().enumerate() {
+                for (i, o) in targets.iter().enumerate() {
+                    let x = &mut ours[p][i];
+                    let add =
+                        |a: u64, b: u64| a.checked_add(b).ok_or(Error::Overflow { what: WHAT });
+                    x.achieved = add(x.achieved, o.achieved)?;
+                    x.breached = add(x.breached, o.breached)?;
+                    x.paused_overdue = add(x.paused_overdue, o.paused_overdue)?;
+                    x.live = add(x.live, o.live)?;
+                    x.breach.merge(&o.breach)?;
+                    x.spare.merge(&o.spare)?;
+                }
+            }
+        }
+        for s in other.tickets.iter() {
+            let mut s = s.clone();
+            s.books = s.books.iter().map(|b| book_of[*b as usize]).collect();
+            for (i, c) in s.clocks.iter().enumerate() {
+                if let Some((_, deadline)) = c.running {
+                    m.ledger.running.insert((deadline, s.machine.id, i as u8));
+                }
+            }
+            m.tickets.insert(s);
+        }
+        m.ingest.merge(&other.ingest);
+        m.latest = m.latest.max(other.latest);
+        *self = m;
+        Ok(())
+    }
+}
+
+impl<G: TicketGrouping> Calculator for SlaTracker<G> {
+    type Record = TicketEvent;
+    type Snapshot = SlaSnapshot<G::Key>;
+
+    fn observe(&mut self, event: &TicketEvent) -> Result<()> {
+        match event {
+            TicketEvent::Created(t) => self.observe_ticket(t),
+            TicketEvent::Interaction(i) => self.observe_interaction(i),
+        }
+    }
+
+    fn merge(&mut self, other: &Self) -> Result<()> {
+        SlaTracker::merge(self, other)
+    }
+
+    /// The snapshot dated at the latest instant seen.
+    fn snapshot(&self) -> SlaSnapshot<G::Key> {
+        let as_of = self.latest().unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+        self.snapshot_at(as_of)
+    }
+}
