@@ -223,7 +223,7 @@ mod zone;
 
 pub use aggregate::{
     ByAgent, ByCaller, ByCustomer, ByQueue, ByTicket, FastHash, FastHasher, Granularity, GroupBy,
-    Grouped, Window, Windowed,
+    Grouped, PerGroup, Window, Windowed,
 };
 pub use calculator::Calculator;
 pub use calendar::{BusinessCalendar, BusinessCalendarBuilder, BusinessClock, DayTime};

@@ -120,6 +120,10 @@ macro_rules! laws {
                     let back: $calc = serde_json::from_str(&json).unwrap();
                     prop_assert_eq!(&back, &a);
                     prop_assert_eq!(back.snapshot(), a.snapshot());
+                    // The snapshot too: what a dashboard reads, through JSON and back.
+                    let json = serde_json::to_string(&a.snapshot()).unwrap();
+                    let snapshot: <$calc as Calculator>::Snapshot = serde_json::from_str(&json).unwrap();
+                    prop_assert_eq!(snapshot, a.snapshot());
                 }
             }
         }

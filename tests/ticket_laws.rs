@@ -465,3 +465,53 @@ fn each_team_counts_business_time_on_its_own_calendar() {
         (got.full_resolution, got.first_response)
     );
 }
+
+/// Every ticket snapshot a dashboard reads goes through `serde_json` and back: groups keyed
+/// by an absent team, by a pair of a team and a cohort window, ages, SLA figures per team.
+#[cfg(feature = "serde")]
+mod snapshots_in_json {
+    use super::*;
+    use csm_metrics::metrics::sla::{
+        Basis, Policy, SlaMetric, SlaPolicies, SlaSnapshot, SlaTracker, Target,
+    };
+    use csm_metrics::metrics::tickets::{AgesSnapshot, CreatedIn, TrackerSnapshot};
+
+    fn round_trip<T>(value: &T) -> T
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let json = serde_json::to_string(value).unwrap();
+        serde_json::from_str(&json).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(common::cases(24)))]
+
+        #[test]
+        fn every_ticket_snapshot_round_trips(seed in any::<u64>(), n in 1u64..200) {
+            let h = histories(seed, n);
+            let mut by_team = TicketTracker::<ByTeam>::default();
+            by_ticket(&h, &mut by_team);
+            let mut cohorts = TicketTracker::<(ByTeam, CreatedIn)>::default();
+            by_ticket(&h, &mut cohorts);
+            let (a, b) = (by_team.snapshot(), cohorts.snapshot());
+            prop_assert_eq!(&round_trip::<TrackerSnapshot<Option<TeamId>>>(&a), &a);
+            prop_assert_eq!(&round_trip(&b), &b);
+            let ages = by_team.ages_at(a.as_of);
+            prop_assert_eq!(&round_trip::<AgesSnapshot<Option<TeamId>>>(&ages), &ages);
+            let policies = SlaPolicies::new(
+                vec![Policy::all("p", vec![Target::new(SlaMetric::FirstReply, 3_600, Basis::Calendar)])],
+                None,
+            ).unwrap();
+            let mut sla = SlaTracker::with_grouping(policies, ByTeam);
+            for t in &h {
+                sla.observe_ticket(&t.ticket).unwrap();
+                for i in &t.interactions {
+                    sla.observe_interaction(i).unwrap();
+                }
+            }
+            let s = sla.snapshot();
+            prop_assert_eq!(&round_trip::<SlaSnapshot<Option<TeamId>>>(&s), &s);
+        }
+    }
+}

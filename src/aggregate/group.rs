@@ -2,9 +2,10 @@
 
 use core::fmt::Debug;
 use core::hash::Hash;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use super::hash::FastHash;
+use super::per_group::PerGroup;
 use crate::calculator::Calculator;
 use crate::error::Result;
 use crate::model::{AgentId, Call, CustomerId, QueueId, SurveyResponse, TicketId};
@@ -245,7 +246,7 @@ where
         Ok(())
     }
 
-    fn snapshot_groups(&self) -> BTreeMap<K, C::Snapshot> {
+    fn snapshot_groups(&self) -> PerGroup<K, C::Snapshot> {
         self.groups
             .iter()
             .map(|(k, c)| (k.clone(), c.snapshot()))
@@ -264,7 +265,7 @@ where
     }
 
     /// A snapshot of every group, ordered by key.
-    pub fn snapshot(&self) -> BTreeMap<K, C::Snapshot> {
+    pub fn snapshot(&self) -> PerGroup<K, C::Snapshot> {
         self.snapshot_groups()
     }
 }
@@ -275,7 +276,7 @@ where
     G: GroupBy<C::Record>,
 {
     type Record = C::Record;
-    type Snapshot = BTreeMap<G::Key, C::Snapshot>;
+    type Snapshot = PerGroup<G::Key, C::Snapshot>;
 
     #[inline]
     fn observe(&mut self, record: &C::Record) -> Result<()> {

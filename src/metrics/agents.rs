@@ -45,7 +45,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use crate::aggregate::{ByAgent, FastHash, Granularity, GroupBy, window_bounds};
+use crate::aggregate::{ByAgent, FastHash, Granularity, GroupBy, PerGroup, window_bounds};
 use crate::calculator::Calculator;
 use crate::error::{Error, RecordRef, Result, Rule};
 use crate::model::{Activity, AgentId, AgentState, ScheduledActivity, StateInterval, TeamId};
@@ -177,9 +177,9 @@ struct Counts {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AdherenceSnapshot {
     /// Per agent and day (the day's first instant in the tracker's zone).
-    pub by_agent_day: BTreeMap<(AgentId, DateTime<Utc>), AdherenceRow>,
+    pub by_agent_day: PerGroup<(AgentId, DateTime<Utc>), AdherenceRow>,
     /// Per agent.
-    pub by_agent: BTreeMap<AgentId, AdherenceRow>,
+    pub by_agent: PerGroup<AgentId, AdherenceRow>,
     /// Every agent.
     pub overall: AdherenceRow,
     /// Intervals refused (overlapping an agent's earlier interval, ending before starting).
@@ -406,8 +406,8 @@ impl<Z: Zone> Adherence<Z> {
             overall.add(c);
         }
         AdherenceSnapshot {
-            by_agent_day,
-            by_agent,
+            by_agent_day: by_agent_day.into(),
+            by_agent: by_agent.into(),
             overall,
             rejected: self.rejected,
         }

@@ -54,7 +54,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use crate::aggregate::{FastHash, Granularity, window_bounds};
+use crate::aggregate::{FastHash, Granularity, PerGroup, window_bounds};
 use crate::error::{Error, Result};
 use crate::model::{AccountEvent, AccountEventKind, CustomerId};
 use crate::zone::Zone;
@@ -103,7 +103,7 @@ pub struct RetentionSnapshot {
     /// Σ end / Σ start over the customers active at start.
     pub net_revenue_retention: Option<f64>,
     /// Churn events in the period by reason code (`None`: no reason given).
-    pub churn_reasons: BTreeMap<Option<u16>, u64>,
+    pub churn_reasons: PerGroup<Option<u16>, u64>,
     /// Customers who signalled an intent to cancel in the period and had not churned
     /// after it by `to`.
     pub saved: u64,
@@ -307,7 +307,7 @@ impl Accounts {
             revenue_at_end: clamp(rev_end),
             gross_revenue_retention: ratio(rev_kept as f64, rev_start as f64),
             net_revenue_retention: ratio(rev_end as f64, rev_start as f64),
-            churn_reasons: reasons,
+            churn_reasons: reasons.into(),
             saved,
             lost,
             saved_share: ratio(saved as f64, (saved + lost) as f64),

@@ -1,11 +1,11 @@
 //! The SLA tracker: the ticket machine over every ticket in play, its transitions driving
 //! the SLA clocks.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::aggregate::FastHash;
+use crate::aggregate::{FastHash, PerGroup};
 use crate::calculator::Calculator;
 use crate::calendar::BusinessClock;
 use crate::error::{Error, RecordRef, Result, Rule};
@@ -111,7 +111,7 @@ pub struct SlaSnapshot<K: Ord = ()> {
     /// Every policy's targets, in policy order then target order, over every ticket.
     pub targets: Vec<TargetSnapshot>,
     /// The same per group (team, priority … as the tracker's grouping says).
-    pub groups: BTreeMap<K, Vec<TargetSnapshot>>,
+    pub groups: PerGroup<K, Vec<TargetSnapshot>>,
     /// The running targets nearest to their deadline, soonest first.
     pub about_to_breach: Vec<AtRisk>,
     /// What was offered, accepted and rejected (by reason), by the ticket machine's rules.

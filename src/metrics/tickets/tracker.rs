@@ -1,12 +1,12 @@
 //! The ticket tracker: the machine over every ticket in play, its transitions filed by the
 //! lifecycle consumer.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::aggregate::FastHash;
+use crate::aggregate::{FastHash, PerGroup};
 use crate::calculator::Calculator;
 use crate::calendar::BusinessClock;
 use crate::error::{Error, RecordRef, Result, Rule};
@@ -114,7 +114,7 @@ pub struct TrackerSnapshot<K: Ord> {
     /// Every ticket.
     pub overall: LifecycleSnapshot,
     /// Each group.
-    pub groups: BTreeMap<K, LifecycleSnapshot>,
+    pub groups: PerGroup<K, LifecycleSnapshot>,
     /// What was offered, accepted and rejected.
     pub ingest: IngestReport,
     /// Tickets in play (held in memory).
@@ -140,7 +140,7 @@ pub struct AgesSnapshot<K: Ord> {
     /// Every open ticket.
     pub overall: Ages,
     /// Each group.
-    pub groups: BTreeMap<K, Ages>,
+    pub groups: PerGroup<K, Ages>,
 }
 
 /// A ticket's creation or one of its interactions: what a [`TicketTracker`] observes as a
