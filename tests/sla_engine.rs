@@ -127,7 +127,7 @@ fn revealing(calendar: Option<Arc<dyn BusinessClock>>) -> SlaPolicies {
     .unwrap()
 }
 
-fn target<'a>(s: &'a SlaSnapshot<impl Ord>, metric: SlaMetric) -> &'a TargetSnapshot {
+fn target(s: &SlaSnapshot<impl Ord>, metric: SlaMetric) -> &TargetSnapshot {
     s.targets.iter().find(|t| t.metric == metric).unwrap()
 }
 
