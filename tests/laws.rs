@@ -65,6 +65,20 @@ where
     c
 }
 
+/// Observes every record; a rejected one may change the state's own counts of rejections
+/// (the calculators that report what they turned away).
+fn fill_counted<C>(records: &[C::Record]) -> C
+where
+    C: Calculator,
+    C::Record: Sized,
+{
+    let mut c = C::default();
+    for r in records {
+        let _ = c.observe(r);
+    }
+    c
+}
+
 fn merged<C: Calculator>(a: &C, b: &C) -> C {
     let mut m = a.clone();
     m.merge(b).expect("merge of same-configured states");
@@ -417,3 +431,152 @@ fn configurations_that_differ_refuse_to_merge() {
     assert!(err.is_incompatible_merge(), "{err}");
     assert_eq!(x.snapshot(), before);
 }
+
+/// The laws of calculators over shards of a key (customers, agents): states merge when
+/// their keys are disjoint, so the records are split by key into up to three shards.
+macro_rules! shard_laws {
+    ($name:ident, $calc:ty, $record:expr, $key:expr, $($serde:ident)?) => {
+        mod $name {
+            use super::*;
+
+            /// The records whose key falls in shard `i` of `n`, in their order.
+            fn shard<R: Clone>(xs: &[R], key: fn(&R) -> u64, i: u64, n: u64) -> Vec<R> {
+                xs.iter().filter(|r| key(r) % n == i).cloned().collect()
+            }
+
+            proptest! {
+                #![proptest_config(ProptestConfig::with_cases(common::cases(64)))]
+
+                #[test]
+                fn identity(xs in proptest::collection::vec($record, 0..60)) {
+                    let a: $calc = fill_counted(&xs);
+                    prop_assert_eq!(&merged(&a, &<$calc>::default()), &a);
+                    prop_assert_eq!(&merged(&<$calc>::default(), &a), &a);
+                    prop_assert_eq!(merged(&<$calc>::default(), &a).snapshot(), a.snapshot());
+                }
+
+                #[test]
+                fn shards_merge_in_any_order_into_one_pass(
+                    xs in proptest::collection::vec($record, 0..120),
+                ) {
+                    let key = $key;
+                    let one: $calc = fill_counted(&xs);
+                    let (a, b, c): ($calc, $calc, $calc) = (
+                        fill_counted(&shard(&xs, key, 0, 3)),
+                        fill_counted(&shard(&xs, key, 1, 3)),
+                        fill_counted(&shard(&xs, key, 2, 3)),
+                    );
+                    let left = merged(&merged(&a, &b), &c);
+                    let right = merged(&a, &merged(&b, &c));
+                    prop_assert_eq!(&left, &right);
+                    prop_assert_eq!(merged(&a, &b), merged(&b, &a));
+                    prop_assert_eq!(&left, &one);
+                    prop_assert_eq!(left.snapshot(), one.snapshot());
+                }
+
+                #[cfg(feature = "serde")]
+                #[test]
+                fn snapshot_through_json(xs in proptest::collection::vec($record, 0..80)) {
+                    let a: $calc = fill_counted(&xs);
+                    let json = serde_json::to_string(&a.snapshot()).unwrap();
+                    let snapshot: <$calc as Calculator>::Snapshot = serde_json::from_str(&json).unwrap();
+                    prop_assert_eq!(snapshot, a.snapshot());
+                    $(
+                        let $serde = serde_json::to_string(&a).unwrap();
+                        let back: $calc = serde_json::from_str(&$serde).unwrap();
+                        prop_assert_eq!(&back, &a);
+                    )?
+                }
+            }
+        }
+    };
+}
+
+fn customer_call() -> impl Strategy<Value = Call> {
+    (call(), 0u64..7).prop_map(|(mut c, customer)| {
+        c.customer = (customer < 6).then_some(CustomerId(customer));
+        c
+    })
+}
+
+fn account_event() -> impl Strategy<Value = AccountEvent> {
+    (
+        0u64..6,
+        0i64..400,
+        0u8..6,
+        proptest::option::of(0i64..100_000),
+        proptest::option::of(0u16..4),
+    )
+        .prop_map(|(customer, day, kind, revenue, reason)| AccountEvent {
+            customer: CustomerId(customer),
+            at: DateTime::from_timestamp(1_735_689_600 + day * 86_400, 0).unwrap(),
+            kind: match kind {
+                0 => AccountEventKind::Started,
+                1 => AccountEventKind::Renewed,
+                2 => AccountEventKind::Expanded,
+                3 => AccountEventKind::Contracted,
+                4 => AccountEventKind::CancellationIntent,
+                _ => AccountEventKind::Churned,
+            },
+            revenue,
+            reason,
+        })
+}
+
+fn employment() -> impl Strategy<Value = metrics::team::Employment> {
+    (
+        0u64..6,
+        proptest::option::of(0u64..3),
+        0i64..2_000,
+        proptest::option::of(-50i64..1_000),
+    )
+        .prop_map(|(agent, team, hired, stay)| {
+            let day = |d: i64| DateTime::from_timestamp(1_600_000_000 + d * 86_400, 0).unwrap();
+            metrics::team::Employment {
+                agent: AgentId(agent),
+                team: team.map(TeamId),
+                hired: day(hired),
+                left: stay.map(|s| day(hired + s)),
+            }
+        })
+}
+
+fn state_interval() -> impl Strategy<Value = StateInterval> {
+    (0u64..6, 0usize..6, 0i64..200_000, -60i64..7_200).prop_map(|(agent, state, start, len)| {
+        let start = DateTime::from_timestamp(1_741_000_000 + start, 0).unwrap();
+        StateInterval {
+            agent: AgentId(agent),
+            state: AgentState::ALL[state],
+            start,
+            end: start + chrono::TimeDelta::seconds(len),
+        }
+    })
+}
+
+shard_laws!(
+    first_contact_resolution,
+    metrics::calls::FirstContactResolution,
+    customer_call(),
+    |c: &Call| c.customer.map_or(0, |c| c.0),
+    state
+);
+shard_laws!(
+    accounts,
+    metrics::retention::Accounts,
+    account_event(),
+    |e: &AccountEvent| e.customer.0,
+    state
+);
+shard_laws!(
+    roster,
+    metrics::team::Roster,
+    employment(),
+    |e: &metrics::team::Employment| e.agent.0,
+    state
+);
+shard_laws!(
+    adherence,
+    metrics::agents::Adherence,
+    state_interval(),
+    |s: &StateInterval| s.agent.0,
+);

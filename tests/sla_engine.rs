@@ -481,3 +481,21 @@ fn diff(a: &[TargetSnapshot], b: &[TargetSnapshot]) -> String {
     }
     out
 }
+
+/// `Default` is the identity of the SLA tracker's merge, as of every calculator's.
+#[test]
+fn default_is_the_identity() {
+    let mut sla = periodic(3_600);
+    let id = TicketId(1);
+    sla.observe_ticket(&Ticket::new(id, t(0), CustomerId(1)))
+        .unwrap();
+    sla.observe_interaction(&Interaction::agent_reply(id, t(5), AgentId(1)))
+        .unwrap();
+    let mut left = SlaTracker::<ByTeam>::default();
+    Calculator::merge(&mut left, &sla).unwrap();
+    let mut right = sla.clone();
+    Calculator::merge(&mut right, &SlaTracker::default()).unwrap();
+    assert_eq!(left.snapshot(), sla.snapshot());
+    assert_eq!(right.snapshot(), sla.snapshot());
+    assert_eq!(sla.snapshot().as_of, t(5));
+}

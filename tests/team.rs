@@ -30,7 +30,7 @@ fn roster() -> Roster {
         job(4, 2, day(2, 1), Some(day(3, 1))),
         job(2, 2, day(3, 1), None), // agent 2 comes back, to team 2
     ] {
-        r.add(e).unwrap();
+        r.observe(&e).unwrap();
     }
     r
 }
@@ -63,10 +63,10 @@ fn tenure_at_an_instant() {
 #[test]
 fn overlapping_employments_are_refused() {
     let mut r = roster();
-    assert!(r.add(job(1, 1, day(6, 1), None)).is_err());
-    assert!(r.add(job(9, 1, day(6, 1), Some(day(5, 1)))).is_err());
+    assert!(r.observe(&job(1, 1, day(6, 1), None)).is_err());
+    assert!(r.observe(&job(9, 1, day(6, 1), Some(day(5, 1)))).is_err());
     let mut other = Roster::default();
-    other.add(job(9, 3, day(1, 15), None)).unwrap();
+    other.observe(&job(9, 3, day(1, 15), None)).unwrap();
     r.merge(&other).unwrap();
     assert_eq!(r.turnover(day(1, 1), day(4, 1)).hired, 3);
     assert!(r.merge(&other).is_err(), "agent 9 twice");

@@ -211,7 +211,7 @@ impl AdherenceSnapshot {
 /// overlaps or precedes one already seen for the agent is refused with
 /// [`Rule::OverlapsEarlier`] and counted). Trackers over disjoint sets of agents, on the
 /// same schedule, merge into the result of one pass.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Adherence<Z: Zone = Utc> {
     zone: Z,
     tolerance: i64,
@@ -222,6 +222,37 @@ pub struct Adherence<Z: Zone = Utc> {
     /// Each agent's latest interval end.
     last_end: HashMap<AgentId, i64, FastHash>,
     rejected: u64,
+}
+
+impl<Z: Zone> Default for Adherence<Z> {
+    /// No schedule (every interval counts as worked only), no tolerance, days in UTC.
+    fn default() -> Self {
+        Adherence {
+            zone: Z::utc(),
+            tolerance: 0,
+            schedule: HashMap::default(),
+            counts: BTreeMap::new(),
+            last_end: HashMap::default(),
+            rejected: 0,
+        }
+    }
+}
+
+impl<Z: Zone> Calculator for Adherence<Z> {
+    type Record = StateInterval;
+    type Snapshot = AdherenceSnapshot;
+
+    fn observe(&mut self, r: &StateInterval) -> Result<()> {
+        Adherence::observe(self, r)
+    }
+
+    fn merge(&mut self, other: &Self) -> Result<()> {
+        Adherence::merge(self, other)
+    }
+
+    fn snapshot(&self) -> AdherenceSnapshot {
+        Adherence::snapshot(self)
+    }
 }
 
 impl<Z: Zone> Adherence<Z> {
@@ -357,9 +388,25 @@ impl<Z: Zone> Adherence<Z> {
         Ok(())
     }
 
+    /// Never observed an interval nor given a schedule (the [`Default`] state).
+    fn is_pristine(&self) -> bool {
+        self.schedule.is_empty()
+            && self.counts.is_empty()
+            && self.last_end.is_empty()
+            && self.rejected == 0
+    }
+
     /// Merges the tracker of another set of agents on the same schedule, tolerance and
     /// zone. An agent seen in both is an error (its intervals' order could not be checked).
+    /// A tracker with no schedule that observed nothing merges with any (the identity).
     pub fn merge(&mut self, other: &Self) -> Result<()> {
+        if other.is_pristine() {
+            return Ok(());
+        }
+        if self.is_pristine() {
+            *self = other.clone();
+            return Ok(());
+        }
         if self.zone != other.zone
             || self.tolerance != other.tolerance
             || self.schedule != other.schedule

@@ -454,6 +454,8 @@ pub struct FirstContactResolution {
     resolved: u64,
     repeated: u64,
     no_customer: u64,
+    /// The latest instant seen (a contact's end), which dates [`Calculator::snapshot`].
+    latest: i64,
     epoch: crate::zone::EpochCache,
 }
 
@@ -467,6 +469,13 @@ struct FcrRepr {
     resolved: u64,
     repeated: u64,
     no_customer: u64,
+    #[serde(default = "no_instant")]
+    latest: i64,
+}
+
+#[cfg(feature = "serde")]
+fn no_instant() -> i64 {
+    i64::MIN
 }
 
 #[cfg(feature = "serde")]
@@ -480,6 +489,7 @@ impl From<FirstContactResolution> for FcrRepr {
             resolved: f.resolved,
             repeated: f.repeated,
             no_customer: f.no_customer,
+            latest: f.latest,
         }
     }
 }
@@ -504,6 +514,10 @@ impl TryFrom<FcrRepr> for FirstContactResolution {
             return Err(Error::corrupt(WHAT, "counts out of range".to_string()));
         }
         (f.resolved, f.repeated, f.no_customer) = (r.resolved, r.repeated, r.no_customer);
+        if r.latest != i64::MIN && chrono::DateTime::from_timestamp(r.latest, 0).is_none() {
+            return Err(Error::corrupt(WHAT, "an instant out of range".to_string()));
+        }
+        f.latest = r.latest;
         Ok(f)
     }
 }
@@ -541,8 +555,16 @@ impl FirstContactResolution {
             resolved: 0,
             repeated: 0,
             no_customer: 0,
+            latest: i64::MIN,
             epoch: Default::default(),
         }
+    }
+
+    /// Nothing observed.
+    fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+            && self.resolved + self.repeated + self.no_customer == 0
+            && self.latest == i64::MIN
     }
 
     fn window(&self) -> i64 {
@@ -552,6 +574,7 @@ impl FirstContactResolution {
     /// Observes a contact (in time order per customer).
     pub fn observe(&mut self, c: &Call) -> Result<()> {
         c.validate()?;
+        self.latest = self.latest.max(c.ended_at.timestamp());
         let Some(customer) = c.customer else {
             self.no_customer += 1;
             return Ok(());
@@ -583,11 +606,16 @@ impl FirstContactResolution {
     }
 
     /// Merges the state of another shard of customers (disjoint); a customer pending in
-    /// both is an error.
+    /// both is an error. An empty state takes the other's window.
     pub fn merge(&mut self, other: &Self) -> Result<()> {
-        if self.window != other.window
-            && !(other.pending.is_empty() && other.resolved + other.repeated == 0)
-        {
+        if other.is_empty() {
+            return Ok(());
+        }
+        if self.is_empty() {
+            *self = other.clone();
+            return Ok(());
+        }
+        if self.window != other.window {
             return Err(Error::incompatible(WHAT, "FCR windows differ"));
         }
         if let Some(c) = other.pending.keys().find(|c| self.pending.contains_key(c)) {
@@ -601,6 +629,7 @@ impl FirstContactResolution {
         self.resolved += other.resolved;
         self.repeated += other.repeated;
         self.no_customer += other.no_customer;
+        self.latest = self.latest.max(other.latest);
         Ok(())
     }
 
@@ -622,5 +651,24 @@ impl FirstContactResolution {
             no_customer: self.no_customer,
             rate: ratio(resolved, resolved + self.repeated),
         }
+    }
+}
+
+impl Calculator for FirstContactResolution {
+    type Record = Call;
+    type Snapshot = FcrSnapshot;
+
+    fn observe(&mut self, call: &Call) -> Result<()> {
+        FirstContactResolution::observe(self, call)
+    }
+
+    fn merge(&mut self, other: &Self) -> Result<()> {
+        FirstContactResolution::merge(self, other)
+    }
+
+    /// The figures at the latest instant seen (the end of the latest contact).
+    fn snapshot(&self) -> FcrSnapshot {
+        let as_of = chrono::DateTime::from_timestamp(self.latest, 0).unwrap_or_default();
+        self.snapshot_at(as_of)
     }
 }

@@ -55,6 +55,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 
 use crate::aggregate::{FastHash, Granularity, PerGroup, window_bounds};
+use crate::calculator::Calculator;
 use crate::error::{Error, Result};
 use crate::model::{AccountEvent, AccountEventKind, CustomerId};
 use crate::zone::Zone;
@@ -314,6 +315,26 @@ impl Accounts {
         }
     }
 
+    /// The first and the latest instant of any event (`None` when empty).
+    pub fn span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let first = self
+            .customers
+            .values()
+            .filter_map(|e| e.first())
+            .map(|e| e.0)
+            .min()?;
+        let last = self
+            .customers
+            .values()
+            .filter_map(|e| e.last())
+            .map(|e| e.0)
+            .max()?;
+        Some((
+            DateTime::from_timestamp(first, 0)?,
+            DateTime::from_timestamp(last, 0)?,
+        ))
+    }
+
     /// The cohort table: customers by the window (e.g. month, in `zone`) of their first
     /// start, and how many were active at the end of that window and of each later one, up
     /// to the window holding `until`.
@@ -406,6 +427,26 @@ impl Accounts {
                 churn_rate: ratio(churned as f64, customers as f64),
             })
             .collect())
+    }
+}
+
+impl Calculator for Accounts {
+    type Record = AccountEvent;
+    type Snapshot = RetentionSnapshot;
+
+    fn observe(&mut self, e: &AccountEvent) -> Result<()> {
+        Accounts::observe(self, e)
+    }
+
+    fn merge(&mut self, other: &Self) -> Result<()> {
+        Accounts::merge(self, other)
+    }
+
+    /// The retention figures of the whole span seen: from the first event to just after
+    /// the latest (use [`period`](Accounts::period) for any other period).
+    fn snapshot(&self) -> RetentionSnapshot {
+        let (from, to) = self.span().unwrap_or_default();
+        self.period(from, to + chrono::TimeDelta::seconds(1))
     }
 }
 

@@ -21,7 +21,7 @@
 //!     (3, day(1, 1), None),
 //!     (4, day(7, 1), None),            // replaces agent 2
 //! ] {
-//!     roster.add(Employment { agent: AgentId(agent), team: Some(TeamId(1)), hired, left })?;
+//!     roster.observe(&Employment { agent: AgentId(agent), team: Some(TeamId(1)), hired, left })?;
 //! }
 //! let h1 = roster.turnover(day(1, 1), day(12, 31) + chrono::TimeDelta::days(1));
 //! // Headcount 3 all year long; one leaver: turnover 1/3.
@@ -85,9 +85,11 @@ pub struct Turnover {
 }
 
 impl Roster {
-    /// Adds an employment (an agent may have several, one after the other). An employment
-    /// that ends before it starts, or overlaps another of the same agent, is an error.
-    pub fn add(&mut self, e: Employment) -> Result<()> {
+    /// Observes an employment (an agent may have several, one after the other). An
+    /// employment that ends before it starts, or overlaps another of the same agent, is an
+    /// error.
+    pub fn observe(&mut self, e: &Employment) -> Result<()> {
+        let e = *e;
         let record = RecordRef::AgentState(e.agent, e.hired);
         if e.left.is_some_and(|l| l < e.hired) {
             return Err(Error::InvalidRecord {
@@ -106,7 +108,11 @@ impl Roster {
                 rule: Rule::OverlapsEarlier,
             });
         }
-        self.employments.push(e);
+        // Kept in order, so that rosters holding the same employments are equal however
+        // they were filled or merged.
+        let key = |x: &Employment| (x.agent, x.hired);
+        let at = self.employments.partition_point(|x| key(x) < key(&e));
+        self.employments.insert(at, e);
         Ok(())
     }
 
@@ -114,7 +120,7 @@ impl Roster {
     pub fn merge(&mut self, other: &Self) -> Result<()> {
         let mut m = self.clone();
         for e in &other.employments {
-            m.add(*e)?;
+            m.observe(e)?;
         }
         *self = m;
         Ok(())
@@ -194,6 +200,58 @@ impl Roster {
             }
         }
         summary.snapshot()
+    }
+}
+
+/// What a [`Roster`] reports over the span it has seen.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RosterSnapshot {
+    /// The first hire.
+    pub from: DateTime<Utc>,
+    /// The latest instant seen (a hire or a departure).
+    pub to: DateTime<Utc>,
+    /// Turnover over `[from, to)`.
+    pub turnover: Turnover,
+    /// The tenure of the agents employed at `to`.
+    pub tenure: DurationSnapshot,
+}
+
+impl Calculator for Roster {
+    type Record = Employment;
+    type Snapshot = RosterSnapshot;
+
+    fn observe(&mut self, e: &Employment) -> Result<()> {
+        Roster::observe(self, e)
+    }
+
+    fn merge(&mut self, other: &Self) -> Result<()> {
+        Roster::merge(self, other)
+    }
+
+    /// Turnover from the first hire to the latest instant seen, and the tenure then (use
+    /// [`turnover`](Roster::turnover) and [`tenure_at`](Roster::tenure_at) for any other
+    /// period).
+    fn snapshot(&self) -> RosterSnapshot {
+        let from = self
+            .employments
+            .iter()
+            .map(|e| e.hired)
+            .min()
+            .unwrap_or_default();
+        let to = self
+            .employments
+            .iter()
+            .flat_map(|e| [Some(e.hired), e.left])
+            .flatten()
+            .max()
+            .unwrap_or_default();
+        RosterSnapshot {
+            from,
+            to,
+            turnover: self.turnover(from, to),
+            tenure: self.tenure_at(to),
+        }
     }
 }
 
