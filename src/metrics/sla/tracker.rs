@@ -336,7 +336,10 @@ impl<G: TicketGrouping> SlaTracker<G> {
         };
         let Admitted { how, offset, print } = match state.machine.admit(e, at, self.calendar()) {
             Ok(admitted) => admitted,
-            Err((reason, rule)) => return self.reject(reason, record, rule),
+            Err(reason) => {
+                let rule = state.machine.rule(reason);
+                return self.reject(reason, record, rule);
+            }
         };
         match how {
             Admission::Duplicate => {
@@ -347,7 +350,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
             Admission::InOrder => {}
         }
         let same_status = state.machine.same_status(&e.kind);
-        let keeps_log = state.machine.keeps_log();
+        let keeps_log = self.config.resequence && state.machine.keeps_log();
         self.apply(e, slot, offset, print)?;
         self.ingest.same_status += u64::from(same_status);
         if keeps_log {

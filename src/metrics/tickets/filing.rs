@@ -232,8 +232,17 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
     }
 
     /// Files what a transition of a ticket changed (the state already changed).
-    #[inline]
+    #[inline(always)]
     pub(super) fn consume(&mut self, state: &mut TicketState, change: &Transition) -> Result<()> {
+        if matches!(
+            change,
+            Transition::Nothing
+                | Transition::AwaitsReply
+                | Transition::PhaseChanged
+                | Transition::ClosedAfterSolve
+        ) {
+            return Ok(());
+        }
         let clock = self.clock_of(state);
         let created = i128::from(state.created);
         match *change {
@@ -241,27 +250,32 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
             | Transition::AwaitsReply
             | Transition::PhaseChanged
             | Transition::ClosedAfterSolve => Ok(()),
-            Transition::Replied(r) => self.file(true, state, |a| {
-                if r.was_unanswered {
-                    a.unanswered -= 1;
-                    a.unanswered_created_sum -= created;
-                }
-                if let Some(frt) = r.first_response {
-                    a.answered += 1;
-                    a.first_response.add(frt)?;
-                }
-                if let (Some(b), Some(v)) = (a.business.as_mut(), r.business_first_response) {
-                    b.put_response(v, true)?;
-                }
-                if let Some(wait) = r.next_reply {
-                    a.next_reply.add(wait)?;
-                }
-                if let Some((before, after)) = &r.resolved {
-                    a.retract_solved(before)?;
-                    a.add_solved(after)?;
-                }
-                Ok(())
-            }),
+            Transition::Replied(r) => {
+                let resolved = r
+                    .while_solved
+                    .then(|| (state.facts_before_reply(clock), state.solved_facts(clock)));
+                self.file(true, state, |a| {
+                    if r.was_unanswered {
+                        a.unanswered -= 1;
+                        a.unanswered_created_sum -= created;
+                    }
+                    if let Some(frt) = r.first_response {
+                        a.answered += 1;
+                        a.first_response.add(frt)?;
+                    }
+                    if let (Some(b), Some(v)) = (a.business.as_mut(), r.business_first_response) {
+                        b.put_response(v, true)?;
+                    }
+                    if let Some(wait) = r.next_reply {
+                        a.next_reply.add(wait)?;
+                    }
+                    if let Some((before, after)) = &resolved {
+                        a.retract_solved(before)?;
+                        a.add_solved(after)?;
+                    }
+                    Ok(())
+                })
+            }
             Transition::Reassigned { to } => self.refile(state, to),
             Transition::Cancelled { spam } => {
                 let s: &TicketState = state;
@@ -280,9 +294,9 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
             Transition::Solved {
                 was_unanswered,
                 cycle,
-                ref facts,
                 ..
             } => {
+                let facts = &state.solved_facts(clock);
                 // Filed as it stood before the solve, then moved under the solve (for
                 // groupings by solve window).
                 let solve = core::mem::replace(&mut state.filed_solve, UNSET);
@@ -300,10 +314,10 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
                 self.resolve_under(state, solve)
             }
             Transition::Reopened {
-                ref retracted,
                 unanswered,
                 moves_to,
             } => {
+                let retracted = &state.facts_before_reopen(clock);
                 // Filed as it stood before the reopen (under its solve), then moved.
                 state.filed_solve = state.last_solved;
                 self.file(true, state, |a| {

@@ -198,6 +198,24 @@ impl TicketState {
         }
     }
 
+    /// The solved facts it had before the reply that [`Transition::Replied`] reports
+    /// (`while_solved`): the same with one reply fewer.
+    pub(crate) fn facts_before_reply(&self, clock: Option<&dyn BusinessClock>) -> SolvedFacts {
+        SolvedFacts {
+            replies: self.replies.saturating_sub(1),
+            ..self.solved_facts(clock)
+        }
+    }
+
+    /// The solved facts it had before the reopen that [`Transition::Reopened`] reports:
+    /// the same with one reopen fewer (a solved period adds no time to any status).
+    pub(crate) fn facts_before_reopen(&self, clock: Option<&dyn BusinessClock>) -> SolvedFacts {
+        SolvedFacts {
+            reopens: self.reopens.saturating_sub(1),
+            ..self.solved_facts(clock)
+        }
+    }
+
     pub(crate) fn unanswered(&self) -> bool {
         self.inbound && self.first_reply == UNSET && self.phase != Phase::Solved
     }
@@ -270,8 +288,6 @@ pub(crate) enum Transition {
         was_unanswered: bool,
         /// This cycle's resolution time (creation or reopen to this solve), seconds.
         cycle: u32,
-        /// The facts it files while solved.
-        facts: SolvedFacts,
         /// Closed (released).
         closed: bool,
     },
@@ -282,10 +298,10 @@ pub(crate) enum Transition {
         /// It was waiting for a first response.
         was_unanswered: bool,
     },
-    /// Solved → an unsolved phase.
+    /// Solved → an unsolved phase. The solved facts it had are the state's
+    /// [`solved_facts`](TicketState::solved_facts) with one reopen fewer
+    /// ([`TicketState::facts_before_reopen`]).
     Reopened {
-        /// The solved facts it had filed (now retracted).
-        retracted: SolvedFacts,
         /// It waits for a first response again (never answered).
         unanswered: bool,
         /// The team and assignee it was given while solved, which now take effect.
@@ -317,8 +333,9 @@ pub(crate) struct Reply {
     pub(crate) business_first_response: Option<u64>,
     /// The next reply time this reply ended, seconds.
     pub(crate) next_reply: Option<u64>,
-    /// A reply to a solved ticket: its solved facts before and after (the reply count).
-    pub(crate) resolved: Option<(SolvedFacts, SolvedFacts)>,
+    /// A reply to a solved ticket: its solved facts change (one more reply; the facts
+    /// before are [`TicketState::facts_before_reply`]).
+    pub(crate) while_solved: bool,
 }
 
 impl Transition {
@@ -417,32 +434,28 @@ impl TicketState {
     }
 
     /// Decides whether the interaction at Unix second `at` is taken, and how; or the reason
-    /// and rule it breaks (a rejection changes nothing).
-    #[inline]
+    /// it is turned away ([`rule`](Self::rule) names the rule; a rejection changes nothing).
+    #[inline(always)]
     pub(crate) fn admit(
         &self,
         event: &Interaction,
         at: i64,
         clock: Option<&dyn BusinessClock>,
-    ) -> Result<Admitted, (RejectReason, Rule)> {
+    ) -> Result<Admitted, RejectReason> {
         if at < self.created {
-            let created_at = chrono::DateTime::from_timestamp(self.created, 0).unwrap_or(event.at);
-            return Err((
-                RejectReason::BeforeCreation,
-                Rule::BeforeTicketCreation { created_at },
-            ));
+            return Err(RejectReason::BeforeCreation);
         }
         let since = at.wrapping_sub(self.created);
         if since >= i64::from(UNSET) {
-            return Err((RejectReason::DurationOutOfRange, Rule::InstantOutOfRange));
+            return Err(RejectReason::DurationOutOfRange);
         }
         if clock.is_some_and(|c| !c.covers(at)) {
-            return Err((RejectReason::OutsideCalendar, Rule::OutsideCalendar));
+            return Err(RejectReason::OutsideCalendar);
         }
         let offset = since as u32;
         let late = offset < self.last_event;
         if late && !self.keeps_log() {
-            return Err((RejectReason::OutOfOrder, Rule::OutOfOrder));
+            return Err(RejectReason::OutOfOrder);
         }
         let print = fingerprint(&event.kind);
         let duplicate = if late {
@@ -464,11 +477,27 @@ impl TicketState {
         if how != Admission::Duplicate {
             if let InteractionKind::Status(Status::Merged { into }) = event.kind {
                 if into == event.ticket {
-                    return Err((RejectReason::MergedIntoItself, Rule::MergedIntoItself));
+                    return Err(RejectReason::MergedIntoItself);
                 }
             }
         }
         Ok(Admitted { how, offset, print })
+    }
+
+    /// The rule an interaction turned away for `reason` broke.
+    #[cold]
+    pub(crate) fn rule(&self, reason: RejectReason) -> Rule {
+        match reason {
+            RejectReason::BeforeCreation => Rule::BeforeTicketCreation {
+                created_at: chrono::DateTime::from_timestamp(self.created, 0).unwrap_or_default(),
+            },
+            RejectReason::DurationOutOfRange => Rule::InstantOutOfRange,
+            RejectReason::OutsideCalendar => Rule::OutsideCalendar,
+            RejectReason::OutOfOrder => Rule::OutOfOrder,
+            RejectReason::MergedIntoItself => Rule::MergedIntoItself,
+            RejectReason::DuplicateTicket => Rule::DuplicateTicket,
+            RejectReason::TicketNotInPlay => Rule::TicketNotInPlay,
+        }
     }
 
     /// Whether a taken status change leaves the ticket in the phase it has.
@@ -483,7 +512,7 @@ impl TicketState {
 
     /// Applies a taken, in-order interaction at offset `at` (with fingerprint `print`) and
     /// says what changed. `is_response` narrows what counts as a response.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn apply(
         &mut self,
         event: &Interaction,
@@ -548,7 +577,6 @@ impl TicketState {
     /// A response at `at`.
     #[inline]
     fn reply(&mut self, at: u32, clock: Option<&dyn BusinessClock>) -> Reply {
-        let solved_before = (self.phase == Phase::Solved).then(|| self.solved_facts(clock));
         let was_unanswered = self.unanswered();
         let first = self.first_reply == UNSET;
         let mut next_reply = None;
@@ -572,7 +600,7 @@ impl TicketState {
             first_response,
             business_first_response: first_response.and_then(|_| self.business_response(clock)),
             next_reply,
-            resolved: solved_before.map(|before| (before, self.solved_facts(clock))),
+            while_solved: self.phase == Phase::Solved,
         }
     }
 
@@ -621,7 +649,6 @@ impl TicketState {
                 Transition::Solved {
                     was_unanswered,
                     cycle,
-                    facts: self.solved_facts(clock),
                     closed: status == Status::Closed,
                 }
             }
@@ -631,7 +658,6 @@ impl TicketState {
                     self.phase = phase;
                     return Transition::PhaseChanged;
                 }
-                let retracted = self.solved_facts(clock);
                 self.phase = phase;
                 self.filed_solve = UNSET;
                 self.reopens += 1;
@@ -641,7 +667,6 @@ impl TicketState {
                     e.latest = None;
                 }
                 Transition::Reopened {
-                    retracted,
                     unanswered: self.unanswered(),
                     moves_to,
                 }

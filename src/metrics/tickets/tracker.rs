@@ -328,7 +328,10 @@ impl<G: TicketGrouping> TicketTracker<G> {
         };
         let admitted = match state.admit(event, at, self.clock_for(state.calendar)) {
             Ok(admitted) => admitted,
-            Err((reason, rule)) => return self.reject(reason, record, rule),
+            Err(reason) => {
+                let rule = state.rule(reason);
+                return self.reject(reason, record, rule);
+            }
         };
         let Admitted { how, offset, print } = admitted;
         match how {
@@ -340,7 +343,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
             Admission::InOrder => {}
         }
         let same_status = state.same_status(&event.kind);
-        let keeps_log = state.keeps_log();
+        let keeps_log = self.config.resequence && state.keeps_log();
         self.apply(event, slot, offset, print)?;
         self.ingest.same_status += u64::from(same_status);
         if keeps_log {
