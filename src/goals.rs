@@ -1,4 +1,4 @@
-//! Goals: a scorecard of targets on snapshot figures, evaluated per group (METRICS.md
+//! Goals: a scorecard of targets on snapshot figures, evaluated per group ([contract](crate::contract)
 //! "Goals").
 //!
 //! A [`Scorecard`] holds a team's targets ("CSAT ≥ 85 %", "FRT p90 ≤ 4 h", "service level ≥

@@ -211,6 +211,11 @@ macro_rules! validated_serde {
     };
 }
 
+/// The metric contract: what every number of the crate means, with the vendor each
+/// default follows (the repository's `docs/[contract](crate::contract)`).
+#[doc = include_str!("../docs/METRICS.md")]
+pub mod contract {}
+
 mod aggregate;
 mod calculator;
 pub mod calendar;

@@ -2,7 +2,7 @@
 //!
 //! A [`BusinessCalendar`] has a time zone, weekly open intervals (several a day, `24:00`
 //! as an end, overnight intervals that cross midnight), holidays (closed dates), and
-//! date-specific hours that replace a weekday's, all at second precision (METRICS.md
+//! date-specific hours that replace a weekday's, all at second precision ([contract](crate::contract)
 //! "Business calendars", after zendesk's `biz`). It is built once, validated, and immutable.
 //!
 //! ```

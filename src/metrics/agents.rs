@@ -1,4 +1,4 @@
-//! Agent states: occupancy, and schedule adherence and conformance (METRICS.md "Contact
+//! Agent states: occupancy, and schedule adherence and conformance ([contract](crate::contract) "Contact
 //! center").
 //!
 //! - [`AgentStates`] sums the seconds agents spend in each [`AgentState`]; **occupancy** =

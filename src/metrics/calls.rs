@@ -1,4 +1,4 @@
-//! Contact-center metrics of calls and live chats in queues (METRICS.md "Contact center").
+//! Contact-center metrics of calls and live chats in queues ([contract](crate::contract) "Contact center").
 //!
 //! ```
 //! use chrono::{TimeDelta, TimeZone, Utc};

@@ -1,4 +1,4 @@
-//! The metrics, one module per family of METRICS.md.
+//! The metrics, one module per family of [contract](crate::contract).
 
 pub mod agents;
 pub mod calls;

@@ -1,4 +1,4 @@
-//! Retention (METRICS.md "Retention and team health"): customer retention and churn, gross
+//! Retention ([contract](crate::contract) "Retention and team health"): customer retention and churn, gross
 //! and net revenue retention, churn reasons, at-risk accounts saved or lost, cohort
 //! retention by start month, and churn split by a support-experience band (CSAT, FRT).
 //!

@@ -1,4 +1,4 @@
-//! Staffing models: Erlang B, Erlang C and Erlang A (METRICS.md "Contact center").
+//! Staffing models: Erlang B, Erlang C and Erlang A ([contract](crate::contract) "Contact center").
 //!
 //! Offered traffic `A = λ · AHT` in Erlangs (contacts per second × mean handle time). Every
 //! formula is computed by stable recursions (no factorials, no powers of large numbers),

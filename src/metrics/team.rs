@@ -1,4 +1,4 @@
-//! Team health (METRICS.md "Retention and team health"): agent turnover, tenure, and
+//! Team health ([contract](crate::contract) "Retention and team health"): agent turnover, tenure, and
 //! per-agent scorecards that join an agent's ticket, survey, call and state figures into
 //! one row. eNPS and engagement are survey metrics ([`EmployeeNetPromoterScore`],
 //! [`Engagement`](crate::Engagement)).

@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 const WHAT: &str = "duration buckets";
 
 /// The default bucket edges, in seconds: 1 h, 8 h, 24 h, 3 d, 7 d. They make the six
-/// buckets 0-1 h, 1-8 h, 8-24 h, 1-3 d, 3-7 d and over 7 d of METRICS.md.
+/// buckets 0-1 h, 1-8 h, 8-24 h, 1-3 d, 3-7 d and over 7 d of [contract](crate::contract).
 pub const DEFAULT_BUCKET_EDGES: [u64; 5] = [3_600, 28_800, 86_400, 259_200, 604_800];
 
 /// Counts of durations per bucket. Bucket `i` holds `edges[i − 1] ≤ d < edges[i]`; the first

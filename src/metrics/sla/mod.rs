@@ -2,7 +2,7 @@
 //!
 //! A policy maps a ticket (by priority, channel, team, tags; the first matching policy
 //! wins, chosen when the ticket is created) to targets, each in calendar or business time
-//! (METRICS.md "SLA", as Zendesk):
+//! ([contract](crate::contract) "SLA", as Zendesk):
 //!
 //! | metric | its clock runs | an instance ends |
 //! |---|---|---|
@@ -111,6 +111,7 @@ mod clocks;
 mod policy;
 #[cfg(feature = "serde")]
 mod saved;
+mod snapshot;
 mod tracker;
 
 const WHAT: &str = "SLA";
@@ -118,4 +119,5 @@ const WHAT: &str = "SLA";
 pub use policy::{Basis, Condition, Policy, SlaMetric, SlaPolicies, Target};
 #[cfg(feature = "serde")]
 pub use saved::SavedSla;
-pub use tracker::{AtRisk, SlaConfig, SlaSnapshot, SlaTracker, TargetSnapshot};
+pub use snapshot::{AtRisk, SlaSnapshot, TargetSnapshot};
+pub use tracker::{SlaConfig, SlaTracker};

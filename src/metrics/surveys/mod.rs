@@ -1,4 +1,4 @@
-//! Survey metrics: NPS, eNPS, CSAT, CES, engagement and happiness (METRICS.md "Surveys").
+//! Survey metrics: NPS, eNPS, CSAT, CES, engagement and happiness ([contract](crate::contract) "Surveys").
 //!
 //! Every survey calculator keeps exact counts per score, so counts, scores and means are
 //! exact and merge exactly; intervals are computed from the counts at snapshot time.

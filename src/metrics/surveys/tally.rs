@@ -186,7 +186,7 @@ pub(crate) fn mean_score(n: u64, sum: u128, sum_sq: u128, shift: f64) -> Option<
 }
 
 /// A net score (% positive − % negative, in points) with its standard error, margin of
-/// error and interval, the NPS formula of METRICS.md.
+/// error and interval, the NPS formula of [contract](crate::contract).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct NetScore {

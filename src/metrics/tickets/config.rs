@@ -7,7 +7,7 @@ use crate::calendar::BusinessClock;
 use crate::model::{Interaction, TeamId};
 use crate::stats::SummaryConfig;
 
-/// Where the first-response clock starts (METRICS.md "FRT clock start").
+/// Where the first-response clock starts ([contract](crate::contract) "FRT clock start").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
@@ -20,7 +20,7 @@ pub enum FrtStart {
     FirstCustomerMessage,
 }
 
-/// How a [`TicketTracker`] computes.
+/// How a [`TicketTracker`](super::TicketTracker) computes.
 #[derive(Debug, Clone)]
 pub struct TrackerConfig {
     /// Accuracy, bin limit and buckets of every duration summary.
@@ -50,7 +50,7 @@ pub struct TrackerConfig {
     /// already applied to its ticket is put in its place: the ticket's figures are
     /// retracted and its events replayed in time order, so the result is that of the
     /// in-order stream (events of the same second stay in arrival order). Off, such an
-    /// event is rejected as [`RejectReason::OutOfOrder`]. For webhook feeds, turn it on.
+    /// event is rejected as [`RejectReason::OutOfOrder`](super::RejectReason::OutOfOrder). For webhook feeds, turn it on.
     pub resequence: bool,
 }
 

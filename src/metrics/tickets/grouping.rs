@@ -33,7 +33,7 @@ pub struct TicketView<'a> {
     pub solved_at: Option<i64>,
 }
 
-/// How a [`TicketTracker`] groups tickets: zero, one or several keys per ticket.
+/// How a [`TicketTracker`](super::TicketTracker) groups tickets: zero, one or several keys per ticket.
 ///
 /// Figures are filed under the keys of the ticket's attributes as they stand; reassigning
 /// an unsolved ticket moves all its figures to the new group, while a solved ticket stays

@@ -66,7 +66,7 @@ pub struct IngestReport {
     /// Duplicates: the same event (ticket, instant, kind, author) seen again, counted once.
     pub duplicates: u64,
     /// Interactions that came late for their ticket and were put in their place (with
-    /// [`TrackerConfig::resequence`]); they are among the accepted `interactions`.
+    /// [`TrackerConfig::resequence`](super::TrackerConfig::resequence)); they are among the accepted `interactions`.
     #[cfg_attr(feature = "serde", serde(default))]
     pub resequenced: u64,
     /// Status changes to the status the ticket already had when they arrived (solved to

@@ -1,4 +1,4 @@
-//! Ticket lifecycle metrics in calendar time (METRICS.md "Time metrics", "Rates and
+//! Ticket lifecycle metrics in calendar time ([contract](crate::contract) "Time metrics", "Rates and
 //! counts"): first response, next reply, first and full resolution, per-cycle resolution,
 //! requester wait, agent work, agent wait, on-hold; resolution within a target, reopen
 //! rate and distribution, zero-, one- and two-touch resolution, replies per resolution;
@@ -14,6 +14,30 @@
 //! ticket's history through the same rules and returns its [`TicketFacts`], which
 //! [`TicketLifecycle::observe_facts`] files into the same aggregate (the DataFusion
 //! integration's `ticket_facts` function is built on it).
+//!
+//! # One engine: where each rule lives
+//!
+//! Every ticket figure, here and in the [SLA engine](crate::metrics::sla), reads one
+//! per-ticket state machine, so the lifecycle and the SLA clocks agree by construction on
+//! what each event means (the [contract](crate::contract)'s "The ticket engine"):
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `machine.rs` | **the meaning of an event**: the per-ticket state (192 bytes) and the transitions an accepted event yields (answered, replied again, awaits a reply, phase changed, solved, reopened, reassigned, closed, cancelled) |
+//! | `admission.rs` | **whether an event is taken**: before creation, out of range, outside the calendar, out of order, the same event twice, a merge into itself; re-sequencing's restart and replay of a late event |
+//! | `store.rs` | the tickets in play: a creation-ordered slab and its id index, for any per-ticket state |
+//! | `filing.rs` | the lifecycle consumer: files each transition's facts in the aggregates of the ticket's groups, moving them on reassignment |
+//! | `lifecycle.rs`, `business.rs` | [`TicketLifecycle`], the aggregate of one group, and its business-time part: they alone write their counters and summaries |
+//! | `tracker.rs` | [`TicketTracker`]: the machine over every ticket in play, the lifecycle consumer, snapshots, shard merge |
+//! | `grouping.rs`, `config.rs`, `ingest.rs` | groupings, configuration, the ingest report |
+//! | `replay.rs`, `saved.rs` | [`TicketReplay`] (one ticket at a time), save and restore |
+//! | `metrics/sla/` | the SLA consumer: policies (`policy.rs`), clocks and their outcome ledger (`clocks.rs`), [`SlaTracker`](crate::metrics::sla::SlaTracker) (`tracker.rs`), its snapshot (`snapshot.rs`) |
+//!
+//! **Adding a consumer** (a new family of figures on tickets): keep its per-ticket state
+//! beside the machine's in the store (as the SLA tracker's `SlaTicket` does), run each
+//! record through `TicketState::admit` (`admission.rs`) and `TicketState::apply`, and react to the
+//! transition it returns; nothing about what an event means is decided outside
+//! the machine. A new kind of event is a new transition, which every consumer then sees.
 //!
 //! # The choices, made explicit
 //!
@@ -76,6 +100,8 @@
 //! the [`TicketLifecycle`] counters `solve_events` and `reopen_events` count solves and
 //! reopens as they happen, in whatever group the ticket is filed.
 
+pub(crate) mod admission;
+mod business;
 mod config;
 mod filing;
 mod grouping;

@@ -15,12 +15,13 @@ use crate::model::{
 };
 use crate::stats::{DurationSnapshot, DurationSummary};
 
+use super::admission::{Admission, Admitted, replay_log};
 use super::config::{FrtStart, TrackerConfig};
 use super::filing::{Filing, Groups, file_all};
 use super::grouping::{Overall, TicketGrouping, TicketView};
 use super::ingest::{IngestReport, RejectReason};
 use super::lifecycle::{BusinessLifecycle, LifecycleSnapshot, SolvedFacts, TicketLifecycle};
-use super::machine::{Admission, Admitted, Creation, Extra, TicketState, UNSET, replay_log, secs};
+use super::machine::{Creation, Extra, TicketState, UNSET, secs};
 use super::store::TicketStore;
 
 const WHAT: &str = "ticket tracker";
