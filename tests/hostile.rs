@@ -34,46 +34,13 @@ fn instant() -> impl Strategy<Value = DateTime<Utc>> {
     ]
 }
 
-fn kind() -> impl Strategy<Value = InteractionKind> {
-    prop_oneof![
-        (0u8..3, any::<bool>(), 0u64..4).prop_map(|(who, public, agent)| {
-            InteractionKind::Message {
-                author: match who {
-                    0 => Author::Agent(AgentId(agent)),
-                    1 => Author::Customer,
-                    _ => Author::Automation,
-                },
-                visibility: if public {
-                    Visibility::Public
-                } else {
-                    Visibility::Internal
-                },
-            }
-        }),
-        (proptest::option::of(0u64..4), proptest::option::of(0u64..3)).prop_map(|(a, t)| {
-            InteractionKind::Assignment {
-                agent: a.map(AgentId),
-                team: t.map(TeamId),
-            }
-        }),
-        (0u8..8, 0u64..6).prop_map(|(s, into)| InteractionKind::Status(match s {
-            0 => Status::New,
-            1 => Status::Open,
-            2 => Status::Pending,
-            3 => Status::OnHold,
-            4 => Status::Solved,
-            5 => Status::Closed,
-            6 => Status::Merged {
-                into: TicketId(into)
-            },
-            _ => Status::Spam,
-        })),
-    ]
-}
-
 /// A record: a creation (`None`) or an interaction, for one of six tickets.
 fn record() -> impl Strategy<Value = (u64, DateTime<Utc>, Option<InteractionKind>)> {
-    (0u64..6, instant(), proptest::option::weighted(0.8, kind()))
+    (
+        0u64..6,
+        instant(),
+        proptest::option::weighted(0.8, common::interaction_kind()),
+    )
 }
 
 fn ny_calendar() -> BusinessCalendar<chrono_tz::Tz> {

@@ -39,43 +39,6 @@ fn instant() -> impl Strategy<Value = DateTime<Utc>> {
     ]
 }
 
-fn kind() -> impl Strategy<Value = InteractionKind> {
-    prop_oneof![
-        (0u8..3, any::<bool>(), 0u64..3).prop_map(|(who, public, agent)| {
-            InteractionKind::Message {
-                author: match who {
-                    0 => Author::Agent(AgentId(agent)),
-                    1 => Author::Customer,
-                    _ => Author::Automation,
-                },
-                visibility: if public {
-                    Visibility::Public
-                } else {
-                    Visibility::Internal
-                },
-            }
-        }),
-        (proptest::option::of(0u64..3), proptest::option::of(0u64..3)).prop_map(|(a, t)| {
-            InteractionKind::Assignment {
-                agent: a.map(AgentId),
-                team: t.map(TeamId),
-            }
-        }),
-        (0u8..8, 0u64..5).prop_map(|(s, into)| InteractionKind::Status(match s {
-            0 => Status::New,
-            1 => Status::Open,
-            2 => Status::Pending,
-            3 => Status::OnHold,
-            4 => Status::Solved,
-            5 => Status::Closed,
-            6 => Status::Merged {
-                into: TicketId(into)
-            },
-            _ => Status::Spam,
-        })),
-    ]
-}
-
 /// A creation (`None`) or an interaction, for one of five tickets; some records are sent
 /// twice (a webhook retry).
 fn records() -> impl Strategy<Value = Vec<(u64, DateTime<Utc>, Option<InteractionKind>)>> {
@@ -83,7 +46,7 @@ fn records() -> impl Strategy<Value = Vec<(u64, DateTime<Utc>, Option<Interactio
         (
             0u64..5,
             instant(),
-            proptest::option::weighted(0.85, kind()),
+            proptest::option::weighted(0.85, common::interaction_kind()),
             0u8..5,
         ),
         0..60,

@@ -60,3 +60,46 @@ pub fn same_but_extremes(
     });
     a == b && close
 }
+
+use csm_metrics::{AgentId, Author, InteractionKind, Status, TeamId, TicketId, Visibility};
+use proptest::prelude::*;
+
+/// Any interaction a hostile feed sends: messages by anyone, public or not; assignments;
+/// every status, merges into any of a few tickets.
+#[allow(dead_code)]
+pub fn interaction_kind() -> impl Strategy<Value = InteractionKind> {
+    prop_oneof![
+        (0u8..3, any::<bool>(), 0u64..4).prop_map(|(who, public, agent)| {
+            InteractionKind::Message {
+                author: match who {
+                    0 => Author::Agent(AgentId(agent)),
+                    1 => Author::Customer,
+                    _ => Author::Automation,
+                },
+                visibility: if public {
+                    Visibility::Public
+                } else {
+                    Visibility::Internal
+                },
+            }
+        }),
+        (proptest::option::of(0u64..4), proptest::option::of(0u64..3)).prop_map(|(a, t)| {
+            InteractionKind::Assignment {
+                agent: a.map(AgentId),
+                team: t.map(TeamId),
+            }
+        }),
+        (0u8..8, 0u64..6).prop_map(|(s, into)| InteractionKind::Status(match s {
+            0 => Status::New,
+            1 => Status::Open,
+            2 => Status::Pending,
+            3 => Status::OnHold,
+            4 => Status::Solved,
+            5 => Status::Closed,
+            6 => Status::Merged {
+                into: TicketId(into)
+            },
+            _ => Status::Spam,
+        })),
+    ]
+}

@@ -15,7 +15,7 @@ use crate::metrics::tickets::store::TicketStore;
 use crate::metrics::tickets::{
     FrtStart, IngestReport, Overall, RejectReason, TicketEvent, TicketGrouping,
 };
-use crate::model::{CreatedBy, Interaction, Phase, Ticket};
+use crate::model::{Interaction, Phase, Ticket};
 
 use super::WHAT;
 use super::clocks::{Clock, Ledger, NO_POLICY, Outcomes, SlaTicket};
@@ -225,28 +225,8 @@ impl<G: TicketGrouping> SlaTracker<G> {
         }
         // A ticket no policy applies to is tracked with no targets (its events are valid).
         let policy = self.config.policies.choose(ticket).unwrap_or(NO_POLICY);
-        let resequence = self.config.resequence;
-        let extra = ((G::USES_TAGS && !ticket.tags.is_empty()) || resequence).then(|| {
-            Box::new(Extra {
-                tags: if G::USES_TAGS {
-                    ticket.tags.clone().into_boxed_slice()
-                } else {
-                    Box::default()
-                },
-                origin: resequence.then_some((ticket.team, ticket.assignee)),
-                ..Extra::default()
-            })
-        });
-        let creation = Creation {
-            id: ticket.id,
-            created: at,
-            requester: ticket.requester,
-            attributes: (ticket.team, ticket.assignee),
-            channel: ticket.channel,
-            priority: ticket.priority,
-            inbound: !matches!(ticket.created_by, CreatedBy::Agent(_)),
-            calendar: 0,
-        };
+        let extra = Extra::at_creation(ticket, G::USES_TAGS, self.config.resequence);
+        let creation = Creation::of(ticket, 0);
         // SLA first-reply targets run from creation, whatever a lifecycle's clock start.
         let machine = TicketState::created(creation, FrtStart::TicketCreated, extra);
         let books = self.books(policy, &machine);
@@ -297,13 +277,12 @@ impl<G: TicketGrouping> SlaTracker<G> {
         self.apply(e, slot, offset, print)?;
         self.ingest.same_status += u64::from(same_status);
         if keeps_log {
-            if let Some(x) = self
+            if let Some(s) = self
                 .tickets
                 .at_mut(slot)
                 .filter(|s| s.machine.id == e.ticket)
-                .and_then(|s| s.machine.extra.as_mut())
             {
-                x.log.push((offset, e.kind));
+                s.machine.log(offset, e.kind);
             }
         }
         self.ingest.interactions += 1;
@@ -440,16 +419,9 @@ impl<G: TicketGrouping> SlaTracker<G> {
             self.apply(e, slot, o, print)?;
             Ok(self.tickets.slot(id) == Some(slot))
         })?;
-        self.ingest.interactions -= left_over;
-        for _ in 0..left_over {
-            self.ingest.reject(RejectReason::TicketNotInPlay);
-        }
-        if let Some(x) = self
-            .tickets
-            .at_mut(slot)
-            .and_then(|s| s.machine.extra.as_mut())
-        {
-            x.log = replayed;
+        self.ingest.left_over(left_over);
+        if let Some(s) = self.tickets.at_mut(slot) {
+            s.machine.set_log(replayed);
         }
         Ok(())
     }

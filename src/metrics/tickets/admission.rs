@@ -198,6 +198,21 @@ impl TicketState {
         (TicketState::created(creation, frt_start, Some(extra)), log)
     }
 
+    /// Keeps an applied event in the ticket's log (with re-sequencing).
+    #[inline]
+    pub(crate) fn log(&mut self, offset: u32, kind: InteractionKind) {
+        if let Some(e) = self.extra.as_mut().filter(|e| e.origin.is_some()) {
+            e.log.push((offset, kind));
+        }
+    }
+
+    /// After a replay: the ticket's new log.
+    pub(crate) fn set_log(&mut self, log: EventLog) {
+        if let Some(e) = self.extra.as_mut() {
+            e.log = log;
+        }
+    }
+
     /// Gives the ticket a team and assignee (a consumer moves its figures first).
     #[inline]
     pub(crate) fn set_attributes(&mut self, to: Attributes) {

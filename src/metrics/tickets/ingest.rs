@@ -82,6 +82,15 @@ impl IngestReport {
         self.tickets + self.interactions + self.duplicates + self.rejected.values().sum::<u64>()
     }
 
+    /// Events a replay left over after their ticket's release: accepted before, no longer.
+    pub(crate) fn left_over(&mut self, n: u64) {
+        self.interactions -= n;
+        *self
+            .rejected
+            .entry(RejectReason::TicketNotInPlay)
+            .or_insert(0) += n;
+    }
+
     pub(crate) fn reject(&mut self, reason: RejectReason) {
         *self.rejected.entry(reason).or_insert(0) += 1;
     }

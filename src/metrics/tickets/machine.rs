@@ -318,6 +318,44 @@ pub(crate) struct Creation {
     pub(crate) calendar: u8,
 }
 
+impl Creation {
+    /// The facts of `ticket` the machine needs, its business calendar being `calendar`.
+    pub(crate) fn of(ticket: &crate::model::Ticket, calendar: u8) -> Self {
+        Creation {
+            id: ticket.id,
+            created: ticket.created_at.timestamp(),
+            requester: ticket.requester,
+            attributes: (ticket.team, ticket.assignee),
+            channel: ticket.channel,
+            priority: ticket.priority,
+            inbound: !matches!(ticket.created_by, crate::model::CreatedBy::Agent(_)),
+            calendar,
+        }
+    }
+}
+
+impl Extra {
+    /// What a ticket needs beyond its state at creation: its tags (for groupings by tag)
+    /// and, with re-sequencing, the attributes it was created with (its events are kept).
+    pub(crate) fn at_creation(
+        ticket: &crate::model::Ticket,
+        keep_tags: bool,
+        resequence: bool,
+    ) -> Option<Box<Extra>> {
+        ((keep_tags && !ticket.tags.is_empty()) || resequence).then(|| {
+            Box::new(Extra {
+                tags: if keep_tags {
+                    ticket.tags.clone().into_boxed_slice()
+                } else {
+                    Box::default()
+                },
+                origin: resequence.then_some((ticket.team, ticket.assignee)),
+                ..Extra::default()
+            })
+        })
+    }
+}
+
 impl TicketState {
     /// The state of a ticket just created.
     pub(crate) fn created(c: Creation, frt_start: FrtStart, extra: Option<Box<Extra>>) -> Self {

@@ -10,9 +10,7 @@ use crate::aggregate::{FastHash, PerGroup};
 use crate::calculator::Calculator;
 use crate::calendar::BusinessClock;
 use crate::error::{Error, RecordRef, Result, Rule};
-use crate::model::{
-    CreatedBy, Interaction, InteractionKind, Phase, Status, TeamId, Ticket, TicketId,
-};
+use crate::model::{Interaction, InteractionKind, Phase, Status, TeamId, Ticket, TicketId};
 use crate::stats::{DurationSnapshot, DurationSummary};
 
 use super::admission::{Admission, Admitted, replay_log};
@@ -283,28 +281,8 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 Rule::OutsideCalendar,
             );
         }
-        let resequence = self.config.resequence;
-        let extra = ((G::USES_TAGS && !ticket.tags.is_empty()) || resequence).then(|| {
-            Box::new(Extra {
-                tags: if G::USES_TAGS {
-                    ticket.tags.clone().into_boxed_slice()
-                } else {
-                    Box::default()
-                },
-                origin: resequence.then_some((ticket.team, ticket.assignee)),
-                ..Extra::default()
-            })
-        });
-        let creation = Creation {
-            id: ticket.id,
-            created,
-            requester: ticket.requester,
-            attributes: (ticket.team, ticket.assignee),
-            channel: ticket.channel,
-            priority: ticket.priority,
-            inbound: !matches!(ticket.created_by, CreatedBy::Agent(_)),
-            calendar,
-        };
+        let extra = Extra::at_creation(ticket, G::USES_TAGS, self.config.resequence);
+        let creation = Creation::of(ticket, calendar);
         let mut state = TicketState::created(creation, self.config.frt_start, extra);
         let (tickets, mut filing, _, ingest) = self.parts();
         state.group = filing.group_of(&state);
@@ -348,13 +326,8 @@ impl<G: TicketGrouping> TicketTracker<G> {
         self.apply(event, slot, offset, print)?;
         self.ingest.same_status += u64::from(same_status);
         if keeps_log {
-            if let Some(e) = self
-                .tickets
-                .at_mut(slot)
-                .filter(|s| s.id == event.ticket)
-                .and_then(|s| s.extra.as_mut())
-            {
-                e.log.push((offset, event.kind));
+            if let Some(s) = self.tickets.at_mut(slot).filter(|s| s.id == event.ticket) {
+                s.log(offset, event.kind);
             }
         }
         self.ingest.interactions += 1;
@@ -386,12 +359,9 @@ impl<G: TicketGrouping> TicketTracker<G> {
             self.apply(e, slot, o, print)?;
             Ok(self.tickets.slot(id) == Some(slot))
         })?;
-        self.ingest.interactions -= left_over;
-        for _ in 0..left_over {
-            self.ingest.reject(RejectReason::TicketNotInPlay);
-        }
-        if let Some(e) = self.tickets.at_mut(slot).and_then(|s| s.extra.as_mut()) {
-            e.log = replayed;
+        self.ingest.left_over(left_over);
+        if let Some(s) = self.tickets.at_mut(slot) {
+            s.set_log(replayed);
         }
         Ok(())
     }
