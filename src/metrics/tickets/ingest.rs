@@ -84,11 +84,13 @@ impl IngestReport {
 
     /// Events a replay left over after their ticket's release: accepted before, no longer.
     pub(crate) fn left_over(&mut self, n: u64) {
-        self.interactions -= n;
-        *self
-            .rejected
-            .entry(RejectReason::TicketNotInPlay)
-            .or_insert(0) += n;
+        if n > 0 {
+            self.interactions -= n;
+            *self
+                .rejected
+                .entry(RejectReason::TicketNotInPlay)
+                .or_insert(0) += n;
+        }
     }
 
     pub(crate) fn reject(&mut self, reason: RejectReason) {
