@@ -128,6 +128,29 @@ fn suite(c: &mut Criterion) {
             black_box(sla.in_play())
         })
     });
+    // The suite by team and three SLA targets in the same pass over the stream: the two
+    // consumers of the ticket machine, each with its own state per ticket.
+    group.bench_function(
+        "calendar suite by team + SLA 3 targets, same pass, 1M tickets",
+        |b| {
+            b.iter(|| {
+                let mut t = TicketTracker::<ByTeam>::default();
+                let mut sla = csm_metrics::metrics::sla::SlaTracker::new(sla_policies.clone());
+                for e in &s.events {
+                    let _ = match e {
+                        Event::Created(i) => {
+                            let ticket = &s.tickets[*i as usize];
+                            (t.observe_ticket(ticket), sla.observe_ticket(ticket))
+                        }
+                        Event::Interaction(x) => {
+                            (t.observe_interaction(x), sla.observe_interaction(x))
+                        }
+                    };
+                }
+                black_box((t.in_play(), sla.in_play()))
+            })
+        },
+    );
     // The floor: a linear scan touching every record.
     group.bench_function("scan only (floor)", |b| {
         b.iter(|| {

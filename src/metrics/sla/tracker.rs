@@ -88,6 +88,8 @@ pub struct SlaTracker<G: TicketGrouping = Overall> {
     pub(super) group_keys: Vec<G::Key>,
     pub(super) ingest: IngestReport,
     pub(super) latest: i64,
+    /// A ticket's books as they would be, compared with the ones it has.
+    pub(super) scratch: Vec<u32>,
 }
 
 impl<G: TicketGrouping> Default for SlaTracker<G> {
@@ -112,8 +114,10 @@ fn books_of<G: TicketGrouping>(
     ledger: &mut Ledger,
     policies: &SlaPolicies,
     state: &TicketState,
-) -> Box<[u32]> {
-    let mut books = vec![0u32];
+    books: &mut Vec<u32>,
+) {
+    books.clear();
+    books.push(0);
     grouping.for_each_key(&state.view(), |k| {
         let slot = *index.entry(k.clone()).or_insert_with(|| {
             keys.push(k);
@@ -122,7 +126,6 @@ fn books_of<G: TicketGrouping>(
         });
         books.push(slot);
     });
-    books.into_boxed_slice()
 }
 
 /// Outcomes for every target of every policy.
@@ -155,6 +158,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
             group_keys: Vec::new(),
             ingest: IngestReport::default(),
             latest: i64::MIN,
+            scratch: Vec::new(),
         }
     }
 
@@ -187,6 +191,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
         if policy == NO_POLICY {
             return Box::new([0]);
         }
+        let mut books = Vec::new();
         books_of(
             &self.grouping,
             &mut self.group_index,
@@ -194,7 +199,9 @@ impl<G: TicketGrouping> SlaTracker<G> {
             &mut self.ledger,
             &self.config.policies,
             state,
-        )
+            &mut books,
+        );
+        books.into_boxed_slice()
     }
 
     /// Fresh clocks of a policy's targets.
@@ -366,21 +373,37 @@ impl<G: TicketGrouping> SlaTracker<G> {
     /// Gives a ticket a team and assignee, moving its outcomes when its groups change (also
     /// on a solve or a reopen, for groupings by solve window).
     fn regroup(&mut self, slot: u32, to: Attributes) -> Result<()> {
-        let Some(s) = self.tickets.at_mut(slot) else {
+        let SlaTracker {
+            tickets,
+            grouping,
+            group_index,
+            group_keys,
+            ledger,
+            config,
+            scratch,
+            ..
+        } = self;
+        let Some(s) = tickets.at_mut(slot) else {
             return Ok(());
         };
         if (s.machine.team, s.machine.assignee) == to && !G::USES_SOLVE {
             return Ok(());
         }
         s.machine.set_attributes(to);
-        let policy = s.policy;
-        let machine = s.machine.clone();
-        let books = self.books(policy, &machine);
-        let Some(s) = self.tickets.at_mut(slot) else {
+        if s.policy == NO_POLICY {
             return Ok(());
-        };
-        if books != s.books {
-            self.ledger.move_books(s, books)?;
+        }
+        books_of(
+            grouping,
+            group_index,
+            group_keys,
+            ledger,
+            &config.policies,
+            &s.machine,
+            scratch,
+        );
+        if scratch[..] != s.books[..] {
+            ledger.move_books(s, scratch.as_slice().into())?;
         }
         Ok(())
     }
