@@ -127,26 +127,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
             ));
         }
         let shape: Vec<usize> = policies.policies.iter().map(|p| p.targets.len()).collect();
-        if saved.outcomes.len() != saved.group_keys.len() + 1 {
-            return Err(corrupt("outcome books do not match the groups".into()));
-        }
-        let default = DurationSummary::default();
-        for book in &saved.outcomes {
-            if book.iter().map(Vec::len).ne(shape.iter().copied()) {
-                return Err(corrupt(
-                    "outcomes do not match the policies' targets".into(),
-                ));
-            }
-            if book.iter().flatten().any(|o| {
-                o.breach.count() != o.breached
-                    || o.spare.count() != o.achieved
-                    || !o.breach.same_config(&default)
-                    || !o.spare.same_config(&default)
-                    || o.paused_overdue > o.live
-            }) {
-                return Err(corrupt("outcome counts that do not add up".into()));
-            }
-        }
+        check_books(&shape, &saved.outcomes, saved.group_keys.len())?;
         let outcomes = saved.outcomes;
         for (g, key) in saved.group_keys.iter().enumerate() {
             if sla.group_index.insert(key.clone(), g as u32 + 1).is_some() {
@@ -214,22 +195,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
                 filed: t.filed,
             });
         }
-        for (b, book) in outcomes.iter().enumerate() {
-            for (p, targets) in book.iter().enumerate() {
-                for (i, o) in targets.iter().enumerate() {
-                    let want = live
-                        .get(&(b as u32, p as u8, i as u8))
-                        .copied()
-                        .unwrap_or((0, 0));
-                    if (o.live, o.paused_overdue) != want {
-                        return Err(corrupt(format!(
-                            "{} live targets ({} paused past due) recorded, {} ({}) in play",
-                            o.live, o.paused_overdue, want.0, want.1
-                        )));
-                    }
-                }
-            }
-        }
+        check_live(&outcomes, &live)?;
         if sla.tickets.len() as u64 > saved.ingest.tickets {
             return Err(corrupt(
                 "more tickets in play than were ever accepted".into(),
@@ -240,4 +206,54 @@ impl<G: TicketGrouping> SlaTracker<G> {
         sla.latest = saved.latest.unwrap_or(i64::MIN);
         Ok(sla)
     }
+}
+
+/// The outcome books fit the policies' targets (one book per group and one for every
+/// ticket), and their counts add up.
+fn check_books(shape: &[usize], outcomes: &[Vec<Vec<Outcomes>>], groups: usize) -> Result<()> {
+    if outcomes.len() != groups + 1 {
+        return Err(corrupt("outcome books do not match the groups".into()));
+    }
+    let default = DurationSummary::default();
+    for book in outcomes {
+        if book.iter().map(Vec::len).ne(shape.iter().copied()) {
+            return Err(corrupt(
+                "outcomes do not match the policies' targets".into(),
+            ));
+        }
+        if book.iter().flatten().any(|o| {
+            o.breach.count() != o.breached
+                || o.spare.count() != o.achieved
+                || !o.breach.same_config(&default)
+                || !o.spare.same_config(&default)
+                || o.paused_overdue > o.live
+        }) {
+            return Err(corrupt("outcome counts that do not add up".into()));
+        }
+    }
+    Ok(())
+}
+
+/// The live and paused-overdue counts of every target are those of the clocks in play.
+fn check_live(
+    outcomes: &[Vec<Vec<Outcomes>>],
+    live: &HashMap<(u32, u8, u8), (u64, u64)>,
+) -> Result<()> {
+    for (b, book) in outcomes.iter().enumerate() {
+        for (p, targets) in book.iter().enumerate() {
+            for (i, o) in targets.iter().enumerate() {
+                let want = live
+                    .get(&(b as u32, p as u8, i as u8))
+                    .copied()
+                    .unwrap_or((0, 0));
+                if (o.live, o.paused_overdue) != want {
+                    return Err(corrupt(format!(
+                        "{} live targets ({} paused past due) recorded, {} ({}) in play",
+                        o.live, o.paused_overdue, want.0, want.1
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
 }

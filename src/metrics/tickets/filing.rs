@@ -9,11 +9,10 @@ use std::sync::Arc;
 use crate::aggregate::FastHash;
 use crate::calendar::BusinessClock;
 use crate::error::Result;
-use crate::model::Phase;
 
 use super::grouping::TicketGrouping;
 use super::lifecycle::TicketLifecycle;
-use super::machine::{Attributes, TicketState, Transition, UNSET, secs};
+use super::machine::{Attributes, TicketState, Transition, UNSET};
 
 /// "No group" for a ticket's cached group slot.
 pub(super) const NO_GROUP: u32 = u32::MAX;
@@ -49,6 +48,7 @@ impl<K: Eq + Hash + Clone> Groups<K> {
 }
 
 /// Adds (`add`) or retracts every figure a ticket contributes.
+#[inline]
 pub(super) fn file_all(
     agg: &mut TicketLifecycle,
     s: &TicketState,
@@ -56,59 +56,7 @@ pub(super) fn file_all(
     count_created: bool,
     clock: Option<&dyn BusinessClock>,
 ) -> Result<()> {
-    let step = |v: &mut u64| {
-        if add { *v += 1 } else { *v -= 1 }
-    };
-    let created = if add {
-        i128::from(s.created)
-    } else {
-        -i128::from(s.created)
-    };
-    if count_created {
-        step(&mut agg.created);
-    }
-    if s.phase != Phase::Solved {
-        step(&mut agg.backlog);
-        agg.backlog_created_sum += created;
-    }
-    if s.unanswered() {
-        step(&mut agg.unanswered);
-        agg.unanswered_created_sum += created;
-    }
-    let put =
-        |d: &mut crate::stats::DurationSummary, v: u64| if add { d.add(v) } else { d.remove(v) };
-    if s.first_reply != UNSET && s.clock_start != UNSET && s.inbound {
-        step(&mut agg.answered);
-        put(&mut agg.first_response, secs(s.clock_start, s.first_reply))?;
-        if let (Some(b), Some(v)) = (agg.business.as_mut(), s.business_response(clock)) {
-            b.put_response(v, add)?;
-        }
-    }
-    for v in s.next_replies() {
-        put(&mut agg.next_reply, v)?;
-    }
-    for v in s.cycles() {
-        put(&mut agg.cycle_resolution, v)?;
-    }
-    // Activity counters move with the ticket too: its solves (one per cycle) and reopens.
-    let solves =
-        u64::from(s.first_cycle != UNSET) + s.extra.as_ref().map_or(0, |e| e.cycles.len() as u64);
-    if add {
-        agg.solve_events += solves;
-        agg.reopen_events += u64::from(s.reopens);
-    } else {
-        agg.solve_events -= solves;
-        agg.reopen_events -= u64::from(s.reopens);
-    }
-    if s.phase == Phase::Solved {
-        let f = s.solved_facts(clock);
-        if add {
-            agg.add_solved(&f)?
-        } else {
-            agg.retract_solved(&f)?
-        }
-    }
-    Ok(())
+    agg.put_ticket(s, add, count_created, clock)
 }
 
 /// The parts of a tracker that filing touches, borrowed apart from the ticket store.
@@ -244,7 +192,7 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
             return Ok(());
         }
         let clock = self.clock_of(state);
-        let created = i128::from(state.created);
+        let created = state.created;
         match *change {
             Transition::Nothing
             | Transition::AwaitsReply
@@ -254,43 +202,16 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
                 let resolved = r
                     .while_solved
                     .then(|| (state.facts_before_reply(clock), state.solved_facts(clock)));
-                self.file(true, state, |a| {
-                    if r.was_unanswered {
-                        a.unanswered -= 1;
-                        a.unanswered_created_sum -= created;
-                    }
-                    if let Some(frt) = r.first_response {
-                        a.answered += 1;
-                        a.first_response.add(frt)?;
-                    }
-                    if let (Some(b), Some(v)) = (a.business.as_mut(), r.business_first_response) {
-                        b.put_response(v, true)?;
-                    }
-                    if let Some(wait) = r.next_reply {
-                        a.next_reply.add(wait)?;
-                    }
-                    if let Some((before, after)) = &resolved {
-                        a.retract_solved(before)?;
-                        a.add_solved(after)?;
-                    }
-                    Ok(())
-                })
+                self.file(true, state, |a| a.replied(&r, created, resolved.as_ref()))
             }
             Transition::Reassigned { to } => self.refile(state, to),
             Transition::Cancelled { spam } => {
                 let s: &TicketState = state;
                 self.file(true, s, |a| file_all(a, s, false, spam, clock))
             }
-            Transition::ClosedUnresolved { was_unanswered } => self.file(true, state, |a| {
-                a.backlog -= 1;
-                a.backlog_created_sum -= created;
-                a.closed_unresolved += 1;
-                if was_unanswered {
-                    a.unanswered -= 1;
-                    a.unanswered_created_sum -= created;
-                }
-                Ok(())
-            }),
+            Transition::ClosedUnresolved { was_unanswered } => {
+                self.file(true, state, |a| a.closed_unsolved(was_unanswered, created))
+            }
             Transition::Solved {
                 was_unanswered,
                 cycle,
@@ -301,15 +222,7 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
                 // groupings by solve window).
                 let solve = core::mem::replace(&mut state.filed_solve, UNSET);
                 self.file(true, state, |a| {
-                    a.solve_events += 1;
-                    a.backlog -= 1;
-                    a.backlog_created_sum -= created;
-                    if was_unanswered {
-                        a.unanswered -= 1;
-                        a.unanswered_created_sum -= created;
-                    }
-                    a.cycle_resolution.add(u64::from(cycle))?;
-                    a.add_solved(facts)
+                    a.solved(was_unanswered, cycle, facts, created)
                 })?;
                 self.resolve_under(state, solve)
             }
@@ -320,17 +233,7 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
                 let retracted = &state.facts_before_reopen(clock);
                 // Filed as it stood before the reopen (under its solve), then moved.
                 state.filed_solve = state.last_solved;
-                self.file(true, state, |a| {
-                    a.reopen_events += 1;
-                    a.retract_solved(retracted)?;
-                    a.backlog += 1;
-                    a.backlog_created_sum += created;
-                    if unanswered {
-                        a.unanswered += 1;
-                        a.unanswered_created_sum += created;
-                    }
-                    Ok(())
-                })?;
+                self.file(true, state, |a| a.reopened(retracted, unanswered, created))?;
                 self.resolve_under(state, UNSET)?;
                 self.refile(state, moves_to)
             }

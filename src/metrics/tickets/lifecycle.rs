@@ -1,8 +1,12 @@
 //! The aggregate of ticket lifecycle facts: every calendar-time ticket metric of one group.
 
 use crate::calculator::Calculator;
+use crate::calendar::BusinessClock;
 use crate::error::{Error, Result};
+use crate::model::Phase;
 use crate::stats::{DurationSnapshot, DurationSummary, SummaryConfig};
+
+use super::machine::{Reply, TicketState, UNSET, secs};
 
 pub use super::business::{
     BusinessFacts, BusinessLifecycle, BusinessSnapshot, DEFAULT_BUSINESS_RESPONSE_TARGET,
@@ -253,6 +257,151 @@ impl TicketLifecycle {
             Some(s) => self.add_solved(s),
             None => Ok(()),
         }
+    }
+
+    /// Adds (`add`) or retracts every figure a ticket in play contributes (when it moves
+    /// between groups, is cancelled or re-sequenced).
+    pub(super) fn put_ticket(
+        &mut self,
+        s: &TicketState,
+        add: bool,
+        count_created: bool,
+        clock: Option<&dyn BusinessClock>,
+    ) -> Result<()> {
+        let agg = self;
+        let step = |v: &mut u64| {
+            if add { *v += 1 } else { *v -= 1 }
+        };
+        let created = if add {
+            i128::from(s.created)
+        } else {
+            -i128::from(s.created)
+        };
+        if count_created {
+            step(&mut agg.created);
+        }
+        if s.phase != Phase::Solved {
+            step(&mut agg.backlog);
+            agg.backlog_created_sum += created;
+        }
+        if s.unanswered() {
+            step(&mut agg.unanswered);
+            agg.unanswered_created_sum += created;
+        }
+        let put = |d: &mut crate::stats::DurationSummary, v: u64| {
+            if add { d.add(v) } else { d.remove(v) }
+        };
+        if s.first_reply != UNSET && s.clock_start != UNSET && s.inbound {
+            step(&mut agg.answered);
+            put(&mut agg.first_response, secs(s.clock_start, s.first_reply))?;
+            if let (Some(b), Some(v)) = (agg.business.as_mut(), s.business_response(clock)) {
+                b.put_response(v, add)?;
+            }
+        }
+        for v in s.next_replies() {
+            put(&mut agg.next_reply, v)?;
+        }
+        for v in s.cycles() {
+            put(&mut agg.cycle_resolution, v)?;
+        }
+        // Activity counters move with the ticket too: its solves (one per cycle) and reopens.
+        let solves = u64::from(s.first_cycle != UNSET)
+            + s.extra.as_ref().map_or(0, |e| e.cycles.len() as u64);
+        if add {
+            agg.solve_events += solves;
+            agg.reopen_events += u64::from(s.reopens);
+        } else {
+            agg.solve_events -= solves;
+            agg.reopen_events -= u64::from(s.reopens);
+        }
+        if s.phase == Phase::Solved {
+            let f = s.solved_facts(clock);
+            if add {
+                agg.add_solved(&f)?
+            } else {
+                agg.retract_solved(&f)?
+            }
+        }
+        Ok(())
+    }
+
+    /// A response filed: the ticket leaves the unanswered, its first response and next
+    /// reply are counted, and a reply to a solved ticket refiles its solved facts
+    /// (`resolved`: before, after).
+    pub(super) fn replied(
+        &mut self,
+        r: &Reply,
+        created: i64,
+        resolved: Option<&(SolvedFacts, SolvedFacts)>,
+    ) -> Result<()> {
+        if r.was_unanswered {
+            self.unanswered -= 1;
+            self.unanswered_created_sum -= i128::from(created);
+        }
+        if let Some(frt) = r.first_response {
+            self.answered += 1;
+            self.first_response.add(frt)?;
+        }
+        if let (Some(b), Some(v)) = (self.business.as_mut(), r.business_first_response) {
+            b.put_response(v, true)?;
+        }
+        if let Some(wait) = r.next_reply {
+            self.next_reply.add(wait)?;
+        }
+        if let Some((before, after)) = resolved {
+            self.retract_solved(before)?;
+            self.add_solved(after)?;
+        }
+        Ok(())
+    }
+
+    /// A ticket closed without a solve: out of the backlog (and the unanswered).
+    pub(super) fn closed_unsolved(&mut self, was_unanswered: bool, created: i64) -> Result<()> {
+        self.backlog -= 1;
+        self.backlog_created_sum -= i128::from(created);
+        self.closed_unresolved += 1;
+        if was_unanswered {
+            self.unanswered -= 1;
+            self.unanswered_created_sum -= i128::from(created);
+        }
+        Ok(())
+    }
+
+    /// A solve: out of the backlog, its cycle and solved facts filed.
+    pub(super) fn solved(
+        &mut self,
+        was_unanswered: bool,
+        cycle: u32,
+        facts: &SolvedFacts,
+        created: i64,
+    ) -> Result<()> {
+        self.solve_events += 1;
+        self.backlog -= 1;
+        self.backlog_created_sum -= i128::from(created);
+        if was_unanswered {
+            self.unanswered -= 1;
+            self.unanswered_created_sum -= i128::from(created);
+        }
+        self.cycle_resolution.add(u64::from(cycle))?;
+        self.add_solved(facts)
+    }
+
+    /// A reopen: the solved facts retracted, back into the backlog.
+    pub(super) fn reopened(
+        &mut self,
+        retracted: &SolvedFacts,
+        unanswered: bool,
+        created: i64,
+    ) -> Result<()> {
+        self.reopen_events += 1;
+        self.retract_solved(retracted)?;
+        self.backlog += 1;
+        self.backlog_created_sum += i128::from(created);
+        if unanswered {
+            self.unanswered += 1;
+            self.unanswered_created_sum += i128::from(created);
+        }
+        Ok(())
     }
 
     pub(crate) fn add_solved(&mut self, f: &SolvedFacts) -> Result<()> {
