@@ -462,3 +462,69 @@ fn default_is_the_identity() {
     assert_eq!(right.snapshot(), sla.snapshot());
     assert_eq!(sla.snapshot().as_of, t(5));
 }
+
+/// Enough tickets that the deadline index drops its stale entries many times: fed in time
+/// order, fed ticket by ticket, and restored from a saved state, the figures and the targets
+/// about to breach are the same at every instant.
+#[test]
+fn the_deadline_index_compacts_without_changing_a_figure() {
+    let h: Vec<TicketHistory> = Generator::new(Config::new(7, 3_000, 20)).collect();
+    let policies = SlaPolicies::new(
+        vec![Policy::all(
+            "standard",
+            vec![
+                Target::new(SlaMetric::FirstReply, 4 * 3_600, Basis::Calendar),
+                Target::new(SlaMetric::NextReply, 2 * 3_600, Basis::Calendar),
+                Target::new(SlaMetric::PeriodicUpdate, 3 * 3_600, Basis::Calendar),
+                Target::new(SlaMetric::PausableUpdate, 3 * 3_600, Basis::Calendar),
+                Target::new(SlaMetric::RequesterWait, 24 * 3_600, Basis::Calendar),
+            ],
+        )],
+        None,
+    )
+    .unwrap();
+    let config = || SlaConfig {
+        at_risk: 50,
+        ..SlaConfig::new(policies.clone())
+    };
+    let mut grouped = SlaTracker::with_config(config(), ByTeam);
+    for t in &h {
+        grouped.observe_ticket(&t.ticket).unwrap();
+        for i in &t.interactions {
+            grouped.observe_interaction(i).unwrap();
+        }
+    }
+    let mut timed: Vec<(DateTime<Utc>, u8, usize, Option<Interaction>)> = Vec::new();
+    for (n, t) in h.iter().enumerate() {
+        timed.push((t.ticket.created_at, 0, n, None));
+        timed.extend(t.interactions.iter().map(|i| (i.at, 1, n, Some(*i))));
+    }
+    timed.sort_by_key(|e| (e.0, e.1));
+    let mut interleaved = SlaTracker::with_config(config(), ByTeam);
+    let (first, last) = (timed[0].0, timed[timed.len() - 1].0);
+    for (_, _, n, i) in &timed {
+        match i {
+            None => interleaved.observe_ticket(&h[*n].ticket).unwrap(),
+            Some(i) => interleaved.observe_interaction(i).unwrap(),
+        }
+    }
+    let span = (last - first).num_seconds();
+    for k in 0..=10 {
+        let at = first + TimeDelta::seconds(span * k / 10);
+        assert_eq!(
+            interleaved.snapshot_at(at),
+            grouped.snapshot_at(at),
+            "at {at}"
+        );
+    }
+    #[cfg(feature = "serde")]
+    {
+        let json = serde_json::to_string(&interleaved.save()).unwrap();
+        let back =
+            SlaTracker::restore(config(), ByTeam, serde_json::from_str(&json).unwrap()).unwrap();
+        for k in 0..=10 {
+            let at = first + TimeDelta::seconds(span * k / 10);
+            assert_eq!(back.snapshot_at(at), interleaved.snapshot_at(at));
+        }
+    }
+}

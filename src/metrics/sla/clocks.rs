@@ -1,8 +1,6 @@
 //! The SLA clocks of a ticket and the ledger of outcomes they file: start, pause, resume,
 //! end, cancel. Every outcome counter is written here.
 
-use std::collections::BTreeSet;
-
 use crate::calendar::BusinessClock;
 use crate::error::Result;
 use crate::metrics::tickets::machine::TicketState;
@@ -10,6 +8,7 @@ use crate::metrics::tickets::store::InPlay;
 use crate::model::{Phase, TicketId};
 use crate::stats::DurationSummary;
 
+use super::deadlines::{Deadlines, Running};
 use super::policy::{Basis, SlaMetric, Target};
 
 /// "No policy applies" for a ticket's policy index.
@@ -31,6 +30,9 @@ pub(super) struct Clock {
     pub(super) running: Option<(i64, i64)>,
     /// Where the clock stood when the solve stopped it (resolution targets, for a reopen).
     pub(super) stopped: Option<(i64, u64)>,
+    /// The run number of the running instance (its entry in the deadline index).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub(super) run: u64,
 }
 
 impl Clock {
@@ -44,6 +46,7 @@ impl Clock {
             elapsed: 0,
             running: None,
             stopped: None,
+            run: 0,
         }
     }
 
@@ -64,6 +67,16 @@ pub(super) struct SlaTicket {
     /// Outcomes filed for this ticket: (clock index, achieved, amount), for a cancellation
     /// or a move to other groups.
     pub(super) filed: Vec<(u8, bool, u64)>,
+}
+
+impl SlaTicket {
+    /// Whether the deadline index's entry is this ticket's clock running as it started.
+    #[inline]
+    pub(super) fn runs(&self, r: &Running) -> bool {
+        self.clocks
+            .get(usize::from(r.clock))
+            .is_some_and(|c| c.run == r.run && c.running.is_some_and(|(_, d)| d == r.deadline))
+    }
 }
 
 impl InPlay for SlaTicket {
@@ -175,8 +188,8 @@ fn deadline(calendar: Option<&dyn BusinessClock>, basis: Basis, since: i64, left
 pub(super) struct Ledger {
     /// Outcomes by book (0: every ticket; 1 + n: group n), policy and target.
     pub(super) outcomes: Vec<Vec<Vec<Outcomes>>>,
-    /// Running instances by deadline: (deadline, ticket, clock index).
-    pub(super) running: BTreeSet<(i64, TicketId, u8)>,
+    /// Running instances by deadline.
+    pub(super) running: Deadlines,
 }
 
 impl Ledger {
@@ -247,10 +260,10 @@ impl Ledger {
         let should_run = s.clocks[i].live && runs(s.clocks[i].metric, s.machine.phase);
         let c = &mut s.clocks[i];
         let paused_overdue: i8 = match (c.running, should_run) {
-            (Some((since, deadline)), false) => {
+            (Some((since, _)), false) => {
                 c.elapsed += measure(calendar, c.basis, since, at);
                 c.running = None;
-                self.running.remove(&(deadline, id, i as u8));
+                self.running.stopped();
                 i8::from(c.live && c.elapsed > c.target)
             }
             (None, true) => {
@@ -258,7 +271,13 @@ impl Ledger {
                 let left = c.target.saturating_sub(c.elapsed);
                 let deadline = deadline(calendar, c.basis, at, left);
                 c.running = Some((at, deadline));
-                self.running.insert((deadline, id, i as u8));
+                c.run = self.running.next_run();
+                self.running.insert(Running {
+                    deadline,
+                    ticket: id,
+                    clock: i as u8,
+                    run: c.run,
+                });
                 -i8::from(was_overdue)
             }
             _ => 0,
@@ -298,14 +317,13 @@ impl Ledger {
         if !s.clocks[i].live {
             return Ok(());
         }
-        let id = s.machine.id;
         let was_paused_overdue = s.clocks[i].paused_overdue();
         // Stop it first (this accounts for its running time).
         s.clocks[i].live = false;
-        if let Some((since, deadline)) = s.clocks[i].running.take() {
+        if let Some((since, _)) = s.clocks[i].running.take() {
             let c = &mut s.clocks[i];
             c.elapsed += measure(calendar, c.basis, since, at);
-            self.running.remove(&(deadline, id, i as u8));
+            self.running.stopped();
         }
         let c = &s.clocks[i];
         let achieved = c.elapsed <= c.target;
@@ -377,14 +395,13 @@ impl Ledger {
     /// Withdraws the live instances (no outcome): an instance that the ticket's close or
     /// cancellation leaves without an end.
     pub(super) fn withdraw_live(&mut self, s: &mut SlaTicket) -> Result<()> {
-        let id = s.machine.id;
         for i in 0..s.clocks.len() {
             if !s.clocks[i].live {
                 continue;
             }
             let paused_overdue = s.clocks[i].paused_overdue();
-            if let Some((_, deadline)) = s.clocks[i].running.take() {
-                self.running.remove(&(deadline, id, i as u8));
+            if s.clocks[i].running.take().is_some() {
+                self.running.stopped();
             }
             s.clocks[i].live = false;
             self.each_book(&s.books, s.policy, i, |o| {

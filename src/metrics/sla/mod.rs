@@ -108,6 +108,7 @@
 //! ```
 
 mod clocks;
+mod deadlines;
 mod policy;
 #[cfg(feature = "serde")]
 mod saved;

@@ -8,6 +8,7 @@ use chrono::DateTime;
 
 use super::WHAT;
 use super::clocks::{Clock, NO_POLICY, Outcomes, SlaTicket};
+use super::deadlines::Running;
 use super::policy::{Policy, Target};
 use super::tracker::{SlaConfig, SlaTracker};
 use crate::error::{Error, Result};
@@ -184,7 +185,13 @@ impl<G: TicketGrouping> SlaTracker<G> {
                     }
                 }
                 if let Some((_, deadline)) = c.running {
-                    sla.ledger.running.insert((deadline, id, i as u8));
+                    sla.ledger.running.taken(c.run);
+                    sla.ledger.running.insert(Running {
+                        deadline,
+                        ticket: id,
+                        clock: i as u8,
+                        run: c.run,
+                    });
                 }
             }
             sla.tickets.insert(SlaTicket {

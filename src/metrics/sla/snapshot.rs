@@ -9,6 +9,9 @@ use crate::aggregate::PerGroup;
 use crate::calculator::Calculator;
 use crate::metrics::tickets::{IngestReport, TicketGrouping};
 use crate::model::TicketId;
+
+use super::clocks::SlaTicket;
+use super::deadlines::Running;
 use crate::stats::DurationSnapshot;
 
 use super::policy::{SlaMetric, Target};
@@ -71,6 +74,12 @@ pub struct SlaSnapshot<K: Ord = ()> {
 }
 
 impl<G: TicketGrouping> SlaTracker<G> {
+    /// The ticket of a deadline entry, if the entry is its clock running as it started.
+    fn running_ticket(&self, r: &Running) -> Option<&SlaTicket> {
+        let s = self.tickets.at(self.tickets.slot(r.ticket)?)?;
+        s.runs(r).then_some(s)
+    }
+
     /// Every target's figures at `as_of`, and the [`SlaConfig::at_risk`](super::SlaConfig::at_risk) running targets
     /// nearest to their deadline.
     pub fn snapshot_at(&self, as_of: DateTime<Utc>) -> SlaSnapshot<G::Key> {
@@ -78,17 +87,10 @@ impl<G: TicketGrouping> SlaTracker<G> {
         let policies = &self.config.policies.policies;
         // Running instances past their deadline count as breached, in each of their books.
         let mut overdue: HashMap<(u32, u8, u8), u64> = HashMap::new();
-        for (deadline, id, i) in &self.ledger.running {
-            if *deadline >= t {
-                break;
-            }
-            if let Some(s) = self
-                .tickets
-                .slot(*id)
-                .and_then(|slot| self.tickets.at(slot))
-            {
+        for r in self.ledger.running.before(t) {
+            if let Some(s) = self.running_ticket(r) {
                 for b in s.books.iter() {
-                    *overdue.entry((*b, s.policy, *i)).or_insert(0) += 1;
+                    *overdue.entry((*b, s.policy, r.clock)).or_insert(0) += 1;
                 }
             }
         }
@@ -122,17 +124,17 @@ impl<G: TicketGrouping> SlaTracker<G> {
         let about_to_breach = self
             .ledger
             .running
-            .range((t, TicketId(0), 0)..)
-            .take(self.config.at_risk)
-            .filter_map(|(deadline, id, i)| {
-                let s = self.tickets.at(self.tickets.slot(*id)?)?;
+            .first_from(t, self.config.at_risk, |r| self.running_ticket(r).is_some())
+            .into_iter()
+            .filter_map(|r| {
+                let s = self.running_ticket(&r)?;
                 let policy = &policies[usize::from(s.policy)];
                 Some(AtRisk {
-                    ticket: *id,
+                    ticket: r.ticket,
                     policy: policy.name.clone(),
-                    metric: policy.targets[usize::from(*i)].metric,
-                    deadline: DateTime::from_timestamp(*deadline, 0)?,
-                    time_left: deadline - t,
+                    metric: policy.targets[usize::from(r.clock)].metric,
+                    deadline: DateTime::from_timestamp(r.deadline, 0)?,
+                    time_left: r.deadline - t,
                 })
             })
             .collect();

@@ -19,6 +19,7 @@ use crate::model::{Interaction, Phase, Ticket};
 
 use super::WHAT;
 use super::clocks::{Clock, Ledger, NO_POLICY, Outcomes, SlaTicket};
+use super::deadlines::Running;
 use super::policy::{SlaMetric, SlaPolicies, Target};
 use super::snapshot::SlaSnapshot;
 
@@ -367,6 +368,15 @@ impl<G: TicketGrouping> SlaTracker<G> {
             self.tickets.remove(e.ticket);
             self.ingest.released += 1;
         }
+        if self.ledger.running.wants_compaction() {
+            let tickets = &self.tickets;
+            self.ledger.running.compact(|r| {
+                tickets
+                    .slot(r.ticket)
+                    .and_then(|slot| tickets.at(slot))
+                    .is_some_and(|s| s.runs(r))
+            });
+        }
         Ok(())
     }
 
@@ -516,9 +526,16 @@ impl<G: TicketGrouping> SlaTracker<G> {
         for s in other.tickets.iter() {
             let mut s = s.clone();
             s.books = s.books.iter().map(|b| book_of[*b as usize]).collect();
-            for (i, c) in s.clocks.iter().enumerate() {
+            // Run numbers are the index's own: theirs are renumbered into ours.
+            for (i, c) in s.clocks.iter_mut().enumerate() {
                 if let Some((_, deadline)) = c.running {
-                    m.ledger.running.insert((deadline, s.machine.id, i as u8));
+                    c.run = m.ledger.running.next_run();
+                    m.ledger.running.insert(Running {
+                        deadline,
+                        ticket: s.machine.id,
+                        clock: i as u8,
+                        run: c.run,
+                    });
                 }
             }
             m.tickets.insert(s);
