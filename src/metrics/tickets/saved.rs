@@ -173,33 +173,11 @@ impl SavedTicket {
         }
     }
 
-    /// The state, if every rule holds.
-    pub(crate) fn into_state(self) -> Result<TicketState> {
+    /// Its periods, durations and event log fit its life and its solves.
+    fn check_periods(&self, first_solved: u32, last_solved: u32, solved: bool) -> Result<()> {
         let id = self.id;
         let bad = |rule: &str| corrupt(format!("{id}: {rule}"));
         let last = self.last_event;
-        let set = |v: Option<u32>| match v {
-            Some(UNSET) => Err(bad("an instant out of range")),
-            Some(v) if v > last => Err(bad("an instant after its latest event")),
-            Some(v) => Ok(v),
-            None => Ok(UNSET),
-        };
-        let phase = Phase::of(self.status)
-            .filter(|_| !matches!(self.status, Status::Closed))
-            .ok_or_else(|| bad("a status that cannot be in play"))?;
-        DateTime::from_timestamp(self.created, 0)
-            .and_then(|c| c.checked_add_signed(chrono::TimeDelta::seconds(i64::from(last))))
-            .ok_or_else(|| bad("created out of range"))?;
-        let (first_solved, last_solved) = (set(self.first_solved)?, set(self.last_solved)?);
-        let filed_solve = set(self.filed_solve)?;
-        let solved = phase == Phase::Solved;
-        if (first_solved == UNSET) != (last_solved == UNSET)
-            || (last_solved != UNSET && first_solved > last_solved)
-            || (solved && (last_solved == UNSET || filed_solve != last_solved))
-            || (!solved && filed_solve != UNSET)
-        {
-            return Err(bad("solve instants that do not agree with its status"));
-        }
         if self.status_since > last || self.cycle_start > last {
             return Err(bad("a period starting after its latest event"));
         }
@@ -241,6 +219,37 @@ impl SavedTicket {
                 "an event log without the attributes it was created with",
             ));
         }
+        Ok(())
+    }
+
+    /// The state, if every rule holds.
+    pub(crate) fn into_state(self) -> Result<TicketState> {
+        let id = self.id;
+        let bad = |rule: &str| corrupt(format!("{id}: {rule}"));
+        let last = self.last_event;
+        let set = |v: Option<u32>| match v {
+            Some(UNSET) => Err(bad("an instant out of range")),
+            Some(v) if v > last => Err(bad("an instant after its latest event")),
+            Some(v) => Ok(v),
+            None => Ok(UNSET),
+        };
+        let phase = Phase::of(self.status)
+            .filter(|_| !matches!(self.status, Status::Closed))
+            .ok_or_else(|| bad("a status that cannot be in play"))?;
+        DateTime::from_timestamp(self.created, 0)
+            .and_then(|c| c.checked_add_signed(chrono::TimeDelta::seconds(i64::from(last))))
+            .ok_or_else(|| bad("created out of range"))?;
+        let (first_solved, last_solved) = (set(self.first_solved)?, set(self.last_solved)?);
+        let filed_solve = set(self.filed_solve)?;
+        let solved = phase == Phase::Solved;
+        if (first_solved == UNSET) != (last_solved == UNSET)
+            || (last_solved != UNSET && first_solved > last_solved)
+            || (solved && (last_solved == UNSET || filed_solve != last_solved))
+            || (!solved && filed_solve != UNSET)
+        {
+            return Err(bad("solve instants that do not agree with its status"));
+        }
+        self.check_periods(first_solved, last_solved, solved)?;
         let (first_cycle, more_cycles) = split(self.cycles);
         let (first_next_reply, more_replies) = split(self.next_replies);
         let extra = (!more_cycles.is_empty()
