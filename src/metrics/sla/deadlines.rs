@@ -43,6 +43,7 @@ impl Deadlines {
     }
 
     /// Numbers up to `run` are taken (after a restore).
+    #[cfg(feature = "serde")]
     pub(super) fn taken(&mut self, run: u64) {
         self.next_run = self.next_run.max(run);
     }
