@@ -4,7 +4,7 @@
 use crate::calendar::BusinessClock;
 use crate::error::Result;
 use crate::metrics::tickets::machine::TicketState;
-use crate::metrics::tickets::store::InPlay;
+use crate::metrics::tickets::store::{InPlay, TicketStore};
 use crate::model::{Phase, TicketId};
 use crate::stats::DurationSummary;
 
@@ -77,6 +77,17 @@ impl SlaTicket {
             .get(usize::from(r.clock))
             .is_some_and(|c| c.run == r.run && c.running.is_some_and(|(_, d)| d == r.deadline))
     }
+}
+
+/// The ticket in play whose clock a deadline entry is, running as it started (`None` for
+/// a stale entry).
+#[inline]
+pub(super) fn running_ticket<'a>(
+    tickets: &'a TicketStore<SlaTicket>,
+    r: &Running,
+) -> Option<&'a SlaTicket> {
+    let s = tickets.at(tickets.slot(r.ticket)?)?;
+    s.runs(r).then_some(s)
 }
 
 impl InPlay for SlaTicket {
@@ -271,13 +282,7 @@ impl Ledger {
                 let left = c.target.saturating_sub(c.elapsed);
                 let deadline = deadline(calendar, c.basis, at, left);
                 c.running = Some((at, deadline));
-                c.run = self.running.next_run();
-                self.running.insert(Running {
-                    deadline,
-                    ticket: id,
-                    clock: i as u8,
-                    run: c.run,
-                });
+                c.run = self.running.start(deadline, id, i as u8);
                 -i8::from(was_overdue)
             }
             _ => 0,

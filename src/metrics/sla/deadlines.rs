@@ -37,7 +37,7 @@ pub(super) struct Deadlines {
 impl Deadlines {
     /// A run number not given before.
     #[inline]
-    pub(super) fn next_run(&mut self) -> u64 {
+    fn next_run(&mut self) -> u64 {
         self.next_run += 1;
         self.next_run
     }
@@ -48,7 +48,21 @@ impl Deadlines {
         self.next_run = self.next_run.max(run);
     }
 
-    /// An instance starts running.
+    /// An instance of clock `clock` of `ticket` starts running until `deadline`: its new
+    /// run number.
+    #[inline]
+    pub(super) fn start(&mut self, deadline: i64, ticket: TicketId, clock: u8) -> u64 {
+        let run = self.next_run();
+        self.insert(Running {
+            deadline,
+            ticket,
+            clock,
+            run,
+        });
+        run
+    }
+
+    /// An instance starts running (under a run number given before).
     #[inline]
     pub(super) fn insert(&mut self, r: Running) {
         self.buckets.entry(r.deadline >> SHIFT).or_default().push(r);

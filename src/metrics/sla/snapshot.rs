@@ -10,7 +10,7 @@ use crate::calculator::Calculator;
 use crate::metrics::tickets::{IngestReport, TicketGrouping};
 use crate::model::TicketId;
 
-use super::clocks::SlaTicket;
+use super::clocks::{SlaTicket, running_ticket};
 use super::deadlines::Running;
 use crate::stats::DurationSnapshot;
 
@@ -76,8 +76,7 @@ pub struct SlaSnapshot<K: Ord = ()> {
 impl<G: TicketGrouping> SlaTracker<G> {
     /// The ticket of a deadline entry, if the entry is its clock running as it started.
     fn running_ticket(&self, r: &Running) -> Option<&SlaTicket> {
-        let s = self.tickets.at(self.tickets.slot(r.ticket)?)?;
-        s.runs(r).then_some(s)
+        running_ticket(&self.tickets, r)
     }
 
     /// Every target's figures at `as_of`, and the [`SlaConfig::at_risk`](super::SlaConfig::at_risk) running targets

@@ -18,8 +18,7 @@ use crate::metrics::tickets::{
 use crate::model::{Interaction, Phase, Ticket};
 
 use super::WHAT;
-use super::clocks::{Clock, Ledger, NO_POLICY, Outcomes, SlaTicket};
-use super::deadlines::Running;
+use super::clocks::{Clock, Ledger, NO_POLICY, Outcomes, SlaTicket, running_ticket};
 use super::policy::{SlaMetric, SlaPolicies, Target};
 use super::snapshot::SlaSnapshot;
 
@@ -370,12 +369,9 @@ impl<G: TicketGrouping> SlaTracker<G> {
         }
         if self.ledger.running.wants_compaction() {
             let tickets = &self.tickets;
-            self.ledger.running.compact(|r| {
-                tickets
-                    .slot(r.ticket)
-                    .and_then(|slot| tickets.at(slot))
-                    .is_some_and(|s| s.runs(r))
-            });
+            self.ledger
+                .running
+                .compact(|r| running_ticket(tickets, r).is_some());
         }
         Ok(())
     }
@@ -529,13 +525,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
             // Run numbers are the index's own: theirs are renumbered into ours.
             for (i, c) in s.clocks.iter_mut().enumerate() {
                 if let Some((_, deadline)) = c.running {
-                    c.run = m.ledger.running.next_run();
-                    m.ledger.running.insert(Running {
-                        deadline,
-                        ticket: s.machine.id,
-                        clock: i as u8,
-                        run: c.run,
-                    });
+                    c.run = m.ledger.running.start(deadline, s.machine.id, i as u8);
                 }
             }
             m.tickets.insert(s);
