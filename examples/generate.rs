@@ -92,6 +92,9 @@ fn main() -> std::io::Result<()> {
                 InteractionKind::Assignment { agent, .. } => {
                     ("assign", "", false, "", agent.map_or(0, |a| a.0))
                 }
+                // The history CSV has no columns for field changes and hand-offs (the
+                // generator makes none).
+                InteractionKind::Field(_) | InteractionKind::BotHandoff => continue,
             };
             let line = format!(
                 "{},{},\"{kind}\",\"{author}\",{public},\"{status}\",{agent}\n",

@@ -1,7 +1,10 @@
 //! Profiling aid: replays 1M generated tickets, time-ordered, eight times.
 //!
-//! `cargo run --release --example profile_tickets [team] [TICKETS [RUNS]]`
-use csm_metrics::metrics::tickets::{ByTeam, Overall, TicketGrouping, TicketTracker};
+//! `cargo run --release --example profile_tickets [team] [handling] [TICKETS [RUNS]]`
+//! (`handling`: with the handling figures on).
+use csm_metrics::metrics::tickets::{
+    ByTeam, Overall, TicketGrouping, TicketTracker, TrackerConfig,
+};
 use csm_metrics::{Interaction, Ticket};
 use csm_metrics_synth::{Config, Generator};
 
@@ -9,10 +12,15 @@ fn run<G: TicketGrouping>(
     tickets: &[Ticket],
     ev: &[(i64, u8, u32, Option<Interaction>)],
     runs: usize,
+    handling: bool,
 ) {
     for _ in 0..runs {
         let start = std::time::Instant::now();
-        let mut tr = TicketTracker::<G>::default();
+        let config = TrackerConfig {
+            handling,
+            ..TrackerConfig::default()
+        };
+        let mut tr = TicketTracker::<G>::new(config, G::default()).expect("a valid configuration");
         for (_, _, i, x) in ev {
             let _ = match x {
                 None => tr.observe_ticket(&tickets[*i as usize]),
@@ -45,9 +53,10 @@ fn main() {
         tickets.push(h.ticket);
     }
     ev.sort_by_key(|e| (e.0, e.1));
+    let handling = std::env::args().any(|a| a == "handling");
     if std::env::args().any(|a| a == "team") {
-        run::<ByTeam>(&tickets, &ev, runs)
+        run::<ByTeam>(&tickets, &ev, runs, handling)
     } else {
-        run::<Overall>(&tickets, &ev, runs)
+        run::<Overall>(&tickets, &ev, runs, handling)
     }
 }

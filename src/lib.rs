@@ -241,9 +241,10 @@ pub use metrics::surveys::{
 };
 pub use model::{
     AccountEvent, AccountEventKind, Activity, AgentId, AgentState, Author, Call, CallId, Channel,
-    CreatedBy, CustomerId, Happiness, Interaction, InteractionKind, ItemId, Priority, QueueId,
-    ScheduledActivity, StateInterval, Status, SurveyId, SurveyKind, SurveyResponse, SurveyScore,
-    TeamId, Ticket, TicketId, Timestamped, Visibility,
+    CreatedBy, CustomStatus, CustomerId, FieldChange, FieldId, Happiness, Interaction,
+    InteractionKind, ItemId, Priority, QueueId, ScheduledActivity, StateInterval, Status,
+    StatusCategory, StatusId, SurveyId, SurveyKind, SurveyResponse, SurveyScore, TagId, TeamId,
+    Ticket, TicketId, Timestamped, ValueId, Visibility,
 };
 pub use stats::{
     Bucket, DurationBuckets, DurationMoments, DurationSnapshot, DurationSummary, Interval,

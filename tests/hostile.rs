@@ -61,9 +61,11 @@ proptest! {
         records in proptest::collection::vec(record(), 0..60),
         resequence in any::<bool>(),
         calendar in any::<bool>(),
+        handling in any::<bool>(),
     ) {
         let config = TrackerConfig {
             resequence,
+            handling,
             calendar: calendar.then(|| Arc::new(ny_calendar()) as Arc<dyn BusinessClock>),
             ..TrackerConfig::default()
         };

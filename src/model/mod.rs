@@ -19,11 +19,15 @@ mod ticket;
 pub use account::{AccountEvent, AccountEventKind};
 pub use agent::{Activity, AgentState, ScheduledActivity, StateInterval};
 pub use call::Call;
-pub use ids::{AgentId, CallId, CustomerId, ItemId, QueueId, SurveyId, TeamId, TicketId};
+pub use ids::{
+    AgentId, CallId, CustomerId, FieldId, ItemId, QueueId, StatusId, SurveyId, TagId, TeamId,
+    TicketId, ValueId,
+};
 pub use survey::{Happiness, SurveyKind, SurveyResponse, SurveyScore};
 pub(crate) use ticket::Phase;
 pub use ticket::{
-    Author, Channel, CreatedBy, Interaction, InteractionKind, Priority, Status, Ticket, Visibility,
+    Author, Channel, CreatedBy, CustomStatus, FieldChange, Interaction, InteractionKind, Priority,
+    Status, StatusCategory, Ticket, Visibility,
 };
 
 use chrono::{DateTime, Utc};

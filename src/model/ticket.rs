@@ -4,7 +4,9 @@ use core::fmt;
 
 use chrono::{DateTime, Utc};
 
-use super::{AgentId, CustomerId, TeamId, TicketId, Timestamped};
+use super::{
+    AgentId, CustomerId, FieldId, StatusId, TagId, TeamId, TicketId, Timestamped, ValueId,
+};
 use crate::error::{Error, RecordRef, Rule};
 
 /// The channel a ticket came in by.
@@ -214,6 +216,81 @@ pub enum Status {
     },
     /// Deleted or marked as spam: it leaves every metric.
     Spam,
+    /// A custom status of the help desk (Zendesk's custom ticket statuses, Freshdesk's
+    /// custom statuses), which counts as its category: a custom status in the pending
+    /// category pauses what pending pauses, one in the solved category solves.
+    Custom(CustomStatus),
+}
+
+/// The standard status a custom status counts as (Zendesk's status categories).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum StatusCategory {
+    /// New.
+    New,
+    /// Open: an agent is working on it.
+    Open,
+    /// Pending: waiting on the customer.
+    Pending,
+    /// On hold: waiting on a third party.
+    OnHold,
+    /// Solved.
+    Solved,
+}
+
+/// A custom status: the caller's id for it and the category it counts as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CustomStatus {
+    /// The status.
+    pub id: StatusId,
+    /// What it counts as.
+    pub category: StatusCategory,
+}
+
+impl StatusCategory {
+    /// The standard status of this category.
+    pub const fn status(self) -> Status {
+        match self {
+            StatusCategory::New => Status::New,
+            StatusCategory::Open => Status::Open,
+            StatusCategory::Pending => Status::Pending,
+            StatusCategory::OnHold => Status::OnHold,
+            StatusCategory::Solved => Status::Solved,
+        }
+    }
+}
+
+impl CustomStatus {
+    /// A custom status `id` counting as `category`.
+    pub const fn new(id: StatusId, category: StatusCategory) -> Self {
+        CustomStatus { id, category }
+    }
+}
+
+/// A change of one of a ticket's fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum FieldChange {
+    /// The priority changed.
+    Priority(Priority),
+    /// The team (group) changed; `None` takes the ticket out of every team.
+    Team(Option<TeamId>),
+    /// The assignee changed; `None` unassigns the ticket.
+    Assignee(Option<AgentId>),
+    /// A tag was added.
+    TagAdded(TagId),
+    /// A tag was removed.
+    TagRemoved(TagId),
+    /// A custom field was set (`Some`) or cleared (`None`).
+    Custom {
+        /// The field.
+        field: FieldId,
+        /// Its new value.
+        value: Option<ValueId>,
+    },
 }
 
 impl Status {
@@ -229,13 +306,19 @@ impl Status {
             Status::Closed => "closed",
             Status::Merged { .. } => "merged",
             Status::Spam => "spam",
+            Status::Custom(_) => "custom",
         }
     }
 
-    /// Whether this status counts as resolved (solved or closed).
+    /// Whether this status counts as resolved (solved or closed, or a custom status of the
+    /// solved category).
     #[inline]
     pub fn is_resolved(self) -> bool {
-        matches!(self, Status::Solved | Status::Closed)
+        match self {
+            Status::Solved | Status::Closed => true,
+            Status::Custom(c) => c.category == StatusCategory::Solved,
+            _ => false,
+        }
     }
 }
 
@@ -271,6 +354,13 @@ impl Phase {
             Status::OnHold => Some(Phase::OnHold),
             Status::Solved | Status::Closed => Some(Phase::Solved),
             Status::Merged { .. } | Status::Spam => None,
+            Status::Custom(c) => Some(match c.category {
+                StatusCategory::New => Phase::New,
+                StatusCategory::Open => Phase::Open,
+                StatusCategory::Pending => Phase::Pending,
+                StatusCategory::OnHold => Phase::OnHold,
+                StatusCategory::Solved => Phase::Solved,
+            }),
         }
     }
 }
@@ -289,13 +379,20 @@ pub enum InteractionKind {
     },
     /// A change of status.
     Status(Status),
-    /// An assignment to an agent and/or team (`None` leaves that side unassigned).
+    /// An assignment to an agent and/or team (`None` leaves that side as it was; to
+    /// unassign, use [`FieldChange::Assignee`] or [`FieldChange::Team`] with `None`).
     Assignment {
         /// The agent assigned.
         agent: Option<AgentId>,
         /// The team assigned.
         team: Option<TeamId>,
     },
+    /// A field changed: priority, team, assignee, tags, a custom field.
+    Field(FieldChange),
+    /// A bot (automation) handed the conversation to a human: with
+    /// [`FrtStart::LastHandoff`](crate::metrics::tickets::FrtStart::LastHandoff) the
+    /// first-response clock starts here (Chatwoot's `conversation_bot_handoff`).
+    BotHandoff,
 }
 
 /// One thing that happened to a ticket at an instant.
@@ -341,6 +438,24 @@ impl Interaction {
             ticket,
             at,
             kind: InteractionKind::Status(status),
+        }
+    }
+
+    /// A change of one of the ticket's fields.
+    pub fn field(ticket: TicketId, at: DateTime<Utc>, change: FieldChange) -> Self {
+        Interaction {
+            ticket,
+            at,
+            kind: InteractionKind::Field(change),
+        }
+    }
+
+    /// A bot's hand-off of the conversation to a human.
+    pub fn bot_handoff(ticket: TicketId, at: DateTime<Utc>) -> Self {
+        Interaction {
+            ticket,
+            at,
+            kind: InteractionKind::BotHandoff,
         }
     }
 

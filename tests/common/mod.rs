@@ -46,6 +46,14 @@ pub fn same_but_extremes(
                 &mut b.on_hold,
             ]);
         }
+        if let Some(h) = s.handling.as_mut() {
+            summaries.extend([
+                &mut h.first_assignment,
+                &mut h.unassigned,
+                &mut h.assignment_to_reply,
+            ]);
+            summaries.extend(h.statuses.iter_mut().map(|t| &mut t.time));
+        }
         for d in summaries {
             extremes.push(d.min.take());
             extremes.push(d.max.take());
@@ -61,7 +69,10 @@ pub fn same_but_extremes(
     a == b && close
 }
 
-use csm_metrics::{AgentId, Author, InteractionKind, Status, TeamId, TicketId, Visibility};
+use csm_metrics::{
+    AgentId, Author, CustomStatus, FieldChange, FieldId, InteractionKind, Priority, Status,
+    StatusCategory, StatusId, TagId, TeamId, TicketId, ValueId, Visibility,
+};
 use proptest::prelude::*;
 
 /// Any interaction a hostile feed sends: messages by anyone, public or not; assignments;
@@ -69,7 +80,7 @@ use proptest::prelude::*;
 #[allow(dead_code)]
 pub fn interaction_kind() -> impl Strategy<Value = InteractionKind> {
     prop_oneof![
-        (0u8..3, any::<bool>(), 0u64..4).prop_map(|(who, public, agent)| {
+        3 => (0u8..3, any::<bool>(), 0u64..4).prop_map(|(who, public, agent)| {
             InteractionKind::Message {
                 author: match who {
                     0 => Author::Agent(AgentId(agent)),
@@ -83,13 +94,13 @@ pub fn interaction_kind() -> impl Strategy<Value = InteractionKind> {
                 },
             }
         }),
-        (proptest::option::of(0u64..4), proptest::option::of(0u64..3)).prop_map(|(a, t)| {
+        1 => (proptest::option::of(0u64..4), proptest::option::of(0u64..3)).prop_map(|(a, t)| {
             InteractionKind::Assignment {
                 agent: a.map(AgentId),
                 team: t.map(TeamId),
             }
         }),
-        (0u8..8, 0u64..6).prop_map(|(s, into)| InteractionKind::Status(match s {
+        3 => (0u8..8, 0u64..6).prop_map(|(s, into)| InteractionKind::Status(match s {
             0 => Status::New,
             1 => Status::Open,
             2 => Status::Pending,
@@ -101,5 +112,32 @@ pub fn interaction_kind() -> impl Strategy<Value = InteractionKind> {
             },
             _ => Status::Spam,
         })),
+        1 => field_change().prop_map(InteractionKind::Field),
+        1 => Just(InteractionKind::BotHandoff),
+        1 => (0u8..5, 1u64..3).prop_map(|(c, id)| InteractionKind::Status(Status::Custom(
+            CustomStatus::new(StatusId(id), match c {
+                0 => StatusCategory::New,
+                1 => StatusCategory::Open,
+                2 => StatusCategory::Pending,
+                3 => StatusCategory::OnHold,
+                _ => StatusCategory::Solved,
+            })
+        ))),
+    ]
+}
+
+/// Any field change: priority, team and assignee (cleared too), tags, custom fields.
+#[allow(dead_code)]
+pub fn field_change() -> impl Strategy<Value = FieldChange> {
+    prop_oneof![
+        (0usize..4).prop_map(|p| FieldChange::Priority(Priority::ALL[p])),
+        proptest::option::of(0u64..3).prop_map(|t| FieldChange::Team(t.map(TeamId))),
+        proptest::option::of(0u64..4).prop_map(|a| FieldChange::Assignee(a.map(AgentId))),
+        (0u64..3).prop_map(|t| FieldChange::TagAdded(TagId(t))),
+        (0u64..3).prop_map(|t| FieldChange::TagRemoved(TagId(t))),
+        (0u64..2, proptest::option::of(0u64..3)).prop_map(|(f, v)| FieldChange::Custom {
+            field: FieldId(f),
+            value: v.map(ValueId),
+        }),
     ]
 }

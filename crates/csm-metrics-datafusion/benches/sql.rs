@@ -87,6 +87,8 @@ fn tables(h: &[TicketHistory]) -> (RecordBatch, RecordBatch) {
                     push(at, "status", "", false, name);
                 }
                 InteractionKind::Assignment { .. } => push(at, "assign", "", false, ""),
+                // The history tables have no columns for these (the generator makes none).
+                InteractionKind::Field(_) | InteractionKind::BotHandoff => {}
             }
         }
     }

@@ -232,7 +232,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
         }
         // A ticket no policy applies to is tracked with no targets (its events are valid).
         let policy = self.config.policies.choose(ticket).unwrap_or(NO_POLICY);
-        let extra = Extra::at_creation(ticket, G::USES_TAGS, self.config.resequence);
+        let extra = Extra::at_creation(ticket, G::USES_TAGS, self.config.resequence, false);
         let creation = Creation::of(ticket, 0);
         // SLA first-reply targets run from creation, whatever a lifecycle's clock start.
         let machine = TicketState::created(creation, FrtStart::TicketCreated, extra);
@@ -342,7 +342,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
             Transition::Solved { .. } | Transition::ClosedUnresolved { .. } => {
                 ledger.solve(calendar, s, at)?;
                 // Groupings by solve window move the ticket under its solve.
-                G::USES_SOLVE.then_some((s.machine.team, s.machine.assignee))
+                G::USES_SOLVE.then_some(s.machine.attributes())
             }
             Transition::ClosedAfterSolve => {
                 // An instance started on the solved ticket (a next reply awaited) never ran.
@@ -355,6 +355,8 @@ impl<G: TicketGrouping> SlaTracker<G> {
                 Some(moves_to)
             }
             Transition::Reassigned { to } => Some(to),
+            // Tags, custom fields and hand-offs move no clock (the policy stays).
+            Transition::Field(_) | Transition::HandedOff => None,
             Transition::Cancelled { .. } => {
                 ledger.cancel(s)?;
                 None
@@ -392,7 +394,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
         let Some(s) = tickets.at_mut(slot) else {
             return Ok(());
         };
-        if (s.machine.team, s.machine.assignee) == to && !G::USES_SOLVE {
+        if s.machine.attributes() == to && !G::USES_SOLVE {
             return Ok(());
         }
         s.machine.set_attributes(to);

@@ -8,12 +8,12 @@ use super::config::FrtStart;
 use super::ingest::RejectReason;
 use super::machine::{Attributes, Creation, Extra, TicketState, UNSET};
 use crate::calendar::BusinessClock;
-use crate::model::{Author, Visibility};
+use crate::model::{Author, FieldChange, Visibility};
 
 /// A 64-bit fingerprint of what an interaction did and who did it (never 0): the kind, the
 /// author or assignee ids, mixed. Two events of a ticket at the same instant with equal
 /// fingerprints are taken for the same event.
-#[inline]
+#[inline(always)]
 pub(crate) fn fingerprint(kind: &InteractionKind) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let (tag, a, b): (u64, u64, u64) = match *kind {
@@ -39,6 +39,7 @@ pub(crate) fn fingerprint(kind: &InteractionKind) -> u64 {
                 Status::Closed => (5, 0),
                 Status::Merged { into } => (6, into.0),
                 Status::Spam => (7, 0),
+                Status::Custom(c) => (8 + c.category as u64, c.id.0),
             };
             (16 + code, into, 0)
         }
@@ -47,6 +48,19 @@ pub(crate) fn fingerprint(kind: &InteractionKind) -> u64 {
             agent.map_or(0, |a| a.0),
             team.map_or(0, |t| t.0),
         ),
+        InteractionKind::Field(change) => match change {
+            FieldChange::Priority(p) => (40 + p as u64, 0, 0),
+            FieldChange::Team(t) => (44 + u64::from(t.is_some()), t.map_or(0, |t| t.0), 0),
+            FieldChange::Assignee(a) => (46 + u64::from(a.is_some()), a.map_or(0, |a| a.0), 0),
+            FieldChange::TagAdded(t) => (48, t.0, 0),
+            FieldChange::TagRemoved(t) => (49, t.0, 0),
+            FieldChange::Custom { field, value } => (
+                50 + u64::from(value.is_some()),
+                field.0,
+                value.map_or(0, |v| v.0),
+            ),
+        },
+        InteractionKind::BotHandoff => (52, 0, 0),
     };
     let mut x = tag.wrapping_mul(K) ^ a;
     x = (x ^ (x >> 31)).wrapping_mul(K) ^ b;
@@ -170,27 +184,30 @@ impl TicketState {
         frt_start: FrtStart,
         late: (u32, InteractionKind),
     ) -> (TicketState, EventLog) {
-        let (origin, mut log, tags) = match self.extra.as_mut() {
+        let (origin, mut log, tags, handling) = match self.extra.as_mut() {
             Some(e) => (
                 e.origin,
                 core::mem::take(&mut e.log),
                 core::mem::take(&mut e.tags),
+                e.handling.is_some(),
             ),
-            None => (None, Vec::new(), Box::default()),
+            None => (None, Vec::new(), Box::default(), false),
         };
+        let attributes = origin.unwrap_or_else(|| self.attributes());
         let creation = Creation {
             id: self.id,
             created: self.created,
             requester: self.requester,
-            attributes: origin.unwrap_or((self.team, self.assignee)),
+            attributes,
             channel: self.channel,
-            priority: self.priority,
+            created_priority: self.created_priority,
             inbound: self.inbound,
             calendar: self.calendar,
         };
         let extra = Box::new(Extra {
             tags,
             origin,
+            handling: handling.then(|| super::handling::HandlingState::created(attributes)),
             ..Extra::default()
         });
         let at = log.partition_point(|(o, _)| *o <= late.0);
@@ -216,7 +233,7 @@ impl TicketState {
     /// Gives the ticket a team and assignee (a consumer moves its figures first).
     #[inline]
     pub(crate) fn set_attributes(&mut self, to: Attributes) {
-        (self.team, self.assignee) = to;
+        (self.team, self.assignee, self.priority) = (to.team, to.assignee, to.priority);
     }
 }
 

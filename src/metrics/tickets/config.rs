@@ -18,6 +18,11 @@ pub enum FrtStart {
     /// At the first public customer message (Intercom, Front); a ticket whose customer
     /// never wrote has no first response time.
     FirstCustomerMessage,
+    /// At the ticket's creation, started again at each bot hand-off
+    /// ([`InteractionKind::BotHandoff`](crate::InteractionKind::BotHandoff)) and each
+    /// reopen while the ticket is unanswered: the first response is timed from the last
+    /// of them (Chatwoot's "last non-human activity").
+    LastHandoff,
 }
 
 /// How a [`TicketTracker`](super::TicketTracker) computes.
@@ -52,6 +57,12 @@ pub struct TrackerConfig {
     /// in-order stream (events of the same second stay in arrival order). Off, such an
     /// event is rejected as [`RejectReason::OutOfOrder`](super::RejectReason::OutOfOrder). For webhook feeds, turn it on.
     pub resequence: bool,
+    /// Compute the handling figures (default off): time in each status (custom statuses
+    /// apart), assignment, bot hand-offs and resolutions
+    /// ([`LifecycleSnapshot::handling`](super::LifecycleSnapshot::handling)). On, every
+    /// ticket in play keeps a small record of its statuses and assignees (about 100 bytes
+    /// and one allocation).
+    pub handling: bool,
 }
 
 impl Default for TrackerConfig {
@@ -66,6 +77,7 @@ impl Default for TrackerConfig {
             business_resolution_target: super::lifecycle::DEFAULT_RESOLUTION_TARGET,
             team_calendars: BTreeMap::new(),
             resequence: false,
+            handling: false,
         }
     }
 }

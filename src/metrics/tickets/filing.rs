@@ -9,8 +9,10 @@ use std::sync::Arc;
 use crate::aggregate::FastHash;
 use crate::calendar::BusinessClock;
 use crate::error::Result;
+use crate::model::InteractionKind;
 
 use super::grouping::TicketGrouping;
+use super::handling;
 use super::lifecycle::TicketLifecycle;
 use super::machine::{Attributes, TicketState, Transition, UNSET};
 
@@ -67,6 +69,8 @@ pub(super) struct Filing<'a, G: TicketGrouping> {
     pub(super) grouping: &'a G,
     pub(super) clock: Option<&'a dyn BusinessClock>,
     pub(super) team_clocks: &'a [Arc<dyn BusinessClock>],
+    /// Whether the handling consumer is on.
+    pub(super) handling: bool,
 }
 
 impl<'a, G: TicketGrouping> Filing<'a, G> {
@@ -141,7 +145,7 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
     /// to the groups of the new attributes when the keys change (the overall aggregate does
     /// not change).
     pub(super) fn refile(&mut self, state: &mut TicketState, latest: Attributes) -> Result<()> {
-        let filed = (state.team, state.assignee);
+        let filed = state.attributes();
         if latest == filed {
             return Ok(());
         }
@@ -151,7 +155,7 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
             let mut old_key = None;
             self.grouping
                 .for_each_key(&state.view(), |k| old_key = Some(k));
-            (state.team, state.assignee) = latest;
+            state.set_attributes(latest);
             let mut new_key = None;
             self.grouping
                 .for_each_key(&state.view(), |k| new_key = Some(k));
@@ -160,7 +164,7 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
             let mut old_keys = Vec::new();
             self.grouping
                 .for_each_key(&state.view(), |k| old_keys.push(k));
-            (state.team, state.assignee) = latest;
+            state.set_attributes(latest);
             let mut new_keys = Vec::new();
             self.grouping
                 .for_each_key(&state.view(), |k| new_keys.push(k));
@@ -169,25 +173,52 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
         if same {
             return Ok(());
         }
-        (state.team, state.assignee) = filed;
+        state.set_attributes(filed);
         let clock = self.clock_of(state);
         let s: &TicketState = state;
         self.file(false, s, |a| file_all(a, s, false, true, clock))?;
-        (state.team, state.assignee) = latest;
+        state.set_attributes(latest);
         state.group = self.group_of(state);
         let s: &TicketState = state;
         self.file(false, s, |a| file_all(a, s, true, true, clock))
     }
 
-    /// Files what a transition of a ticket changed (the state already changed).
+    /// Files what a transition of a ticket (by an event of `kind`) changed (the state
+    /// already changed), with the handling consumer when it is on.
     #[inline(always)]
-    pub(super) fn consume(&mut self, state: &mut TicketState, change: &Transition) -> Result<()> {
+    pub(super) fn consume(
+        &mut self,
+        state: &mut TicketState,
+        change: &Transition,
+        kind: &InteractionKind,
+    ) -> Result<()> {
+        if !self.handling {
+            return self.file_change(state, change);
+        }
+        let from = state.attributes();
+        handling::follow(state, change, kind, from, true);
+        if let Transition::HandedOff = change {
+            self.file(true, state, |a| {
+                a.handed_off();
+                Ok(())
+            })?;
+        }
+        self.file_change(state, change)?;
+        handling::follow(state, change, kind, from, false);
+        Ok(())
+    }
+
+    /// Files what a transition changed in the lifecycle aggregates.
+    #[inline(always)]
+    fn file_change(&mut self, state: &mut TicketState, change: &Transition) -> Result<()> {
         if matches!(
             change,
             Transition::Nothing
                 | Transition::AwaitsReply
                 | Transition::PhaseChanged
                 | Transition::ClosedAfterSolve
+                | Transition::Field(_)
+                | Transition::HandedOff
         ) {
             return Ok(());
         }
@@ -197,7 +228,9 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
             Transition::Nothing
             | Transition::AwaitsReply
             | Transition::PhaseChanged
-            | Transition::ClosedAfterSolve => Ok(()),
+            | Transition::ClosedAfterSolve
+            | Transition::Field(_)
+            | Transition::HandedOff => Ok(()),
             Transition::Replied(r) => {
                 let resolved = r
                     .while_solved
@@ -221,8 +254,10 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
                 // Filed as it stood before the solve, then moved under the solve (for
                 // groupings by solve window).
                 let solve = core::mem::replace(&mut state.filed_solve, UNSET);
-                self.file(true, state, |a| {
-                    a.solved(was_unanswered, cycle, facts, created)
+                let s: &TicketState = state;
+                self.file(true, s, |a| {
+                    a.solved(was_unanswered, cycle, facts, created)?;
+                    a.put_handling(s, true)
                 })?;
                 self.resolve_under(state, solve)
             }
@@ -233,7 +268,11 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
                 let retracted = &state.facts_before_reopen(clock);
                 // Filed as it stood before the reopen (under its solve), then moved.
                 state.filed_solve = state.last_solved;
-                self.file(true, state, |a| a.reopened(retracted, unanswered, created))?;
+                let s: &TicketState = state;
+                self.file(true, s, |a| {
+                    a.reopened(retracted, unanswered, created)?;
+                    a.put_handling(s, false)
+                })?;
                 self.resolve_under(state, UNSET)?;
                 self.refile(state, moves_to)
             }

@@ -18,8 +18,10 @@ pub struct TicketView<'a> {
     pub created_at: i64,
     /// Its channel.
     pub channel: Channel,
-    /// Its priority.
+    /// Its priority as last changed (frozen while solved, as the team is).
     pub priority: Priority,
+    /// Its priority at creation.
+    pub created_priority: Priority,
     /// Its requester.
     pub requester: CustomerId,
     /// Its team as last assigned (frozen while solved).
@@ -103,10 +105,17 @@ ticket_key!(
     |t| t.channel
 );
 ticket_key!(
-    /// Groups by priority.
+    /// Groups by priority as it stands (a solved ticket: at its solve), moving a ticket's
+    /// figures when its priority changes, as [`ByTeam`] does on reassignment.
     ByPriority,
     Priority,
     |t| t.priority
+);
+ticket_key!(
+    /// Groups by the priority a ticket was created with (a change moves nothing).
+    ByCreationPriority,
+    Priority,
+    |t| t.created_priority
 );
 ticket_key!(
     /// Groups by requester (customer).

@@ -10,11 +10,11 @@
 
 use crate::calendar::BusinessClock;
 use crate::model::{
-    AgentId, Author, Channel, CustomerId, Interaction, InteractionKind, Phase, Priority, Status,
-    TeamId, TicketId, Visibility,
+    AgentId, Author, Channel, CustomerId, FieldChange, Interaction, InteractionKind, Phase,
+    Priority, Status, TeamId, TicketId, Visibility,
 };
 
-use super::config::FrtStart;
+pub(crate) use super::creation::Creation;
 use super::grouping::TicketView;
 use super::lifecycle::{BusinessFacts, SolvedFacts};
 
@@ -26,14 +26,36 @@ pub(crate) const UNSET: u32 = u32::MAX;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Extra {
     pub(crate) tags: Box<[String]>,
-    pub(crate) latest: Option<(Option<TeamId>, Option<AgentId>)>,
+    /// Attributes given while solved, which take effect if it is reopened.
+    pub(crate) latest: Option<Attributes>,
     pub(crate) next_replies: Vec<u32>,
     pub(crate) cycles: Vec<u32>,
     /// With re-sequencing: the team and assignee the ticket was created with, and its
     /// events applied so far, in time order.
-    pub(crate) origin: Option<(Option<TeamId>, Option<AgentId>)>,
+    pub(crate) origin: Option<Attributes>,
     pub(crate) log: Vec<(u32, InteractionKind)>,
+    /// The handling consumer's state (statuses, assignments, bots), when it is on.
+    pub(crate) handling: Option<super::handling::HandlingState>,
 }
+
+impl Extra {
+    /// Whether it holds nothing (a ticket then needs none).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.tags.is_empty()
+            && self.latest.is_none()
+            && self.next_replies.is_empty()
+            && self.cycles.is_empty()
+            && self.origin.is_none()
+            && self.log.is_empty()
+            && self.handling.is_none()
+    }
+}
+
+/// [`TicketState::flags`]: a bot (automation) wrote a public message.
+pub(crate) const BOT_WROTE: u8 = 1;
+/// [`TicketState::flags`]: the first-response clock restarts at each bot hand-off and
+/// reopen while unanswered ([`FrtStart::LastHandoff`]).
+pub(crate) const CLOCK_FOLLOWS_HANDOFF: u8 = 2;
 
 /// The state of one ticket in play: 192 bytes. Instants are seconds after the ticket's
 /// creation (`UNSET` for "not yet"), which bounds a ticket's life to 136 years.
@@ -82,7 +104,11 @@ pub(crate) struct TicketState {
     pub(crate) phase: Phase,
     pub(crate) inbound: bool,
     pub(crate) channel: Channel,
+    /// The priority its figures are filed under (as it stands; frozen while solved).
     pub(crate) priority: Priority,
+    pub(crate) created_priority: Priority,
+    /// [`BOT_WROTE`], [`CLOCK_FOLLOWS_HANDOFF`].
+    pub(crate) flags: u8,
     /// The ticket's business calendar: 0 the tracker's, 1 + i the i-th team calendar.
     pub(crate) calendar: u8,
     pub(crate) extra: Option<Box<Extra>>,
@@ -102,6 +128,7 @@ impl TicketState {
             created_at: self.created,
             channel: self.channel,
             priority: self.priority,
+            created_priority: self.created_priority,
             requester: self.requester,
             team: self.team,
             assignee: self.assignee,
@@ -210,24 +237,42 @@ impl TicketState {
             .map(u64::from)
     }
 
-    pub(crate) fn latest(&self) -> (Option<TeamId>, Option<AgentId>) {
+    /// The attributes it has as last given (those given while solved included).
+    pub(crate) fn latest(&self) -> Attributes {
         self.extra
             .as_ref()
             .and_then(|e| e.latest)
-            .unwrap_or((self.team, self.assignee))
+            .unwrap_or_else(|| self.attributes())
+    }
+
+    /// The attributes its figures are filed under.
+    #[inline]
+    pub(crate) fn attributes(&self) -> Attributes {
+        Attributes {
+            team: self.team,
+            assignee: self.assignee,
+            priority: self.priority,
+        }
     }
 }
 
-/// Team and assignee of a ticket.
-pub(crate) type Attributes = (Option<TeamId>, Option<AgentId>);
+/// What a ticket's figures are filed under and a field change can move: team, assignee,
+/// priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Attributes {
+    pub(crate) team: Option<TeamId>,
+    pub(crate) assignee: Option<AgentId>,
+    pub(crate) priority: Priority,
+}
 
 /// What one taken interaction changed in its ticket: what the consumers react to. The
 /// state is already changed when they see it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Transition {
     /// Nothing a consumer counts: an internal note, a bot's message, a message the response
-    /// filter leaves out, a customer message that starts no wait, a reassignment of a
-    /// solved ticket (it takes effect if the ticket is reopened), a solve of a solved ticket.
+    /// filter leaves out, a customer message that starts no wait, a reassignment or a
+    /// priority change of a solved ticket (it takes effect if the ticket is reopened), a
+    /// solve of a solved ticket.
     Nothing,
     /// A public customer message that now awaits a next reply (after the first response;
     /// also on a solved ticket, where the message that reopens it awaits an answer).
@@ -261,12 +306,18 @@ pub(crate) enum Transition {
         /// The team and assignee it was given while solved, which now take effect.
         moves_to: Attributes,
     },
-    /// An unsolved ticket was given another team or assignee (the ticket's attributes are
-    /// not yet changed: the consumer moves its figures, then sets them).
+    /// An unsolved ticket was given a team, assignee or priority (maybe the ones it has;
+    /// the ticket's attributes are not yet changed: the consumer moves its figures, then
+    /// sets them).
     Reassigned {
-        /// The new team and assignee.
+        /// The new team, assignee and priority.
         to: Attributes,
     },
+    /// A tag was added or removed, or a custom field set: for consumers that keep fields
+    /// (the ticket's figures do not move).
+    Field(FieldChange),
+    /// A bot handed the conversation to a human.
+    HandedOff,
     /// Merged into another ticket (`spam: false`) or marked as spam: its figures leave
     /// (all of them for spam; all but volume for a merge); released.
     Cancelled {
@@ -306,100 +357,7 @@ impl Transition {
     }
 }
 
-/// The facts of a ticket at its creation that the machine needs.
-pub(crate) struct Creation {
-    pub(crate) id: TicketId,
-    pub(crate) created: i64,
-    pub(crate) requester: CustomerId,
-    pub(crate) attributes: Attributes,
-    pub(crate) channel: Channel,
-    pub(crate) priority: Priority,
-    pub(crate) inbound: bool,
-    pub(crate) calendar: u8,
-}
-
-impl Creation {
-    /// The facts of `ticket` the machine needs, its business calendar being `calendar`.
-    pub(crate) fn of(ticket: &crate::model::Ticket, calendar: u8) -> Self {
-        Creation {
-            id: ticket.id,
-            created: ticket.created_at.timestamp(),
-            requester: ticket.requester,
-            attributes: (ticket.team, ticket.assignee),
-            channel: ticket.channel,
-            priority: ticket.priority,
-            inbound: !matches!(ticket.created_by, crate::model::CreatedBy::Agent(_)),
-            calendar,
-        }
-    }
-}
-
-impl Extra {
-    /// What a ticket needs beyond its state at creation: its tags (for groupings by tag)
-    /// and, with re-sequencing, the attributes it was created with (its events are kept).
-    pub(crate) fn at_creation(
-        ticket: &crate::model::Ticket,
-        keep_tags: bool,
-        resequence: bool,
-    ) -> Option<Box<Extra>> {
-        ((keep_tags && !ticket.tags.is_empty()) || resequence).then(|| {
-            Box::new(Extra {
-                tags: if keep_tags {
-                    ticket.tags.clone().into_boxed_slice()
-                } else {
-                    Box::default()
-                },
-                origin: resequence.then_some((ticket.team, ticket.assignee)),
-                ..Extra::default()
-            })
-        })
-    }
-}
-
 impl TicketState {
-    /// The state of a ticket just created.
-    pub(crate) fn created(c: Creation, frt_start: FrtStart, extra: Option<Box<Extra>>) -> Self {
-        TicketState {
-            id: c.id,
-            created: c.created,
-            requester: c.requester,
-            team: c.attributes.0,
-            assignee: c.attributes.1,
-            last_event: 0,
-            status_since: 0,
-            clock_start: match frt_start {
-                FrtStart::TicketCreated => 0,
-                FrtStart::FirstCustomerMessage => UNSET,
-            },
-            first_reply: UNSET,
-            first_solved: UNSET,
-            last_solved: UNSET,
-            cycle_start: 0,
-            awaiting: UNSET,
-            work: 0,
-            on_hold: 0,
-            pending: 0,
-            business_work: 0,
-            business_on_hold: 0,
-            business_pending: 0,
-            business_first_solved: 0,
-            business_last_solved: 0,
-            first_next_reply: UNSET,
-            first_cycle: UNSET,
-            replies: 0,
-            reopens: 0,
-            group: super::filing::NO_GROUP,
-            filed_solve: UNSET,
-            recent: [0; 4],
-            phase: Phase::New,
-            inbound: c.inbound,
-            channel: c.channel,
-            priority: c.priority,
-            calendar: c.calendar,
-            extra,
-        }
-    }
-
     /// Applies a taken, in-order interaction at offset `at` (with fingerprint `print`) and
     /// says what changed. `is_response` narrows what counts as a response.
     #[inline(always)]
@@ -437,31 +395,57 @@ impl TicketState {
                     }
                     Transition::Nothing
                 }
-                Author::Automation => Transition::Nothing,
+                Author::Automation => {
+                    self.flags |= BOT_WROTE;
+                    Transition::Nothing
+                }
             },
             InteractionKind::Assignment { agent, team } => {
-                let (mut to_team, mut to_agent) = self.latest();
+                let mut to = self.latest();
                 if agent.is_some() {
-                    to_agent = agent;
+                    to.assignee = agent;
                 }
                 if team.is_some() {
-                    to_team = team;
+                    to.team = team;
                 }
-                let to = (to_team, to_agent);
-                if self.phase != Phase::Solved {
-                    return Transition::Reassigned { to };
+                self.move_to(to)
+            }
+            InteractionKind::Field(change) => {
+                let mut to = self.latest();
+                match change {
+                    FieldChange::Priority(p) => to.priority = p,
+                    FieldChange::Team(t) => to.team = t,
+                    FieldChange::Assignee(a) => to.assignee = a,
+                    FieldChange::TagAdded(_)
+                    | FieldChange::TagRemoved(_)
+                    | FieldChange::Custom { .. } => return Transition::Field(change),
                 }
-                // A solved ticket stays credited where it was solved; the new attributes
-                // take effect if it is reopened.
-                if to != (self.team, self.assignee) {
-                    self.extra().latest = Some(to);
-                } else if let Some(e) = self.extra.as_mut() {
-                    e.latest = None;
+                self.move_to(to)
+            }
+            InteractionKind::BotHandoff => {
+                if self.flags & CLOCK_FOLLOWS_HANDOFF != 0 && self.first_reply == UNSET {
+                    self.clock_start = at;
                 }
-                Transition::Nothing
+                Transition::HandedOff
             }
             InteractionKind::Status(status) => self.change_status(status, at, clock),
         }
+    }
+
+    /// Gives the ticket the attributes `to`: an unsolved ticket moves (the consumers move
+    /// its figures); a solved one stays credited where it was solved, and the new
+    /// attributes take effect if it is reopened.
+    #[inline]
+    fn move_to(&mut self, to: Attributes) -> Transition {
+        if self.phase != Phase::Solved {
+            return Transition::Reassigned { to };
+        }
+        if to != self.attributes() {
+            self.extra().latest = Some(to);
+        } else if let Some(e) = self.extra.as_mut() {
+            e.latest = None;
+        }
+        Transition::Nothing
     }
 
     /// A response at `at`.
@@ -503,6 +487,10 @@ impl TicketState {
         clock: Option<&dyn BusinessClock>,
     ) -> Transition {
         self.close_period(at, clock);
+        let status = match status {
+            Status::Custom(c) => c.category.status(),
+            s => s,
+        };
         match status {
             Status::Merged { .. } | Status::Spam => Transition::Cancelled {
                 spam: status == Status::Spam,
@@ -542,7 +530,7 @@ impl TicketState {
                     closed: status == Status::Closed,
                 }
             }
-            Status::New | Status::Open | Status::Pending | Status::OnHold => {
+            Status::New | Status::Open | Status::Pending | Status::OnHold | Status::Custom(_) => {
                 let phase = Phase::of(status).unwrap_or(Phase::OnHold);
                 if self.phase != Phase::Solved {
                     self.phase = phase;
@@ -552,6 +540,9 @@ impl TicketState {
                 self.filed_solve = UNSET;
                 self.reopens += 1;
                 self.cycle_start = at;
+                if self.flags & CLOCK_FOLLOWS_HANDOFF != 0 && self.first_reply == UNSET {
+                    self.clock_start = at;
+                }
                 let moves_to = self.latest();
                 if let Some(e) = self.extra.as_mut() {
                     e.latest = None;

@@ -23,27 +23,31 @@
 //!
 //! | file | what it holds |
 //! |---|---|
-//! | `machine.rs` | **the meaning of an event**: the per-ticket state (192 bytes) and the transitions an accepted event yields (answered, replied again, awaits a reply, phase changed, solved, reopened, reassigned, closed, cancelled) |
+//! | `machine.rs` | **the meaning of an event**: the per-ticket state (192 bytes) and the transitions an accepted event yields (answered, replied again, awaits a reply, phase changed, solved, reopened, reassigned — team, assignee or priority —, a tag or custom field set, handed off by a bot, closed, cancelled); a custom status counts as its category here |
 //! | `admission.rs` | **whether an event is taken**: before creation, out of range, outside the calendar, out of order, the same event twice, a merge into itself; re-sequencing's restart and replay of a late event |
 //! | `store.rs` | the tickets in play: a creation-ordered slab and its id index, for any per-ticket state |
 //! | `filing.rs` | the lifecycle consumer: files each transition's facts in the aggregates of the ticket's groups, moving them on reassignment |
 //! | `lifecycle.rs`, `business.rs` | [`TicketLifecycle`], the aggregate of one group, and its business-time part: they alone write their counters and summaries |
+//! | `handling.rs` | the handling consumer ([`TrackerConfig::handling`]): its per-ticket state (statuses, assignees, bots) beside the machine's, and [`Handling`], its part of each group's aggregate |
 //! | `tracker.rs` | [`TicketTracker`]: the machine over every ticket in play, the lifecycle consumer, snapshots, shard merge |
 //! | `grouping.rs`, `config.rs`, `ingest.rs` | groupings, configuration, the ingest report |
 //! | `replay.rs`, `saved.rs` | [`TicketReplay`] (one ticket at a time), save and restore |
 //! | `metrics/sla/` | the SLA consumer: policies (`policy.rs`), clocks and their outcome ledger (`clocks.rs`), [`SlaTracker`](crate::metrics::sla::SlaTracker) (`tracker.rs`), its snapshot (`snapshot.rs`) |
 //!
 //! **Adding a consumer** (a new family of figures on tickets): keep its per-ticket state
-//! beside the machine's in the store (as the SLA tracker's `SlaTicket` does), run each
-//! record through `TicketState::admit` (`admission.rs`) and `TicketState::apply`, and react to the
-//! transition it returns; nothing about what an event means is decided outside
-//! the machine. A new kind of event is a new transition, which every consumer then sees.
+//! beside the machine's (in the store, as the SLA tracker's `SlaTicket` does, or in the
+//! ticket's `Extra` as the handling consumer does), run each record through
+//! `TicketState::admit` (`admission.rs`) and `TicketState::apply`, and react to the
+//! transition it returns; nothing about what an event means is decided outside the
+//! machine. A new kind of event is a new transition, which every consumer then sees (the
+//! handling consumer, `handling.rs`, is the small example: it follows the transitions
+//! around the lifecycle filing, files facts with the solve and retracts them on reopen).
 //!
 //! # The choices, made explicit
 //!
 //! | question | the crate's answer | where to change it |
 //! |---|---|---|
-//! | when does the first-response clock start? | at the ticket's creation (Zendesk, Zammad, Freshdesk) | [`TrackerConfig::frt_start`] ([`FrtStart::FirstCustomerMessage`]: Intercom, Front) |
+//! | when does the first-response clock start? | at the ticket's creation (Zendesk, Zammad, Freshdesk) | [`TrackerConfig::frt_start`] ([`FrtStart::FirstCustomerMessage`]: Intercom, Front; [`FrtStart::LastHandoff`]: Chatwoot) |
 //! | what is a response? | a public message by an agent; bots, triggers and internal notes never are | [`TrackerConfig::is_response`] narrows it |
 //! | outbound tickets (created by an agent)? | no first response time; all other figures count | — |
 //! | unanswered tickets? | counted apart with their mean age at the snapshot's "as of" instant (censored), never zero-filled or dropped | — |
@@ -52,7 +56,7 @@
 //! | requester wait / agent work? | time in new, open, on-hold / in new and open (Zendesk); pending and solved periods never count | — |
 //! | next reply? | from the first unanswered public customer message (after the first response, also the one that reopens a solved ticket) to the next response; a solve stops it uncounted | — |
 //! | resolved within target? | full resolution ≤ target (24 h by default), over solved tickets | [`TrackerConfig::resolution_target`] |
-//! | which group gets the figures? | the ticket's current team and assignee; reassigning an unsolved ticket moves its figures; a solved ticket stays with the team and assignee it was solved by (the assignee at solve time) | a [`TicketGrouping`] of your own |
+//! | which group gets the figures? | the ticket's current team, assignee and priority; reassigning an unsolved ticket (or changing its priority) moves its figures; a solved ticket stays with the team, assignee and priority it was solved with (the assignee at solve time) | a [`TicketGrouping`] of your own; [`ByCreationPriority`] for the priority at creation |
 //! | business time on which calendar? | the tracker's [`TrackerConfig::calendar`], or per team ([`TrackerConfig::team_calendars`], e.g. each team's region): the calendar of the team a ticket was created with; a reassignment does not change it | — |
 //! | merged and spam tickets? | a merged ticket leaves every figure but volume (`tickets`); a spam ticket leaves every figure | — |
 //! | the same event twice (ticket, instant, kind, author)? | counted once; the copy is counted in [`IngestReport::duplicates`] (among the last four distinct events of that second) | — |
@@ -103,11 +107,14 @@
 pub(crate) mod admission;
 mod business;
 mod config;
+mod creation;
 mod filing;
 mod grouping;
+mod handling;
 mod ingest;
 mod lifecycle;
 pub(crate) mod machine;
+mod merge;
 pub(crate) mod store;
 mod tracker;
 
@@ -118,9 +125,10 @@ pub use tracker::SavedTracker;
 
 pub use config::{FrtStart, TrackerConfig};
 pub use grouping::{
-    ByAssignee, ByChannel, ByPriority, ByRequester, ByTag, ByTeam, CreatedIn, Overall, SolvedIn,
-    TicketGrouping, TicketView,
+    ByAssignee, ByChannel, ByCreationPriority, ByPriority, ByRequester, ByTag, ByTeam, CreatedIn,
+    Overall, SolvedIn, TicketGrouping, TicketView,
 };
+pub use handling::{Handling, HandlingSnapshot, StatusKey, StatusTime};
 pub use ingest::{IngestReport, RejectReason};
 pub use lifecycle::{
     BusinessFacts, BusinessLifecycle, BusinessSnapshot, DEFAULT_BUSINESS_RESPONSE_TARGET,

@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::*;
 use crate::metrics::tickets::filing::NO_GROUP;
+use crate::metrics::tickets::handling::HandlingState;
+use crate::metrics::tickets::machine::{Attributes, BOT_WROTE, CLOCK_FOLLOWS_HANDOFF};
 use crate::model::{AgentId, Channel, CustomerId, Priority};
 
 /// The saved state of a [`TicketTracker`]: its aggregates, its groups, the state of every
@@ -100,15 +102,44 @@ pub(crate) struct SavedTicket {
     recent: [u64; 4],
     tags: Vec<String>,
     /// Team and assignee given while solved, taking effect on a reopen.
-    latest: Option<(Option<TeamId>, Option<AgentId>)>,
+    latest: Option<SavedPair>,
     /// Its business calendar: 0 the tracker's, 1 + i the i-th team calendar.
     #[serde(default)]
     calendar: u8,
     /// With re-sequencing: the team and assignee it was created with, and its events.
     #[serde(default)]
-    origin: Option<(Option<TeamId>, Option<AgentId>)>,
+    origin: Option<SavedPair>,
     #[serde(default)]
     log: Vec<(u32, InteractionKind)>,
+    /// The priority it was created with, when it differs from `priority`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    created_priority: Option<Priority>,
+    /// The priorities of `latest` and `origin` (absent: `priority`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    latest_priority: Option<Priority>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    origin_priority: Option<Priority>,
+    /// A bot wrote a public message.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    bot_wrote: bool,
+    /// The handling consumer's state, when it is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    handling: Option<HandlingState>,
+}
+
+/// Team and assignee as saved (the priority apart, for states saved before it moved).
+type SavedPair = (Option<TeamId>, Option<AgentId>);
+
+fn pair(a: Attributes) -> (SavedPair, Option<Priority>) {
+    ((a.team, a.assignee), Some(a.priority))
+}
+
+fn attributes(pair: SavedPair, priority: Option<Priority>, otherwise: Priority) -> Attributes {
+    Attributes {
+        team: pair.0,
+        assignee: pair.1,
+        priority: priority.unwrap_or(otherwise),
+    }
 }
 
 fn opt(v: u32) -> Option<u32> {
@@ -166,10 +197,15 @@ impl SavedTicket {
             filed_solve: opt(s.filed_solve),
             recent: s.recent,
             tags: extra.map_or(Vec::new(), |e| e.tags.to_vec()),
-            latest: extra.and_then(|e| e.latest),
+            latest: extra.and_then(|e| e.latest).map(|a| pair(a).0),
             calendar: s.calendar,
-            origin: extra.and_then(|e| e.origin),
+            origin: extra.and_then(|e| e.origin).map(|a| pair(a).0),
             log: extra.map_or(Vec::new(), |e| e.log.clone()),
+            created_priority: (s.created_priority != s.priority).then_some(s.created_priority),
+            latest_priority: extra.and_then(|e| e.latest).and_then(|a| pair(a).1),
+            origin_priority: extra.and_then(|e| e.origin).and_then(|a| pair(a).1),
+            bot_wrote: s.flags & BOT_WROTE != 0,
+            handling: extra.and_then(|e| e.handling.clone()),
         }
     }
 
@@ -214,6 +250,9 @@ impl SavedTicket {
         if self.log.windows(2).any(|w| w[0].0 > w[1].0) || self.log.iter().any(|(o, _)| *o > last) {
             return Err(bad("an event log out of order or after its latest event"));
         }
+        if self.handling.as_ref().is_some_and(|h| !h.fits(last)) {
+            return Err(bad("handling durations longer than its life"));
+        }
         if !self.log.is_empty() && self.origin.is_none() {
             return Err(bad(
                 "an event log without the attributes it was created with",
@@ -252,21 +291,16 @@ impl SavedTicket {
         self.check_periods(first_solved, last_solved, solved)?;
         let (first_cycle, more_cycles) = split(self.cycles);
         let (first_next_reply, more_replies) = split(self.next_replies);
-        let extra = (!more_cycles.is_empty()
-            || !more_replies.is_empty()
-            || !self.tags.is_empty()
-            || self.latest.is_some()
-            || self.origin.is_some())
-        .then(|| {
-            Box::new(Extra {
-                tags: self.tags.into_boxed_slice(),
-                latest: self.latest,
-                next_replies: more_replies,
-                cycles: more_cycles,
-                origin: self.origin,
-                log: self.log,
-            })
-        });
+        let extra = Extra {
+            tags: self.tags.into_boxed_slice(),
+            latest: (self.latest).map(|p| attributes(p, self.latest_priority, self.priority)),
+            next_replies: more_replies,
+            cycles: more_cycles,
+            origin: (self.origin).map(|p| attributes(p, self.origin_priority, self.priority)),
+            log: self.log,
+            handling: self.handling,
+        };
+        let extra = (!extra.is_empty()).then(|| Box::new(extra));
         Ok(TicketState {
             id,
             created: self.created,
@@ -300,6 +334,8 @@ impl SavedTicket {
             inbound: self.inbound,
             channel: self.channel,
             priority: self.priority,
+            created_priority: self.created_priority.unwrap_or(self.priority),
+            flags: if self.bot_wrote { BOT_WROTE } else { 0 },
             calendar: self.calendar,
             extra,
         })
@@ -389,24 +425,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
         }
         tracker.groups = groups;
         tracker.overall = saved.overall;
-        let (mut backlog, mut unanswered) = (0u64, 0u64);
-        for t in saved.tickets {
-            let mut state = t.into_state()?;
-            if usize::from(state.calendar) > tracker.team_clocks.len() {
-                return Err(corrupt(format!(
-                    "{}: a calendar that does not exist",
-                    state.id
-                )));
-            }
-            if tracker.tickets.contains(state.id) {
-                return Err(corrupt(format!("{} in play twice", state.id)));
-            }
-            backlog += u64::from(state.phase != Phase::Solved);
-            unanswered += u64::from(state.unanswered());
-            let (_, mut filing, _, _) = tracker.parts();
-            state.group = filing.group_of(&state);
-            tracker.tickets.insert(state);
-        }
+        let (backlog, unanswered) = tracker.restore_tickets(saved.tickets)?;
         let all = tracker.overall();
         if all.backlog != backlog || all.unanswered != unanswered {
             return Err(corrupt(format!(
@@ -423,5 +442,38 @@ impl<G: TicketGrouping> TicketTracker<G> {
         tracker.ingest = saved.ingest;
         tracker.latest = saved.latest.unwrap_or(i64::MIN);
         Ok(tracker)
+    }
+
+    /// Puts saved tickets in play; returns how many are unsolved and unanswered.
+    fn restore_tickets(&mut self, tickets: Vec<SavedTicket>) -> Result<(u64, u64)> {
+        let (mut backlog, mut unanswered) = (0u64, 0u64);
+        for t in tickets {
+            let mut state = t.into_state()?;
+            if self.config.frt_start == FrtStart::LastHandoff {
+                state.flags |= CLOCK_FOLLOWS_HANDOFF;
+            }
+            let handling = state.extra.as_ref().is_some_and(|e| e.handling.is_some());
+            if handling != self.config.handling {
+                return Err(corrupt(format!(
+                    "{}: handling figures kept or not unlike the tracker's",
+                    state.id
+                )));
+            }
+            if usize::from(state.calendar) > self.team_clocks.len() {
+                return Err(corrupt(format!(
+                    "{}: a calendar that does not exist",
+                    state.id
+                )));
+            }
+            if self.tickets.contains(state.id) {
+                return Err(corrupt(format!("{} in play twice", state.id)));
+            }
+            backlog += u64::from(state.phase != Phase::Solved);
+            unanswered += u64::from(state.unanswered());
+            let (_, mut filing, _, _) = self.parts();
+            state.group = filing.group_of(&state);
+            self.tickets.insert(state);
+        }
+        Ok((backlog, unanswered))
     }
 }

@@ -17,6 +17,7 @@ use super::admission::{Admission, Admitted, replay_log};
 use super::config::{FrtStart, TrackerConfig};
 use super::filing::{Filing, Groups, file_all};
 use super::grouping::{Overall, TicketGrouping, TicketView};
+use super::handling::Handling;
 use super::ingest::{IngestReport, RejectReason};
 use super::lifecycle::{BusinessLifecycle, LifecycleSnapshot, SolvedFacts, TicketLifecycle};
 use super::machine::{Creation, Extra, TicketState, UNSET, secs};
@@ -166,6 +167,11 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 config.business_resolution_target,
             )));
         }
+        if config.handling {
+            template.handling = Some(Box::new(Handling::new(DurationSummary::with_config(
+                &config.summary,
+            )?)));
+        }
         Ok(TicketTracker {
             overall: template.clone(),
             template,
@@ -252,6 +258,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 grouping: &self.grouping,
                 clock: self.config.calendar.as_deref(),
                 team_clocks: &self.team_clocks,
+                handling: self.config.handling,
             },
             &self.config,
             &mut self.ingest,
@@ -281,7 +288,12 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 Rule::OutsideCalendar,
             );
         }
-        let extra = Extra::at_creation(ticket, G::USES_TAGS, self.config.resequence);
+        let extra = Extra::at_creation(
+            ticket,
+            G::USES_TAGS,
+            self.config.resequence,
+            self.config.handling,
+        );
         let creation = Creation::of(ticket, calendar);
         let mut state = TicketState::created(creation, self.config.frt_start, extra);
         let (tickets, mut filing, _, ingest) = self.parts();
@@ -376,7 +388,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
         };
         let clock = filing.clock_of(state);
         let change = state.apply(event, at, print, config.is_response, clock);
-        filing.consume(state, &change)?;
+        filing.consume(state, &change, &event.kind)?;
         if change.releases() {
             tickets.remove(event.ticket);
             ingest.released += 1;
