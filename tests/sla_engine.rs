@@ -242,10 +242,10 @@ proptest! {
         let end = h.iter().flat_map(|t| t.interactions.iter().map(|i| i.at)).max().unwrap_or(t(0));
         for at in [end, end + TimeDelta::days(30)] {
             let (a, b) = (webhook.snapshot_at(at), clean.snapshot_at(at));
-            prop_assert!(same_targets(&a.targets, &b.targets), "{}", diff(&a.targets, &b.targets));
+            prop_assert!(common::same_targets(&a.targets, &b.targets), "{}", diff(&a.targets, &b.targets));
             prop_assert_eq!(a.groups.len(), b.groups.len());
             for (k, g) in &a.groups {
-                prop_assert!(same_targets(g, &b.groups[k]), "group {:?}", k);
+                prop_assert!(common::same_targets(g, &b.groups[k]), "group {:?}", k);
             }
             prop_assert_eq!(&a.about_to_breach, &b.about_to_breach);
         }
@@ -261,30 +261,6 @@ fn target_in(s: &SlaSnapshot<Option<TeamId>>, team: &Option<TeamId>, metric: Sla
             .find(|t| t.metric == metric)
             .map_or(0, |t| t.achieved)
     })
-}
-
-/// Equal but for minima and maxima of the summaries, within α = 1 %.
-fn same_targets(a: &[TargetSnapshot], b: &[TargetSnapshot]) -> bool {
-    let strip = |t: &TargetSnapshot| {
-        let mut t = t.clone();
-        let e = [
-            t.breach_by.min.take(),
-            t.breach_by.max.take(),
-            t.spare.min.take(),
-            t.spare.max.take(),
-        ];
-        (t, e)
-    };
-    a.len() == b.len()
-        && a.iter().zip(b).all(|(x, y)| {
-            let ((x, ex), (y, ey)) = (strip(x), strip(y));
-            x == y
-                && ex.iter().zip(&ey).all(|(p, q)| match (p, q) {
-                    (Some(p), Some(q)) => (p - q).abs() <= 0.01 * p.abs().max(q.abs()) + 1e-9,
-                    (None, None) => true,
-                    _ => false,
-                })
-        })
 }
 
 fn periodic(seconds: u64) -> SlaTracker<ByTeam> {
@@ -433,7 +409,7 @@ fn an_instance_awaiting_on_a_closed_ticket_is_withdrawn() {
 fn diff(a: &[TargetSnapshot], b: &[TargetSnapshot]) -> String {
     let mut out = String::new();
     for (x, y) in a.iter().zip(b) {
-        if !same_targets(std::slice::from_ref(x), std::slice::from_ref(y)) {
+        if !common::same_targets(std::slice::from_ref(x), std::slice::from_ref(y)) {
             out += &format!(
                 "{:?}\n  {:?}\n  {:?}\n",
                 x.metric,

@@ -348,26 +348,6 @@ fn tags_and_custom_fields_move_no_figure() {
     assert_eq!(b.ingest.interactions, a.ingest.interactions + 3);
 }
 
-/// Hostile records for a few tickets, each ticket's events at distinct seconds.
-fn records() -> impl Strategy<Value = Vec<(u64, i64, Option<InteractionKind>)>> {
-    proptest::collection::vec(
-        (
-            0u64..8,
-            0i64..50_000,
-            proptest::option::weighted(0.85, common::interaction_kind()),
-        ),
-        0..120,
-    )
-    .prop_map(|mut v| {
-        v.sort_by_key(|r| (r.0, r.1));
-        v.dedup_by_key(|r| (r.0, r.1));
-        // One creation per ticket, so that arrival order cannot choose another.
-        let mut created = std::collections::HashSet::new();
-        v.retain(|r| r.2.is_some() || created.insert(r.0));
-        v
-    })
-}
-
 fn run(
     records: &[(u64, i64, Option<InteractionKind>)],
     config: &TrackerConfig,
@@ -399,7 +379,7 @@ proptest! {
     /// late event put in its place gives the in-order figures; handling on changes no
     /// other figure.
     #[test]
-    fn handling_obeys_the_laws(records in records(), shards in 1u64..4, shuffle in any::<u64>()) {
+    fn handling_obeys_the_laws(records in common::records(), shards in 1u64..4, shuffle in any::<u64>()) {
         let config = handling_config();
         let whole = run(&records, &config);
         let end = at(9, 0) + TimeDelta::days(2);
@@ -412,27 +392,7 @@ proptest! {
         prop_assert!(common::same_but_extremes(&w.overall, &m.overall));
         // Arrival out of order per ticket, put back in place by re-sequencing.
         let late = TrackerConfig { resequence: true, ..config.clone() };
-        // Creations first (as a webhook buffer holds events until their ticket), then each
-        // ticket's events shuffled, but for its first releasing event and what follows,
-        // kept last in order (a released ticket takes no event).
-        let mut x = shuffle | 1;
-        let (mut ticket, mut created, mut released) = (u64::MAX, i64::MAX, false);
-        let mut keyed: Vec<_> = records.iter().map(|r| {
-            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-            if r.0 != ticket {
-                (ticket, created, released) = (r.0, i64::MAX, false);
-            }
-            match r.2 {
-                None => created = r.1,
-                Some(InteractionKind::Status(Status::Closed | Status::Merged { .. } | Status::Spam))
-                    if r.1 > created => released = true,
-                _ => {}
-            }
-            let order = if released { r.1 as u64 } else { x % 7 };
-            ((r.2.is_some(), released, order), *r)
-        }).collect();
-        keyed.sort_by_key(|k| k.0);
-        let shuffled: Vec<_> = keyed.into_iter().map(|k| k.1).collect();
+        let shuffled = common::webhook_order(&records, shuffle);
         let resequenced = run(&shuffled, &late).snapshot_at(end);
         let in_order = run(&records, &late).snapshot_at(end);
         prop_assert!(common::same_but_extremes(&resequenced.overall, &in_order.overall));
@@ -454,7 +414,7 @@ proptest! {
     /// Saved mid-stream and restored, the tracker ends as one that never stopped; its
     /// snapshot round-trips through JSON.
     #[test]
-    fn handling_saves_and_restores(records in records(), cut in 0.0f64..1.0) {
+    fn handling_saves_and_restores(records in common::records(), cut in 0.0f64..1.0) {
         let config = handling_config();
         let end = at(9, 0) + TimeDelta::days(2);
         let whole = run(&records, &config);

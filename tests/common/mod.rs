@@ -69,6 +69,34 @@ pub fn same_but_extremes(
     a == b && close
 }
 
+/// Equal but for minima and maxima of the summaries, within α = 1 %.
+#[allow(dead_code)]
+pub fn same_targets(
+    a: &[csm_metrics::metrics::sla::TargetSnapshot],
+    b: &[csm_metrics::metrics::sla::TargetSnapshot],
+) -> bool {
+    let strip = |t: &csm_metrics::metrics::sla::TargetSnapshot| {
+        let mut t = t.clone();
+        let e = [
+            t.breach_by.min.take(),
+            t.breach_by.max.take(),
+            t.spare.min.take(),
+            t.spare.max.take(),
+        ];
+        (t, e)
+    };
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            let ((x, ex), (y, ey)) = (strip(x), strip(y));
+            x == y
+                && ex.iter().zip(&ey).all(|(p, q)| match (p, q) {
+                    (Some(p), Some(q)) => (p - q).abs() <= 0.01 * p.abs().max(q.abs()) + 1e-9,
+                    (None, None) => true,
+                    _ => false,
+                })
+        })
+}
+
 use csm_metrics::{
     AgentId, Author, CustomStatus, FieldChange, FieldId, InteractionKind, Priority, Status,
     StatusCategory, StatusId, TagId, TeamId, TicketId, ValueId, Visibility,
@@ -126,6 +154,10 @@ pub fn interaction_kind() -> impl Strategy<Value = InteractionKind> {
     ]
 }
 
+/// The tags field changes add and remove (policies in the tests name them).
+#[allow(dead_code)]
+pub const TAGS: [&str; 3] = ["vip", "eu", "beta"];
+
 /// Any field change: priority, team and assignee (cleared too), tags, custom fields.
 #[allow(dead_code)]
 pub fn field_change() -> impl Strategy<Value = FieldChange> {
@@ -133,11 +165,65 @@ pub fn field_change() -> impl Strategy<Value = FieldChange> {
         (0usize..4).prop_map(|p| FieldChange::Priority(Priority::ALL[p])),
         proptest::option::of(0u64..3).prop_map(|t| FieldChange::Team(t.map(TeamId))),
         proptest::option::of(0u64..4).prop_map(|a| FieldChange::Assignee(a.map(AgentId))),
-        (0u64..3).prop_map(|t| FieldChange::TagAdded(TagId(t))),
-        (0u64..3).prop_map(|t| FieldChange::TagRemoved(TagId(t))),
+        (0usize..3).prop_map(|t| FieldChange::TagAdded(TagId::named(TAGS[t]))),
+        (0usize..3).prop_map(|t| FieldChange::TagRemoved(TagId::named(TAGS[t]))),
         (0u64..2, proptest::option::of(0u64..3)).prop_map(|(f, v)| FieldChange::Custom {
             field: FieldId(f),
             value: v.map(ValueId),
         }),
     ]
+}
+
+/// Hostile records (ticket, second, creation or interaction) for a few tickets, each
+/// ticket's events at distinct seconds, one creation each.
+#[allow(dead_code)]
+pub fn records() -> impl Strategy<Value = Vec<(u64, i64, Option<InteractionKind>)>> {
+    proptest::collection::vec(
+        (
+            0u64..8,
+            0i64..50_000,
+            proptest::option::weighted(0.85, interaction_kind()),
+        ),
+        0..120,
+    )
+    .prop_map(|mut v| {
+        v.sort_by_key(|r| (r.0, r.1));
+        v.dedup_by_key(|r| (r.0, r.1));
+        let mut created = std::collections::HashSet::new();
+        v.retain(|r| r.2.is_some() || created.insert(r.0));
+        v
+    })
+}
+
+/// Creations first, each ticket's events shuffled but for its first release and what
+/// follows (kept last, in order).
+#[allow(dead_code)]
+pub fn webhook_order(
+    records: &[(u64, i64, Option<InteractionKind>)],
+    shuffle: u64,
+) -> Vec<(u64, i64, Option<InteractionKind>)> {
+    let mut x = shuffle | 1;
+    let (mut ticket, mut created, mut released) = (u64::MAX, i64::MAX, false);
+    let mut keyed: Vec<_> = records
+        .iter()
+        .map(|r| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if r.0 != ticket {
+                (ticket, created, released) = (r.0, i64::MAX, false);
+            }
+            match r.2 {
+                None => created = r.1,
+                Some(InteractionKind::Status(
+                    Status::Closed | Status::Merged { .. } | Status::Spam,
+                )) if r.1 > created => released = true,
+                _ => {}
+            }
+            let order = if released { r.1 as u64 } else { x % 7 };
+            ((r.2.is_some(), released, order), *r)
+        })
+        .collect();
+    keyed.sort_by_key(|k| k.0);
+    keyed.into_iter().map(|k| k.1).collect()
 }

@@ -9,19 +9,27 @@ use crate::model::{Phase, TicketId};
 use crate::stats::DurationSummary;
 
 use super::deadlines::{Deadlines, Running};
-use super::policy::{Basis, SlaMetric, Target};
+use super::policy::{Basis, SlaMetric};
 
 /// "No policy applies" for a ticket's policy index.
 pub(super) const NO_POLICY: u8 = u8::MAX;
 
-/// One target instance of a ticket.
+/// "No target" for a clock the ticket's policy has no target for.
+pub(super) const NO_TARGET: u8 = u8::MAX;
+
+/// One clock of a ticket (a slot of the policies: a metric and a basis), and the target of
+/// its policy for it, if any.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub(super) struct Clock {
     pub(super) metric: SlaMetric,
+    /// The target's seconds (0 without a target).
     pub(super) target: u64,
     pub(super) basis: Basis,
+    /// The target's index in the ticket's policy ([`NO_TARGET`]: none; the clock still
+    /// counts, so a policy chosen later applies to the time counted).
+    pub(super) index: u8,
     /// Whether an instance exists (started and not yet ended).
     pub(super) live: bool,
     /// Basis seconds counted before `since`.
@@ -36,12 +44,15 @@ pub(super) struct Clock {
 }
 
 impl Clock {
-    /// A clock for a target, with no instance.
-    pub(super) fn of(t: &Target) -> Self {
+    /// A clock of `metric` in `basis`, with `target` (its index and seconds) or none, with no
+    /// instance.
+    pub(super) fn of(metric: SlaMetric, basis: Basis, target: Option<(u8, u64)>) -> Self {
+        let (index, target) = target.unwrap_or((NO_TARGET, 0));
         Clock {
-            metric: t.metric,
-            target: t.seconds,
-            basis: t.basis,
+            metric,
+            target,
+            basis,
+            index,
             live: false,
             elapsed: 0,
             running: None,
@@ -50,10 +61,27 @@ impl Clock {
         }
     }
 
-    /// A live instance paused past its target (counted as breached until it ends).
-    fn paused_overdue(&self) -> bool {
-        self.live && self.running.is_none() && self.elapsed > self.target
+    /// Whether the ticket's policy has a target for it.
+    #[inline]
+    pub(super) fn targeted(&self) -> bool {
+        self.index != NO_TARGET
     }
+
+    /// A live instance paused past its target (counted as breached until it ends).
+    pub(super) fn paused_overdue(&self) -> bool {
+        self.targeted() && self.live && self.running.is_none() && self.elapsed > self.target
+    }
+}
+
+/// An outcome filed for a ticket: its clock, the policy and target it was filed under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(super) struct Filed {
+    pub(super) clock: u8,
+    pub(super) policy: u8,
+    pub(super) target: u8,
+    pub(super) achieved: bool,
+    pub(super) amount: u64,
 }
 
 /// One ticket in play: the machine's state (the one meaning of its events) and its clocks.
@@ -64,18 +92,19 @@ pub(super) struct SlaTicket {
     /// The books its outcomes are kept in: 0 (every ticket), then 1 + each group slot.
     pub(super) books: Box<[u32]>,
     pub(super) clocks: Vec<Clock>,
-    /// Outcomes filed for this ticket: (clock index, achieved, amount), for a cancellation
-    /// or a move to other groups.
-    pub(super) filed: Vec<(u8, bool, u64)>,
+    /// Outcomes filed for this ticket, for a cancellation or a move to other groups.
+    pub(super) filed: Vec<Filed>,
+    /// Its tags as ids, when a policy's condition names tags (empty otherwise).
+    pub(super) tags: Vec<crate::model::TagId>,
 }
 
 impl SlaTicket {
     /// Whether the deadline index's entry is this ticket's clock running as it started.
     #[inline]
     pub(super) fn runs(&self, r: &Running) -> bool {
-        self.clocks
-            .get(usize::from(r.clock))
-            .is_some_and(|c| c.run == r.run && c.running.is_some_and(|(_, d)| d == r.deadline))
+        self.clocks.get(usize::from(r.clock)).is_some_and(|c| {
+            c.targeted() && c.run == r.run && c.running.is_some_and(|(_, d)| d == r.deadline)
+        })
     }
 }
 
@@ -204,12 +233,13 @@ pub(super) struct Ledger {
 }
 
 impl Ledger {
-    /// Applies `f` to the outcomes of target `i` of `policy` in each of `books`.
+    /// Applies `f` to the outcomes of target `i` of `policy` in each of `books` (nothing
+    /// for [`NO_TARGET`] or no policy).
     fn each_book(
         &mut self,
         books: &[u32],
         policy: u8,
-        i: usize,
+        target: u8,
         mut f: impl FnMut(&mut Outcomes) -> Result<()>,
     ) -> Result<()> {
         for b in books {
@@ -217,7 +247,7 @@ impl Ledger {
                 .outcomes
                 .get_mut(*b as usize)
                 .and_then(|book| book.get_mut(usize::from(policy)))
-                .and_then(|p| p.get_mut(i))
+                .and_then(|p| p.get_mut(usize::from(target)))
             {
                 f(o)?;
             }
@@ -234,11 +264,14 @@ impl Ledger {
         at: i64,
     ) {
         let c = &mut s.clocks[i];
+        if c.running.is_some() && c.targeted() {
+            self.running.stopped();
+        }
         c.live = true;
         c.elapsed = 0;
         c.running = None;
         c.stopped = None;
-        let _ = self.each_book(&s.books, s.policy, i, |o| {
+        let _ = self.each_book(&s.books, s.policy, c.index, |o| {
             o.count_live(false, true);
             Ok(())
         });
@@ -270,14 +303,17 @@ impl Ledger {
         let id = s.machine.id;
         let should_run = s.clocks[i].live && runs(s.clocks[i].metric, s.machine.phase);
         let c = &mut s.clocks[i];
+        let targeted = c.targeted();
         let paused_overdue: i8 = match (c.running, should_run) {
             (Some((since, _)), false) => {
                 c.elapsed += measure(calendar, c.basis, since, at);
                 c.running = None;
-                self.running.stopped();
+                if targeted {
+                    self.running.stopped();
+                }
                 i8::from(c.live && c.elapsed > c.target)
             }
-            (None, true) => {
+            (None, true) if targeted => {
                 let was_overdue = c.elapsed > c.target;
                 let left = c.target.saturating_sub(c.elapsed);
                 let deadline = deadline(calendar, c.basis, at, left);
@@ -285,10 +321,16 @@ impl Ledger {
                 c.run = self.running.start(deadline, id, i as u8);
                 -i8::from(was_overdue)
             }
+            (None, true) => {
+                // No target: it counts, with no deadline.
+                c.running = Some((at, i64::MAX));
+                0
+            }
             _ => 0,
         };
         if paused_overdue != 0 {
-            let _ = self.each_book(&s.books, s.policy, i, |o| {
+            let index = s.clocks[i].index;
+            let _ = self.each_book(&s.books, s.policy, index, |o| {
                 if paused_overdue > 0 {
                     o.paused_overdue += 1;
                 } else {
@@ -328,20 +370,32 @@ impl Ledger {
         if let Some((since, _)) = s.clocks[i].running.take() {
             let c = &mut s.clocks[i];
             c.elapsed += measure(calendar, c.basis, since, at);
-            self.running.stopped();
+            if c.targeted() {
+                self.running.stopped();
+            }
         }
         let c = &s.clocks[i];
+        if !c.targeted() || s.policy == NO_POLICY {
+            return Ok(());
+        }
         let achieved = c.elapsed <= c.target;
         let amount = if achieved {
             c.target - c.elapsed
         } else {
             c.elapsed - c.target
         };
-        self.each_book(&s.books, s.policy, i, |out| {
+        let index = c.index;
+        self.each_book(&s.books, s.policy, index, |out| {
             out.count_live(was_paused_overdue, false);
             out.file(achieved, amount, true)
         })?;
-        s.filed.push((i as u8, achieved, amount));
+        s.filed.push(Filed {
+            clock: i as u8,
+            policy: s.policy,
+            target: index,
+            achieved,
+            amount,
+        });
         Ok(())
     }
 
@@ -376,9 +430,11 @@ impl Ledger {
                 continue;
             };
             // Retract the outcome the solve filed for this clock.
-            if let Some(pos) = s.filed.iter().rposition(|f| f.0 as usize == i) {
-                let (_, achieved, amount) = s.filed.remove(pos);
-                self.each_book(&s.books, s.policy, i, |o| o.file(achieved, amount, false))?;
+            if let Some(pos) = s.filed.iter().rposition(|f| usize::from(f.clock) == i) {
+                let f = s.filed.remove(pos);
+                self.each_book(&s.books, f.policy, f.target, |o| {
+                    o.file(f.achieved, f.amount, false)
+                })?;
             }
             let c = &mut s.clocks[i];
             c.elapsed = elapsed;
@@ -388,7 +444,8 @@ impl Ledger {
             c.live = true;
             // It is paused until synced.
             let overdue = c.elapsed > c.target;
-            self.each_book(&s.books, s.policy, i, |o| {
+            let index = c.index;
+            self.each_book(&s.books, s.policy, index, |o| {
                 o.count_live(overdue, true);
                 Ok(())
             })?;
@@ -405,11 +462,12 @@ impl Ledger {
                 continue;
             }
             let paused_overdue = s.clocks[i].paused_overdue();
-            if s.clocks[i].running.take().is_some() {
+            if s.clocks[i].running.take().is_some() && s.clocks[i].targeted() {
                 self.running.stopped();
             }
             s.clocks[i].live = false;
-            self.each_book(&s.books, s.policy, i, |o| {
+            let index = s.clocks[i].index;
+            self.each_book(&s.books, s.policy, index, |o| {
                 o.count_live(paused_overdue, false);
                 Ok(())
             })?;
@@ -420,12 +478,54 @@ impl Ledger {
     /// A merge or spam: every outcome of the ticket leaves the figures, its live instances
     /// are withdrawn.
     pub(super) fn cancel(&mut self, s: &mut SlaTicket) -> Result<()> {
-        for (i, achieved, amount) in std::mem::take(&mut s.filed) {
-            self.each_book(&s.books, s.policy, i as usize, |o| {
-                o.file(achieved, amount, false)
+        for f in std::mem::take(&mut s.filed) {
+            self.each_book(&s.books, f.policy, f.target, |o| {
+                o.file(f.achieved, f.amount, false)
             })?;
         }
         self.withdraw_live(s)
+    }
+
+    /// Gives the ticket another policy at `at` (its fields changed): each clock keeps what it
+    /// counted and takes the new policy's target for it, or none (Zendesk's "apply SLA" on
+    /// a running metric: the target changes, the time already counted stays). A live
+    /// instance leaves the old target's live count for the new one's; outcomes already
+    /// filed stay under the policy they were filed under. `targets`: the new policy's
+    /// target (index, seconds) for each clock.
+    pub(super) fn repolicy(
+        &mut self,
+        calendar: Option<&dyn BusinessClock>,
+        s: &mut SlaTicket,
+        policy: u8,
+        targets: impl Fn(usize) -> Option<(u8, u64)>,
+        at: i64,
+    ) -> Result<()> {
+        for i in 0..s.clocks.len() {
+            let c = &mut s.clocks[i];
+            let was_overdue = c.paused_overdue();
+            if let Some((since, _)) = c.running.take() {
+                c.elapsed += measure(calendar, c.basis, since, at);
+                if c.targeted() {
+                    self.running.stopped();
+                }
+            }
+            let (live, old) = (c.live, c.index);
+            (c.index, c.target) = targets(i).unwrap_or((NO_TARGET, 0));
+            let overdue = c.paused_overdue();
+            if live {
+                self.each_book(&s.books, s.policy, old, |o| {
+                    o.count_live(was_overdue, false);
+                    Ok(())
+                })?;
+                self.each_book(&s.books, policy, s.clocks[i].index, |o| {
+                    o.count_live(overdue, true);
+                    Ok(())
+                })?;
+            }
+        }
+        s.policy = policy;
+        self.sync_all(calendar, s, at);
+        Ok(())
     }
 
     /// Moves the ticket's filed outcomes and live instances from its group books to
@@ -434,15 +534,15 @@ impl Ledger {
         let old = core::mem::replace(&mut s.books, books);
         for (groups, add) in [(&old[..], false), (&s.books[..], true)] {
             let groups: Vec<u32> = groups.iter().copied().filter(|b| *b != 0).collect();
-            for &(i, achieved, amount) in &s.filed {
-                self.each_book(&groups, s.policy, i as usize, |o| {
-                    o.file(achieved, amount, add)
+            for f in &s.filed {
+                self.each_book(&groups, f.policy, f.target, |o| {
+                    o.file(f.achieved, f.amount, add)
                 })?;
             }
-            for (i, c) in s.clocks.iter().enumerate() {
+            for c in &s.clocks {
                 if c.live {
                     let overdue = c.paused_overdue();
-                    self.each_book(&groups, s.policy, i, |o| {
+                    self.each_book(&groups, s.policy, c.index, |o| {
                         o.count_live(overdue, add);
                         Ok(())
                     })?;

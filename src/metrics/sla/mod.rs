@@ -1,8 +1,17 @@
 //! The SLA engine: policies, per-ticket targets, achieved / breached / active, attainment.
 //!
 //! A policy maps a ticket (by priority, channel, team, tags; the first matching policy
-//! wins, chosen when the ticket is created) to targets, each in calendar or business time
-//! ([contract](crate::contract) "SLA", as Zendesk):
+//! wins) to targets, each in calendar or business time ([contract](crate::contract)
+//! "SLA", as Zendesk). The policy is chosen at creation and **chosen again whenever the
+//! ticket's priority, team or tags change** (as Zendesk applies SLAs on every ticket
+//! update): each metric's clock counts from its own start whatever the policy, and the new
+//! policy's target applies to what it counted, from that instant. So a running first reply
+//! of 30 minutes made urgent (1 h) has its deadline 30 minutes later; a paused requester
+//! wait takes the new target when it resumes; a target the new policy lacks leaves the
+//! figures (no outcome) while its clock goes on counting, in case a later change brings it
+//! back; outcomes already filed stay under the policy they were filed under. Changes while
+//! the ticket is solved take effect at its reopen.
+//!
 //!
 //! | metric | its clock runs | an instance ends |
 //! |---|---|---|

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::calendar::BusinessClock;
 use crate::error::{Error, Result};
-use crate::model::{Channel, Priority, TeamId, Ticket};
+use crate::model::{Channel, Priority, TagId, TeamId, Ticket};
 
 use super::WHAT;
 
@@ -79,13 +79,29 @@ pub struct Condition {
     pub tags: Vec<String>,
 }
 
+/// What a policy is chosen by: a ticket's fields as they stand.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Fields<'a> {
+    pub(super) priority: Priority,
+    pub(super) channel: Channel,
+    pub(super) team: Option<TeamId>,
+    /// Its tags, as ids ([`TagId::named`] of a name).
+    pub(super) tags: &'a [TagId],
+}
+
 impl Condition {
-    fn matches(&self, t: &Ticket) -> bool {
-        (self.priorities.is_empty() || self.priorities.contains(&t.priority))
-            && (self.channels.is_empty() || self.channels.contains(&t.channel))
-            && (self.teams.is_empty() || t.team.is_some_and(|x| self.teams.contains(&x)))
-            && (self.tags.is_empty() || t.tags.iter().any(|x| self.tags.contains(x)))
+    /// Whether a ticket with these fields matches (`tags`: this condition's tags as ids).
+    fn matches(&self, f: &Fields<'_>, tags: &[TagId]) -> bool {
+        (self.priorities.is_empty() || self.priorities.contains(&f.priority))
+            && (self.channels.is_empty() || self.channels.contains(&f.channel))
+            && (self.teams.is_empty() || f.team.is_some_and(|x| self.teams.contains(&x)))
+            && (tags.is_empty() || f.tags.iter().any(|x| tags.contains(x)))
     }
+}
+
+/// A ticket's tags as ids, as policies match them.
+pub(super) fn tag_ids(t: &Ticket) -> Vec<TagId> {
+    t.tags.iter().map(|x| TagId::named(x)).collect()
 }
 
 /// An SLA policy: a condition and its targets.
@@ -112,10 +128,22 @@ impl Policy {
 }
 
 /// Ordered policies (the first match wins) and the business calendar of business targets.
+///
+/// Each ticket keeps one clock per *slot*: a (metric, basis) pair that some policy has a
+/// target for. A clock runs by its metric's rule whatever the ticket's policy (as
+/// Zendesk's metric clocks start at their event, before any policy applies); the policy
+/// only says which clocks have a target, and which. So a policy chosen again after a
+/// field change applies its targets to the time already counted.
 #[derive(Debug, Clone, Default)]
 pub struct SlaPolicies {
     pub(super) policies: Vec<Policy>,
     pub(super) calendar: Option<Arc<dyn BusinessClock>>,
+    /// The (metric, basis) pairs with a target in some policy, in order of first appearance.
+    pub(super) slots: Vec<(SlaMetric, Basis)>,
+    /// By policy, by slot: the target's index in the policy and its seconds.
+    pub(super) plan: Vec<Vec<Option<(u8, u64)>>>,
+    /// By policy: its condition's tags as ids.
+    pub(super) tags: Vec<Vec<TagId>>,
 }
 
 impl SlaPolicies {
@@ -152,7 +180,37 @@ impl SlaPolicies {
                 seen.push(t.metric);
             }
         }
-        Ok(SlaPolicies { policies, calendar })
+        let mut slots: Vec<(SlaMetric, Basis)> = Vec::new();
+        for t in policies.iter().flat_map(|p| &p.targets) {
+            if !slots.contains(&(t.metric, t.basis)) {
+                slots.push((t.metric, t.basis));
+            }
+        }
+        let plan = policies
+            .iter()
+            .map(|p| {
+                slots
+                    .iter()
+                    .map(|slot| {
+                        p.targets
+                            .iter()
+                            .position(|t| (t.metric, t.basis) == *slot)
+                            .map(|i| (i as u8, p.targets[i].seconds))
+                    })
+                    .collect()
+            })
+            .collect();
+        let tags = policies
+            .iter()
+            .map(|p| p.condition.tags.iter().map(|x| TagId::named(x)).collect())
+            .collect();
+        Ok(SlaPolicies {
+            policies,
+            calendar,
+            slots,
+            plan,
+            tags,
+        })
     }
 
     /// The policies, in order.
@@ -171,10 +229,27 @@ impl SlaPolicies {
         self.policies == other.policies && print(&self.calendar) == print(&other.calendar)
     }
 
-    pub(super) fn choose(&self, t: &Ticket) -> Option<u8> {
+    /// The policy of a ticket with these fields (the first that matches).
+    pub(super) fn choose(&self, f: &Fields<'_>) -> Option<u8> {
         self.policies
             .iter()
-            .position(|p| p.condition.matches(t))
+            .zip(&self.tags)
+            .position(|(p, tags)| p.condition.matches(f, tags))
             .map(|i| i as u8)
+    }
+
+    /// Whether a policy's condition names tags (tickets then keep theirs).
+    pub(super) fn uses_tags(&self) -> bool {
+        self.policies.iter().any(|p| !p.condition.tags.is_empty())
+    }
+
+    /// The target of `policy` for slot `slot`: its index and seconds.
+    #[inline]
+    pub(super) fn target_of(&self, policy: u8, slot: usize) -> Option<(u8, u64)> {
+        self.plan
+            .get(usize::from(policy))?
+            .get(slot)
+            .copied()
+            .flatten()
     }
 }

@@ -7,12 +7,13 @@ use std::collections::HashMap;
 use chrono::DateTime;
 
 use super::WHAT;
-use super::clocks::{Clock, NO_POLICY, Outcomes, SlaTicket};
+use super::clocks::{Clock, Filed, NO_POLICY, NO_TARGET, Outcomes, SlaTicket};
 use super::deadlines::Running;
-use super::policy::{Policy, Target};
+use super::policy::Policy;
 use super::tracker::{SlaConfig, SlaTracker};
 use crate::error::{Error, Result};
 use crate::metrics::tickets::{IngestReport, SavedTicket, TicketGrouping};
+use crate::model::TagId;
 use crate::stats::DurationSummary;
 
 /// The saved state of an [`SlaTracker`]: its outcomes per book, its groups, the machine
@@ -59,8 +60,10 @@ pub struct SavedSla<K> {
     latest: Option<i64>,
 }
 
-/// Version 2: tickets carry the machine's state (version 1 kept phase and reply flags).
-const VERSION: u32 = 2;
+/// Version 3: a clock per slot of the policies, outcomes filed with their policy, tags
+/// (version 2 had a clock per target of the ticket's policy; version 1 kept phase and
+/// reply flags instead of the machine's state).
+const VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,7 +73,9 @@ struct SavedSlaTicket {
     policy: u8,
     books: Vec<u32>,
     clocks: Vec<Clock>,
-    filed: Vec<(u8, bool, u64)>,
+    filed: Vec<Filed>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<TagId>,
 }
 
 fn corrupt(rule: String) -> Error {
@@ -89,6 +94,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
                 books: s.books.to_vec(),
                 clocks: s.clocks.clone(),
                 filed: s.filed.clone(),
+                tags: s.tags.clone(),
             })
             .collect();
         tickets.sort_by_key(|t| t.machine.id());
@@ -142,33 +148,43 @@ impl<G: TicketGrouping> SlaTracker<G> {
             let machine = t.machine.into_state()?;
             let id = machine.id;
             let bad = |rule: &str| corrupt(format!("{id}: {rule}"));
-            let targets: &[Target] = match sla.config.policies.policies.get(t.policy as usize) {
-                Some(p) => &p.targets,
-                None if t.policy == NO_POLICY => &[],
-                None => return Err(bad("a policy that does not exist")),
-            };
+            let policies = &sla.config.policies;
+            if t.policy != NO_POLICY && usize::from(t.policy) >= policies.policies.len() {
+                return Err(bad("a policy that does not exist"));
+            }
             if t.books.first() != Some(&0)
                 || t.books[1..]
                     .iter()
                     .any(|b| *b == 0 || *b as usize >= outcomes.len())
-                || (t.policy == NO_POLICY && t.books.len() > 1)
+                || (t.policy == NO_POLICY && t.filed.is_empty() && t.books.len() > 1)
             {
                 return Err(bad("books that do not exist"));
             }
             let last_event = machine.created + i64::from(machine.last_event);
+            let target_exists = |p: u8, i: u8| {
+                (policies.policies.get(usize::from(p)))
+                    .is_some_and(|p| usize::from(i) < p.targets.len())
+            };
             if machine.calendar != 0
-                || t.clocks.len() != targets.len()
-                || t.clocks.iter().zip(targets).any(|(c, x)| {
-                    (c.metric, c.target, c.basis) != (x.metric, x.seconds, x.basis)
-                        || (c.running.is_some() && !c.live)
-                        || c.running
-                            .is_some_and(|(since, deadline)| since > last_event || deadline < since)
-                })
-                || t.filed
+                || t.clocks.len() != policies.slots.len()
+                || t.clocks
                     .iter()
-                    .any(|(i, _, _)| *i as usize >= t.clocks.len())
+                    .zip(&policies.slots)
+                    .enumerate()
+                    .any(|(k, (c, slot))| {
+                        (c.metric, c.basis) != *slot
+                            || (c.index, c.target)
+                                != policies.target_of(t.policy, k).unwrap_or((NO_TARGET, 0))
+                            || (c.running.is_some() && !c.live)
+                            || c.running.is_some_and(|(since, deadline)| {
+                                since > last_event || deadline < since
+                            })
+                    })
+                || t.filed.iter().any(|f| {
+                    usize::from(f.clock) >= t.clocks.len() || !target_exists(f.policy, f.target)
+                })
             {
-                return Err(bad("clocks that do not match its policy's targets"));
+                return Err(bad("clocks that do not match the policies' targets"));
             }
             if DateTime::from_timestamp(last_event, 0).is_none() {
                 return Err(bad("an instant out of range"));
@@ -177,14 +193,14 @@ impl<G: TicketGrouping> SlaTracker<G> {
                 return Err(bad("in play twice"));
             }
             for (i, c) in t.clocks.iter().enumerate() {
-                if c.live && t.policy != NO_POLICY {
+                if c.live && c.targeted() && t.policy != NO_POLICY {
                     for b in &t.books {
-                        let e = live.entry((*b, t.policy, i as u8)).or_default();
+                        let e = live.entry((*b, t.policy, c.index)).or_default();
                         e.0 += 1;
-                        e.1 += u64::from(c.running.is_none() && c.elapsed > c.target);
+                        e.1 += u64::from(c.paused_overdue());
                     }
                 }
-                if let Some((_, deadline)) = c.running {
+                if let Some((_, deadline)) = c.running.filter(|_| c.targeted()) {
                     sla.ledger.running.taken(c.run);
                     sla.ledger.running.insert(Running {
                         deadline,
@@ -200,6 +216,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
                 books: t.books.into_boxed_slice(),
                 clocks: t.clocks,
                 filed: t.filed,
+                tags: t.tags,
             });
         }
         check_live(&outcomes, &live)?;

@@ -88,8 +88,9 @@ impl<G: TicketGrouping> SlaTracker<G> {
         let mut overdue: HashMap<(u32, u8, u8), u64> = HashMap::new();
         for r in self.ledger.running.before(t) {
             if let Some(s) = self.running_ticket(r) {
+                let index = s.clocks[usize::from(r.clock)].index;
                 for b in s.books.iter() {
-                    *overdue.entry((*b, s.policy, r.clock)).or_insert(0) += 1;
+                    *overdue.entry((*b, s.policy, index)).or_insert(0) += 1;
                 }
             }
         }
@@ -127,11 +128,11 @@ impl<G: TicketGrouping> SlaTracker<G> {
             .into_iter()
             .filter_map(|r| {
                 let s = self.running_ticket(&r)?;
-                let policy = &policies[usize::from(s.policy)];
+                let policy = policies.get(usize::from(s.policy))?;
                 Some(AtRisk {
                     ticket: r.ticket,
                     policy: policy.name.clone(),
-                    metric: policy.targets[usize::from(r.clock)].metric,
+                    metric: s.clocks.get(usize::from(r.clock))?.metric,
                     deadline: DateTime::from_timestamp(r.deadline, 0)?,
                     time_left: r.deadline - t,
                 })

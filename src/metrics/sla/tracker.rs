@@ -15,11 +15,11 @@ use crate::metrics::tickets::store::TicketStore;
 use crate::metrics::tickets::{
     FrtStart, IngestReport, Overall, RejectReason, TicketEvent, TicketGrouping,
 };
-use crate::model::{Interaction, Phase, Ticket};
+use crate::model::{FieldChange, Interaction, Phase, TagId, Ticket};
 
 use super::WHAT;
 use super::clocks::{Clock, Ledger, NO_POLICY, Outcomes, SlaTicket, running_ticket};
-use super::policy::{SlaMetric, SlaPolicies, Target};
+use super::policy::{Fields, SlaMetric, SlaPolicies, tag_ids};
 use super::snapshot::SlaSnapshot;
 
 /// How an [`SlaTracker`] computes: its policies and the ticket machine's options, which
@@ -128,6 +128,27 @@ fn books_of<G: TicketGrouping>(
     });
 }
 
+/// Adds or removes a tag of a ticket's (kept only when a policy names tags).
+fn retag(tags: &mut Vec<TagId>, tag: TagId, add: bool, kept: bool) {
+    if !kept {
+        return;
+    }
+    match (tags.iter().position(|t| *t == tag), add) {
+        (None, true) => tags.push(tag),
+        (Some(i), false) => {
+            tags.swap_remove(i);
+        }
+        _ => {}
+    }
+}
+
+/// Whether the ticket in `slot` is unsolved.
+fn s_phase_unsolved(tickets: &TicketStore<SlaTicket>, slot: u32) -> bool {
+    tickets
+        .at(slot)
+        .is_some_and(|s| s.machine.phase != Phase::Solved)
+}
+
 /// Outcomes for every target of every policy.
 pub(super) fn empty_book(policies: &SlaPolicies) -> Vec<Vec<Outcomes>> {
     policies
@@ -204,13 +225,55 @@ impl<G: TicketGrouping> SlaTracker<G> {
         books.into_boxed_slice()
     }
 
-    /// Fresh clocks of a policy's targets.
+    /// Fresh clocks of every slot, with a policy's targets.
     fn clocks(&self, policy: u8) -> Vec<Clock> {
-        let targets: &[Target] = match self.config.policies.policies.get(usize::from(policy)) {
-            Some(p) => &p.targets,
-            None => &[],
+        let policies = &self.config.policies;
+        (policies.slots.iter().enumerate())
+            .map(|(k, &(metric, basis))| Clock::of(metric, basis, policies.target_of(policy, k)))
+            .collect()
+    }
+
+    /// The policy of a machine's ticket as its fields stand, with `tags`.
+    fn policy_now(&self, m: &TicketState, tags: &[TagId]) -> u8 {
+        let fields = Fields {
+            priority: m.priority,
+            channel: m.channel,
+            team: m.team,
+            tags,
         };
-        targets.iter().map(Clock::of).collect()
+        self.config.policies.choose(&fields).unwrap_or(NO_POLICY)
+    }
+
+    /// Chooses a ticket's policy again at `at` (its priority, team or tags changed): the
+    /// new policy's targets apply from now to what each clock counted.
+    fn reevaluate(&mut self, slot: u32, at: i64) -> Result<()> {
+        let Some(s) = self.tickets.at(slot) else {
+            return Ok(());
+        };
+        let policy = self.policy_now(&s.machine, &s.tags);
+        if policy == s.policy {
+            return Ok(());
+        }
+        let had_books = s.policy != NO_POLICY || !s.filed.is_empty();
+        if !had_books {
+            let machine = s.machine.clone();
+            let books = self.books(policy, &machine);
+            if let Some(s) = self.tickets.at_mut(slot) {
+                s.books = books;
+            }
+        }
+        let SlaTracker {
+            tickets,
+            ledger,
+            config,
+            ..
+        } = self;
+        let Some(s) = tickets.at_mut(slot) else {
+            return Ok(());
+        };
+        let policies = &config.policies;
+        let calendar = policies.calendar.as_deref();
+        ledger.repolicy(calendar, s, policy, |k| policies.target_of(policy, k), at)
     }
 
     /// Observes a ticket's creation: its policy is chosen now.
@@ -231,11 +294,19 @@ impl<G: TicketGrouping> SlaTracker<G> {
             );
         }
         // A ticket no policy applies to is tracked with no targets (its events are valid).
-        let policy = self.config.policies.choose(ticket).unwrap_or(NO_POLICY);
-        let extra = Extra::at_creation(ticket, G::USES_TAGS, self.config.resequence, false);
+        let uses_tags = self.config.policies.uses_tags();
+        let tags = if uses_tags {
+            tag_ids(ticket)
+        } else {
+            Vec::new()
+        };
+        // With re-sequencing, its tags at creation stay with the machine (for a restart).
+        let keep_tags = G::USES_TAGS || (uses_tags && self.config.resequence);
+        let extra = Extra::at_creation(ticket, keep_tags, self.config.resequence, false);
         let creation = Creation::of(ticket, 0);
         // SLA first-reply targets run from creation, whatever a lifecycle's clock start.
         let machine = TicketState::created(creation, FrtStart::TicketCreated, extra);
+        let policy = self.policy_now(&machine, &tags);
         let books = self.books(policy, &machine);
         let mut state = SlaTicket {
             machine,
@@ -243,6 +314,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
             books,
             clocks: self.clocks(policy),
             filed: Vec::new(),
+            tags,
         };
         let calendar = self.config.policies.calendar.clone();
         self.ledger
@@ -305,6 +377,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
             return Ok(());
         };
         let change = s.machine.apply(e, offset, print, is_response, None);
+        let uses_tags = self.config.policies.uses_tags();
         let at = s.machine.created + i64::from(offset);
         let calendar = self.config.policies.calendar.as_deref();
         let ledger = &mut self.ledger;
@@ -355,7 +428,15 @@ impl<G: TicketGrouping> SlaTracker<G> {
                 Some(moves_to)
             }
             Transition::Reassigned { to } => Some(to),
-            // Tags, custom fields and hand-offs move no clock (the policy stays).
+            Transition::Field(FieldChange::TagAdded(tag)) => {
+                retag(&mut s.tags, tag, true, uses_tags);
+                None
+            }
+            Transition::Field(FieldChange::TagRemoved(tag)) => {
+                retag(&mut s.tags, tag, false, uses_tags);
+                None
+            }
+            // Custom fields and hand-offs move no clock.
             Transition::Field(_) | Transition::HandedOff => None,
             Transition::Cancelled { .. } => {
                 ledger.cancel(s)?;
@@ -364,6 +445,18 @@ impl<G: TicketGrouping> SlaTracker<G> {
         };
         if let Some(to) = moves_to {
             self.regroup(slot, to)?;
+        }
+        // The fields a policy is chosen by changed on an unsolved ticket (while solved, they
+        // take effect at the reopen).
+        let refields = match change {
+            Transition::Reassigned { .. } | Transition::Reopened { .. } => true,
+            Transition::Field(FieldChange::TagAdded(_) | FieldChange::TagRemoved(_)) => {
+                uses_tags && s_phase_unsolved(&self.tickets, slot)
+            }
+            _ => false,
+        };
+        if refields {
+            self.reevaluate(slot, at)?;
         }
         if change.releases() {
             self.tickets.remove(e.ticket);
@@ -398,7 +491,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
             return Ok(());
         }
         s.machine.set_attributes(to);
-        if s.policy == NO_POLICY {
+        if s.policy == NO_POLICY && s.filed.is_empty() {
             return Ok(());
         }
         books_of(
@@ -429,7 +522,12 @@ impl<G: TicketGrouping> SlaTracker<G> {
             .machine
             .restarted(FrtStart::TicketCreated, (offset, e.kind));
         let created = fresh.created;
-        let policy = s.policy;
+        // As created: its fields (and tags) at creation choose the policy.
+        let tags: Vec<TagId> = match (self.config.policies.uses_tags(), fresh.extra.as_ref()) {
+            (true, Some(x)) => x.tags.iter().map(|t| TagId::named(t)).collect(),
+            _ => Vec::new(),
+        };
+        let policy = self.policy_now(&fresh, &tags);
         let books = self.books(policy, &fresh);
         let clocks = self.clocks(policy);
         let calendar = self.config.policies.calendar.clone();
@@ -442,6 +540,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
             books,
             clocks,
             filed: Vec::new(),
+            tags,
         };
         self.ledger.start_at_creation(calendar.as_deref(), s);
         self.ingest.interactions += 1;
