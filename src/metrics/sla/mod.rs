@@ -117,6 +117,7 @@
 //! ```
 
 mod clocks;
+mod consumer;
 mod deadlines;
 mod policy;
 #[cfg(feature = "serde")]

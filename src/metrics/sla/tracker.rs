@@ -19,7 +19,7 @@ use crate::model::{FieldChange, Interaction, Phase, TagId, Ticket};
 
 use super::WHAT;
 use super::clocks::{Clock, Ledger, NO_POLICY, Outcomes, SlaTicket, running_ticket};
-use super::policy::{Fields, SlaMetric, SlaPolicies, tag_ids};
+use super::policy::{Fields, SlaPolicies, tag_ids};
 use super::snapshot::SlaSnapshot;
 
 /// How an [`SlaTracker`] computes: its policies and the ticket machine's options, which
@@ -126,20 +126,6 @@ fn books_of<G: TicketGrouping>(
         });
         books.push(slot);
     });
-}
-
-/// Adds or removes a tag of a ticket's (kept only when a policy names tags).
-fn retag(tags: &mut Vec<TagId>, tag: TagId, add: bool, kept: bool) {
-    if !kept {
-        return;
-    }
-    match (tags.iter().position(|t| *t == tag), add) {
-        (None, true) => tags.push(tag),
-        (Some(i), false) => {
-            tags.swap_remove(i);
-        }
-        _ => {}
-    }
 }
 
 /// Whether the ticket in `slot` is unsolved.
@@ -381,68 +367,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
         let at = s.machine.created + i64::from(offset);
         let calendar = self.config.policies.calendar.as_deref();
         let ledger = &mut self.ledger;
-        let moves_to: Option<Attributes> = match change {
-            Transition::Nothing => None,
-            Transition::AwaitsReply => {
-                for i in 0..s.clocks.len() {
-                    if s.clocks[i].metric == SlaMetric::NextReply {
-                        ledger.start(calendar, s, i, at);
-                    }
-                }
-                None
-            }
-            Transition::Replied(_) => {
-                for i in 0..s.clocks.len() {
-                    match s.clocks[i].metric {
-                        SlaMetric::FirstReply | SlaMetric::NextReply => {
-                            ledger.end(calendar, s, i, at)?
-                        }
-                        SlaMetric::PeriodicUpdate | SlaMetric::PausableUpdate => {
-                            ledger.end(calendar, s, i, at)?;
-                            if s.machine.phase != Phase::Solved {
-                                ledger.start(calendar, s, i, at);
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                None
-            }
-            Transition::PhaseChanged => {
-                ledger.sync_all(calendar, s, at);
-                None
-            }
-            Transition::Solved { .. } | Transition::ClosedUnresolved { .. } => {
-                ledger.solve(calendar, s, at)?;
-                // Groupings by solve window move the ticket under its solve.
-                G::USES_SOLVE.then_some(s.machine.attributes())
-            }
-            Transition::ClosedAfterSolve => {
-                // An instance started on the solved ticket (a next reply awaited) never ran.
-                ledger.withdraw_live(s)?;
-                None
-            }
-            Transition::Reopened { moves_to, .. } => {
-                ledger.resume(calendar, s, at)?;
-                ledger.sync_all(calendar, s, at);
-                Some(moves_to)
-            }
-            Transition::Reassigned { to } => Some(to),
-            Transition::Field(FieldChange::TagAdded(tag)) => {
-                retag(&mut s.tags, tag, true, uses_tags);
-                None
-            }
-            Transition::Field(FieldChange::TagRemoved(tag)) => {
-                retag(&mut s.tags, tag, false, uses_tags);
-                None
-            }
-            // Custom fields and hand-offs move no clock.
-            Transition::Field(_) | Transition::HandedOff => None,
-            Transition::Cancelled { .. } => {
-                ledger.cancel(s)?;
-                None
-            }
-        };
+        let moves_to = ledger.follow(calendar, s, &change, at, uses_tags, G::USES_SOLVE)?;
         if let Some(to) = moves_to {
             self.regroup(slot, to)?;
         }

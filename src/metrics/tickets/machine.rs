@@ -40,6 +40,7 @@ pub(crate) struct Extra {
 
 impl Extra {
     /// Whether it holds nothing (a ticket then needs none).
+    #[cfg(feature = "serde")]
     pub(crate) fn is_empty(&self) -> bool {
         self.tags.is_empty()
             && self.latest.is_none()

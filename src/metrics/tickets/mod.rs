@@ -32,7 +32,7 @@
 //! | `tracker.rs` | [`TicketTracker`]: the machine over every ticket in play, the lifecycle consumer, snapshots, shard merge |
 //! | `grouping.rs`, `config.rs`, `ingest.rs` | groupings, configuration, the ingest report |
 //! | `replay.rs`, `saved.rs` | [`TicketReplay`] (one ticket at a time), save and restore |
-//! | `metrics/sla/` | the SLA consumer: policies (`policy.rs`), clocks and their outcome ledger (`clocks.rs`), [`SlaTracker`](crate::metrics::sla::SlaTracker) (`tracker.rs`), its snapshot (`snapshot.rs`) |
+//! | `metrics/sla/` | the SLA consumer: policies and their slots (`policy.rs`), clocks and their outcome ledger (`clocks.rs`), what each transition does to the clocks (`consumer.rs`), [`SlaTracker`](crate::metrics::sla::SlaTracker) with the policy chosen again on field changes (`tracker.rs`), its snapshot (`snapshot.rs`) |
 //!
 //! **Adding a consumer** (a new family of figures on tickets): keep its per-ticket state
 //! beside the machine's (in the store, as the SLA tracker's `SlaTicket` does, or in the
