@@ -14,15 +14,17 @@ use chrono::{DateTime, Utc};
 use csm_metrics::goals::{Comparison, Figures, Goal, Metric, Scorecard, Stat};
 use csm_metrics::metrics::agents::{Adherence, AgentStates};
 use csm_metrics::metrics::calls::CallCenter;
+use csm_metrics::metrics::desk::{Desk, DeskConfig, DeskEvent};
 use csm_metrics::metrics::retention::Accounts;
 use csm_metrics::metrics::sla::{
-    Basis, Condition, Policy, SlaMetric, SlaPolicies, SlaTracker, Target,
+    Basis, Condition, Policy, SlaConfig, SlaMetric, SlaPolicies, SlaTracker, Target,
 };
 use csm_metrics::metrics::staffing::{Targets, forecast_from_history, plan};
 use csm_metrics::metrics::tickets::{ByTeam, LifecycleSnapshot, TicketTracker, TrackerConfig};
 use csm_metrics::{
-    BusinessCalendar, Calculator, DayTime, DurationSnapshot, DurationSummary, Granularity, Grouped,
-    NpsSnapshot, Priority, Proportion, SurveySnapshot, SurveySuite, TeamId, Windowed,
+    BusinessCalendar, Calculator, DayTime, DurationSnapshot, DurationSummary, FieldChange,
+    Granularity, Grouped, Interaction, NpsSnapshot, Priority, Proportion, SurveySnapshot,
+    SurveySuite, TeamId, Windowed,
 };
 use csm_metrics_synth::{Config, Generator, accounts as accounts_of, agent_days, calls, surveys};
 
@@ -192,7 +194,7 @@ fn main() -> Result<(), csm_metrics::Error> {
         ],
         business_config.calendar.clone(),
     )?;
-    let mut sla = SlaTracker::new(policies);
+    let mut sla = SlaTracker::new(policies.clone());
     for h in &tickets {
         sla.observe_ticket(&h.ticket)?;
         for i in &h.interactions {
@@ -230,6 +232,7 @@ fn main() -> Result<(), csm_metrics::Error> {
         );
     }
     println!();
+    desk_section(&tickets, &responses, policies, end)?;
 
     // Every survey metric at once, overall and per team (the team of the agent rated: a key
     // the caller supplies, since a survey response carries no team).
@@ -539,4 +542,102 @@ fn print_surveys(s: &SurveySnapshot) {
             .favourable
             .map_or(f64::NAN, |f| f.percent)
     );
+}
+
+/// Real ticket life through one front end: the history in webhook order (events before
+/// their ticket, retries), with every tenth ticket escalated to urgent 10 minutes after its
+/// creation (a field change: its SLA policy is chosen again), through a [`Desk`].
+fn desk_section(
+    tickets: &[csm_metrics_synth::TicketHistory],
+    responses: &[csm_metrics::SurveyResponse],
+    policies: SlaPolicies,
+    end: DateTime<Utc>,
+) -> Result<(), csm_metrics::Error> {
+    let config = DeskConfig {
+        tickets: TrackerConfig {
+            resequence: true,
+            handling: true,
+            ..TrackerConfig::default()
+        },
+        sla: Some(SlaConfig::new(policies)),
+        ..DeskConfig::default()
+    };
+    let mut desk = Desk::new(config, ByTeam)?;
+    let mut stream: Vec<(i64, u8, DeskEvent)> = Vec::new();
+    for (n, h) in tickets.iter().enumerate() {
+        let created = h.ticket.created_at.timestamp();
+        stream.push((created, 1, DeskEvent::Ticket(h.ticket.clone())));
+        for (k, i) in h.interactions.iter().enumerate() {
+            // A webhook may deliver a ticket's first event before the ticket itself.
+            let arrives = if k == 0 { created } else { i.at.timestamp() };
+            stream.push((arrives, 0, DeskEvent::Interaction(*i)));
+        }
+        if n % 10 == 0 {
+            let at = h.ticket.created_at + chrono::TimeDelta::minutes(10);
+            let change = FieldChange::Priority(Priority::Urgent);
+            stream.push((
+                at.timestamp(),
+                0,
+                DeskEvent::Interaction(Interaction::field(h.ticket.id, at, change)),
+            ));
+        }
+    }
+    for r in responses {
+        stream.push((r.at.timestamp(), 0, DeskEvent::Survey(*r)));
+    }
+    stream.sort_by_key(|e| (e.0, e.1));
+    let mut refused = 0u64;
+    for (_, _, e) in &stream {
+        // An escalation after a ticket's close is refused (and counted) as any late event.
+        refused += u64::from(desk.observe(e).is_err());
+    }
+    let s = desk.snapshot_at(end);
+    println!("One desk: the stream in webhook order, every tenth ticket escalated to urgent");
+    println!("-----------------------------------------------------------------------------");
+    let r = &s.report;
+    println!(
+        "{} events waited for their ticket ({} delivered, {} expired, {} overflowed); {} records refused",
+        r.buffered, r.delivered, r.expired, r.overflowed, refused
+    );
+    if let Some(h) = &s.tickets.overall.handling {
+        let hours = |d: &DurationSnapshot| {
+            d.mean
+                .map_or("-".into(), |m| format!("{:.2} h", m / 3_600.0))
+        };
+        for t in &h.statuses {
+            println!(
+                "time in {:<10} {:>6} solved tickets, {:>6} entries, mean {:>8} per ticket",
+                format!("{:?}", t.status).to_lowercase(),
+                t.tickets,
+                t.entries,
+                hours(&t.time)
+            );
+        }
+        println!(
+            "first assignment after {} (never assigned: {}), unassigned {} per ticket, assignee stations {:.2}, group stations {:.2}",
+            hours(&h.first_assignment),
+            h.never_assigned,
+            hours(&h.unassigned),
+            h.assignee_stations.unwrap_or(0.0),
+            h.group_stations.unwrap_or(0.0)
+        );
+    }
+    if let Some(sla) = &s.sla {
+        for t in sla.targets.iter().filter(|t| t.policy == "priority") {
+            println!(
+                "SLA priority {:<16} achieved {:>5} breached {:>5} active {:>4}",
+                format!("{:?}", t.metric),
+                t.achieved,
+                t.breached,
+                t.active
+            );
+        }
+    }
+    println!(
+        "surveys {} (CSAT {:.1} %), tickets in memory {}\n",
+        r.surveys,
+        s.surveys.csat.score.unwrap_or(f64::NAN),
+        s.tickets.in_play
+    );
+    Ok(())
 }

@@ -26,12 +26,18 @@
 //!   lifecycle ([`metrics::tickets::TicketTracker`]: first response, next reply, first,
 //!   full and per-cycle resolution, requester wait, agent work and wait, on-hold,
 //!   resolution within a target, reopens, zero-/one-/two-touch, replies per resolution,
-//!   backlog and unanswered tickets, overall and per group, streaming with retraction).
+//!   backlog and unanswered tickets, overall and per group, streaming with retraction;
+//!   with field changes, custom statuses and bot hand-offs, and on request the handling
+//!   figures: time in each status, assignment, stations, bot resolutions).
 //! * **Business time** ([`calendar`]): [`BusinessCalendar`] (zones, several intervals a
 //!   day, overnight, holidays, date overrides, DST) for business durations and deadlines;
 //!   every ticket figure in business time when the tracker has one.
-//! * **SLAs** ([`metrics::sla`]): policies, targets in calendar or business time, achieved /
-//!   breached / active, attainment, and the targets about to breach.
+//! * **SLAs** ([`metrics::sla`]): policies (chosen again when priority, team or tags
+//!   change), targets in calendar or business time, achieved / breached / active,
+//!   attainment, and the targets about to breach.
+//! * **One front end** ([`metrics::desk::Desk`]): one stream of tickets, interactions,
+//!   surveys and calls in any order (events before their ticket wait in a bounded buffer),
+//!   one snapshot with every section; merges across pods, saves and restores whole.
 //!
 //! The meaning of every number is fixed by the crate's metric contract; each type's docs
 //! state its definition, its denominator and its accuracy.

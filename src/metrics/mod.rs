@@ -2,6 +2,7 @@
 
 pub mod agents;
 pub mod calls;
+pub mod desk;
 pub mod retention;
 pub mod sla;
 pub mod staffing;

@@ -191,6 +191,12 @@ impl<G: TicketGrouping> TicketTracker<G> {
             && self.template.same_config(&TicketLifecycle::default())
     }
 
+    /// Whether a ticket is in play (created, not yet closed, merged, marked as spam or
+    /// evicted).
+    pub fn is_in_play(&self, id: TicketId) -> bool {
+        self.tickets.contains(id)
+    }
+
     /// Tickets in play (held in memory).
     pub fn in_play(&self) -> usize {
         self.tickets.len()

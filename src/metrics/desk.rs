@@ -1,0 +1,467 @@
+//! One front end for a service: [`Desk`] takes one stream of tickets, interactions (field
+//! changes among them), survey responses and calls, in any order across tickets, and feeds
+//! the ticket engine, the SLA engine and the survey and call calculators; one snapshot
+//! answers with every section.
+//!
+//! ```
+//! use chrono::{TimeDelta, TimeZone, Utc};
+//! use csm_metrics::metrics::desk::{Desk, DeskConfig, DeskEvent};
+//! use csm_metrics::metrics::tickets::ByTeam;
+//! use csm_metrics::*;
+//!
+//! let t0 = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap();
+//! let mut desk = Desk::new(DeskConfig::default(), ByTeam)?;
+//! // A webhook may bring a reply before its ticket: it waits in the desk's buffer.
+//! let reply = Interaction::agent_reply(TicketId(1), t0 + TimeDelta::minutes(30), AgentId(2));
+//! desk.observe(&DeskEvent::Interaction(reply))?;
+//! desk.observe(&DeskEvent::Ticket(Ticket::new(TicketId(1), t0, CustomerId(5))))?;
+//! let report = desk.snapshot_at(t0 + TimeDelta::hours(1));
+//! assert_eq!(report.tickets.overall.first_response.mean, Some(1800.0));
+//! assert_eq!((report.report.buffered, report.pending), (1, 0));
+//! # Ok::<(), csm_metrics::Error>(())
+//! ```
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::calculator::Calculator;
+use crate::error::{Error, Result};
+use crate::metrics::calls::{CallCenter, CallConfig, CallSnapshot};
+use crate::metrics::sla::{SlaConfig, SlaSnapshot, SlaTracker};
+use crate::metrics::surveys::{CesScale, CsatScale, SurveySnapshot, SurveySuite};
+use crate::metrics::tickets::{TicketGrouping, TicketTracker, TrackerConfig, TrackerSnapshot};
+use crate::model::{Call, Interaction, SurveyResponse, Ticket, TicketId};
+
+const WHAT: &str = "desk";
+
+/// How long events may wait for their ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PendingLimits {
+    /// At most this many events wait (default 10,000); one more is offered at once (and
+    /// turned away as for a ticket not in play), counted as overflowed.
+    pub events: usize,
+    /// An event waits at most this many seconds of stream time (the latest instant the desk
+    /// saw; default 1 h); then it is offered (and turned away), counted as expired.
+    pub wait: u64,
+}
+
+impl Default for PendingLimits {
+    fn default() -> Self {
+        PendingLimits {
+            events: 10_000,
+            wait: 3_600,
+        }
+    }
+}
+
+/// What a [`Desk`] computes.
+#[derive(Debug, Clone, Default)]
+pub struct DeskConfig {
+    /// The ticket engine's configuration (re-sequencing, handling figures, calendars …).
+    pub tickets: TrackerConfig,
+    /// SLA policies, if any; the SLA engine re-sequences as the ticket engine does.
+    pub sla: Option<SlaConfig>,
+    /// The CSAT scale.
+    pub csat: CsatScale,
+    /// The CES scale.
+    pub ces: CesScale,
+    /// The call calculator's configuration.
+    pub calls: CallConfig,
+    /// The buffer of events that arrive before their ticket.
+    pub pending: PendingLimits,
+}
+
+/// One record of a desk's stream.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum DeskEvent {
+    /// A ticket was created.
+    Ticket(Ticket),
+    /// Something happened to a ticket (a message, a status, an assignment, a field change).
+    Interaction(Interaction),
+    /// A survey response.
+    Survey(SurveyResponse),
+    /// A call or chat contact.
+    Call(Call),
+}
+
+/// What a desk did with its stream beyond what each engine reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct DeskReport {
+    /// Events that waited for their ticket.
+    pub buffered: u64,
+    /// Of those, offered when their ticket came.
+    pub delivered: u64,
+    /// Of those, offered after waiting too long (turned away by the engines).
+    pub expired: u64,
+    /// Events offered at once because the buffer was full (turned away by the engines).
+    pub overflowed: u64,
+    /// Survey responses taken and turned away.
+    pub surveys: u64,
+    /// Survey responses turned away.
+    pub surveys_rejected: u64,
+    /// Calls taken.
+    pub calls: u64,
+    /// Calls turned away.
+    pub calls_rejected: u64,
+}
+
+/// Every section of a desk at an instant.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct DeskSnapshot<K: Ord> {
+    /// The instant ages and SLA states are dated at.
+    pub as_of: DateTime<Utc>,
+    /// The ticket figures, overall and per group, with the ingest report.
+    pub tickets: TrackerSnapshot<K>,
+    /// The SLA figures, when the desk has policies.
+    pub sla: Option<SlaSnapshot<K>>,
+    /// The survey figures.
+    pub surveys: SurveySnapshot,
+    /// The call figures.
+    pub calls: CallSnapshot,
+    /// Events waiting for their ticket.
+    pub pending: u64,
+    /// What the desk did with its stream.
+    pub report: DeskReport,
+}
+
+/// The front end of a service: one stream in, one snapshot out (see the [module docs](self)).
+///
+/// Events of a ticket not in play wait in a bounded buffer ([`PendingLimits`]) until the
+/// ticket comes, then are offered in time order; what overflows or waits too long is
+/// offered anyway, so the engines turn it away and count it: nothing is lost silently.
+/// Desks over disjoint tickets (pods sharded by ticket id) [`merge`](Calculator::merge)
+/// into one pass's result; with the feature `serde` a desk saves and restores whole.
+#[derive(Debug, Clone)]
+pub struct Desk<G: TicketGrouping> {
+    pub(crate) config: DeskConfig,
+    pub(crate) tickets: TicketTracker<G>,
+    pub(crate) sla: Option<SlaTracker<G>>,
+    pub(crate) surveys: SurveySuite,
+    pub(crate) calls: CallCenter,
+    pub(crate) pending: BTreeMap<TicketId, Vec<Interaction>>,
+    pub(crate) pending_len: usize,
+    pub(crate) report: DeskReport,
+    pub(crate) latest: i64,
+}
+
+impl<G: TicketGrouping> Default for Desk<G> {
+    fn default() -> Self {
+        Desk::new(DeskConfig::default(), G::default()).expect("the default configuration is valid")
+    }
+}
+
+impl<G: TicketGrouping> Desk<G> {
+    /// A desk with `config`, its figures grouped by `grouping`.
+    pub fn new(config: DeskConfig, grouping: G) -> Result<Self> {
+        let sla = config.sla.clone().map(|mut c| {
+            c.resequence = config.tickets.resequence;
+            c.is_response = config.tickets.is_response;
+            SlaTracker::with_config(c, grouping.clone())
+        });
+        Ok(Desk {
+            tickets: TicketTracker::new(config.tickets.clone(), grouping)?,
+            sla,
+            surveys: SurveySuite::new(config.csat, config.ces)?,
+            calls: CallCenter::new(config.calls),
+            pending: BTreeMap::new(),
+            pending_len: 0,
+            report: DeskReport::default(),
+            latest: i64::MIN,
+            config,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &DeskConfig {
+        &self.config
+    }
+
+    /// The ticket engine.
+    pub fn tickets(&self) -> &TicketTracker<G> {
+        &self.tickets
+    }
+
+    /// The SLA engine, when the desk has policies.
+    pub fn sla(&self) -> Option<&SlaTracker<G>> {
+        self.sla.as_ref()
+    }
+
+    /// Observes one record. A rejected record is an error naming it and its rule (the
+    /// engines count it); an event waiting for its ticket is `Ok`.
+    pub fn observe(&mut self, event: &DeskEvent) -> Result<()> {
+        match event {
+            DeskEvent::Ticket(t) => {
+                self.seen(t.created_at);
+                self.ticket(t)
+            }
+            DeskEvent::Interaction(i) => {
+                self.seen(i.at);
+                self.interaction(i)
+            }
+            DeskEvent::Survey(r) => {
+                self.seen(r.at);
+                let result = self.surveys.observe(r);
+                self.report.surveys += u64::from(result.is_ok());
+                self.report.surveys_rejected += u64::from(result.is_err());
+                result
+            }
+            DeskEvent::Call(c) => {
+                self.seen(c.ended_at);
+                let result = self.calls.observe(c);
+                self.report.calls += u64::from(result.is_ok());
+                self.report.calls_rejected += u64::from(result.is_err());
+                result
+            }
+        }
+    }
+
+    /// Notes the stream's latest instant; events that waited too long are offered.
+    fn seen(&mut self, at: DateTime<Utc>) {
+        self.latest = self.latest.max(at.timestamp());
+        if self.pending_len == 0 {
+            return;
+        }
+        let cutoff = self
+            .latest
+            .saturating_sub(i64::try_from(self.config.pending.wait).unwrap_or(i64::MAX));
+        let mut expired = Vec::new();
+        self.pending.retain(|_, events| {
+            events.retain(|e| {
+                let keep = e.at.timestamp() >= cutoff;
+                if !keep {
+                    expired.push(*e);
+                }
+                keep
+            });
+            !events.is_empty()
+        });
+        self.pending_len -= expired.len();
+        self.report.expired += expired.len() as u64;
+        for e in &expired {
+            // Turned away (the ticket is not in play) and counted by the engines.
+            let _ = self.offer(e);
+        }
+    }
+
+    fn ticket(&mut self, t: &Ticket) -> Result<()> {
+        self.tickets.observe_ticket(t)?;
+        if let Some(sla) = self.sla.as_mut() {
+            sla.observe_ticket(t)?;
+        }
+        if let Some(mut waiting) = self.pending.remove(&t.id) {
+            self.pending_len -= waiting.len();
+            self.report.delivered += waiting.len() as u64;
+            waiting.sort_by_key(|e| e.at);
+            for e in &waiting {
+                // Each is counted by the engines, taken or turned away.
+                let _ = self.offer(e);
+            }
+        }
+        Ok(())
+    }
+
+    fn interaction(&mut self, e: &Interaction) -> Result<()> {
+        if self.tickets.is_in_play(e.ticket) {
+            return self.offer(e);
+        }
+        if self.pending_len >= self.config.pending.events {
+            self.report.overflowed += 1;
+            return self.offer(e);
+        }
+        self.pending.entry(e.ticket).or_default().push(*e);
+        self.pending_len += 1;
+        self.report.buffered += 1;
+        Ok(())
+    }
+
+    /// Offers an interaction to the engines (which take or refuse it alike).
+    fn offer(&mut self, e: &Interaction) -> Result<()> {
+        let result = self.tickets.observe_interaction(e);
+        if let Some(sla) = self.sla.as_mut() {
+            // The same machine: the same verdict (tests/sla_engine.rs).
+            let _ = sla.observe_interaction(e);
+        }
+        result
+    }
+
+    /// Every section at `as_of`.
+    pub fn snapshot_at(&self, as_of: DateTime<Utc>) -> DeskSnapshot<G::Key> {
+        DeskSnapshot {
+            as_of,
+            tickets: self.tickets.snapshot_at(as_of),
+            sla: self.sla.as_ref().map(|s| s.snapshot_at(as_of)),
+            surveys: self.surveys.snapshot(),
+            calls: self.calls.snapshot(),
+            pending: self.pending_len as u64,
+            report: self.report,
+        }
+    }
+
+    /// The latest instant seen.
+    pub fn latest(&self) -> Option<DateTime<Utc>> {
+        (self.latest != i64::MIN).then(|| DateTime::from_timestamp(self.latest, 0))?
+    }
+}
+
+impl<G: TicketGrouping> Desk<G> {
+    /// Never offered a record, and without SLA policies (as `Default`).
+    fn untouched(&self) -> bool {
+        self.sla.is_none()
+            && self.report == DeskReport::default()
+            && self.pending_len == 0
+            && self.tickets.ingest().offered() == 0
+    }
+}
+
+impl DeskReport {
+    fn add(&mut self, o: &DeskReport) -> Result<()> {
+        let overflow = || Error::Overflow { what: WHAT };
+        for (a, b) in [
+            (&mut self.buffered, o.buffered),
+            (&mut self.delivered, o.delivered),
+            (&mut self.expired, o.expired),
+            (&mut self.overflowed, o.overflowed),
+            (&mut self.surveys, o.surveys),
+            (&mut self.surveys_rejected, o.surveys_rejected),
+            (&mut self.calls, o.calls),
+            (&mut self.calls_rejected, o.calls_rejected),
+        ] {
+            *a = a.checked_add(b).ok_or_else(overflow)?;
+        }
+        Ok(())
+    }
+}
+
+impl<G: TicketGrouping> Calculator for Desk<G> {
+    type Record = DeskEvent;
+    type Snapshot = DeskSnapshot<G::Key>;
+
+    fn observe(&mut self, event: &DeskEvent) -> Result<()> {
+        Desk::observe(self, event)
+    }
+
+    /// Merges the desk of a disjoint set of tickets (another pod), with its surveys and
+    /// calls: the result is that of one desk fed both streams.
+    fn merge(&mut self, other: &Self) -> Result<()> {
+        // `Default` is the identity: a desk that saw nothing takes the other's state.
+        if other.untouched() {
+            return Ok(());
+        }
+        if self.untouched() {
+            *self = other.clone();
+            return Ok(());
+        }
+        if other
+            .pending
+            .keys()
+            .any(|t| self.pending.contains_key(t) || self.tickets.is_in_play(*t))
+        {
+            return Err(Error::incompatible(
+                WHAT,
+                "both desks hold events of one ticket",
+            ));
+        }
+        let mut m = self.clone();
+        m.tickets.merge_shard(&other.tickets)?;
+        match (&mut m.sla, &other.sla) {
+            (Some(a), Some(b)) => a.merge(b)?,
+            (None, None) => {}
+            _ => return Err(Error::incompatible(WHAT, "one desk has SLA policies")),
+        }
+        m.surveys.merge(&other.surveys)?;
+        m.calls.merge(&other.calls)?;
+        for (t, events) in &other.pending {
+            m.pending.insert(*t, events.clone());
+        }
+        m.pending_len += other.pending_len;
+        m.report.add(&other.report)?;
+        m.latest = m.latest.max(other.latest);
+        *self = m;
+        Ok(())
+    }
+
+    /// The snapshot at the latest instant seen.
+    fn snapshot(&self) -> DeskSnapshot<G::Key> {
+        self.snapshot_at(self.latest().unwrap_or(DateTime::<Utc>::UNIX_EPOCH))
+    }
+}
+
+/// A desk's whole state, saved and restored (feature `serde`): each engine's saved state
+/// (checked as each engine checks it), the survey and call figures, the events waiting for
+/// their ticket and the desk's report.
+#[cfg(feature = "serde")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedDesk<K> {
+    version: u32,
+    tickets: crate::metrics::tickets::SavedTracker<K>,
+    sla: Option<crate::metrics::sla::SavedSla<K>>,
+    surveys: SurveySuite,
+    calls: CallCenter,
+    pending: Vec<Interaction>,
+    report: DeskReport,
+    latest: Option<i64>,
+}
+
+#[cfg(feature = "serde")]
+const VERSION: u32 = 1;
+
+#[cfg(feature = "serde")]
+impl<G: TicketGrouping> Desk<G> {
+    /// The desk's whole state, to serialise.
+    pub fn save(&self) -> SavedDesk<G::Key> {
+        SavedDesk {
+            version: VERSION,
+            tickets: self.tickets.save(),
+            sla: self.sla.as_ref().map(|s| s.save()),
+            surveys: self.surveys.clone(),
+            calls: self.calls.clone(),
+            pending: self.pending.values().flatten().copied().collect(),
+            report: self.report,
+            latest: (self.latest != i64::MIN).then_some(self.latest),
+        }
+    }
+
+    /// A desk with `config` and `grouping` that goes on from a saved state; an
+    /// [`Error::CorruptState`] if a part breaks its rules or was saved under another
+    /// configuration.
+    pub fn restore(config: DeskConfig, grouping: G, saved: SavedDesk<G::Key>) -> Result<Self> {
+        let corrupt = |rule: &str| Error::corrupt(WHAT, rule.to_string());
+        if saved.version != VERSION {
+            return Err(corrupt("another format version"));
+        }
+        let mut desk = Desk::new(config, grouping.clone())?;
+        desk.tickets =
+            TicketTracker::restore(desk.config.tickets.clone(), grouping.clone(), saved.tickets)?;
+        desk.sla = match (desk.sla.take(), saved.sla) {
+            (Some(fresh), Some(s)) => {
+                Some(SlaTracker::restore(fresh.config().clone(), grouping, s)?)
+            }
+            (None, None) => None,
+            _ => {
+                return Err(corrupt(
+                    "saved with SLA policies or without, unlike the desk",
+                ));
+            }
+        };
+        // Merged into empty figures of the configuration: another scale is an error.
+        desk.surveys.merge(&saved.surveys)?;
+        desk.calls.merge(&saved.calls)?;
+        for e in saved.pending {
+            if desk.tickets.is_in_play(e.ticket) {
+                return Err(corrupt("an event waiting for a ticket in play"));
+            }
+            desk.pending.entry(e.ticket).or_default().push(e);
+            desk.pending_len += 1;
+        }
+        desk.report = saved.report;
+        desk.latest = saved.latest.unwrap_or(i64::MIN);
+        Ok(desk)
+    }
+}

@@ -1,0 +1,241 @@
+//! The desk: one stream of tickets, interactions, surveys and calls, in webhook order with
+//! retries and events before their ticket, gives the figures of the clean replay; desks of
+//! disjoint tickets merge into one; a saved desk goes on; what cannot wait is counted.
+
+mod common;
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use csm_metrics::metrics::desk::{Desk, DeskConfig, DeskEvent, PendingLimits};
+use csm_metrics::metrics::sla::{
+    Basis, Policy, SlaConfig, SlaMetric, SlaPolicies, SlaTracker, Target,
+};
+use csm_metrics::metrics::surveys::SurveySuite;
+use csm_metrics::metrics::tickets::{ByTeam, TicketTracker, TrackerConfig};
+use csm_metrics::*;
+use csm_metrics_synth::{Config, Generator, Rng, TicketHistory};
+use proptest::prelude::*;
+
+fn policies() -> SlaPolicies {
+    let cal = |m, s| Target::new(m, s, Basis::Calendar);
+    SlaPolicies::new(
+        vec![Policy::all(
+            "standard",
+            vec![
+                cal(SlaMetric::FirstReply, 4 * 3_600),
+                cal(SlaMetric::NextReply, 2 * 3_600),
+                cal(SlaMetric::RequesterWait, 24 * 3_600),
+            ],
+        )],
+        None,
+    )
+    .unwrap()
+}
+
+fn config() -> DeskConfig {
+    DeskConfig {
+        tickets: TrackerConfig {
+            resequence: true,
+            handling: true,
+            ..TrackerConfig::default()
+        },
+        sla: Some(SlaConfig::new(policies())),
+        // Shuffled across the whole history, an event may come long before its ticket.
+        pending: PendingLimits {
+            events: 1 << 20,
+            wait: 10 * 365 * 86_400,
+        },
+        ..DeskConfig::default()
+    }
+}
+
+/// A webhook feed of the histories: every record in random order across tickets, each
+/// ticket's release and what follows it kept last, a quarter of the rest sent twice.
+fn webhook(h: &[TicketHistory], surveys: &[SurveyResponse], seed: u64) -> Vec<DeskEvent> {
+    let mut rng = Rng::new(seed);
+    let mut body = Vec::new();
+    let mut tails = Vec::new();
+    for t in h {
+        body.push(DeskEvent::Ticket(t.ticket.clone()));
+        let release = |i: &Interaction| {
+            matches!(
+                i.kind,
+                InteractionKind::Status(Status::Closed | Status::Merged { .. } | Status::Spam)
+            )
+        };
+        let cut = t.interactions.iter().position(release);
+        let (events, tail) = t.interactions.split_at(cut.unwrap_or(t.interactions.len()));
+        for i in events {
+            body.push(DeskEvent::Interaction(*i));
+            if rng.below(4) == 0 {
+                body.push(DeskEvent::Interaction(*i));
+            }
+        }
+        tails.extend(tail.iter().map(|i| DeskEvent::Interaction(*i)));
+    }
+    body.extend(surveys.iter().copied().map(DeskEvent::Survey));
+    for i in (1..body.len()).rev() {
+        body.swap(i, rng.below(i as u64 + 1) as usize);
+    }
+    body.extend(tails);
+    body
+}
+
+fn end_of(h: &[TicketHistory]) -> DateTime<Utc> {
+    h.iter()
+        .flat_map(|t| t.interactions.iter().map(|i| i.at))
+        .max()
+        .unwrap_or_else(|| Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap())
+        + TimeDelta::days(1)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(common::cases(48)))]
+
+    /// Shuffled, retried, before their tickets: the desk's figures are the clean replay's.
+    #[test]
+    fn a_webhook_feed_gives_the_clean_replay(seed in any::<u64>(), n in 1u64..120, shuffle in any::<u64>()) {
+        let c = Config::new(seed, n, 3);
+        let h: Vec<TicketHistory> = Generator::new(c.clone()).collect();
+        let surveys = csm_metrics_synth::surveys(&c, n / 2);
+        let mut desk = Desk::new(config(), ByTeam).unwrap();
+        let feed = webhook(&h, &surveys, shuffle);
+        for e in &feed {
+            let _ = desk.observe(e);
+        }
+        // The clean replay, by the engines themselves: each ticket's events without their
+        // retries, in time order (events of one second in their order of arrival, as
+        // re-sequencing keeps them).
+        let mut tickets = TicketTracker::new(config().tickets, ByTeam).unwrap();
+        let mut sla = SlaTracker::with_config(SlaConfig::new(policies()), ByTeam);
+        let mut suite = SurveySuite::default();
+        for t in &h {
+            tickets.observe_ticket(&t.ticket).unwrap();
+            sla.observe_ticket(&t.ticket).unwrap();
+            let mut ordered: Vec<Interaction> = Vec::new();
+            for e in &feed {
+                if let DeskEvent::Interaction(i) = e {
+                    if i.ticket == t.ticket.id && !ordered.contains(i) {
+                        ordered.push(*i);
+                    }
+                }
+            }
+            ordered.sort_by_key(|i| i.at);
+            for i in &ordered {
+                let _ = tickets.observe_interaction(i);
+                let _ = sla.observe_interaction(i);
+            }
+        }
+        for r in &surveys {
+            suite.observe(r).unwrap();
+        }
+        let end = end_of(&h);
+        let (d, t) = (desk.snapshot_at(end), tickets.snapshot_at(end));
+        prop_assert_eq!(d.pending, 0);
+        prop_assert!(common::same_but_extremes(&d.tickets.overall, &t.overall));
+        prop_assert_eq!(d.tickets.groups.len(), t.groups.len());
+        for (k, g) in &d.tickets.groups {
+            prop_assert!(common::same_but_extremes(g, &t.groups[k]), "group {:?}", k);
+        }
+        let s = sla.snapshot_at(end);
+        prop_assert!(common::same_targets(&d.sla.unwrap().targets, &s.targets));
+        prop_assert_eq!(d.surveys, suite.snapshot());
+    }
+
+    /// Desks of disjoint tickets (pods by ticket id) merge into one desk's figures; a desk
+    /// saved mid-stream and restored ends as one that never stopped.
+    #[test]
+    fn desks_merge_and_restore(seed in any::<u64>(), n in 1u64..80, shuffle in any::<u64>(), cut in 0.0f64..1.0) {
+        let c = Config::new(seed, n, 3);
+        let h: Vec<TicketHistory> = Generator::new(c).collect();
+        let feed = webhook(&h, &[], shuffle);
+        let mut whole = Desk::new(config(), ByTeam).unwrap();
+        let mut pods = [Desk::new(config(), ByTeam).unwrap(), Desk::new(config(), ByTeam).unwrap()];
+        for e in &feed {
+            let _ = whole.observe(e);
+            let id = match e {
+                DeskEvent::Ticket(t) => t.id,
+                DeskEvent::Interaction(i) => i.ticket,
+                _ => continue,
+            };
+            let _ = pods[(id.0 % 2) as usize].observe(e);
+        }
+        let end = end_of(&h);
+        let mut merged = Desk::<ByTeam>::default();
+        merged.merge(&pods[0]).unwrap();
+        merged.merge(&pods[1]).unwrap();
+        let (a, b) = (merged.snapshot_at(end), whole.snapshot_at(end));
+        prop_assert!(common::same_but_extremes(&a.tickets.overall, &b.tickets.overall));
+        prop_assert!(common::same_targets(&a.sla.unwrap().targets, &b.sla.clone().unwrap().targets));
+        #[cfg(feature = "serde")]
+        {
+            let k = (feed.len() as f64 * cut) as usize;
+            let mut first = Desk::new(config(), ByTeam).unwrap();
+            for e in &feed[..k] {
+                let _ = first.observe(e);
+            }
+            let json = serde_json::to_string(&first.save()).unwrap();
+            let mut second = Desk::restore(config(), ByTeam, serde_json::from_str(&json).unwrap()).unwrap();
+            for e in &feed[k..] {
+                let _ = second.observe(e);
+            }
+            prop_assert_eq!(second.snapshot_at(end), whole.snapshot_at(end));
+            let snap = whole.snapshot_at(end);
+            let text = serde_json::to_string(&snap).unwrap();
+            let back: csm_metrics::metrics::desk::DeskSnapshot<Option<TeamId>> = serde_json::from_str(&text).unwrap();
+            prop_assert_eq!(back, snap);
+        }
+    }
+}
+
+#[test]
+fn what_cannot_wait_is_counted() {
+    let t0 = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap();
+    let config = DeskConfig {
+        pending: PendingLimits {
+            events: 1,
+            wait: 60,
+        },
+        ..DeskConfig::default()
+    };
+    let mut desk = Desk::new(config, ByTeam).unwrap();
+    let reply =
+        |t, m| Interaction::agent_reply(TicketId(t), t0 + TimeDelta::minutes(m), AgentId(1));
+    // Ticket 1's reply waits; ticket 2's finds the buffer full: offered, turned away.
+    desk.observe(&DeskEvent::Interaction(reply(1, 0))).unwrap();
+    let full = desk.observe(&DeskEvent::Interaction(reply(2, 0)));
+    assert!(matches!(full, Err(Error::InvalidRecord { .. })));
+    // Two minutes later (stream time) ticket 3 comes: ticket 1's reply waited too long.
+    desk.observe(&DeskEvent::Ticket(Ticket::new(
+        TicketId(3),
+        t0 + TimeDelta::minutes(2),
+        CustomerId(1),
+    )))
+    .unwrap();
+    let s = desk.snapshot_at(t0 + TimeDelta::minutes(3));
+    assert_eq!(
+        (
+            s.report.buffered,
+            s.report.overflowed,
+            s.report.expired,
+            s.pending
+        ),
+        (1, 1, 1, 0)
+    );
+    assert_eq!(s.tickets.ingest.rejected.values().sum::<u64>(), 2);
+    // A ticket's waiting events are delivered in time order when it comes.
+    desk.observe(&DeskEvent::Interaction(Interaction::status(
+        TicketId(4),
+        t0 + TimeDelta::minutes(5),
+        Status::Solved,
+    )))
+    .unwrap();
+    desk.observe(&DeskEvent::Ticket(Ticket::new(
+        TicketId(4),
+        t0 + TimeDelta::minutes(3),
+        CustomerId(1),
+    )))
+    .unwrap();
+    let s = desk.snapshot_at(t0 + TimeDelta::minutes(6));
+    assert_eq!(s.report.delivered, 1);
+    assert_eq!(s.tickets.overall.full_resolution.mean, Some(120.0));
+}
