@@ -239,3 +239,108 @@ fn what_cannot_wait_is_counted() {
     assert_eq!(s.report.delivered, 1);
     assert_eq!(s.tickets.overall.full_resolution.mean, Some(120.0));
 }
+
+fn csat(id: u64, ticket: u64, when: DateTime<Utc>, score: u8) -> SurveyResponse {
+    let mut r = SurveyResponse::new(SurveyId(id), when, SurveyScore::Csat(score));
+    r.ticket = Some(TicketId(ticket));
+    r
+}
+
+#[test]
+fn a_survey_id_again_replaces_its_rating() {
+    let t0 = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap();
+    let h = |m| t0 + TimeDelta::minutes(m);
+    let mut desk = Desk::new(DeskConfig::default(), ByTeam).unwrap();
+    for t in [1, 2] {
+        desk.observe(&DeskEvent::Ticket(Ticket::new(
+            TicketId(t),
+            t0,
+            CustomerId(t),
+        )))
+        .unwrap();
+        desk.observe(&DeskEvent::Interaction(Interaction::status(
+            TicketId(t),
+            h(30),
+            Status::Solved,
+        )))
+        .unwrap();
+    }
+    // Satisfied at 10:00, changed to 2 at 11:00: retracted and re-added (good → bad); the
+    // same again is a duplicate; a rating older than the one counted is left out.
+    for r in [
+        csat(1, 1, h(60), 5),
+        csat(1, 1, h(120), 2),
+        csat(1, 1, h(120), 2),
+        csat(1, 1, h(90), 4),
+    ] {
+        desk.observe(&DeskEvent::Survey(r)).unwrap();
+    }
+    let s = desk.snapshot_at(h(180));
+    assert_eq!((s.surveys.csat.responses, s.surveys.csat.satisfied), (1, 0));
+    assert_eq!(s.surveys.csat.score, Some(0.0));
+    let r = s.report;
+    assert_eq!(
+        (
+            r.surveys,
+            r.surveys_replaced,
+            r.survey_duplicates,
+            r.surveys_superseded
+        ),
+        (1, 1, 1, 1)
+    );
+    assert_eq!((r.good_to_bad, r.bad_to_good), (1, 0));
+    // One CSAT response over two solved tickets.
+    assert_eq!(s.csat_response_rate, Some(0.5));
+    // A rating off the scale is refused and the earlier one stands.
+    assert!(
+        desk.observe(&DeskEvent::Survey(csat(1, 1, h(150), 9)))
+            .is_err()
+    );
+    assert_eq!(desk.snapshot_at(h(180)).surveys.csat.responses, 1);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(common::cases(64)))]
+
+    /// Ratings changed any number of times, in any order, over any pods: the survey
+    /// figures are those of each survey's final rating, counted once.
+    #[test]
+    fn replaced_ratings_equal_the_final_ones(
+        finals in proptest::collection::vec((1u8..=5, 0u64..4), 1..60),
+        changes in proptest::collection::vec((0usize..60, 1u8..=5, 1i64..3_600), 0..60),
+        shuffle in any::<u64>(),
+    ) {
+        let t0 = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap();
+        let last = t0 + TimeDelta::days(1);
+        let finals: Vec<SurveyResponse> = finals.iter().enumerate()
+            .map(|(i, (score, ticket))| csat(i as u64, *ticket, last, *score))
+            .collect();
+        let mut feed: Vec<SurveyResponse> = finals.clone();
+        for (i, score, before) in &changes {
+            let f = &finals[i % finals.len()];
+            feed.push(csat(f.id.0, f.ticket.unwrap().0, last - TimeDelta::seconds(*before), *score));
+            feed.push(*f); // a retry of the final rating
+        }
+        let mut rng = Rng::new(shuffle);
+        for i in (1..feed.len()).rev() {
+            feed.swap(i, rng.below(i as u64 + 1) as usize);
+        }
+        let mut whole = Desk::<ByTeam>::default();
+        let mut pods = [Desk::<ByTeam>::default(), Desk::<ByTeam>::default()];
+        for (k, r) in feed.iter().enumerate() {
+            whole.observe(&DeskEvent::Survey(*r)).unwrap();
+            pods[k % 2].observe(&DeskEvent::Survey(*r)).unwrap();
+        }
+        let mut one = SurveySuite::default();
+        for r in &finals {
+            one.observe(r).unwrap();
+        }
+        prop_assert_eq!(&whole.snapshot_at(last).surveys, &one.snapshot());
+        prop_assert_eq!(whole.snapshot_at(last).report.surveys, finals.len() as u64);
+        let mut merged = Desk::<ByTeam>::default();
+        merged.merge(&pods[0]).unwrap();
+        merged.merge(&pods[1]).unwrap();
+        prop_assert_eq!(&merged.snapshot_at(last).surveys, &one.snapshot());
+        prop_assert_eq!(merged.snapshot_at(last).report.surveys, finals.len() as u64);
+    }
+}

@@ -580,3 +580,37 @@ shard_laws!(
     state_interval(),
     |s: &StateInterval| s.agent.0,
 );
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(common::cases(256)))]
+
+    /// Retraction takes back exactly what was counted: every response observed, some taken
+    /// back, equals observing the rest; taking back a response not counted is an error that
+    /// changes nothing.
+    #[test]
+    fn survey_retraction_is_exact(responses in proptest::collection::vec(response(), 0..80), keep in any::<u64>()) {
+        let mut all = SurveySuite::default();
+        let mut rest = SurveySuite::default();
+        let mut counted = Vec::new();
+        for r in &responses {
+            if all.observe(r).is_ok() {
+                counted.push(*r);
+            }
+        }
+        for (k, r) in counted.iter().enumerate() {
+            if (keep >> (k % 64)) & 1 == 1 {
+                rest.observe(r).unwrap();
+            } else {
+                all.retract(r).unwrap();
+            }
+        }
+        prop_assert_eq!(&all, &rest);
+        let before = all.clone();
+        let mut empty = SurveySuite::default();
+        for r in &counted {
+            prop_assert!(empty.retract(r).is_err());
+        }
+        prop_assert_eq!(empty, SurveySuite::default());
+        prop_assert_eq!(all, before);
+    }
+}

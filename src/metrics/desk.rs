@@ -21,7 +21,7 @@
 //! # Ok::<(), csm_metrics::Error>(())
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
@@ -31,7 +31,7 @@ use crate::metrics::calls::{CallCenter, CallConfig, CallSnapshot};
 use crate::metrics::sla::{SlaConfig, SlaSnapshot, SlaTracker};
 use crate::metrics::surveys::{CesScale, CsatScale, SurveySnapshot, SurveySuite};
 use crate::metrics::tickets::{TicketGrouping, TicketTracker, TrackerConfig, TrackerSnapshot};
-use crate::model::{Call, Interaction, SurveyResponse, Ticket, TicketId};
+use crate::model::{Call, Interaction, SurveyId, SurveyResponse, SurveyScore, Ticket, TicketId};
 
 const WHAT: &str = "desk";
 
@@ -57,7 +57,7 @@ impl Default for PendingLimits {
 }
 
 /// What a [`Desk`] computes.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DeskConfig {
     /// The ticket engine's configuration (re-sequencing, handling figures, calendars …).
     pub tickets: TrackerConfig,
@@ -71,6 +71,24 @@ pub struct DeskConfig {
     pub calls: CallConfig,
     /// The buffer of events that arrive before their ticket.
     pub pending: PendingLimits,
+    /// Keep every survey response by id (default on), so that the same survey id again
+    /// replaces the earlier rating (the later instant wins) and an identical repeat is a
+    /// counted duplicate; about 120 bytes a response. Off, every response counts.
+    pub ratings_by_id: bool,
+}
+
+impl Default for DeskConfig {
+    fn default() -> Self {
+        DeskConfig {
+            tickets: TrackerConfig::default(),
+            sla: None,
+            csat: CsatScale::default(),
+            ces: CesScale::default(),
+            calls: CallConfig::default(),
+            pending: PendingLimits::default(),
+            ratings_by_id: true,
+        }
+    }
 }
 
 /// One record of a desk's stream.
@@ -100,8 +118,19 @@ pub struct DeskReport {
     pub expired: u64,
     /// Events offered at once because the buffer was full (turned away by the engines).
     pub overflowed: u64,
-    /// Survey responses taken and turned away.
+    /// Survey responses taken (distinct survey ids when kept by id).
     pub surveys: u64,
+    /// A survey id again with another rating at a later instant: the earlier rating was
+    /// retracted, the new one counted.
+    pub surveys_replaced: u64,
+    /// A survey id again with a rating older than the one counted: left out.
+    pub surveys_superseded: u64,
+    /// The same response again: counted once.
+    pub survey_duplicates: u64,
+    /// Replaced CSAT ratings that went from satisfied to not, and back.
+    pub good_to_bad: u64,
+    /// Replaced CSAT ratings that went from not satisfied to satisfied.
+    pub bad_to_good: u64,
     /// Survey responses turned away.
     pub surveys_rejected: u64,
     /// Calls taken.
@@ -126,6 +155,9 @@ pub struct DeskSnapshot<K: Ord> {
     pub calls: CallSnapshot,
     /// Events waiting for their ticket.
     pub pending: u64,
+    /// CSAT responses about a ticket / solved tickets (Zendesk's response rate, the survey
+    /// being offered at the solve).
+    pub csat_response_rate: Option<f64>,
     /// What the desk did with its stream.
     pub report: DeskReport,
 }
@@ -148,6 +180,10 @@ pub struct Desk<G: TicketGrouping> {
     pub(crate) pending_len: usize,
     pub(crate) report: DeskReport,
     pub(crate) latest: i64,
+    /// The responses counted, by survey id (with [`DeskConfig::ratings_by_id`]).
+    pub(crate) ratings: HashMap<SurveyId, SurveyResponse>,
+    /// CSAT responses about a ticket, counted.
+    pub(crate) csat_on_tickets: u64,
 }
 
 impl<G: TicketGrouping> Default for Desk<G> {
@@ -173,6 +209,8 @@ impl<G: TicketGrouping> Desk<G> {
             pending_len: 0,
             report: DeskReport::default(),
             latest: i64::MIN,
+            ratings: HashMap::new(),
+            csat_on_tickets: 0,
             config,
         })
     }
@@ -206,8 +244,7 @@ impl<G: TicketGrouping> Desk<G> {
             }
             DeskEvent::Survey(r) => {
                 self.seen(r.at);
-                let result = self.surveys.observe(r);
-                self.report.surveys += u64::from(result.is_ok());
+                let result = self.survey(r);
                 self.report.surveys_rejected += u64::from(result.is_err());
                 result
             }
@@ -247,6 +284,48 @@ impl<G: TicketGrouping> Desk<G> {
             // Turned away (the ticket is not in play) and counted by the engines.
             let _ = self.offer(e);
         }
+    }
+
+    /// A survey response: counted, or replacing the rating of its survey id (the later
+    /// instant wins), or a duplicate.
+    fn survey(&mut self, r: &SurveyResponse) -> Result<()> {
+        let about_ticket = |r: &SurveyResponse| {
+            u64::from(r.ticket.is_some() && matches!(r.score, SurveyScore::Csat(_)))
+        };
+        let old = match self.ratings.get(&r.id) {
+            None => {
+                self.surveys.observe(r)?;
+                if self.config.ratings_by_id {
+                    self.ratings.insert(r.id, *r);
+                }
+                self.report.surveys += 1;
+                self.csat_on_tickets += about_ticket(r);
+                return Ok(());
+            }
+            Some(old) if old == r => {
+                self.report.survey_duplicates += 1;
+                return Ok(());
+            }
+            Some(old) if r.at < old.at => {
+                self.report.surveys_superseded += 1;
+                return Ok(());
+            }
+            Some(old) => *old,
+        };
+        self.surveys.retract(&old)?;
+        if let Err(e) = self.surveys.observe(r) {
+            self.surveys.observe(&old)?;
+            return Err(e);
+        }
+        let csat = &self.surveys.csat;
+        if let (Ok(was), Ok(now)) = (csat.is_satisfied(&old), csat.is_satisfied(r)) {
+            self.report.good_to_bad += u64::from(was && !now);
+            self.report.bad_to_good += u64::from(!was && now);
+        }
+        self.csat_on_tickets = self.csat_on_tickets - about_ticket(&old) + about_ticket(r);
+        self.ratings.insert(r.id, *r);
+        self.report.surveys_replaced += 1;
+        Ok(())
     }
 
     fn ticket(&mut self, t: &Ticket) -> Result<()> {
@@ -299,6 +378,10 @@ impl<G: TicketGrouping> Desk<G> {
             surveys: self.surveys.snapshot(),
             calls: self.calls.snapshot(),
             pending: self.pending_len as u64,
+            csat_response_rate: {
+                let solved = self.tickets.overall().solved;
+                (solved > 0).then(|| self.csat_on_tickets as f64 / solved as f64)
+            },
             report: self.report,
         }
     }
@@ -319,6 +402,34 @@ impl<G: TicketGrouping> Desk<G> {
     }
 }
 
+impl<G: TicketGrouping> Desk<G> {
+    /// After the survey figures of another desk were added: a survey id rated in both keeps
+    /// its later rating (on a tie, this desk's), the other is taken back.
+    fn merge_ratings(&mut self, theirs: &HashMap<SurveyId, SurveyResponse>) -> Result<()> {
+        for (id, r) in theirs {
+            let Some(mine) = self.ratings.get(id).copied() else {
+                self.ratings.insert(*id, *r);
+                continue;
+            };
+            let loser = if r.at > mine.at { mine } else { *r };
+            self.surveys.retract(&loser)?;
+            self.report.surveys -= 1;
+            if loser == *r && mine == *r {
+                self.report.survey_duplicates += 1;
+            } else {
+                self.report.surveys_replaced += 1;
+            }
+            if loser.ticket.is_some() && matches!(loser.score, SurveyScore::Csat(_)) {
+                self.csat_on_tickets -= 1;
+            }
+            if r.at > mine.at {
+                self.ratings.insert(*id, *r);
+            }
+        }
+        Ok(())
+    }
+}
+
 impl DeskReport {
     fn add(&mut self, o: &DeskReport) -> Result<()> {
         let overflow = || Error::Overflow { what: WHAT };
@@ -328,6 +439,11 @@ impl DeskReport {
             (&mut self.expired, o.expired),
             (&mut self.overflowed, o.overflowed),
             (&mut self.surveys, o.surveys),
+            (&mut self.surveys_replaced, o.surveys_replaced),
+            (&mut self.surveys_superseded, o.surveys_superseded),
+            (&mut self.survey_duplicates, o.survey_duplicates),
+            (&mut self.good_to_bad, o.good_to_bad),
+            (&mut self.bad_to_good, o.bad_to_good),
             (&mut self.surveys_rejected, o.surveys_rejected),
             (&mut self.calls, o.calls),
             (&mut self.calls_rejected, o.calls_rejected),
@@ -375,12 +491,14 @@ impl<G: TicketGrouping> Calculator for Desk<G> {
             _ => return Err(Error::incompatible(WHAT, "one desk has SLA policies")),
         }
         m.surveys.merge(&other.surveys)?;
+        m.csat_on_tickets += other.csat_on_tickets;
+        m.report.add(&other.report)?;
+        m.merge_ratings(&other.ratings)?;
         m.calls.merge(&other.calls)?;
         for (t, events) in &other.pending {
             m.pending.insert(*t, events.clone());
         }
         m.pending_len += other.pending_len;
-        m.report.add(&other.report)?;
         m.latest = m.latest.max(other.latest);
         *self = m;
         Ok(())
@@ -402,7 +520,10 @@ pub struct SavedDesk<K> {
     version: u32,
     tickets: crate::metrics::tickets::SavedTracker<K>,
     sla: Option<crate::metrics::sla::SavedSla<K>>,
-    surveys: SurveySuite,
+    /// Survey responses by id, when kept (else the survey figures).
+    ratings: Vec<SurveyResponse>,
+    surveys: Option<SurveySuite>,
+    csat_on_tickets: u64,
     calls: CallCenter,
     pending: Vec<Interaction>,
     report: DeskReport,
@@ -420,7 +541,9 @@ impl<G: TicketGrouping> Desk<G> {
             version: VERSION,
             tickets: self.tickets.save(),
             sla: self.sla.as_ref().map(|s| s.save()),
-            surveys: self.surveys.clone(),
+            ratings: self.ratings.values().copied().collect(),
+            surveys: (!self.config.ratings_by_id).then(|| self.surveys.clone()),
+            csat_on_tickets: self.csat_on_tickets,
             calls: self.calls.clone(),
             pending: self.pending.values().flatten().copied().collect(),
             report: self.report,
@@ -451,7 +574,28 @@ impl<G: TicketGrouping> Desk<G> {
             }
         };
         // Merged into empty figures of the configuration: another scale is an error.
-        desk.surveys.merge(&saved.surveys)?;
+        match (saved.surveys, desk.config.ratings_by_id) {
+            (None, true) => {
+                for r in saved.ratings {
+                    if desk.ratings.insert(r.id, r).is_some() {
+                        return Err(corrupt("a survey id twice"));
+                    }
+                    desk.surveys.observe(&r)?;
+                    desk.csat_on_tickets +=
+                        u64::from(r.ticket.is_some() && matches!(r.score, SurveyScore::Csat(_)));
+                }
+            }
+            (Some(s), false) if saved.ratings.is_empty() => {
+                desk.surveys.merge(&s)?;
+                desk.csat_on_tickets = saved.csat_on_tickets;
+            }
+            _ => return Err(corrupt("survey ratings kept by id or not, unlike the desk")),
+        }
+        if desk.csat_on_tickets != saved.csat_on_tickets {
+            return Err(corrupt(
+                "CSAT responses on tickets that do not match the ratings",
+            ));
+        }
         desk.calls.merge(&saved.calls)?;
         for e in saved.pending {
             if desk.tickets.is_in_play(e.ticket) {

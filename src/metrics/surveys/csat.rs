@@ -153,6 +153,34 @@ impl CustomerSatisfaction {
         Ok(CustomerSatisfaction { scale, tally })
     }
 
+    /// The tally slot of a response, checked against the scale.
+    #[inline]
+    fn slot(&self, r: &SurveyResponse) -> Result<usize> {
+        let SurveyScore::Csat(s) = r.score else {
+            return Err(r.wrong_kind(SurveyKind::Csat));
+        };
+        let (min, max, _) = self.scale.bounds();
+        if s < min || s > max {
+            return Err(r.out_of_range(s, min, max));
+        }
+        Ok(usize::from(s))
+    }
+
+    /// Takes back a response counted before (a rating the customer changed); an error,
+    /// changing nothing, if no response of its score is counted.
+    pub fn retract(&mut self, r: &SurveyResponse) -> Result<()> {
+        let s = self.slot(r)?;
+        self.tally.remove(s, CSAT)
+    }
+
+    /// Whether a response is satisfied on this scale (an error if it is no CSAT response
+    /// on the scale).
+    pub fn is_satisfied(&self, r: &SurveyResponse) -> Result<bool> {
+        let s = self.slot(r)?;
+        let (_, _, from) = self.scale.bounds();
+        Ok(s >= usize::from(from))
+    }
+
     /// Counts a column of scores on the scale at once: for columnar inputs (Arrow,
     /// Parquet) that carry no record ids. A score off the scale is an error naming its
     /// row, and nothing is counted.
@@ -169,14 +197,8 @@ impl Calculator for CustomerSatisfaction {
 
     #[inline]
     fn observe(&mut self, r: &SurveyResponse) -> Result<()> {
-        let SurveyScore::Csat(s) = r.score else {
-            return Err(r.wrong_kind(SurveyKind::Csat));
-        };
-        let (min, max, _) = self.scale.bounds();
-        if s < min || s > max {
-            return Err(r.out_of_range(s, min, max));
-        }
-        self.tally.add(usize::from(s), CSAT)
+        let s = self.slot(r)?;
+        self.tally.add(s, CSAT)
     }
 
     fn merge(&mut self, other: &Self) -> Result<()> {
@@ -271,15 +293,7 @@ impl Calculator for HappinessScore {
 
     #[inline]
     fn observe(&mut self, r: &SurveyResponse) -> Result<()> {
-        let SurveyScore::Happiness(h) = r.score else {
-            return Err(r.wrong_kind(SurveyKind::Happiness));
-        };
-        let slot = match h {
-            Happiness::Great => 0,
-            Happiness::Okay => 1,
-            Happiness::NotGood => 2,
-        };
-        self.tally.add(slot, HAPPINESS)
+        self.tally.add(happiness_slot(r)?, HAPPINESS)
     }
 
     fn merge(&mut self, other: &Self) -> Result<()> {
@@ -314,5 +328,22 @@ impl TryFrom<Vec<u64>> for HappinessScore {
         Ok(HappinessScore {
             tally: Tally::from_counts(&counts, HAPPINESS)?,
         })
+    }
+}
+
+fn happiness_slot(r: &SurveyResponse) -> Result<usize> {
+    match r.score {
+        SurveyScore::Happiness(Happiness::Great) => Ok(0),
+        SurveyScore::Happiness(Happiness::Okay) => Ok(1),
+        SurveyScore::Happiness(Happiness::NotGood) => Ok(2),
+        _ => Err(r.wrong_kind(SurveyKind::Happiness)),
+    }
+}
+
+impl HappinessScore {
+    /// Takes back a response counted before; an error, changing nothing, if none of its
+    /// rating is counted.
+    pub fn retract(&mut self, r: &SurveyResponse) -> Result<()> {
+        self.tally.remove(happiness_slot(r)?, HAPPINESS)
     }
 }

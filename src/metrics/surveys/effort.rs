@@ -114,13 +114,8 @@ impl Calculator for CustomerEffortScore {
 
     #[inline]
     fn observe(&mut self, r: &SurveyResponse) -> Result<()> {
-        let SurveyScore::Ces(s) = r.score else {
-            return Err(r.wrong_kind(SurveyKind::Ces));
-        };
-        if s < 1 || s > self.scale.max {
-            return Err(r.out_of_range(s, 1, self.scale.max));
-        }
-        self.tally.add(usize::from(s), CES)
+        let s = self.slot(r)?;
+        self.tally.add(s, CES)
     }
 
     fn merge(&mut self, other: &Self) -> Result<()> {
@@ -237,12 +232,7 @@ impl Calculator for Engagement {
     type Snapshot = EngagementSnapshot;
 
     fn observe(&mut self, r: &SurveyResponse) -> Result<()> {
-        let SurveyScore::Engagement { item, score } = r.score else {
-            return Err(r.wrong_kind(SurveyKind::Engagement));
-        };
-        if !(1..=5).contains(&score) {
-            return Err(r.out_of_range(score, 1, 5));
-        }
+        let (item, score) = engagement_slot(r)?;
         self.pooled.add(usize::from(score), ENGAGEMENT)?;
         self.items
             .entry(item)
@@ -301,5 +291,55 @@ impl TryFrom<Vec<(ItemId, Vec<u64>)>> for Engagement {
             }
         }
         Ok(out)
+    }
+}
+
+impl CustomerEffortScore {
+    /// The tally slot of a response, checked against the scale.
+    #[inline]
+    fn slot(&self, r: &SurveyResponse) -> Result<usize> {
+        let SurveyScore::Ces(s) = r.score else {
+            return Err(r.wrong_kind(SurveyKind::Ces));
+        };
+        if s < 1 || s > self.scale.max {
+            return Err(r.out_of_range(s, 1, self.scale.max));
+        }
+        Ok(usize::from(s))
+    }
+
+    /// Takes back a response counted before; an error, changing nothing, if none of its
+    /// score is counted.
+    pub fn retract(&mut self, r: &SurveyResponse) -> Result<()> {
+        let s = self.slot(r)?;
+        self.tally.remove(s, CES)
+    }
+}
+
+fn engagement_slot(r: &SurveyResponse) -> Result<(ItemId, u8)> {
+    let SurveyScore::Engagement { item, score } = r.score else {
+        return Err(r.wrong_kind(SurveyKind::Engagement));
+    };
+    if !(1..=5).contains(&score) {
+        return Err(r.out_of_range(score, 1, 5));
+    }
+    Ok((item, score))
+}
+
+impl Engagement {
+    /// Takes back a response counted before; an error, changing nothing, if none of its
+    /// item and score is counted. An item with no response left leaves the figures.
+    pub fn retract(&mut self, r: &SurveyResponse) -> Result<()> {
+        let (item, score) = engagement_slot(r)?;
+        let Some(tally) = self.items.get_mut(&item) else {
+            return Err(Error::NotPresent {
+                what: ENGAGEMENT,
+                value: f64::from(score),
+            });
+        };
+        tally.remove(usize::from(score), ENGAGEMENT)?;
+        if tally.total == 0 {
+            self.items.remove(&item);
+        }
+        self.pooled.remove(usize::from(score), ENGAGEMENT)
     }
 }

@@ -92,6 +92,16 @@ macro_rules! promoter_score {
         }
 
         impl $name {
+            /// Takes back a response counted before (a changed rating); an error,
+            /// changing nothing, if none of its score is counted.
+            pub fn retract(&mut self, r: &SurveyResponse) -> Result<()> {
+                match r.score {
+                    SurveyScore::$variant(s) if s <= 10 => self.tally.remove(usize::from(s), $what),
+                    SurveyScore::$variant(s) => Err(r.out_of_range(s, 0, 10)),
+                    _ => Err(r.wrong_kind($kind)),
+                }
+            }
+
             /// Counts a column of scores (0..=10) at once: for columnar inputs (Arrow,
             /// Parquet) that carry no record ids. A score above 10 is an error naming its
             /// row, and nothing is counted.

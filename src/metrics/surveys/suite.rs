@@ -71,6 +71,21 @@ impl SurveySuite {
     }
 }
 
+impl SurveySuite {
+    /// Takes back a response counted before (a rating the customer changed, before its
+    /// new one is observed); an error, changing nothing, if none like it is counted.
+    pub fn retract(&mut self, r: &SurveyResponse) -> Result<()> {
+        match r.score {
+            SurveyScore::Nps(_) => self.nps.retract(r),
+            SurveyScore::Csat(_) => self.csat.retract(r),
+            SurveyScore::Ces(_) => self.ces.retract(r),
+            SurveyScore::Enps(_) => self.enps.retract(r),
+            SurveyScore::Engagement { .. } => self.engagement.retract(r),
+            SurveyScore::Happiness(_) => self.happiness.retract(r),
+        }
+    }
+}
+
 impl Calculator for SurveySuite {
     type Record = SurveyResponse;
     type Snapshot = SurveySnapshot;

@@ -29,6 +29,22 @@ impl<const N: usize> Tally<N> {
         Ok(())
     }
 
+    /// Takes back one response of `score < N` counted before; an error (changing nothing)
+    /// if none is.
+    pub(crate) fn remove(&mut self, score: usize, what: &'static str) -> Result<()> {
+        match self.counts.get_mut(score) {
+            Some(c) if *c > 0 => {
+                *c -= 1;
+                self.total -= 1;
+                Ok(())
+            }
+            _ => Err(Error::NotPresent {
+                what,
+                value: score as f64,
+            }),
+        }
+    }
+
     /// Counts a column of scores, all in `min..=max` (`max < N`). A score outside is an
     /// error naming its row, and nothing is counted.
     pub(crate) fn add_column(
