@@ -70,6 +70,18 @@ fn suite(c: &mut Criterion) {
             black_box(t.in_play())
         })
     });
+    // The same with the handling figures (time in each status, assignment, bots) on.
+    let handling = csm_metrics::metrics::tickets::TrackerConfig {
+        handling: true,
+        ..Default::default()
+    };
+    group.bench_function("calendar suite + handling, by team, 1M tickets", |b| {
+        b.iter(|| {
+            let mut t = TicketTracker::new(handling.clone(), ByTeam).unwrap();
+            replay(&s, &mut t);
+            black_box(t.in_play())
+        })
+    });
     group.bench_function("calendar suite, overall only, 1M tickets", |b| {
         b.iter(|| {
             let mut t = TicketTracker::<Overall>::default();
@@ -148,6 +160,35 @@ fn suite(c: &mut Criterion) {
                     };
                 }
                 black_box((t.in_play(), sla.in_play()))
+            })
+        },
+    );
+    // The desk: the suite by team with handling, three SLA targets, one front end.
+    let desk_config = csm_metrics::metrics::desk::DeskConfig {
+        tickets: handling.clone(),
+        sla: Some(csm_metrics::metrics::sla::SlaConfig::new(
+            sla_policies.clone(),
+        )),
+        ..Default::default()
+    };
+    group.bench_function(
+        "desk: suite by team + handling + SLA 3 targets, 1M tickets",
+        |b| {
+            b.iter(|| {
+                let mut desk =
+                    csm_metrics::metrics::desk::Desk::new(desk_config.clone(), ByTeam).unwrap();
+                for e in &s.events {
+                    let event = match e {
+                        Event::Created(i) => csm_metrics::metrics::desk::DeskEvent::Ticket(
+                            s.tickets[*i as usize].clone(),
+                        ),
+                        Event::Interaction(x) => {
+                            csm_metrics::metrics::desk::DeskEvent::Interaction(*x)
+                        }
+                    };
+                    let _ = desk.observe(&event);
+                }
+                black_box(desk.tickets().in_play())
             })
         },
     );

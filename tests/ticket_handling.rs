@@ -441,3 +441,44 @@ proptest! {
         prop_assert_eq!(back, snap);
     }
 }
+
+#[test]
+fn an_outbound_ticket_can_be_answered_as_zendesk_counts_it() {
+    // Created by agent 7 at 09:00 with its description; the customer writes at 10:00,
+    // agent 7 replies at 10:30 and solves at 11:00.
+    let mut t = Ticket::new(TicketId(1), at(9, 0), CustomerId(1));
+    t.created_by = CreatedBy::Agent(AgentId(7));
+    let events = [
+        Interaction::agent_reply(TicketId(1), at(9, 0), AgentId(7)),
+        Interaction::customer_message(TicketId(1), at(10, 0)),
+        Interaction::agent_reply(TicketId(1), at(10, 30), AgentId(7)),
+        status(1, at(11, 0), Status::Solved),
+    ];
+    let run = |outbound| {
+        let config = TrackerConfig {
+            outbound,
+            resequence: true,
+            ..TrackerConfig::default()
+        };
+        let mut tr = TicketTracker::<ByTeam>::new(config, ByTeam).unwrap();
+        tr.observe_ticket(&t).unwrap();
+        // Arrival out of order: re-sequencing restarts the ticket, its description again.
+        for i in [0, 2, 1, 3] {
+            tr.observe_interaction(&events[i]).unwrap();
+        }
+        tr.snapshot_at(at(12, 0)).overall
+    };
+    let default = run(metrics::tickets::OutboundReplies::NoFirstResponse);
+    assert_eq!(
+        (default.answered, default.replies_per_resolution),
+        (0, Some(2.0))
+    );
+    let zendesk = run(metrics::tickets::OutboundReplies::SecondAgentComment);
+    // The first response is the second agent comment, from creation: 90 min; the
+    // description is no reply (one touch).
+    assert_eq!(zendesk.answered, 1);
+    assert_eq!(zendesk.first_response.mean, Some(5_400.0));
+    assert_eq!(zendesk.one_touch_rate, Some(1.0));
+    // Its next reply: the customer's 10:00 message came before the first response.
+    assert_eq!(zendesk.next_reply.count, 0);
+}

@@ -6,7 +6,7 @@ use crate::model::{Interaction, InteractionKind, Phase, Status, TicketId};
 
 use super::config::FrtStart;
 use super::ingest::RejectReason;
-use super::machine::{Attributes, Creation, Extra, TicketState, UNSET};
+use super::machine::{Attributes, Creation, DESCRIPTION_FIRST, Extra, TicketState, UNSET};
 use crate::calendar::BusinessClock;
 use crate::model::{Author, FieldChange, Visibility};
 
@@ -201,7 +201,8 @@ impl TicketState {
             attributes,
             channel: self.channel,
             created_priority: self.created_priority,
-            inbound: self.inbound,
+            inbound: self.inbound && self.flags & DESCRIPTION_FIRST == 0,
+            description_first: self.flags & DESCRIPTION_FIRST != 0,
             calendar: self.calendar,
         };
         let extra = Box::new(Extra {

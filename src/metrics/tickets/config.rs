@@ -25,6 +25,20 @@ pub enum FrtStart {
     LastHandoff,
 }
 
+/// The first response of a ticket created by an agent (outbound).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum OutboundReplies {
+    /// None: an outbound ticket has no first response time (the contract's default).
+    #[default]
+    NoFirstResponse,
+    /// As Zendesk: the ticket's first public agent message is its description (not a
+    /// reply, not a touch), and its first response is the second, timed from creation;
+    /// until then it counts as unanswered.
+    SecondAgentComment,
+}
+
 /// How a [`TicketTracker`](super::TicketTracker) computes.
 #[derive(Debug, Clone)]
 pub struct TrackerConfig {
@@ -63,6 +77,8 @@ pub struct TrackerConfig {
     /// ticket in play keeps a small record of its statuses and assignees (about 100 bytes
     /// and one allocation).
     pub handling: bool,
+    /// The first response of outbound tickets (default: none).
+    pub outbound: OutboundReplies,
 }
 
 impl Default for TrackerConfig {
@@ -78,6 +94,7 @@ impl Default for TrackerConfig {
             team_calendars: BTreeMap::new(),
             resequence: false,
             handling: false,
+            outbound: OutboundReplies::NoFirstResponse,
         }
     }
 }

@@ -4,7 +4,10 @@
 use crate::model::{Channel, CustomerId, Phase, Priority, TicketId};
 
 use super::config::FrtStart;
-use super::machine::{Attributes, CLOCK_FOLLOWS_HANDOFF, Extra, TicketState, UNSET};
+use super::machine::{
+    Attributes, CLOCK_FOLLOWS_HANDOFF, DESCRIPTION_FIRST, DESCRIPTION_PENDING, Extra, TicketState,
+    UNSET,
+};
 
 /// The facts of a ticket at its creation that the machine needs.
 pub(crate) struct Creation {
@@ -15,6 +18,11 @@ pub(crate) struct Creation {
     pub(crate) channel: Channel,
     pub(crate) created_priority: Priority,
     pub(crate) inbound: bool,
+    /// An outbound ticket whose first public agent message is its description, and whose
+    /// first response is the second ([`OutboundReplies::SecondAgentComment`]).
+    ///
+    /// [`OutboundReplies::SecondAgentComment`]: super::OutboundReplies::SecondAgentComment
+    pub(crate) description_first: bool,
     pub(crate) calendar: u8,
 }
 
@@ -33,6 +41,7 @@ impl Creation {
             channel: ticket.channel,
             created_priority: ticket.priority,
             inbound: !matches!(ticket.created_by, crate::model::CreatedBy::Agent(_)),
+            description_first: false,
             calendar,
         }
     }
@@ -104,12 +113,16 @@ impl TicketState {
             filed_solve: UNSET,
             recent: [0; 4],
             phase: Phase::New,
-            inbound: c.inbound,
+            inbound: c.inbound || c.description_first,
             channel: c.channel,
             priority: c.attributes.priority,
             created_priority: c.created_priority,
             flags: if frt_start == FrtStart::LastHandoff {
                 CLOCK_FOLLOWS_HANDOFF
+            } else {
+                0
+            } | if c.description_first {
+                DESCRIPTION_FIRST | DESCRIPTION_PENDING
             } else {
                 0
             },

@@ -57,6 +57,11 @@ pub(crate) const BOT_WROTE: u8 = 1;
 /// [`TicketState::flags`]: the first-response clock restarts at each bot hand-off and
 /// reopen while unanswered ([`FrtStart::LastHandoff`]).
 pub(crate) const CLOCK_FOLLOWS_HANDOFF: u8 = 2;
+/// [`TicketState::flags`]: an outbound ticket whose first public agent message is its
+/// description (Zendesk): its first response is the second.
+pub(crate) const DESCRIPTION_FIRST: u8 = 4;
+/// [`TicketState::flags`]: the description has not come yet.
+pub(crate) const DESCRIPTION_PENDING: u8 = 8;
 
 /// The state of one ticket in play: 192 bytes. Instants are seconds after the ticket's
 /// creation (`UNSET` for "not yet"), which bounds a ticket's life to 136 years.
@@ -381,6 +386,11 @@ impl TicketState {
                 Transition::Nothing
             }
             InteractionKind::Message { author, .. } => match author {
+                Author::Agent(_) if self.flags & DESCRIPTION_PENDING != 0 => {
+                    // An outbound ticket's description: not a reply.
+                    self.flags &= !DESCRIPTION_PENDING;
+                    Transition::Nothing
+                }
                 Author::Agent(_) if is_response.is_some_and(|keep| !keep(event)) => {
                     Transition::Nothing
                 }

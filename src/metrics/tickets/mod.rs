@@ -49,7 +49,7 @@
 //! |---|---|---|
 //! | when does the first-response clock start? | at the ticket's creation (Zendesk, Zammad, Freshdesk) | [`TrackerConfig::frt_start`] ([`FrtStart::FirstCustomerMessage`]: Intercom, Front; [`FrtStart::LastHandoff`]: Chatwoot) |
 //! | what is a response? | a public message by an agent; bots, triggers and internal notes never are | [`TrackerConfig::is_response`] narrows it |
-//! | outbound tickets (created by an agent)? | no first response time; all other figures count | — |
+//! | outbound tickets (created by an agent)? | no first response time; all other figures count | [`TrackerConfig::outbound`] ([`OutboundReplies::SecondAgentComment`]: Zendesk, the first agent message is the description and the first response is the second) |
 //! | unanswered tickets? | counted apart with their mean age at the snapshot's "as of" instant (censored), never zero-filled or dropped | — |
 //! | what is solved? | a ticket changed to solved (and maybe closed since); a ticket closed without ever being solved leaves the backlog as `closed_unresolved`, no resolution | — |
 //! | a reopen? | solved → new, open, pending or on-hold: the resolution figures are retracted, the next solve files new ones; full resolution runs from creation to the latest solve, the per-cycle figure from each reopen | — |
@@ -123,7 +123,7 @@ pub(crate) use tracker::SavedTicket;
 #[cfg(feature = "serde")]
 pub use tracker::SavedTracker;
 
-pub use config::{FrtStart, TrackerConfig};
+pub use config::{FrtStart, OutboundReplies, TrackerConfig};
 pub use grouping::{
     ByAssignee, ByChannel, ByCreationPriority, ByPriority, ByRequester, ByTag, ByTeam, CreatedIn,
     Overall, SolvedIn, TicketGrouping, TicketView,

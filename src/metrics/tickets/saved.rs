@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use super::*;
 use crate::metrics::tickets::filing::NO_GROUP;
 use crate::metrics::tickets::handling::HandlingState;
-use crate::metrics::tickets::machine::{Attributes, BOT_WROTE, CLOCK_FOLLOWS_HANDOFF};
+use crate::metrics::tickets::machine::{
+    Attributes, BOT_WROTE, CLOCK_FOLLOWS_HANDOFF, DESCRIPTION_FIRST, DESCRIPTION_PENDING,
+};
 use crate::model::{AgentId, Channel, CustomerId, Priority};
 
 /// The saved state of a [`TicketTracker`]: its aggregates, its groups, the state of every
@@ -122,6 +124,10 @@ pub(crate) struct SavedTicket {
     /// A bot wrote a public message.
     #[serde(default, skip_serializing_if = "core::ops::Not::not")]
     bot_wrote: bool,
+    /// An outbound ticket whose first agent message is its description: whether that is
+    /// still to come.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description_pending: Option<bool>,
     /// The handling consumer's state, when it is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     handling: Option<HandlingState>,
@@ -205,6 +211,8 @@ impl SavedTicket {
             latest_priority: extra.and_then(|e| e.latest).and_then(|a| pair(a).1),
             origin_priority: extra.and_then(|e| e.origin).and_then(|a| pair(a).1),
             bot_wrote: s.flags & BOT_WROTE != 0,
+            description_pending: (s.flags & DESCRIPTION_FIRST != 0)
+                .then_some(s.flags & DESCRIPTION_PENDING != 0),
             handling: extra.and_then(|e| e.handling.clone()),
         }
     }
@@ -335,7 +343,12 @@ impl SavedTicket {
             channel: self.channel,
             priority: self.priority,
             created_priority: self.created_priority.unwrap_or(self.priority),
-            flags: if self.bot_wrote { BOT_WROTE } else { 0 },
+            flags: (u8::from(self.bot_wrote) * BOT_WROTE)
+                | match self.description_pending {
+                    Some(true) => DESCRIPTION_FIRST | DESCRIPTION_PENDING,
+                    Some(false) => DESCRIPTION_FIRST,
+                    None => 0,
+                },
             calendar: self.calendar,
             extra,
         })

@@ -14,7 +14,7 @@ use crate::model::{Interaction, InteractionKind, Phase, Status, TeamId, Ticket, 
 use crate::stats::{DurationSnapshot, DurationSummary};
 
 use super::admission::{Admission, Admitted, replay_log};
-use super::config::{FrtStart, TrackerConfig};
+use super::config::{FrtStart, OutboundReplies, TrackerConfig};
 use super::filing::{Filing, Groups, file_all};
 use super::grouping::{Overall, TicketGrouping, TicketView};
 use super::handling::Handling;
@@ -300,7 +300,9 @@ impl<G: TicketGrouping> TicketTracker<G> {
             self.config.resequence,
             self.config.handling,
         );
-        let creation = Creation::of(ticket, calendar);
+        let mut creation = Creation::of(ticket, calendar);
+        creation.description_first =
+            !creation.inbound && self.config.outbound == OutboundReplies::SecondAgentComment;
         let mut state = TicketState::created(creation, self.config.frt_start, extra);
         let (tickets, mut filing, _, ingest) = self.parts();
         state.group = filing.group_of(&state);
