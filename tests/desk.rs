@@ -44,6 +44,7 @@ fn config() -> DeskConfig {
             events: 1 << 20,
             wait: 10 * 365 * 86_400,
         },
+        backlog_days: Some(csm_metrics::metrics::desk::BacklogDays::in_zone(Utc)),
         ..DeskConfig::default()
     }
 }
@@ -343,4 +344,43 @@ proptest! {
         prop_assert_eq!(&merged.snapshot_at(last).surveys, &one.snapshot());
         prop_assert_eq!(merged.snapshot_at(last).report.surveys, finals.len() as u64);
     }
+}
+
+#[test]
+fn the_backlog_is_kept_at_each_days_end() {
+    use csm_metrics::metrics::desk::BacklogDays;
+    let day = |d, h| Utc.with_ymd_and_hms(2025, 3, d, h, 0, 0).unwrap();
+    let config = DeskConfig {
+        backlog_days: Some(BacklogDays::in_zone(Utc)),
+        ..DeskConfig::default()
+    };
+    let mut desk = Desk::new(config, ByTeam).unwrap();
+    let ticket = |id, at, team| {
+        let mut t = Ticket::new(TicketId(id), at, CustomerId(id));
+        t.team = Some(TeamId(team));
+        DeskEvent::Ticket(t)
+    };
+    // Tickets 1 (team 1, 09:00) and 2 (team 2, 15:00) on March 3; ticket 1 solved on
+    // March 4 at 10:00; ticket 3 on March 5 at 08:00.
+    for e in [
+        ticket(1, day(3, 9), 1),
+        ticket(2, day(3, 15), 2),
+        DeskEvent::Interaction(Interaction::status(TicketId(1), day(4, 10), Status::Solved)),
+        ticket(3, day(5, 8), 1),
+    ] {
+        desk.observe(&e).unwrap();
+    }
+    let s = desk.snapshot_at(day(5, 9));
+    assert_eq!(s.backlog_days.len(), 2);
+    // March 3 at midnight: both open, aged 15 h and 9 h.
+    let d3 = &s.backlog_days[0];
+    assert_eq!(d3.day, day(3, 0));
+    assert_eq!(d3.overall.backlog.count, 2);
+    assert_eq!(d3.overall.backlog.mean, Some(12.0 * 3_600.0));
+    assert_eq!(d3.groups[&Some(TeamId(1))].backlog.count, 1);
+    assert_eq!(d3.groups[&Some(TeamId(2))].backlog.max, Some(9.0 * 3_600.0));
+    // March 4: ticket 2 alone, 33 h old.
+    let d4 = &s.backlog_days[1];
+    assert_eq!(d4.overall.backlog.mean, Some(33.0 * 3_600.0));
+    assert!(!d4.groups.contains_key(&Some(TeamId(1))));
 }

@@ -22,16 +22,22 @@
 //! ```
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use crate::aggregate::{Granularity, PerGroup, window_bounds};
 use crate::calculator::Calculator;
 use crate::error::{Error, Result};
 use crate::metrics::calls::{CallCenter, CallConfig, CallSnapshot};
 use crate::metrics::sla::{SlaConfig, SlaSnapshot, SlaTracker};
 use crate::metrics::surveys::{CesScale, CsatScale, SurveySnapshot, SurveySuite};
-use crate::metrics::tickets::{TicketGrouping, TicketTracker, TrackerConfig, TrackerSnapshot};
+use crate::metrics::tickets::AgePair;
+use crate::metrics::tickets::{
+    Ages, TicketGrouping, TicketTracker, TrackerConfig, TrackerSnapshot,
+};
 use crate::model::{Call, Interaction, SurveyId, SurveyResponse, SurveyScore, Ticket, TicketId};
+use crate::zone::Zone;
 
 const WHAT: &str = "desk";
 
@@ -56,6 +62,32 @@ impl Default for PendingLimits {
     }
 }
 
+/// The days of a backlog history: their bounds in a time zone.
+#[derive(Clone)]
+pub struct BacklogDays {
+    zone: String,
+    bounds: Arc<dyn Fn(i64) -> (i64, i64) + Send + Sync>,
+}
+
+impl core::fmt::Debug for BacklogDays {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "BacklogDays({})", self.zone)
+    }
+}
+
+impl BacklogDays {
+    /// Days in `zone` (DST days are 23 or 25 hours long).
+    pub fn in_zone<Z: Zone + 'static>(zone: Z) -> Self {
+        BacklogDays {
+            zone: zone.name(),
+            bounds: Arc::new(move |t| {
+                let at = DateTime::from_timestamp(t, 0).unwrap_or_default();
+                window_bounds(Granularity::Day, &zone, at)
+            }),
+        }
+    }
+}
+
 /// What a [`Desk`] computes.
 #[derive(Debug, Clone)]
 pub struct DeskConfig {
@@ -71,6 +103,9 @@ pub struct DeskConfig {
     pub calls: CallConfig,
     /// The buffer of events that arrive before their ticket.
     pub pending: PendingLimits,
+    /// Keep the backlog at the end of each day (default none): open and unanswered tickets
+    /// per group with their ages, as the stream stood when it passed the day's end.
+    pub backlog_days: Option<BacklogDays>,
     /// Keep every survey response by id (default on), so that the same survey id again
     /// replaces the earlier rating (the later instant wins) and an identical repeat is a
     /// counted duplicate; about 120 bytes a response. Off, every response counts.
@@ -86,6 +121,7 @@ impl Default for DeskConfig {
             ces: CesScale::default(),
             calls: CallConfig::default(),
             pending: PendingLimits::default(),
+            backlog_days: None,
             ratings_by_id: true,
         }
     }
@@ -155,11 +191,35 @@ pub struct DeskSnapshot<K: Ord> {
     pub calls: CallSnapshot,
     /// Events waiting for their ticket.
     pub pending: u64,
+    /// The backlog at the end of each day the stream passed (with
+    /// [`DeskConfig::backlog_days`]), oldest first.
+    pub backlog_days: Vec<BacklogDay<K>>,
     /// CSAT responses about a ticket / solved tickets (Zendesk's response rate, the survey
     /// being offered at the solve).
     pub csat_response_rate: Option<f64>,
     /// What the desk did with its stream.
     pub report: DeskReport,
+}
+
+/// The backlog at the end of one day: the daily table a manager plots.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct BacklogDay<K: Ord> {
+    /// The day's first instant (in the zone of [`BacklogDays`]).
+    pub day: DateTime<Utc>,
+    /// Every open ticket, with its age at the day's end.
+    pub overall: Ages,
+    /// Each group's, the tickets' fields as they stood then.
+    pub groups: PerGroup<K, Ages>,
+}
+
+/// One day's backlog, mergeable: backlog and unanswered ages overall and per group.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) struct DayAges<K> {
+    pub(crate) day: i64,
+    pub(crate) overall: AgePair,
+    pub(crate) groups: Vec<(K, AgePair)>,
 }
 
 /// The front end of a service: one stream in, one snapshot out (see the [module docs](self)).
@@ -184,6 +244,9 @@ pub struct Desk<G: TicketGrouping> {
     pub(crate) ratings: HashMap<SurveyId, SurveyResponse>,
     /// CSAT responses about a ticket, counted.
     pub(crate) csat_on_tickets: u64,
+    /// The backlog at each day's end, by day start; and the end of the day under way.
+    pub(crate) days: BTreeMap<i64, DayAges<G::Key>>,
+    pub(crate) day_end: Option<i64>,
 }
 
 impl<G: TicketGrouping> Default for Desk<G> {
@@ -211,6 +274,8 @@ impl<G: TicketGrouping> Desk<G> {
             latest: i64::MIN,
             ratings: HashMap::new(),
             csat_on_tickets: 0,
+            days: BTreeMap::new(),
+            day_end: None,
             config,
         })
     }
@@ -258,9 +323,11 @@ impl<G: TicketGrouping> Desk<G> {
         }
     }
 
-    /// Notes the stream's latest instant; events that waited too long are offered.
+    /// Notes the stream's latest instant: the backlog of each day it passes the end of is
+    /// kept, and events that waited too long are offered.
     fn seen(&mut self, at: DateTime<Utc>) {
         self.latest = self.latest.max(at.timestamp());
+        self.close_days();
         if self.pending_len == 0 {
             return;
         }
@@ -328,6 +395,35 @@ impl<G: TicketGrouping> Desk<G> {
         Ok(())
     }
 
+    /// Keeps the backlog at the end of every day the stream has passed.
+    fn close_days(&mut self) {
+        let Some(days) = self.config.backlog_days.clone() else {
+            return;
+        };
+        let end = *self
+            .day_end
+            .get_or_insert_with(|| (days.bounds)(self.latest).1);
+        let mut end = end;
+        while self.latest >= end {
+            let (start, _) = (days.bounds)(end - 1);
+            let (overall, groups) = self.tickets.age_summaries_at(end);
+            self.days.insert(
+                start,
+                DayAges {
+                    day: start,
+                    overall,
+                    groups,
+                },
+            );
+            let next = (days.bounds)(end).1;
+            if next <= end {
+                break;
+            }
+            end = next;
+        }
+        self.day_end = Some(end);
+    }
+
     fn ticket(&mut self, t: &Ticket) -> Result<()> {
         self.tickets.observe_ticket(t)?;
         if let Some(sla) = self.sla.as_mut() {
@@ -382,6 +478,7 @@ impl<G: TicketGrouping> Desk<G> {
                 let solved = self.tickets.overall().solved;
                 (solved > 0).then(|| self.csat_on_tickets as f64 / solved as f64)
             },
+            backlog_days: self.days.values().map(DayAges::snapshot).collect(),
             report: self.report,
         }
     }
@@ -424,6 +521,43 @@ impl<G: TicketGrouping> Desk<G> {
             }
             if r.at > mine.at {
                 self.ratings.insert(*id, *r);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<K: Ord + Clone> DayAges<K> {
+    fn snapshot(&self) -> BacklogDay<K> {
+        let ages = |(b, u): &AgePair| Ages {
+            backlog: b.snapshot(),
+            unanswered: u.snapshot(),
+        };
+        BacklogDay {
+            day: DateTime::from_timestamp(self.day, 0).unwrap_or_default(),
+            overall: ages(&self.overall),
+            groups: self
+                .groups
+                .iter()
+                .map(|(k, v)| (k.clone(), ages(v)))
+                .collect(),
+        }
+    }
+
+    /// Adds another pod's backlog of the same day.
+    fn merge(&mut self, other: &Self) -> Result<()>
+    where
+        K: Eq,
+    {
+        self.overall.0.merge(&other.overall.0)?;
+        self.overall.1.merge(&other.overall.1)?;
+        for (k, pair) in &other.groups {
+            match self.groups.iter_mut().find(|g| g.0 == *k) {
+                Some(mine) => {
+                    mine.1.0.merge(&pair.0)?;
+                    mine.1.1.merge(&pair.1)?;
+                }
+                None => self.groups.push((k.clone(), pair.clone())),
             }
         }
         Ok(())
@@ -500,6 +634,15 @@ impl<G: TicketGrouping> Calculator for Desk<G> {
         }
         m.pending_len += other.pending_len;
         m.latest = m.latest.max(other.latest);
+        for (day, ages) in &other.days {
+            match m.days.get_mut(day) {
+                Some(mine) => mine.merge(ages)?,
+                None => {
+                    m.days.insert(*day, ages.clone());
+                }
+            }
+        }
+        m.day_end = m.day_end.max(other.day_end);
         *self = m;
         Ok(())
     }
@@ -528,6 +671,10 @@ pub struct SavedDesk<K> {
     pending: Vec<Interaction>,
     report: DeskReport,
     latest: Option<i64>,
+    #[serde(default)]
+    days: Vec<DayAges<K>>,
+    #[serde(default)]
+    day_end: Option<i64>,
 }
 
 #[cfg(feature = "serde")]
@@ -548,6 +695,8 @@ impl<G: TicketGrouping> Desk<G> {
             pending: self.pending.values().flatten().copied().collect(),
             report: self.report,
             latest: (self.latest != i64::MIN).then_some(self.latest),
+            days: self.days.values().cloned().collect(),
+            day_end: self.day_end,
         }
     }
 
@@ -605,6 +754,12 @@ impl<G: TicketGrouping> Desk<G> {
             desk.pending_len += 1;
         }
         desk.report = saved.report;
+        for d in saved.days {
+            if desk.days.insert(d.day, d).is_some() {
+                return Err(corrupt("a backlog day twice"));
+            }
+        }
+        desk.day_end = saved.day_end;
         desk.latest = saved.latest.unwrap_or(i64::MIN);
         Ok(desk)
     }

@@ -134,6 +134,7 @@ pub use lifecycle::{
     BusinessFacts, BusinessLifecycle, BusinessSnapshot, DEFAULT_BUSINESS_RESPONSE_TARGET,
     DEFAULT_RESOLUTION_TARGET, LifecycleSnapshot, REOPEN_SLOTS, SolvedFacts, TicketLifecycle,
 };
+pub(crate) use tracker::AgePair;
 pub use tracker::{
     Ages, AgesSnapshot, TicketEvent, TicketFacts, TicketOutcome, TicketReplay, TicketTracker,
     TrackerSnapshot,

@@ -121,6 +121,9 @@ pub struct TrackerSnapshot<K: Ord> {
     pub in_play: u64,
 }
 
+/// Ages of the backlog and of the unanswered tickets, as mergeable summaries.
+pub(crate) type AgePair = (DurationSummary, DurationSummary);
+
 /// Age distributions of open tickets at an instant.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -421,14 +424,27 @@ impl<G: TicketGrouping> TicketTracker<G> {
     /// (about 70 ns each: 1M tickets in 100 groups take 72 ms), so it costs in
     /// proportion to them, never to the history. A ticket created after `as_of` has age 0.
     pub fn ages_at(&self, as_of: DateTime<Utc>) -> AgesSnapshot<G::Key> {
-        let t = as_of.timestamp();
+        let (overall, groups) = self.age_summaries_at(as_of.timestamp());
+        let snap = |(b, u): &(DurationSummary, DurationSummary)| Ages {
+            backlog: b.snapshot(),
+            unanswered: u.snapshot(),
+        };
+        AgesSnapshot {
+            as_of,
+            overall: snap(&overall),
+            groups: groups.iter().map(|(k, v)| (k.clone(), snap(v))).collect(),
+        }
+    }
+
+    /// The ages at Unix second `t` of the backlog and of the unanswered tickets, overall
+    /// and per group, as mergeable summaries.
+    pub(crate) fn age_summaries_at(&self, t: i64) -> (AgePair, Vec<(G::Key, AgePair)>) {
         let summary =
             || crate::stats::DurationSummary::with_config(&self.config.summary).unwrap_or_default();
         let mut overall = (summary(), summary());
-        let mut groups: HashMap<G::Key, (DurationSummary, DurationSummary), FastHash> =
-            HashMap::default();
+        let mut groups: HashMap<G::Key, AgePair, FastHash> = HashMap::default();
         // One-key groupings: by the tickets' group slots, no hashing.
-        let mut by_slot: Vec<(DurationSummary, DurationSummary)> = Vec::new();
+        let mut by_slot: Vec<AgePair> = Vec::new();
         if G::ONE_KEY_PER_TICKET {
             by_slot.resize_with(self.groups.list.len(), || (summary(), summary()));
         }
@@ -440,7 +456,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
             let unanswered = s.unanswered();
             // Adding whole seconds to an empty or counting summary cannot fail short of
             // 2^64 values.
-            let add = |pair: &mut (DurationSummary, DurationSummary)| {
+            let add = |pair: &mut AgePair| {
                 let _ = pair.0.add(age);
                 if unanswered {
                     let _ = pair.1.add(age);
@@ -462,15 +478,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 groups.insert(k.clone(), pair);
             }
         }
-        let snap = |(b, u): &(DurationSummary, DurationSummary)| Ages {
-            backlog: b.snapshot(),
-            unanswered: u.snapshot(),
-        };
-        AgesSnapshot {
-            as_of,
-            overall: snap(&overall),
-            groups: groups.iter().map(|(k, v)| (k.clone(), snap(v))).collect(),
-        }
+        (overall, groups.into_iter().collect())
     }
 
     /// Every figure at `as_of`, which dates the ages of unanswered and backlog tickets.
