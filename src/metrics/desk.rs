@@ -238,6 +238,8 @@ pub struct Desk<G: TicketGrouping> {
     pub(crate) calls: CallCenter,
     pub(crate) pending: BTreeMap<TicketId, Vec<Interaction>>,
     pub(crate) pending_len: usize,
+    /// No waiting event is older than this (Unix seconds; may be older than the oldest).
+    pub(crate) pending_oldest: i64,
     pub(crate) report: DeskReport,
     pub(crate) latest: i64,
     /// The responses counted, by survey id (with [`DeskConfig::ratings_by_id`]).
@@ -270,6 +272,7 @@ impl<G: TicketGrouping> Desk<G> {
             calls: CallCenter::new(config.calls),
             pending: BTreeMap::new(),
             pending_len: 0,
+            pending_oldest: i64::MAX,
             report: DeskReport::default(),
             latest: i64::MIN,
             ratings: HashMap::new(),
@@ -328,12 +331,12 @@ impl<G: TicketGrouping> Desk<G> {
     fn seen(&mut self, at: DateTime<Utc>) {
         self.latest = self.latest.max(at.timestamp());
         self.close_days();
-        if self.pending_len == 0 {
-            return;
-        }
         let cutoff = self
             .latest
             .saturating_sub(i64::try_from(self.config.pending.wait).unwrap_or(i64::MAX));
+        if self.pending_len == 0 || self.pending_oldest >= cutoff {
+            return;
+        }
         let mut expired = Vec::new();
         self.pending.retain(|_, events| {
             events.retain(|e| {
@@ -346,6 +349,10 @@ impl<G: TicketGrouping> Desk<G> {
             !events.is_empty()
         });
         self.pending_len -= expired.len();
+        self.pending_oldest = (self.pending.values().flatten())
+            .map(|e| e.at.timestamp())
+            .min()
+            .unwrap_or(i64::MAX);
         self.report.expired += expired.len() as u64;
         for e in &expired {
             // Turned away (the ticket is not in play) and counted by the engines.
@@ -451,6 +458,7 @@ impl<G: TicketGrouping> Desk<G> {
         }
         self.pending.entry(e.ticket).or_default().push(*e);
         self.pending_len += 1;
+        self.pending_oldest = self.pending_oldest.min(e.at.timestamp());
         self.report.buffered += 1;
         Ok(())
     }
@@ -633,6 +641,7 @@ impl<G: TicketGrouping> Calculator for Desk<G> {
             m.pending.insert(*t, events.clone());
         }
         m.pending_len += other.pending_len;
+        m.pending_oldest = m.pending_oldest.min(other.pending_oldest);
         m.latest = m.latest.max(other.latest);
         for (day, ages) in &other.days {
             match m.days.get_mut(day) {
@@ -752,6 +761,7 @@ impl<G: TicketGrouping> Desk<G> {
             }
             desk.pending.entry(e.ticket).or_default().push(e);
             desk.pending_len += 1;
+            desk.pending_oldest = desk.pending_oldest.min(e.at.timestamp());
         }
         desk.report = saved.report;
         for d in saved.days {

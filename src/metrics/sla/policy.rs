@@ -144,6 +144,8 @@ pub struct SlaPolicies {
     pub(super) plan: Vec<Vec<Option<(u8, u64)>>>,
     /// By policy: its condition's tags as ids.
     pub(super) tags: Vec<Vec<TagId>>,
+    /// Whether any condition names tags.
+    pub(super) uses_tags: bool,
 }
 
 impl SlaPolicies {
@@ -204,12 +206,14 @@ impl SlaPolicies {
             .iter()
             .map(|p| p.condition.tags.iter().map(|x| TagId::named(x)).collect())
             .collect();
+        let uses_tags = policies.iter().any(|p| !p.condition.tags.is_empty());
         Ok(SlaPolicies {
             policies,
             calendar,
             slots,
             plan,
             tags,
+            uses_tags,
         })
     }
 
@@ -239,8 +243,9 @@ impl SlaPolicies {
     }
 
     /// Whether a policy's condition names tags (tickets then keep theirs).
+    #[inline]
     pub(super) fn uses_tags(&self) -> bool {
-        self.policies.iter().any(|p| !p.condition.tags.is_empty())
+        self.uses_tags
     }
 
     /// The target of `policy` for slot `slot`: its index and seconds.
