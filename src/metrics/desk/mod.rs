@@ -22,22 +22,26 @@
 //! ```
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::aggregate::{Granularity, PerGroup, window_bounds};
 use crate::calculator::Calculator;
 use crate::error::{Error, Result};
 use crate::metrics::calls::{CallCenter, CallConfig, CallSnapshot};
 use crate::metrics::sla::{SlaConfig, SlaSnapshot, SlaTracker};
 use crate::metrics::surveys::{CesScale, CsatScale, SurveySnapshot, SurveySuite};
-use crate::metrics::tickets::AgePair;
-use crate::metrics::tickets::{
-    Ages, TicketGrouping, TicketTracker, TrackerConfig, TrackerSnapshot,
-};
-use crate::model::{Call, Interaction, SurveyId, SurveyResponse, SurveyScore, Ticket, TicketId};
-use crate::zone::Zone;
+use crate::metrics::tickets::{TicketGrouping, TicketTracker, TrackerConfig, TrackerSnapshot};
+use crate::model::{Call, Interaction, SurveyId, SurveyResponse, Ticket, TicketId};
+
+mod backlog;
+#[cfg(feature = "serde")]
+mod saved;
+mod surveys;
+
+use backlog::DayAges;
+pub use backlog::{BacklogDay, BacklogDays};
+#[cfg(feature = "serde")]
+pub use saved::SavedDesk;
 
 const WHAT: &str = "desk";
 
@@ -58,32 +62,6 @@ impl Default for PendingLimits {
         PendingLimits {
             events: 10_000,
             wait: 3_600,
-        }
-    }
-}
-
-/// The days of a backlog history: their bounds in a time zone.
-#[derive(Clone)]
-pub struct BacklogDays {
-    zone: String,
-    bounds: Arc<dyn Fn(i64) -> (i64, i64) + Send + Sync>,
-}
-
-impl core::fmt::Debug for BacklogDays {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "BacklogDays({})", self.zone)
-    }
-}
-
-impl BacklogDays {
-    /// Days in `zone` (DST days are 23 or 25 hours long).
-    pub fn in_zone<Z: Zone + 'static>(zone: Z) -> Self {
-        BacklogDays {
-            zone: zone.name(),
-            bounds: Arc::new(move |t| {
-                let at = DateTime::from_timestamp(t, 0).unwrap_or_default();
-                window_bounds(Granularity::Day, &zone, at)
-            }),
         }
     }
 }
@@ -199,27 +177,6 @@ pub struct DeskSnapshot<K: Ord> {
     pub csat_response_rate: Option<f64>,
     /// What the desk did with its stream.
     pub report: DeskReport,
-}
-
-/// The backlog at the end of one day: the daily table a manager plots.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct BacklogDay<K: Ord> {
-    /// The day's first instant (in the zone of [`BacklogDays`]).
-    pub day: DateTime<Utc>,
-    /// Every open ticket, with its age at the day's end.
-    pub overall: Ages,
-    /// Each group's, the tickets' fields as they stood then.
-    pub groups: PerGroup<K, Ages>,
-}
-
-/// One day's backlog, mergeable: backlog and unanswered ages overall and per group.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub(crate) struct DayAges<K> {
-    pub(crate) day: i64,
-    pub(crate) overall: AgePair,
-    pub(crate) groups: Vec<(K, AgePair)>,
 }
 
 /// The front end of a service: one stream in, one snapshot out (see the [module docs](self)).
@@ -360,77 +317,6 @@ impl<G: TicketGrouping> Desk<G> {
         }
     }
 
-    /// A survey response: counted, or replacing the rating of its survey id (the later
-    /// instant wins), or a duplicate.
-    fn survey(&mut self, r: &SurveyResponse) -> Result<()> {
-        let about_ticket = |r: &SurveyResponse| {
-            u64::from(r.ticket.is_some() && matches!(r.score, SurveyScore::Csat(_)))
-        };
-        let old = match self.ratings.get(&r.id) {
-            None => {
-                self.surveys.observe(r)?;
-                if self.config.ratings_by_id {
-                    self.ratings.insert(r.id, *r);
-                }
-                self.report.surveys += 1;
-                self.csat_on_tickets += about_ticket(r);
-                return Ok(());
-            }
-            Some(old) if old == r => {
-                self.report.survey_duplicates += 1;
-                return Ok(());
-            }
-            Some(old) if r.at < old.at => {
-                self.report.surveys_superseded += 1;
-                return Ok(());
-            }
-            Some(old) => *old,
-        };
-        self.surveys.retract(&old)?;
-        if let Err(e) = self.surveys.observe(r) {
-            self.surveys.observe(&old)?;
-            return Err(e);
-        }
-        let csat = &self.surveys.csat;
-        if let (Ok(was), Ok(now)) = (csat.is_satisfied(&old), csat.is_satisfied(r)) {
-            self.report.good_to_bad += u64::from(was && !now);
-            self.report.bad_to_good += u64::from(!was && now);
-        }
-        self.csat_on_tickets = self.csat_on_tickets - about_ticket(&old) + about_ticket(r);
-        self.ratings.insert(r.id, *r);
-        self.report.surveys_replaced += 1;
-        Ok(())
-    }
-
-    /// Keeps the backlog at the end of every day the stream has passed.
-    fn close_days(&mut self) {
-        let Some(days) = self.config.backlog_days.clone() else {
-            return;
-        };
-        let end = *self
-            .day_end
-            .get_or_insert_with(|| (days.bounds)(self.latest).1);
-        let mut end = end;
-        while self.latest >= end {
-            let (start, _) = (days.bounds)(end - 1);
-            let (overall, groups) = self.tickets.age_summaries_at(end);
-            self.days.insert(
-                start,
-                DayAges {
-                    day: start,
-                    overall,
-                    groups,
-                },
-            );
-            let next = (days.bounds)(end).1;
-            if next <= end {
-                break;
-            }
-            end = next;
-        }
-        self.day_end = Some(end);
-    }
-
     fn ticket(&mut self, t: &Ticket) -> Result<()> {
         self.tickets.observe_ticket(t)?;
         if let Some(sla) = self.sla.as_mut() {
@@ -504,71 +390,6 @@ impl<G: TicketGrouping> Desk<G> {
             && self.report == DeskReport::default()
             && self.pending_len == 0
             && self.tickets.ingest().offered() == 0
-    }
-}
-
-impl<G: TicketGrouping> Desk<G> {
-    /// After the survey figures of another desk were added: a survey id rated in both keeps
-    /// its later rating (on a tie, this desk's), the other is taken back.
-    fn merge_ratings(&mut self, theirs: &HashMap<SurveyId, SurveyResponse>) -> Result<()> {
-        for (id, r) in theirs {
-            let Some(mine) = self.ratings.get(id).copied() else {
-                self.ratings.insert(*id, *r);
-                continue;
-            };
-            let loser = if r.at > mine.at { mine } else { *r };
-            self.surveys.retract(&loser)?;
-            self.report.surveys -= 1;
-            if loser == *r && mine == *r {
-                self.report.survey_duplicates += 1;
-            } else {
-                self.report.surveys_replaced += 1;
-            }
-            if loser.ticket.is_some() && matches!(loser.score, SurveyScore::Csat(_)) {
-                self.csat_on_tickets -= 1;
-            }
-            if r.at > mine.at {
-                self.ratings.insert(*id, *r);
-            }
-        }
-        Ok(())
-    }
-}
-
-impl<K: Ord + Clone> DayAges<K> {
-    fn snapshot(&self) -> BacklogDay<K> {
-        let ages = |(b, u): &AgePair| Ages {
-            backlog: b.snapshot(),
-            unanswered: u.snapshot(),
-        };
-        BacklogDay {
-            day: DateTime::from_timestamp(self.day, 0).unwrap_or_default(),
-            overall: ages(&self.overall),
-            groups: self
-                .groups
-                .iter()
-                .map(|(k, v)| (k.clone(), ages(v)))
-                .collect(),
-        }
-    }
-
-    /// Adds another pod's backlog of the same day.
-    fn merge(&mut self, other: &Self) -> Result<()>
-    where
-        K: Eq,
-    {
-        self.overall.0.merge(&other.overall.0)?;
-        self.overall.1.merge(&other.overall.1)?;
-        for (k, pair) in &other.groups {
-            match self.groups.iter_mut().find(|g| g.0 == *k) {
-                Some(mine) => {
-                    mine.1.0.merge(&pair.0)?;
-                    mine.1.1.merge(&pair.1)?;
-                }
-                None => self.groups.push((k.clone(), pair.clone())),
-            }
-        }
-        Ok(())
     }
 }
 
@@ -659,118 +480,5 @@ impl<G: TicketGrouping> Calculator for Desk<G> {
     /// The snapshot at the latest instant seen.
     fn snapshot(&self) -> DeskSnapshot<G::Key> {
         self.snapshot_at(self.latest().unwrap_or(DateTime::<Utc>::UNIX_EPOCH))
-    }
-}
-
-/// A desk's whole state, saved and restored (feature `serde`): each engine's saved state
-/// (checked as each engine checks it), the survey and call figures, the events waiting for
-/// their ticket and the desk's report.
-#[cfg(feature = "serde")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SavedDesk<K> {
-    version: u32,
-    tickets: crate::metrics::tickets::SavedTracker<K>,
-    sla: Option<crate::metrics::sla::SavedSla<K>>,
-    /// Survey responses by id, when kept (else the survey figures).
-    ratings: Vec<SurveyResponse>,
-    surveys: Option<SurveySuite>,
-    csat_on_tickets: u64,
-    calls: CallCenter,
-    pending: Vec<Interaction>,
-    report: DeskReport,
-    latest: Option<i64>,
-    #[serde(default)]
-    days: Vec<DayAges<K>>,
-    #[serde(default)]
-    day_end: Option<i64>,
-}
-
-#[cfg(feature = "serde")]
-const VERSION: u32 = 1;
-
-#[cfg(feature = "serde")]
-impl<G: TicketGrouping> Desk<G> {
-    /// The desk's whole state, to serialise.
-    pub fn save(&self) -> SavedDesk<G::Key> {
-        SavedDesk {
-            version: VERSION,
-            tickets: self.tickets.save(),
-            sla: self.sla.as_ref().map(|s| s.save()),
-            ratings: self.ratings.values().copied().collect(),
-            surveys: (!self.config.ratings_by_id).then(|| self.surveys.clone()),
-            csat_on_tickets: self.csat_on_tickets,
-            calls: self.calls.clone(),
-            pending: self.pending.values().flatten().copied().collect(),
-            report: self.report,
-            latest: (self.latest != i64::MIN).then_some(self.latest),
-            days: self.days.values().cloned().collect(),
-            day_end: self.day_end,
-        }
-    }
-
-    /// A desk with `config` and `grouping` that goes on from a saved state; an
-    /// [`Error::CorruptState`] if a part breaks its rules or was saved under another
-    /// configuration.
-    pub fn restore(config: DeskConfig, grouping: G, saved: SavedDesk<G::Key>) -> Result<Self> {
-        let corrupt = |rule: &str| Error::corrupt(WHAT, rule.to_string());
-        if saved.version != VERSION {
-            return Err(corrupt("another format version"));
-        }
-        let mut desk = Desk::new(config, grouping.clone())?;
-        desk.tickets =
-            TicketTracker::restore(desk.config.tickets.clone(), grouping.clone(), saved.tickets)?;
-        desk.sla = match (desk.sla.take(), saved.sla) {
-            (Some(fresh), Some(s)) => {
-                Some(SlaTracker::restore(fresh.config().clone(), grouping, s)?)
-            }
-            (None, None) => None,
-            _ => {
-                return Err(corrupt(
-                    "saved with SLA policies or without, unlike the desk",
-                ));
-            }
-        };
-        // Merged into empty figures of the configuration: another scale is an error.
-        match (saved.surveys, desk.config.ratings_by_id) {
-            (None, true) => {
-                for r in saved.ratings {
-                    if desk.ratings.insert(r.id, r).is_some() {
-                        return Err(corrupt("a survey id twice"));
-                    }
-                    desk.surveys.observe(&r)?;
-                    desk.csat_on_tickets +=
-                        u64::from(r.ticket.is_some() && matches!(r.score, SurveyScore::Csat(_)));
-                }
-            }
-            (Some(s), false) if saved.ratings.is_empty() => {
-                desk.surveys.merge(&s)?;
-                desk.csat_on_tickets = saved.csat_on_tickets;
-            }
-            _ => return Err(corrupt("survey ratings kept by id or not, unlike the desk")),
-        }
-        if desk.csat_on_tickets != saved.csat_on_tickets {
-            return Err(corrupt(
-                "CSAT responses on tickets that do not match the ratings",
-            ));
-        }
-        desk.calls.merge(&saved.calls)?;
-        for e in saved.pending {
-            if desk.tickets.is_in_play(e.ticket) {
-                return Err(corrupt("an event waiting for a ticket in play"));
-            }
-            desk.pending.entry(e.ticket).or_default().push(e);
-            desk.pending_len += 1;
-            desk.pending_oldest = desk.pending_oldest.min(e.at.timestamp());
-        }
-        desk.report = saved.report;
-        for d in saved.days {
-            if desk.days.insert(d.day, d).is_some() {
-                return Err(corrupt("a backlog day twice"));
-            }
-        }
-        desk.day_end = saved.day_end;
-        desk.latest = saved.latest.unwrap_or(i64::MIN);
-        Ok(desk)
     }
 }
