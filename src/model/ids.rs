@@ -122,7 +122,10 @@ macro_rules! named {
     )*};
 }
 
-named!(TagId, FieldId, ValueId, StatusId);
+named!(
+    TicketId, AgentId, TeamId, CustomerId, SurveyId, CallId, QueueId, ItemId, TagId, FieldId,
+    ValueId, StatusId
+);
 
 #[cfg(test)]
 mod tests {

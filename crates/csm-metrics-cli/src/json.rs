@@ -1,0 +1,143 @@
+//! The report as JSON: the shape of the replay report (`input`, `tickets`, `surveys`,
+//! `calls`, `compute_seconds`), with the same keys and units.
+
+use csm_metrics::metrics::calls::CallSnapshot;
+use csm_metrics::metrics::surveys::SurveySnapshot;
+use csm_metrics::metrics::tickets::LifecycleSnapshot;
+use csm_metrics::{DurationSnapshot, NpsSnapshot};
+use serde_json::{Value, json};
+
+pub fn duration(d: &DurationSnapshot) -> Value {
+    json!({
+        "count": d.count, "mean": d.mean, "min": d.min, "max": d.max,
+        "p50": d.p50, "p90": d.p90, "p95": d.p95, "p99": d.p99,
+    })
+}
+
+pub fn lifecycle(s: &LifecycleSnapshot) -> Value {
+    let mut t = json!({
+        "tickets": s.tickets,
+        "answered": s.answered,
+        "unanswered": s.unanswered,
+        "solved": s.solved,
+        "first_response": duration(&s.first_response),
+        "first_resolution": duration(&s.first_resolution),
+        "full_resolution": duration(&s.full_resolution),
+        "requester_wait": duration(&s.requester_wait),
+        "reopen_rate": s.reopen_rate,
+        "one_touch_rate": s.one_touch_rate,
+        "replies_per_resolution": s.replies_per_resolution,
+        "resolved_within_24h": s.resolved_within_target,
+    });
+    if let Some(b) = &s.business {
+        t["first_response_business"] = duration(&b.first_response);
+        t["full_resolution_business"] = duration(&b.full_resolution);
+        t["first_response_within_8h_business"] = json!(b.responded_within_target);
+    }
+    t
+}
+
+pub fn calls(c: &CallSnapshot) -> Value {
+    // In the history format ended − answered includes the hold: AHT = that + wrap, the
+    // crate's definition (hold lies inside the connected time).
+    json!({
+        "offered": c.offered,
+        "answered": c.answered,
+        "short_abandons": c.short_abandons,
+        "asa": c.asa.mean,
+        "abandon_rate": c.abandonment_rate,
+        "service_level_20s": c.service_level,
+        "aht": c.aht.mean,
+    })
+}
+
+fn nps(s: &NpsSnapshot) -> Value {
+    json!({
+        "responses": s.responses, "score": s.score, "promoters": s.promoters,
+        "passives": s.passives, "detractors": s.detractors,
+        "margin_of_error": s.margin_of_error,
+    })
+}
+
+pub fn surveys(s: &SurveySnapshot) -> Value {
+    json!({
+        "nps": nps(&s.nps),
+        "enps": nps(&s.enps),
+        "csat": {
+            "responses": s.csat.responses, "score": s.csat.score,
+            "mean": s.csat.mean.map(|m| m.mean),
+            "ci_low": s.csat.interval.map(|i| i.low),
+            "ci_high": s.csat.interval.map(|i| i.high),
+        },
+        "ces": {"responses": s.ces.responses, "mean": s.ces.mean.map(|m| m.mean)},
+    })
+}
+
+/// The report as a table: each section's figures flattened to `key  value` lines.
+pub fn table(out: &mut impl std::io::Write, report: &Value) -> std::io::Result<()> {
+    let sections: Vec<&String> = report
+        .as_object()
+        .map(|m| {
+            m.keys()
+                .filter(|k| report[k.as_str()].is_object())
+                .collect()
+        })
+        .unwrap_or_default();
+    for section in sections {
+        writeln!(out, "{section}")?;
+        writeln!(out, "{}", "-".repeat(section.len()))?;
+        let mut rows = Vec::new();
+        flatten("", &report[section.as_str()], &mut rows);
+        let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        for (k, v) in rows {
+            writeln!(out, "{k:<width$}  {v:>14}")?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "compute_seconds  {}", cell(&report["compute_seconds"]))
+}
+
+/// The report as CSV: one `key,value` row per figure, keys dotted (`tickets.overall.solved`).
+pub fn csv(out: &mut impl std::io::Write, report: &Value) -> std::io::Result<()> {
+    let mut rows = Vec::new();
+    flatten("", report, &mut rows);
+    writeln!(out, "key,value")?;
+    for (k, v) in rows {
+        let v = if v == "-" { String::new() } else { v };
+        writeln!(out, "{},{}", quote(&k), quote(&v))?;
+    }
+    Ok(())
+}
+
+fn quote(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Number(n) if n.is_f64() => format!("{:.4}", n.as_f64().unwrap_or(0.0)),
+        Value::Null => "-".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn flatten(prefix: &str, v: &Value, rows: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, rows);
+            }
+        }
+        other => rows.push((prefix.to_string(), cell(other))),
+    }
+}

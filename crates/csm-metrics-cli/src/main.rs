@@ -1,0 +1,302 @@
+//! `csm-metrics`: every support metric from a help desk's history on disk.
+//!
+//! ```text
+//! csm-metrics report  --from csv DIR [--calendar FILE] [--group-by team,assignee,channel,priority]
+//!                     [--as-of INSTANT] [--format json|table|csv] [--threads N] [--stats]
+//! csm-metrics tickets --from csv DIR [--calendar FILE] [--threads N]
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod groups;
+mod json;
+mod progress;
+mod tickets;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use csm_metrics::metrics::tickets::{
+    ByTeam, TicketGrouping, TicketTracker, TrackerConfig, TrackerSnapshot,
+};
+use csm_metrics::{BusinessClock, Calculator};
+use csm_metrics_io::history::{History, Names, ReadOptions};
+use csm_metrics_io::{ImportReport, Table};
+use serde_json::{Value, json};
+
+use groups::{Dim, GroupBy, GroupKey};
+
+#[derive(Parser)]
+#[command(
+    name = "csm-metrics",
+    version,
+    about = "Every support metric from a help desk's history on disk."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Every ticket, survey and call figure of a history, overall and per group.
+    Report(ReportArgs),
+    /// One row per ticket with its own figures (CSV on stdout).
+    Tickets(InputArgs),
+}
+
+/// Where the history is and how to read it.
+#[derive(Args)]
+struct InputArgs {
+    /// The format of PATH.
+    #[arg(long, value_enum, default_value_t = From::Csv)]
+    from: From,
+    /// The history: for `csv`, a directory with tickets.csv and events.csv (surveys.csv
+    /// and calls.csv optional).
+    path: PathBuf,
+    /// A business calendar (a JSON spec, as examples/new_york_2025.json): business-time
+    /// figures are added.
+    #[arg(long, value_name = "FILE")]
+    calendar: Option<PathBuf>,
+    /// Threads: tickets are split by id over as many shards, events parsed by as many.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: u16,
+    /// Sort the input even if it looks in time order.
+    #[arg(long)]
+    sort: bool,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Groups reported beside the overall figures, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "team")]
+    group_by: Vec<Dim>,
+    /// The instant ages are dated at (RFC 3339 or Unix seconds); default: the latest
+    /// instant in the input.
+    #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
+    as_of: Option<DateTime<Utc>>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+    /// Print wall time and peak memory to stderr.
+    #[arg(long)]
+    stats: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum From {
+    /// The crate's own history format (CSV, version 1; docs/HISTORY_FORMAT.md).
+    Csv,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Json,
+    Table,
+    Csv,
+}
+
+fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(n) = s.parse::<i64>() {
+        return DateTime::from_timestamp(n, 0).ok_or_else(|| format!("{n} is out of range"));
+    }
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("not RFC 3339 nor Unix seconds: {e}"))
+}
+
+/// What stops a command.
+type Failure = Box<dyn std::error::Error>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Report(args) => report(&args),
+        Command::Tickets(args) => tickets::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                if io.kind() == std::io::ErrorKind::BrokenPipe {
+                    return ExitCode::SUCCESS;
+                }
+            }
+            eprintln!("csm-metrics: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+impl InputArgs {
+    fn config(&self) -> Result<TrackerConfig, Failure> {
+        let calendar: Option<Arc<dyn BusinessClock>> = match &self.calendar {
+            Some(path) => Some(Arc::new(csm_metrics_io::calendar::read(path)?)),
+            None => None,
+        };
+        Ok(TrackerConfig {
+            calendar,
+            ..TrackerConfig::default()
+        })
+    }
+
+    fn options(&self) -> ReadOptions {
+        ReadOptions {
+            shards: usize::from(self.threads),
+            parsers: usize::from(self.threads),
+            always_sort: self.sort,
+            ..ReadOptions::default()
+        }
+    }
+
+    fn history(&self) -> Result<History, Failure> {
+        match self.from {
+            From::Csv => Ok(History::open(&self.path)?),
+        }
+    }
+}
+
+/// The tickets of a history through one tracker per shard, merged.
+fn track<G: TicketGrouping + Sync>(
+    input: &InputArgs,
+    history: &History,
+    grouping: G,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<(TrackerSnapshot<G::Key>, ImportReport, Names), Failure> {
+    let config = input.config()?;
+    // Checked once, so the shards' `make` cannot fail.
+    TicketTracker::new(config.clone(), grouping.clone())?;
+    let mut options = input.options();
+    let bar = progress::Bar::start(history.ticket_bytes(), &mut options);
+    let (mut trackers, report, teams) = history.read_tickets(&options, |_| {
+        TicketTracker::new(config.clone(), grouping.clone())
+            .unwrap_or_else(|_| unreachable!("checked above"))
+    })?;
+    bar.finish();
+    let mut all = trackers.pop().ok_or("no shard")?;
+    for t in &trackers {
+        all.merge(t)?;
+    }
+    let snapshot = match as_of {
+        Some(t) => all.snapshot_at(t),
+        None => all.snapshot(),
+    };
+    Ok((snapshot, report, teams))
+}
+
+fn report(args: &ReportArgs) -> Result<(), Failure> {
+    let wall = Instant::now();
+    let history = args.input.history()?;
+    let dims = {
+        let mut d = args.group_by.clone();
+        d.dedup();
+        d
+    };
+    let (overall, sections, in_play, mut import) = if dims == [Dim::Team] {
+        // The common case on its own grouping: one key per ticket, no dispatch.
+        let (s, import, teams) = track(&args.input, &history, ByTeam, args.as_of)?;
+        let by_team: serde_json::Map<String, Value> = s
+            .groups
+            .iter()
+            .map(|(team, snap)| (groups::team_name(*team, &teams), json::lifecycle(snap)))
+            .collect();
+        let mut sections = serde_json::Map::new();
+        sections.insert("by_team".into(), Value::Object(by_team));
+        let import = with_tracker(import, &s.ingest.rejected);
+        (json::lifecycle(&s.overall), sections, s.in_play, import)
+    } else {
+        let (s, import, teams) = track(&args.input, &history, GroupBy::new(&dims), args.as_of)?;
+        let mut sections = serde_json::Map::new();
+        for d in &dims {
+            sections.insert(
+                format!("by_{}", d.as_str()),
+                Value::Object(serde_json::Map::new()),
+            );
+        }
+        for (key, snap) in s.groups.iter() {
+            let (section, name) = match key {
+                GroupKey::Team(t) => ("by_team", groups::team_name(*t, &teams)),
+                GroupKey::Assignee(a) => (
+                    "by_assignee",
+                    a.map_or("(none)".into(), |a| a.0.to_string()),
+                ),
+                GroupKey::Channel(c) => ("by_channel", c.as_str().to_string()),
+                GroupKey::Priority(p) => ("by_priority", p.as_str().to_string()),
+            };
+            if let Some(Value::Object(m)) = sections.get_mut(section) {
+                m.insert(name, json::lifecycle(snap));
+            }
+        }
+        let import = with_tracker(import, &s.ingest.rejected);
+        (json::lifecycle(&s.overall), sections, s.in_play, import)
+    };
+    let options = args.input.options();
+    let surveys = history.read_surveys(&options, &mut import)?;
+    let (calls, _queues) = history.read_calls(&options, &mut import)?;
+    let compute_seconds = wall.elapsed().as_secs_f64();
+
+    let mut tickets = serde_json::Map::new();
+    tickets.insert("overall".into(), overall);
+    tickets.extend(sections);
+    let rejected: serde_json::Map<String, Value> = import
+        .rejected
+        .iter()
+        .map(|(r, n)| (r.to_string(), json!(n)))
+        .collect();
+    let out = json!({
+        "input": {
+            "tickets": import.rows_of(Table::Tickets),
+            "events": import.rows_of(Table::Events),
+            "surveys": import.rows_of(Table::Surveys),
+            "calls": import.rows_of(Table::Calls),
+            "rejected": rejected,
+            "ordering": match import.ordering {
+                csm_metrics_io::Ordering::Streamed => json!("streamed"),
+                csm_metrics_io::Ordering::Sorted { runs } => json!({"sorted_runs": runs}),
+            },
+        },
+        "tickets": tickets,
+        "surveys": json::surveys(&surveys.snapshot()),
+        "calls": json::calls(&calls.snapshot()),
+        "compute_seconds": compute_seconds,
+    });
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut stdout, &out)?;
+            writeln!(stdout)?;
+        }
+        Format::Table => json::table(&mut stdout, &out)?,
+        Format::Csv => json::csv(&mut stdout, &out)?,
+    }
+    stdout.flush()?;
+    if args.stats {
+        eprintln!(
+            "wall {:.3} s, {:.1} M events/s end to end, threads {}, tickets in play at the end {}, peak resident memory {} MiB",
+            wall.elapsed().as_secs_f64(),
+            import.rows_of(Table::Events) as f64 / wall.elapsed().as_secs_f64() / 1e6,
+            args.input.threads,
+            in_play,
+            progress::peak_rss_kib().map_or("?".into(), |k| (k / 1024).to_string())
+        );
+    }
+    Ok(())
+}
+
+/// The import report with the tracker's refusals under `events`.
+fn with_tracker(
+    mut import: ImportReport,
+    rejected: &std::collections::BTreeMap<csm_metrics::metrics::tickets::RejectReason, u64>,
+) -> ImportReport {
+    for (reason, n) in rejected {
+        import.reject_n(Table::Events, csm_metrics_io::Rule::Tracker(*reason), *n);
+    }
+    import
+}

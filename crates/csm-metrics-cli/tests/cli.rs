@@ -1,0 +1,223 @@
+//! The `csm-metrics` command on the repository's sample slice: every figure of the
+//! independently computed `expected.json` (tests/data/expected.py: standard-library
+//! Python from the contract, no part of the crate), in calendar and business time; the
+//! same report with any thread count and sorted; the per-ticket table; clear errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_csm-metrics"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .unwrap()
+}
+
+fn report(args: &[&str]) -> Value {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Every number of `want` at the same path in `got`: quantiles within 2 % (the sketch's
+/// error plus interpolation), the rest within 1e-9 relative. Returns how many.
+fn compare(want: &Value, got: &Value, path: &str) -> usize {
+    match want {
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| compare(v, &got[k], &format!("{path}.{k}")))
+            .sum(),
+        Value::Number(n) => {
+            let w = n.as_f64().unwrap();
+            let g = got
+                .as_f64()
+                .unwrap_or_else(|| panic!("{path}: missing (expected {w})"));
+            let quantile = ["p50", "p90", "p95", "p99"]
+                .iter()
+                .any(|q| path.ends_with(q));
+            let tol = if quantile { 0.02 } else { 1e-9 };
+            assert!(
+                (g - w).abs() <= tol * w.abs().max(1e-12) + 1e-12,
+                "{path}: expected {w}, got {g}"
+            );
+            1
+        }
+        _ => 0,
+    }
+}
+
+fn load(path: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(repo().join(path)).unwrap()).unwrap()
+}
+
+#[test]
+fn the_report_has_every_expected_figure() {
+    let got = report(&["report", "--from", "csv", "tests/data/sample_slice"]);
+    assert_eq!(
+        compare(&load("tests/data/sample_slice/expected.json"), &got, ""),
+        68
+    );
+    let got = report(&[
+        "report",
+        "tests/data/sample_slice",
+        "--calendar",
+        "examples/new_york_2025.json",
+    ]);
+    let n = compare(
+        &load("tests/data/sample_slice/expected_business_new_york.json"),
+        &got,
+        "",
+    );
+    assert!(n > 10, "{n}");
+}
+
+fn without_timing(mut v: Value) -> Value {
+    v["compute_seconds"] = Value::Null;
+    v["input"]["ordering"] = Value::Null;
+    v
+}
+
+#[test]
+fn threads_and_sorting_change_nothing() {
+    let one = without_timing(report(&["report", "tests/data/sample_slice"]));
+    for args in [
+        &["report", "tests/data/sample_slice", "--threads", "3"][..],
+        &[
+            "report",
+            "tests/data/sample_slice",
+            "--threads",
+            "2",
+            "--sort",
+        ][..],
+    ] {
+        assert_eq!(without_timing(report(args)), one, "{args:?}");
+    }
+}
+
+#[test]
+fn several_groupings_and_formats() {
+    let v = report(&[
+        "report",
+        "tests/data/sample_slice",
+        "--group-by",
+        "team,channel,priority",
+    ]);
+    let t = &v["tickets"];
+    let sum = |section: &str| -> u64 {
+        t[section]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|g| g["tickets"].as_u64().unwrap())
+            .sum()
+    };
+    // Each dimension partitions the tickets.
+    for section in ["by_team", "by_channel", "by_priority"] {
+        assert_eq!(
+            sum(section),
+            t["overall"]["tickets"].as_u64().unwrap(),
+            "{section}"
+        );
+    }
+    let table = run(&["report", "tests/data/sample_slice", "--format", "table"]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("overall.first_response.p90"));
+    let csv = run(&["report", "tests/data/sample_slice", "--format", "csv"]);
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert!(csv.starts_with("key,value\n"));
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("tickets.overall.solved,"))
+    );
+}
+
+#[test]
+fn one_row_per_ticket() {
+    let out = run(&["tickets", "tests/data/sample_slice", "--threads", "2"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("ticket_id,created_at,status,first_reply_seconds,"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 400);
+    // The rows add up to the report's figures.
+    let v = report(&["report", "tests/data/sample_slice"]);
+    let overall = &v["tickets"]["overall"];
+    let answered = rows.iter().filter(|r| !r[3].is_empty()).count() as u64;
+    assert_eq!(answered, overall["answered"].as_u64().unwrap());
+    let full: Vec<f64> = rows
+        .iter()
+        .filter(|r| !r[6].is_empty())
+        .map(|r| r[6].parse().unwrap())
+        .collect();
+    assert_eq!(full.len() as u64, overall["solved"].as_u64().unwrap());
+    let mean = full.iter().sum::<f64>() / full.len() as f64;
+    let want = overall["full_resolution"]["mean"].as_f64().unwrap();
+    assert!((mean - want).abs() < 1e-6 * want, "{mean} vs {want}");
+    let frt: f64 = rows
+        .iter()
+        .filter(|r| !r[3].is_empty())
+        .map(|r| r[3].parse::<f64>().unwrap())
+        .sum();
+    let want = overall["first_response"]["mean"].as_f64().unwrap() * answered as f64;
+    assert!((frt - want).abs() < 1e-6 * want);
+}
+
+#[test]
+fn clear_errors_without_panics() {
+    for (args, says) in [
+        (
+            &["report", "/nonexistent/history"][..],
+            "tickets.csv: no such file",
+        ),
+        (
+            &[
+                "report",
+                "tests/data/sample_slice",
+                "--calendar",
+                "/nonexistent.json",
+            ][..],
+            "/nonexistent.json",
+        ),
+        (
+            &[
+                "report",
+                "tests/data/sample_slice",
+                "--calendar",
+                "tests/data/sample_slice/tickets.csv",
+            ][..],
+            "calendar",
+        ),
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(says) && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
+    }
+    // Usage errors are clap's: exit code 2.
+    for args in [
+        &["report"][..],
+        &["report", "x", "--threads", "0"][..],
+        &["report", "x", "--as-of", "soon"][..],
+    ] {
+        assert_eq!(run(args).status.code(), Some(2), "{args:?}");
+    }
+}

@@ -1,0 +1,294 @@
+//! The crate's own history format (version 1): a directory of CSV files, `tickets.csv`
+//! and `events.csv` (required), `surveys.csv` and `calls.csv` (optional). The format is
+//! specified in the repository's `docs/HISTORY_FORMAT.md`; in short:
+//!
+//! | file | one row is | columns |
+//! |---|---|---|
+//! | tickets.csv | a ticket | `ticket_id`, `created_at`, `channel`, `priority`, `team`, `requester_id` |
+//! | events.csv | one thing that happened to a ticket | `ticket_id`, `at`, `kind` (created, message, status, assign), `author_kind`, `public`, `status_to`, `agent_id` |
+//! | surveys.csv | a survey response | `kind` (csat, nps, ces, enps), `at`, `ticket_id`, `agent_id`, `score` |
+//! | calls.csv | a call | `call_id`, `queue`, `offered_at`, `answered_at`, `ended_at`, `hold_s`, `wrap_s`, `agent_id` |
+//!
+//! RFC 4180 CSV: a header row naming the columns (in any order; extra columns ignored),
+//! quoted fields with doubled quotes and embedded newlines, LF or CRLF row ends, a UTF-8
+//! byte-order mark allowed. Instants are Unix seconds, UTC.
+//!
+//! # Order
+//! Rows may come in any order and repeat. When `events.csv` is in time order per ticket
+//! shard and `tickets.csv` in creation order (what a help desk's export and the
+//! generator write), the files stream through in one pass, parsed in parallel chunks,
+//! memory bounded by the tickets in play. When they are not, the reader notices (an
+//! instant earlier than one already delivered), drops the pass and sorts: rows go into
+//! sorted runs of at most [`ReadOptions::sort_memory_bytes`], spilled to temporary files
+//! when there are several, and merged (an external merge sort). Either way every shard
+//! sees its events in the same order: by instant; at one instant, creations first, then
+//! the file's order. A repeated row is the crate's to count: a second ticket row is
+//! [`Rule::DuplicateTicketId`](crate::Rule::DuplicateTicketId), a second interaction at
+//! the same instant a duplicate in the tracker's ingest report (counted once).
+//!
+//! ```no_run
+//! use csm_metrics::metrics::tickets::{ByTeam, TicketTracker, TrackerConfig};
+//! use csm_metrics_io::history::{History, ReadOptions};
+//!
+//! let history = History::open("/tmp/history")?;
+//! let (trackers, report, teams) = history.read_tickets(&ReadOptions::default(), |_shard| {
+//!     TicketTracker::new(TrackerConfig::default(), ByTeam).expect("a valid configuration")
+//! })?;
+//! # Ok::<(), csm_metrics_io::Error>(())
+//! ```
+
+mod assemble;
+mod fast;
+pub(crate) mod rows;
+mod sorted;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use csm_metrics::metrics::calls::CallCenter;
+use csm_metrics::metrics::tickets::{TicketGrouping, TicketTracker};
+use csm_metrics::{Calculator, Call, Interaction, SurveySuite, Ticket};
+
+use crate::chunks::Chunker;
+use crate::error::{Error, Result};
+use crate::report::{ImportReport, Rule, Table};
+
+pub use rows::Names;
+use rows::{CALL_COLUMNS, Columns, SURVEY_COLUMNS};
+
+/// What takes the tickets of one shard: a tracker, a replay, a desk, a test's recorder.
+/// Called in the order the module documents (per ticket: creation, then its interactions
+/// in time order).
+pub trait TicketSink: Send {
+    /// A ticket was created.
+    fn ticket(&mut self, ticket: &Ticket, report: &mut ImportReport);
+    /// Something happened to a ticket.
+    fn interaction(&mut self, interaction: &Interaction, report: &mut ImportReport);
+}
+
+/// A tracker takes its shard's tickets; what it refuses is counted under `events` by the
+/// tracker's reason.
+impl<G: TicketGrouping + Send> TicketSink for TicketTracker<G> {
+    fn ticket(&mut self, ticket: &Ticket, _: &mut ImportReport) {
+        // Refusals are counted in the tracker's own ingest report.
+        let _ = self.observe_ticket(ticket);
+    }
+
+    fn interaction(&mut self, interaction: &Interaction, _: &mut ImportReport) {
+        let _ = self.observe_interaction(interaction);
+    }
+}
+
+/// How to read.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Ticket shards (threads computing, tickets split by id modulo this), at least 1.
+    pub shards: usize,
+    /// Threads parsing `events.csv`, at least 1.
+    pub parsers: usize,
+    /// Bytes per parsed chunk (4 MiB).
+    pub chunk_bytes: usize,
+    /// A row longer than this is skipped and counted ([`Rule::RowTooLong`]); 1 MiB.
+    pub max_row_bytes: usize,
+    /// Memory for one sorted run when the input must be sorted (256 MiB); more runs spill
+    /// to temporary files.
+    pub sort_memory_bytes: usize,
+    /// Sort even when the files look ordered.
+    pub always_sort: bool,
+    /// Bytes of the ticket files read so far, for a progress bar (added to as it goes).
+    pub progress: Option<Arc<AtomicU64>>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            shards: 1,
+            parsers: 1,
+            chunk_bytes: 4 << 20,
+            max_row_bytes: 1 << 20,
+            sort_memory_bytes: 256 << 20,
+            always_sort: false,
+            progress: None,
+        }
+    }
+}
+
+/// A history directory.
+#[derive(Debug, Clone)]
+pub struct History {
+    dir: PathBuf,
+}
+
+impl History {
+    /// A history in `dir`; `tickets.csv` and `events.csv` must be there.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref().to_path_buf();
+        for (file, what) in [("tickets.csv", "tickets"), ("events.csv", "ticket events")] {
+            let path = dir.join(file);
+            if !path.is_file() {
+                return Err(Error::MissingFile { path, what });
+            }
+        }
+        Ok(History { dir })
+    }
+
+    /// A file of the history.
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.dir.join(file)
+    }
+
+    /// Bytes of `tickets.csv` and `events.csv` together (for progress).
+    pub fn ticket_bytes(&self) -> u64 {
+        ["tickets.csv", "events.csv"]
+            .iter()
+            .filter_map(|f| std::fs::metadata(self.path(f)).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
+    /// Reads the tickets and their events into one sink per shard (`make(shard)`), and
+    /// returns the sinks, the import report and the team names. Where the files are out
+    /// of order, the first pass is dropped (its sinks with it) and the input sorted; the
+    /// sinks returned have seen every ticket exactly once.
+    pub fn read_tickets<S, F>(
+        &self,
+        options: &ReadOptions,
+        make: F,
+    ) -> Result<(Vec<S>, ImportReport, Names)>
+    where
+        S: TicketSink,
+        F: Fn(usize) -> S + Sync,
+    {
+        let options = ReadOptions {
+            shards: options.shards.max(1),
+            parsers: options.parsers.max(1),
+            ..options.clone()
+        };
+        if !options.always_sort {
+            if let Some(done) = fast::read(self, &options, &make)? {
+                return Ok(done);
+            }
+        }
+        sorted::read(self, &options, &make)
+    }
+
+    /// Reads `surveys.csv` (absent: nothing) into a survey suite; refused responses are
+    /// counted under `surveys` by the crate's rule.
+    pub fn read_surveys(
+        &self,
+        options: &ReadOptions,
+        report: &mut ImportReport,
+    ) -> Result<SurveySuite> {
+        let mut suite = SurveySuite::default();
+        let path = self.path("surveys.csv");
+        if !path.is_file() {
+            return Ok(suite);
+        }
+        let mut row = 0;
+        each_record(
+            &path,
+            options,
+            SURVEY_COLUMNS,
+            report,
+            Table::Surveys,
+            |c, r, report| {
+                row += 1;
+                match rows::parse_survey(c, r, row) {
+                    Ok(s) => {
+                        if let Err(e) = suite.observe(&s) {
+                            report.reject(Table::Surveys, refused(&e));
+                        }
+                    }
+                    Err(rule) => report.reject(Table::Surveys, rule),
+                }
+                Ok(())
+            },
+        )?;
+        Ok(suite)
+    }
+
+    /// Reads `calls.csv` (absent: nothing) into a call center; returns it and the queue
+    /// names.
+    pub fn read_calls(
+        &self,
+        options: &ReadOptions,
+        report: &mut ImportReport,
+    ) -> Result<(CallCenter, Names)> {
+        let mut calls = CallCenter::default();
+        let mut queues = Names::default();
+        let path = self.path("calls.csv");
+        if !path.is_file() {
+            return Ok((calls, queues));
+        }
+        each_record(
+            &path,
+            options,
+            CALL_COLUMNS,
+            report,
+            Table::Calls,
+            |c, r, report| {
+                match rows::parse_call(c, r, &mut queues)? {
+                    Ok(call) => observe_call(&mut calls, &call, report),
+                    Err(rule) => report.reject(Table::Calls, rule),
+                }
+                Ok(())
+            },
+        )?;
+        Ok((calls, queues))
+    }
+}
+
+fn observe_call(calls: &mut CallCenter, call: &Call, report: &mut ImportReport) {
+    if let Err(e) = calls.observe(call) {
+        report.reject(Table::Calls, refused(&e));
+    }
+}
+
+/// The rule of a refused record, as the crate displays it.
+fn refused(e: &csm_metrics::Error) -> Rule {
+    Rule::Refused(
+        e.rule()
+            .map_or_else(|| "invalid".to_string(), ToString::to_string),
+    )
+}
+
+/// Reads a file's records in order, one chunk at a time, and counts its rows.
+fn each_record<const N: usize>(
+    path: &Path,
+    options: &ReadOptions,
+    columns: [&'static str; N],
+    report: &mut ImportReport,
+    table: Table,
+    mut f: impl FnMut(&Columns<N>, &csv::ByteRecord, &mut ImportReport) -> Result<()>,
+) -> Result<()> {
+    let (mut chunks, header) = Chunker::open(path, options.chunk_bytes, options.max_row_bytes)?;
+    let columns = Columns::find(path, &header, columns)?;
+    let mut record = csv::ByteRecord::new();
+    let mut rows = 0;
+    while let Some(chunk) = chunks.next_chunk()? {
+        let mut reader = csv_reader(&chunk);
+        while read_record(&mut reader, &mut record) {
+            rows += 1;
+            f(&columns, &record, report)?;
+        }
+    }
+    report.read(table, rows + chunks.too_long);
+    report.reject_n(table, Rule::RowTooLong, chunks.too_long);
+    Ok(())
+}
+
+/// A CSV reader over one chunk of whole rows.
+pub(crate) fn csv_reader(chunk: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 16)
+        .from_reader(chunk)
+}
+
+/// The next record of a chunk (a slice never fails to read: an error ends it).
+#[inline]
+pub(crate) fn read_record(reader: &mut csv::Reader<&[u8]>, record: &mut csv::ByteRecord) -> bool {
+    reader.read_byte_record(record).unwrap_or(false)
+}

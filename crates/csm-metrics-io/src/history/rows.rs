@@ -1,0 +1,537 @@
+//! Rows of the history format, parsed from CSV records into compact, `Copy` rows (the
+//! parsers' output, the external sort's unit) and turned into the crate's records.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use csm_metrics::{
+    AgentId, Author, Call, CallId, Channel, CustomerId, Interaction, InteractionKind, Priority,
+    QueueId, Status, SurveyId, SurveyResponse, SurveyScore, TeamId, Ticket, TicketId, Visibility,
+};
+use csv::ByteRecord;
+
+use crate::error::{Error, Result};
+use crate::report::Rule;
+
+/// The columns a file must have, by name, and where the header puts them.
+#[derive(Debug, Clone)]
+pub(crate) struct Columns<const N: usize> {
+    at: [usize; N],
+    width: usize,
+}
+
+impl<const N: usize> Columns<N> {
+    /// Finds the columns in a header row; extra columns are allowed (and ignored).
+    pub(crate) fn find(path: &Path, header: &[u8], names: [&'static str; N]) -> Result<Self> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(header);
+        let mut record = ByteRecord::new();
+        // A slice never fails to read; an empty header has no columns.
+        let _ = reader.read_byte_record(&mut record);
+        let found: Vec<String> = record
+            .iter()
+            .map(|f| String::from_utf8_lossy(f.trim_ascii()).into_owned())
+            .collect();
+        let mut at = [0; N];
+        for (slot, name) in at.iter_mut().zip(names) {
+            *slot = found
+                .iter()
+                .position(|f| f == name)
+                .ok_or_else(|| Error::MissingColumn {
+                    path: path.to_path_buf(),
+                    column: name,
+                    found: found.join(","),
+                })?;
+        }
+        Ok(Columns {
+            at,
+            width: found.len(),
+        })
+    }
+
+    /// The fields of a record in the format's order, or the rule the record breaks.
+    #[inline]
+    pub(crate) fn fields<'r>(&self, record: &'r ByteRecord) -> Result<[&'r [u8]; N], Rule> {
+        if record.len() != self.width {
+            return Err(Rule::WrongFieldCount);
+        }
+        Ok(self
+            .at
+            .map(|i| record.get(i).unwrap_or_default().trim_ascii()))
+    }
+}
+
+/// A whole number.
+#[inline]
+pub(crate) fn int(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 20 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in s {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(d))?;
+    }
+    Some(n)
+}
+
+/// Unix seconds (maybe negative), within the range the crate computes with.
+#[inline]
+pub(crate) fn seconds(s: &[u8]) -> Option<i64> {
+    let (negative, digits) = match s.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, s),
+    };
+    let n = i64::try_from(int(digits)?).ok()?;
+    let n = if negative { -n } else { n };
+    DateTime::from_timestamp(n, 0).map(|_| n)
+}
+
+pub(crate) fn instant(s: i64) -> DateTime<Utc> {
+    // Checked when parsed.
+    DateTime::from_timestamp(s, 0).unwrap_or_default()
+}
+
+/// Interned names (teams, queues): a name's id is its FNV-1a hash, so parsers on other
+/// threads agree without talking; the names are kept to print and to catch collisions.
+#[derive(Debug, Clone, Default)]
+pub struct Names(HashMap<u64, String>);
+
+impl Names {
+    /// The name of an id.
+    pub fn get(&self, id: u64) -> Option<&str> {
+        self.0.get(&id).map(String::as_str)
+    }
+
+    /// Every (id, name).
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &str)> {
+        self.0.iter().map(|(id, n)| (*id, n.as_str()))
+    }
+
+    /// How many names.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The id of a name, remembered.
+    pub(crate) fn intern(&mut self, kind: &'static str, name: &str) -> Result<u64> {
+        let id = TeamId::named(name).0;
+        match self.0.get(&id) {
+            Some(known) if known != name => Err(Error::NameCollision {
+                kind,
+                id,
+                first: known.clone(),
+                second: name.to_string(),
+            }),
+            Some(_) => Ok(id),
+            None => {
+                self.0.insert(id, name.to_string());
+                Ok(id)
+            }
+        }
+    }
+
+    /// Adds another table's names.
+    pub(crate) fn merge(&mut self, kind: &'static str, other: &Names) -> Result<()> {
+        for name in other.0.values() {
+            self.intern(kind, name)?;
+        }
+        Ok(())
+    }
+}
+
+/// A ticket row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TicketRow {
+    pub created_at: i64,
+    pub id: u64,
+    pub requester: u64,
+    pub team: Option<u64>,
+    pub channel: Channel,
+    pub priority: Priority,
+}
+
+pub(crate) const TICKET_COLUMNS: [&str; 6] = [
+    "ticket_id",
+    "created_at",
+    "channel",
+    "priority",
+    "team",
+    "requester_id",
+];
+
+/// The id and creation instant of a ticket row, without the rest (a shard skipping
+/// another's rows).
+#[inline]
+pub(crate) fn ticket_key(c: &Columns<6>, r: &ByteRecord) -> Option<(u64, i64)> {
+    let f = c.fields(r).ok()?;
+    Some((int(f[0])?, seconds(f[1])?))
+}
+
+/// A ticket row, or the rule it breaks; an error only for a team name colliding with
+/// another's id.
+pub(crate) fn parse_ticket(
+    c: &Columns<6>,
+    r: &ByteRecord,
+    teams: &mut Names,
+) -> Result<Result<TicketRow, Rule>> {
+    Ok(match ticket_fields(c, r) {
+        Err(rule) => Err(rule),
+        Ok((mut row, name)) => {
+            if let Some(name) = name {
+                row.team = Some(teams.intern("team", name)?);
+            }
+            Ok(row)
+        }
+    })
+}
+
+fn ticket_fields<'r>(
+    c: &Columns<6>,
+    r: &'r ByteRecord,
+) -> Result<(TicketRow, Option<&'r str>), Rule> {
+    let f = c.fields(r)?;
+    let (Some(id), Some(created_at), Some(requester)) = (int(f[0]), seconds(f[1]), int(f[5]))
+    else {
+        return Err(Rule::BadIdOrInstant);
+    };
+    let channel = match f[2] {
+        b"email" => Channel::Email,
+        b"chat" => Channel::Chat,
+        b"phone" => Channel::Phone,
+        b"web" => Channel::Web,
+        b"social" => Channel::Social,
+        b"api" => Channel::Api,
+        _ => Channel::Other,
+    };
+    let priority = Priority::ALL
+        .into_iter()
+        .find(|p| p.as_str().as_bytes() == f[3])
+        .ok_or(Rule::UnknownPriority)?;
+    let name = if f[4].is_empty() {
+        None
+    } else {
+        Some(std::str::from_utf8(f[4]).map_err(|_| Rule::NotUtf8)?)
+    };
+    Ok((
+        TicketRow {
+            created_at,
+            id,
+            requester,
+            team: None,
+            channel,
+            priority,
+        },
+        name,
+    ))
+}
+
+impl TicketRow {
+    /// Bytes of [`encode`](Self::encode).
+    pub(crate) const SIZE: usize = 35;
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.created_at.to_le_bytes());
+        out.extend_from_slice(&self.id.to_le_bytes());
+        out.extend_from_slice(&self.requester.to_le_bytes());
+        out.extend_from_slice(&self.team.unwrap_or(0).to_le_bytes());
+        out.push(u8::from(self.team.is_some()));
+        out.push(
+            Channel::ALL
+                .iter()
+                .position(|c| *c == self.channel)
+                .unwrap_or(0) as u8,
+        );
+        out.push(
+            Priority::ALL
+                .iter()
+                .position(|p| *p == self.priority)
+                .unwrap_or(0) as u8,
+        );
+    }
+
+    pub(crate) fn decode(b: &[u8; Self::SIZE]) -> Self {
+        let word = |i: usize| {
+            let mut w = [0; 8];
+            w.copy_from_slice(&b[i..i + 8]);
+            w
+        };
+        TicketRow {
+            created_at: i64::from_le_bytes(word(0)),
+            id: u64::from_le_bytes(word(8)),
+            requester: u64::from_le_bytes(word(16)),
+            team: (b[32] != 0).then(|| u64::from_le_bytes(word(24))),
+            channel: Channel::ALL
+                .get(usize::from(b[33]))
+                .copied()
+                .unwrap_or_default(),
+            priority: Priority::ALL
+                .get(usize::from(b[34]))
+                .copied()
+                .unwrap_or_default(),
+        }
+    }
+
+    pub(crate) fn ticket(&self) -> Ticket {
+        let mut t = Ticket::new(
+            TicketId(self.id),
+            instant(self.created_at),
+            CustomerId(self.requester),
+        );
+        t.channel = self.channel;
+        t.priority = self.priority;
+        t.team = self.team.map(TeamId);
+        t
+    }
+}
+
+/// An event row, packed (the parsers' output and the external sort's unit): `kind` is
+/// one of the `KIND_*` codes; `detail` the author and visibility of a message
+/// (`AUTHOR_* | PUBLIC`) or the status code of a status change (an index of `STATUSES`);
+/// `agent` 0 for none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EventRow {
+    pub at: i64,
+    pub ticket: u64,
+    pub agent: u64,
+    pub kind: u8,
+    pub detail: u8,
+}
+
+pub(crate) const KIND_CREATED: u8 = 0;
+pub(crate) const KIND_MESSAGE: u8 = 1;
+pub(crate) const KIND_STATUS: u8 = 2;
+pub(crate) const KIND_ASSIGN: u8 = 3;
+const AUTHOR_AGENT: u8 = 0;
+const AUTHOR_CUSTOMER: u8 = 1;
+const AUTHOR_BOT: u8 = 2;
+const PUBLIC: u8 = 4;
+/// The statuses of `status_to`, by code.
+const STATUSES: [Status; 7] = [
+    Status::New,
+    Status::Open,
+    Status::Pending,
+    Status::OnHold,
+    Status::Solved,
+    Status::Closed,
+    Status::Spam,
+];
+
+pub(crate) const EVENT_COLUMNS: [&str; 7] = [
+    "ticket_id",
+    "at",
+    "kind",
+    "author_kind",
+    "public",
+    "status_to",
+    "agent_id",
+];
+
+#[inline]
+pub(crate) fn parse_event(c: &Columns<7>, r: &ByteRecord) -> Result<EventRow, Rule> {
+    let f = c.fields(r)?;
+    let (Some(ticket), Some(at)) = (int(f[0]), seconds(f[1])) else {
+        return Err(Rule::BadTicketIdOrInstant);
+    };
+    let agent = int(f[6]).unwrap_or(0);
+    let (kind, detail) = match f[2] {
+        b"created" => (KIND_CREATED, 0),
+        b"message" => {
+            let author = match (f[3], agent) {
+                (b"agent", a) if a != 0 => AUTHOR_AGENT,
+                (b"customer", _) => AUTHOR_CUSTOMER,
+                (b"bot", _) => AUTHOR_BOT,
+                _ => return Err(Rule::UnknownAuthor),
+            };
+            (
+                KIND_MESSAGE,
+                author | if f[4] == b"true" { PUBLIC } else { 0 },
+            )
+        }
+        b"status" => (
+            KIND_STATUS,
+            match f[5] {
+                b"new" => 0,
+                b"open" => 1,
+                b"pending" => 2,
+                b"hold" | b"on_hold" | b"on-hold" => 3,
+                b"solved" => 4,
+                b"closed" => 5,
+                b"spam" | b"deleted" => 6,
+                _ => return Err(Rule::UnknownStatus),
+            },
+        ),
+        b"assign" => (KIND_ASSIGN, 0),
+        _ => return Err(Rule::UnknownKind),
+    };
+    Ok(EventRow {
+        at,
+        ticket,
+        agent,
+        kind,
+        detail,
+    })
+}
+
+impl EventRow {
+    /// The interaction it is (a creation is the ticket row's; a code this module never
+    /// writes is none).
+    #[inline]
+    pub(crate) fn interaction(&self) -> Option<Interaction> {
+        let agent = (self.agent != 0).then_some(AgentId(self.agent));
+        let kind = match self.kind {
+            KIND_MESSAGE => InteractionKind::Message {
+                author: match (self.detail & 3, agent) {
+                    (AUTHOR_AGENT, Some(a)) => Author::Agent(a),
+                    (AUTHOR_CUSTOMER, _) => Author::Customer,
+                    (AUTHOR_BOT, _) => Author::Automation,
+                    _ => return None,
+                },
+                visibility: if self.detail & PUBLIC != 0 {
+                    Visibility::Public
+                } else {
+                    Visibility::Internal
+                },
+            },
+            KIND_STATUS => InteractionKind::Status(*STATUSES.get(usize::from(self.detail))?),
+            KIND_ASSIGN => InteractionKind::Assignment { agent, team: None },
+            _ => return None,
+        };
+        Some(Interaction {
+            ticket: TicketId(self.ticket),
+            at: instant(self.at),
+            kind,
+        })
+    }
+
+    /// Bytes of [`encode`](Self::encode).
+    pub(crate) const SIZE: usize = 26;
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.at.to_le_bytes());
+        out.extend_from_slice(&self.ticket.to_le_bytes());
+        out.extend_from_slice(&self.agent.to_le_bytes());
+        out.push(self.kind);
+        out.push(self.detail);
+    }
+
+    pub(crate) fn decode(b: &[u8; Self::SIZE]) -> Self {
+        let word = |i: usize| {
+            let mut w = [0; 8];
+            w.copy_from_slice(&b[i..i + 8]);
+            w
+        };
+        EventRow {
+            at: i64::from_le_bytes(word(0)),
+            ticket: u64::from_le_bytes(word(8)),
+            agent: u64::from_le_bytes(word(16)),
+            kind: b[24],
+            detail: b[25],
+        }
+    }
+}
+
+pub(crate) const SURVEY_COLUMNS: [&str; 5] = ["kind", "at", "ticket_id", "agent_id", "score"];
+
+/// A survey response; `row` (1-based) becomes its id.
+pub(crate) fn parse_survey(
+    c: &Columns<5>,
+    r: &ByteRecord,
+    row: u64,
+) -> Result<SurveyResponse, Rule> {
+    let f = c.fields(r)?;
+    let at = seconds(f[1]).ok_or(Rule::BadInstantOrScore)?;
+    let score = int(f[4])
+        .and_then(|s| u8::try_from(s).ok())
+        .ok_or(Rule::BadInstantOrScore)?;
+    let score = match f[0] {
+        b"nps" => SurveyScore::Nps(score),
+        b"csat" => SurveyScore::Csat(score),
+        b"ces" => SurveyScore::Ces(score),
+        b"enps" => SurveyScore::Enps(score),
+        _ => return Err(Rule::UnknownKind),
+    };
+    let mut s = SurveyResponse::new(SurveyId(row), instant(at), score);
+    s.ticket = int(f[2]).filter(|t| *t != 0).map(TicketId);
+    s.agent = int(f[3]).filter(|a| *a != 0).map(AgentId);
+    Ok(s)
+}
+
+pub(crate) const CALL_COLUMNS: [&str; 8] = [
+    "call_id",
+    "queue",
+    "offered_at",
+    "answered_at",
+    "ended_at",
+    "hold_s",
+    "wrap_s",
+    "agent_id",
+];
+
+pub(crate) fn parse_call(
+    c: &Columns<8>,
+    r: &ByteRecord,
+    queues: &mut Names,
+) -> Result<Result<Call, Rule>> {
+    let f = match c.fields(r) {
+        Ok(f) => f,
+        Err(rule) => return Ok(Err(rule)),
+    };
+    let (Some(id), Some(offered), Some(ended)) = (int(f[0]), seconds(f[2]), seconds(f[4])) else {
+        return Ok(Err(Rule::BadIdOrInstant));
+    };
+    let answered = if f[3].is_empty() {
+        None
+    } else {
+        match seconds(f[3]) {
+            Some(a) => Some(instant(a)),
+            None => return Ok(Err(Rule::BadAnsweredAt)),
+        }
+    };
+    let (Some(hold), Some(wrap)) = (int(f[5]), int(f[6])) else {
+        return Ok(Err(Rule::BadHoldOrWrap));
+    };
+    let Ok(queue) = std::str::from_utf8(f[1]) else {
+        return Ok(Err(Rule::NotUtf8));
+    };
+    Ok(Ok(Call {
+        id: CallId(id),
+        queue: QueueId(queues.intern("queue", queue)?),
+        offered_at: instant(offered),
+        answered_at: answered,
+        ended_at: instant(ended),
+        hold,
+        wrap,
+        agent: int(f[7]).filter(|a| *a != 0).map(AgentId),
+        customer: None,
+        transferred: false,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(int(b"0"), Some(0));
+        assert_eq!(int(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(int(b"18446744073709551616"), None);
+        assert_eq!(int(b""), None);
+        assert_eq!(int(b"1a"), None);
+        assert_eq!(int(b"+1"), None);
+        assert_eq!(seconds(b"-5"), Some(-5));
+        assert_eq!(seconds(b"99999999999999999"), None);
+    }
+}

@@ -1,0 +1,369 @@
+//! The history reader against the clean, time-ordered replay: the repository's sample slice
+//! read whole, in tiny chunks, over several shards and parsers; shuffled and repeated rows
+//! (streamed and sorted, spilled); and hostile files, each a typed error or a counted
+//! rejection.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use csm_metrics::Calculator;
+use csm_metrics::metrics::tickets::{ByTeam, LifecycleSnapshot, TicketTracker, TrackerConfig};
+use csm_metrics_io::history::{History, Names, ReadOptions};
+use csm_metrics_io::{Error, ImportReport, Ordering, Rule, Table};
+use csm_metrics_synth::format::{Event, Names as SynthNames, fields, parse_event, parse_ticket};
+use proptest::prelude::*;
+
+fn slice() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/sample_slice")
+}
+
+type Figures = (LifecycleSnapshot, BTreeMap<String, LifecycleSnapshot>);
+
+fn tracker() -> TicketTracker<ByTeam> {
+    TicketTracker::new(TrackerConfig::default(), ByTeam).unwrap()
+}
+
+/// The figures of a clean, time-ordered history, by the line parser the replay example
+/// has always used (no quoting; the sample has none): the reference.
+fn reference(dir: &Path) -> Figures {
+    let text = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    let mut teams = SynthNames::default();
+    let tickets: BTreeMap<u64, csm_metrics::Ticket> = text("tickets.csv")
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let t = parse_ticket(&fields(l), &mut teams).unwrap();
+            (t.id.0, t)
+        })
+        .collect();
+    let mut t = tracker();
+    for line in text("events.csv").lines().skip(1) {
+        match parse_event(&fields(line)).unwrap() {
+            (id, Event::Created) => t.observe_ticket(&tickets[&id]).unwrap(),
+            (_, Event::Interaction(i)) => {
+                let _ = t.observe_interaction(&i);
+            }
+        }
+    }
+    let s = t.snapshot();
+    let groups = s
+        .groups
+        .iter()
+        .map(|(k, v)| {
+            let name = k.map_or("(none)".to_string(), |k| teams.0[k.0 as usize - 1].clone());
+            (name, v.clone())
+        })
+        .collect();
+    (s.overall, groups)
+}
+
+fn read(dir: &Path, options: &ReadOptions) -> Result<(Figures, ImportReport), Error> {
+    let (mut trackers, report, teams) = History::open(dir)?.read_tickets(options, |_| tracker())?;
+    let mut all = trackers.remove(0);
+    for t in &trackers {
+        all.merge(t).unwrap();
+    }
+    let s = all.snapshot();
+    Ok(((s.overall.clone(), named(&s.groups, &teams)), report))
+}
+
+fn named(
+    groups: &csm_metrics::PerGroup<Option<csm_metrics::TeamId>, LifecycleSnapshot>,
+    teams: &Names,
+) -> BTreeMap<String, LifecycleSnapshot> {
+    groups
+        .iter()
+        .map(|(k, v)| {
+            let name = k.map_or("(none)".to_string(), |k| {
+                teams.get(k.0).unwrap().to_string()
+            });
+            (name, v.clone())
+        })
+        .collect()
+}
+
+fn options(shards: usize, parsers: usize, chunk: usize) -> ReadOptions {
+    ReadOptions {
+        shards,
+        parsers,
+        chunk_bytes: chunk,
+        ..ReadOptions::default()
+    }
+}
+
+#[test]
+fn the_slice_streams_to_the_reference_figures_in_any_chunking() {
+    let want = reference(&slice());
+    for (shards, parsers, chunk) in [
+        (1, 1, 1 << 22),
+        (2, 2, 1_000),
+        (3, 1, 97),
+        (1, 3, 1),
+        (4, 4, 4_096),
+    ] {
+        let (got, report) = read(&slice(), &options(shards, parsers, chunk)).unwrap();
+        assert_eq!(
+            got, want,
+            "{shards} shards, {parsers} parsers, {chunk} B chunks"
+        );
+        assert_eq!(report.rows_of(Table::Tickets), 400);
+        assert_eq!(report.rows_of(Table::Events), 3_571);
+        assert_eq!(report.rejected_total(), 0, "{:?}", report.rejected);
+        assert_eq!(report.ordering, Ordering::Streamed);
+    }
+    // Sorted on request, in one run and in many (spilled).
+    for memory in [256 << 20, 2_000] {
+        let o = ReadOptions {
+            always_sort: true,
+            sort_memory_bytes: memory,
+            ..options(2, 2, 1_000)
+        };
+        let (got, report) = read(&slice(), &o).unwrap();
+        assert_eq!(got, want);
+        assert!(
+            matches!(report.ordering, Ordering::Sorted { runs } if (runs > 1) == (memory < 10_000))
+        );
+    }
+}
+
+/// Writes a history: a header and rows per file.
+fn write(dir: &Path, files: &[(&str, String)]) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+}
+
+fn lines(file: &str) -> (String, Vec<String>) {
+    let text = std::fs::read_to_string(slice().join(file)).unwrap();
+    let mut it = text.lines().map(String::from);
+    (it.next().unwrap(), it.collect())
+}
+
+fn rejoin(header: &str, rows: &[String]) -> String {
+    let mut s = format!("{header}\n");
+    for r in rows {
+        s.push_str(r);
+        s.push('\n');
+    }
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// Rows in any order, some repeated, give the figures of the clean file.
+    #[test]
+    fn shuffled_and_repeated_rows_give_the_clean_figures(
+        seed in any::<u64>(),
+        repeats in proptest::collection::vec(0usize..3_571, 0..20),
+        shards in 1usize..4,
+        spill in any::<bool>(),
+    ) {
+        let want = reference(&slice());
+        let (th, mut trows) = lines("tickets.csv");
+        let (eh, mut erows) = lines("events.csv");
+        let mut rng = csm_metrics_synth::Rng::new(seed);
+        for rows in [&mut trows, &mut erows] {
+            for i in (1..rows.len()).rev() {
+                rows.swap(i, rng.below(i as u64 + 1) as usize);
+            }
+        }
+        for r in &repeats {
+            let row = erows[*r].clone();
+            erows.push(row);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &[("tickets.csv", rejoin(&th, &trows)), ("events.csv", rejoin(&eh, &erows))]);
+        let o = ReadOptions {
+            sort_memory_bytes: if spill { 5_000 } else { 256 << 20 },
+            ..options(shards, 2, 2_000)
+        };
+        let (got, report) = read(dir.path(), &o).unwrap();
+        let sorted = matches!(report.ordering, Ordering::Sorted { .. });
+        prop_assert!(sorted);
+        prop_assert_eq!(got, want);
+        // Repeated interactions are the tracker's duplicates (counted once); a repeated
+        // creation finds its ticket row taken: counted, nothing else turned away.
+        let creations = repeats.iter().filter(|r| erows[**r].contains("created")).count() as u64;
+        prop_assert_eq!(report.rejected_total(), creations, "{:?}", report.rejected);
+    }
+}
+
+#[test]
+fn quoting_bom_crlf_and_reordered_columns_read_as_rfc_4180() {
+    // One team named `billing, EU`, another with a quote and a newline; CRLF row ends; a
+    // BOM; columns reordered and one extra.
+    let dir = tempfile::tempdir().unwrap();
+    let tickets = "\u{feff}team,ticket_id,extra,created_at,channel,priority,requester_id\r\n\
+        \"billing, EU\",1,x,1735689600,email,normal,7\r\n\
+        \"the \"\"A\"\"\nteam\",2,y,1735689600,chat,high,8\r\n";
+    let events = "ticket_id,at,kind,author_kind,public,status_to,agent_id\r\n\
+        1,1735689600,created,,false,,0\r\n\
+        2,1735689600,created,,false,,0\r\n\
+        1,1735689660,message,agent,true,,3\r\n\
+        2,1735689720,message,agent,true,,4\r\n\
+        1,1735689780,status,,false,solved,0\r\n";
+    write(
+        dir.path(),
+        &[
+            ("tickets.csv", tickets.into()),
+            ("events.csv", events.into()),
+        ],
+    );
+    for o in [options(1, 1, 1 << 20), options(2, 2, 1)] {
+        let ((overall, groups), report) = read(dir.path(), &o).unwrap();
+        assert_eq!(report.rejected_total(), 0, "{:?}", report.rejected);
+        assert_eq!(overall.tickets, 2);
+        assert_eq!(overall.solved, 1);
+        assert_eq!(overall.first_response.mean, Some(90.0));
+        let names: Vec<&str> = groups.keys().map(String::as_str).collect();
+        assert_eq!(names, ["billing, EU", "the \"A\"\nteam"]);
+        assert_eq!(groups["billing, EU"].solved, 1);
+    }
+}
+
+#[test]
+fn bad_rows_are_counted_by_table_and_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "9".repeat(3_000);
+    let tickets = format!(
+        "ticket_id,created_at,channel,priority,team,requester_id\n\
+         1,1735689600,email,normal,a,7\n\
+         2,1735689600,email,URGENT!,a,7\n\
+         x,1735689600,email,normal,a,7\n\
+         3,1735689600,email,normal\n\
+         4,1735689600,email,normal,LATIN1,7\n\
+         5,{long},email,normal,a,7\n\
+         1,1735689600,email,normal,a,7\n\
+         6,1735689600,email,normal,a,7\n"
+    );
+    let events = "ticket_id,at,kind,author_kind,public,status_to,agent_id\n\
+         1,1735689600,created,,false,,0\n\
+         9,1735689600,created,,false,,0\n\
+         1,1735689601,message,alien,true,,3\n\
+         1,1735689602,status,,false,exploded,0\n\
+         1,1735689603,teleported,,false,,0\n\
+         1,yesterday,message,agent,true,,3\n\
+         1,1735689700,message,agent,true,,3\n\
+         1,17356"; // Truncated mid-row: too few fields.
+    let mut bytes = tickets.into_bytes();
+    // Latin-1 in a team name: replace the marker by a lone 0xFF byte.
+    let at = bytes.windows(6).position(|w| w == b"LATIN1").unwrap();
+    bytes.splice(at..at + 6, [0xFF]);
+    std::fs::write(dir.path().join("tickets.csv"), bytes).unwrap();
+    std::fs::write(dir.path().join("events.csv"), events).unwrap();
+    let o = ReadOptions {
+        max_row_bytes: 1_000,
+        ..options(2, 2, 64)
+    };
+    let ((overall, _), report) = read(dir.path(), &o).unwrap();
+    assert_eq!(overall.tickets, 1);
+    assert_eq!(overall.answered, 1);
+    let count = |table, rule| {
+        report
+            .rejected
+            .get(&csm_metrics_io::Rejection { table, rule })
+            .copied()
+            .unwrap_or(0)
+    };
+    assert_eq!(count(Table::Tickets, Rule::UnknownPriority), 1);
+    assert_eq!(count(Table::Tickets, Rule::BadIdOrInstant), 1);
+    assert_eq!(count(Table::Tickets, Rule::WrongFieldCount), 1);
+    assert_eq!(count(Table::Tickets, Rule::NotUtf8), 1);
+    assert_eq!(count(Table::Tickets, Rule::RowTooLong), 1);
+    assert_eq!(count(Table::Tickets, Rule::DuplicateTicketId), 0);
+    // Ticket 6 and the second row of ticket 1 never had a creation event.
+    assert_eq!(count(Table::Tickets, Rule::NoCreatedEvent), 2);
+    assert_eq!(count(Table::Events, Rule::CreatedWithoutTicket), 1);
+    assert_eq!(count(Table::Events, Rule::UnknownAuthor), 1);
+    assert_eq!(count(Table::Events, Rule::UnknownStatus), 1);
+    assert_eq!(count(Table::Events, Rule::UnknownKind), 1);
+    assert_eq!(count(Table::Events, Rule::BadTicketIdOrInstant), 1);
+    assert_eq!(count(Table::Events, Rule::WrongFieldCount), 1);
+    assert_eq!(report.rows_of(Table::Tickets), 8);
+    assert_eq!(report.rows_of(Table::Events), 8);
+}
+
+#[test]
+fn unusable_inputs_are_typed_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        History::open(dir.path()),
+        Err(Error::MissingFile { .. })
+    ));
+    let header_t = "ticket_id,created_at,channel,priority,team,requester_id\n";
+    write(
+        dir.path(),
+        &[
+            ("tickets.csv", header_t.into()),
+            ("events.csv", String::new()),
+        ],
+    );
+    let e = read(dir.path(), &ReadOptions::default()).unwrap_err();
+    assert!(matches!(e, Error::NoHeader { .. }), "{e}");
+    write(dir.path(), &[("events.csv", "ticket_id,at,kind\n".into())]);
+    let e = read(dir.path(), &ReadOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::MissingColumn {
+                column: "author_kind",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .contains("events.csv, line 1: no column \"author_kind\""),
+        "{e}"
+    );
+    // A header row past the row limit.
+    write(
+        dir.path(),
+        &[("events.csv", format!("{}\n", "x".repeat(5_000)))],
+    );
+    let o = ReadOptions {
+        max_row_bytes: 1_000,
+        ..ReadOptions::default()
+    };
+    assert!(matches!(
+        read(dir.path(), &o),
+        Err(Error::HeaderTooLong { .. })
+    ));
+}
+
+#[test]
+fn a_gigabyte_line_is_skipped_in_bounded_memory() {
+    // A 64 MiB line (the bound is what is tested: a 1 GB line behaves the same, slower)
+    // streamed through a 1 MiB row limit.
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let header_t =
+        "ticket_id,created_at,channel,priority,team,requester_id\n1,1735689600,email,normal,a,7\n";
+    let mut events = std::fs::File::create(dir.path().join("events.csv")).unwrap();
+    writeln!(
+        events,
+        "ticket_id,at,kind,author_kind,public,status_to,agent_id"
+    )
+    .unwrap();
+    writeln!(events, "1,1735689600,created,,false,,0").unwrap();
+    let block = vec![b'"'; 1 << 20];
+    for _ in 0..64 {
+        events.write_all(&block).unwrap();
+    }
+    writeln!(events).unwrap();
+    writeln!(events, "1,1735689700,message,agent,true,,3").unwrap();
+    drop(events);
+    std::fs::write(dir.path().join("tickets.csv"), header_t).unwrap();
+    let ((overall, _), report) = read(dir.path(), &ReadOptions::default()).unwrap();
+    assert_eq!(overall.answered, 1);
+    assert_eq!(
+        report.rejected.get(&csm_metrics_io::Rejection {
+            table: Table::Events,
+            rule: Rule::RowTooLong
+        }),
+        Some(&1)
+    );
+}
