@@ -11,7 +11,7 @@
 //! `first_response_within_8h_business`.
 //!
 //! DIR holds `tickets.csv`, `events.csv`, `surveys.csv` and `calls.csv` in the format of
-//! the crate's sample history (see `tests/data/README.md`): a header row, comma-separated
+//! the crate's sample history (see `docs/HISTORY_FORMAT.md`): a header row, comma-separated
 //! fields, text in double quotes, empty fields as null, instants as Unix seconds UTC.
 //! Rows that break a rule are counted by reason under `input.rejected`, never dropped
 //! silently, and never stop the run. `--threads N` shards tickets by id over N threads
@@ -23,7 +23,7 @@
 //! it holds `accounts.csv`, a `retention` section (per month: customers at start, new, at
 //! end, churned, retention and churn rates, net and gross revenue retention, at-risk
 //! accounts saved and lost; and the cohort table by start month). Their formats are in
-//! `tests/data/README.md`; `examples/generate.rs` writes them.
+//! `docs/HISTORY_FORMAT.md`; `examples/generate.rs` writes them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;

@@ -25,7 +25,7 @@ use csm_metrics::metrics::tickets::{
     ByTeam, TicketGrouping, TicketTracker, TrackerConfig, TrackerSnapshot,
 };
 use csm_metrics::{BusinessClock, Calculator};
-use csm_metrics_io::history::{History, Names, ReadOptions};
+use csm_metrics_io::history::{Format as Files, History, Names, ReadOptions};
 use csm_metrics_io::{ImportReport, Table};
 use serde_json::{Value, json};
 
@@ -48,6 +48,18 @@ enum Command {
     Report(ReportArgs),
     /// One row per ticket with its own figures (CSV on stdout).
     Tickets(InputArgs),
+    /// Writes a history as the Parquet form of the format (every row the reader accepts,
+    /// typed), for faster reports and for SQL engines.
+    Convert(ConvertArgs),
+}
+
+#[derive(Args)]
+struct ConvertArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// The directory to write tickets.parquet, events.parquet (surveys, calls) into.
+    #[arg(long, value_name = "DIR")]
+    to: PathBuf,
 }
 
 /// Where the history is and how to read it.
@@ -92,8 +104,11 @@ struct ReportArgs {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum From {
-    /// The crate's own history format (CSV, version 1; docs/HISTORY_FORMAT.md).
+    /// The crate's own history format in CSV (version 1; docs/HISTORY_FORMAT.md).
     Csv,
+    /// The same tables in Apache Parquet (tickets.parquet, events.parquet…), as `convert`
+    /// writes them.
+    Parquet,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -120,6 +135,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Report(args) => report(&args),
         Command::Tickets(args) => tickets::run(&args),
+        Command::Convert(args) => convert(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -158,7 +174,8 @@ impl InputArgs {
 
     fn history(&self) -> Result<History, Failure> {
         match self.from {
-            From::Csv => Ok(History::open(&self.path)?),
+            From::Csv => Ok(History::open_as(&self.path, Files::Csv)?),
+            From::Parquet => Ok(History::open_as(&self.path, Files::Parquet)?),
         }
     }
 }
@@ -199,6 +216,16 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         d.dedup();
         d
     };
+    // Surveys and calls on their own thread, beside the tickets.
+    let side = {
+        let (history, options) = (history.clone(), args.input.options());
+        std::thread::spawn(move || -> Result<_, csm_metrics_io::Error> {
+            let mut report = ImportReport::default();
+            let surveys = history.read_surveys(&options, &mut report)?;
+            let (calls, _queues) = history.read_calls(&options, &mut report)?;
+            Ok((surveys, calls, report))
+        })
+    };
     let (overall, sections, in_play, mut import) = if dims == [Dim::Team] {
         // The common case on its own grouping: one key per ticket, no dispatch.
         let (s, import, teams) = track(&args.input, &history, ByTeam, args.as_of)?;
@@ -237,9 +264,11 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         let import = with_tracker(import, &s.ingest.rejected);
         (json::lifecycle(&s.overall), sections, s.in_play, import)
     };
-    let options = args.input.options();
-    let surveys = history.read_surveys(&options, &mut import)?;
-    let (calls, _queues) = history.read_calls(&options, &mut import)?;
+    let (surveys, calls, others) = match side.join() {
+        Ok(done) => done?,
+        Err(_) => return Err("the survey and call reader stopped".into()),
+    };
+    import.merge(&others);
     let compute_seconds = wall.elapsed().as_secs_f64();
 
     let mut tickets = serde_json::Map::new();
@@ -299,4 +328,20 @@ fn with_tracker(
         import.reject_n(Table::Events, csm_metrics_io::Rule::Tracker(*reason), *n);
     }
     import
+}
+
+fn convert(args: &ConvertArgs) -> Result<(), Failure> {
+    let history = args.input.history()?;
+    let report = csm_metrics_io::history::to_parquet(&history, &args.to, &args.input.options())?;
+    eprintln!(
+        "wrote {} tickets and {} events to {} ({} rows turned away)",
+        report.rows_of(Table::Tickets),
+        report.rows_of(Table::Events),
+        args.to.display(),
+        report.rejected_total()
+    );
+    for (r, n) in &report.rejected {
+        eprintln!("  {r}: {n}");
+    }
+    Ok(())
 }

@@ -221,3 +221,39 @@ fn clear_errors_without_panics() {
         assert_eq!(run(args).status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn convert_then_report_from_parquet() {
+    let out = std::env::temp_dir().join(format!("csm-metrics-cli-test-{}", std::process::id()));
+    let done = run(&[
+        "convert",
+        "tests/data/sample_slice",
+        "--to",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let csv = without_timing(report(&["report", "tests/data/sample_slice"]));
+    let pq = without_timing(report(&[
+        "report",
+        "--from",
+        "parquet",
+        out.to_str().unwrap(),
+        "--threads",
+        "2",
+    ]));
+    assert_eq!(pq, csv);
+    let rows = run(&["tickets", "--from", "parquet", out.to_str().unwrap()]);
+    assert_eq!(
+        rows.stdout,
+        run(&["tickets", "tests/data/sample_slice"]).stdout
+    );
+    std::fs::remove_dir_all(&out).unwrap();
+    // A CSV directory read as Parquet: a clear error.
+    let wrong = run(&["report", "--from", "parquet", "tests/data/sample_slice"]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("tickets.parquet: no such file"));
+}

@@ -4,7 +4,7 @@
 //! cargo run --release -p csm-metrics-datafusion --example sql -- DIR [--partitions N] [--calendar SPEC.json] [--stats]
 //! ```
 //!
-//! DIR holds a history in the format of the repository's `tests/data/README.md`
+//! DIR holds a history in the format of the repository's `docs/HISTORY_FORMAT.md`
 //! (`tickets`, `events`, `surveys`, `calls`, each as `.parquet` if present, else `.csv`).
 //! Prints the `input`, `tickets`, `surveys` and `calls` sections of the core `replay`
 //! example's JSON report, computed by the crate's SQL suites ([`csm_metrics_datafusion::suite`])

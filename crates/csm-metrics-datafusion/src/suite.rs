@@ -1,5 +1,5 @@
 //! The whole report of a help-desk history as SQL: the ticket, survey and call suites over
-//! the tables of the history format (`tests/data/README.md` of the repository), registered
+//! the tables of the history format (`docs/HISTORY_FORMAT.md` of the repository), registered
 //! from CSV or Parquet files.
 //!
 //! The ticket suite is two steps, each one SQL statement: facts per ticket, then figures

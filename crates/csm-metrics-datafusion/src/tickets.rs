@@ -44,7 +44,7 @@ const CREATED: i64 = 0;
 /// of `created`, `message`, `status`, `assign`; `author_kind` (messages) one of `agent`,
 /// `customer`, `bot`; `public` (messages) a `Boolean`; `status_to` (status changes) one
 /// of `new`, `open`, `pending`, `hold`, `solved`, `closed`, `merged`, `spam`. These are
-/// the columns of the history format of `tests/data/README.md`.
+/// the columns of the history format of `docs/HISTORY_FORMAT.md`.
 ///
 /// Returns a struct per ticket: `created_at` (Unix seconds), `status` (`open`, `solved`,
 /// `closed`, `closed_unresolved`, `merged`, `spam`, or `not_created` when no `created`

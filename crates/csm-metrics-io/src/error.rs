@@ -60,6 +60,14 @@ pub enum Error {
         /// The other.
         second: String,
     },
+    /// A Parquet file could not be read or written.
+    #[error("{}: {message}", path.display())]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// What the Parquet or Arrow reader said.
+        message: String,
+    },
     /// A business-calendar spec is malformed.
     #[error("calendar: {0}")]
     Calendar(String),

@@ -367,3 +367,81 @@ fn a_gigabyte_line_is_skipped_in_bounded_memory() {
         Some(&1)
     );
 }
+
+/// The slice converted to Parquet reads back to the same figures and counts, streamed and
+/// sorted; surveys and calls too.
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_round_trip() {
+    use csm_metrics_io::history::{Format, to_parquet};
+    let dir = tempfile::tempdir().unwrap();
+    let csv = History::open(slice()).unwrap();
+    let report = to_parquet(&csv, dir.path(), &ReadOptions::default()).unwrap();
+    assert_eq!(report.rows_of(Table::Events), 3_571);
+    assert_eq!(report.rejected_total(), 0);
+    let pq = History::open(dir.path()).unwrap();
+    assert_eq!(pq.format(), Format::Parquet);
+    let want = reference(&slice());
+    for o in [
+        options(1, 1, 1 << 20),
+        options(3, 2, 1 << 20),
+        ReadOptions {
+            always_sort: true,
+            ..options(2, 2, 1)
+        },
+    ] {
+        let (got, report) = read(dir.path(), &o).unwrap();
+        assert_eq!(got, want);
+        assert_eq!(report.rows_of(Table::Tickets), 400);
+        assert_eq!(report.rows_of(Table::Events), 3_571);
+        assert_eq!(report.rejected_total(), 0);
+    }
+    let (mut a, mut b) = (ImportReport::default(), ImportReport::default());
+    let o = ReadOptions::default();
+    assert_eq!(
+        csv.read_surveys(&o, &mut a).unwrap().snapshot(),
+        pq.read_surveys(&o, &mut b).unwrap().snapshot()
+    );
+    assert_eq!(
+        csv.read_calls(&o, &mut a).unwrap().0.snapshot(),
+        pq.read_calls(&o, &mut b).unwrap().0.snapshot()
+    );
+    assert_eq!(a, b);
+}
+
+/// A truncated Parquet file and one without a column are typed errors.
+#[cfg(feature = "parquet")]
+#[test]
+fn broken_parquet_is_a_typed_error() {
+    use csm_metrics_io::history::{Format, to_parquet};
+    let dir = tempfile::tempdir().unwrap();
+    to_parquet(
+        &History::open(slice()).unwrap(),
+        dir.path(),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    let events = std::fs::read(dir.path().join("events.parquet")).unwrap();
+    std::fs::write(
+        dir.path().join("events.parquet"),
+        &events[..events.len() / 2],
+    )
+    .unwrap();
+    let e = read(dir.path(), &ReadOptions::default()).unwrap_err();
+    assert!(matches!(e, Error::Parquet { .. }), "{e}");
+    // Tickets where the events should be: no `at` column.
+    std::fs::copy(
+        dir.path().join("tickets.parquet"),
+        dir.path().join("events.parquet"),
+    )
+    .unwrap();
+    let e = History::open_as(dir.path(), Format::Parquet)
+        .unwrap()
+        .read_tickets(&ReadOptions::default(), |_| tracker())
+        .map(drop)
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::MissingColumn { column: "at", .. }),
+        "{e}"
+    );
+}

@@ -1,4 +1,4 @@
-//! The CSV format of the sample history (`tests/data/README.md`): parsing rows into the
+//! The CSV format of the sample history (`docs/HISTORY_FORMAT.md`): parsing rows into the
 //! crate's records. Shared by the replay example and the tests; not a stable API.
 
 use chrono::{DateTime, Utc};

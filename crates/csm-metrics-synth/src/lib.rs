@@ -17,6 +17,7 @@
 
 pub mod format;
 pub mod servicenow;
+pub mod write;
 
 use chrono::{DateTime, TimeZone, Utc};
 use csm_metrics::{

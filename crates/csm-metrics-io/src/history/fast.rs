@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use super::assemble::Assembler;
-use super::rows::{self, Columns, EVENT_COLUMNS, EventRow, Names, TICKET_COLUMNS, TicketRow};
-use super::{History, ReadOptions, TicketSink, csv_reader, read_record};
-use crate::chunks::Chunker;
+use super::rows::{EventRow, Names, TicketRow};
+use super::source::{EventParser, Job, Planner, TicketBatches};
+use super::{History, ReadOptions, TicketSink};
 use crate::error::{Error, Result};
 use crate::report::{ImportReport, Rule, Table};
 
@@ -33,16 +33,9 @@ where
     S: TicketSink,
     F: Fn(usize) -> S + Sync,
 {
-    let events_path = history.path("events.csv");
-    let (mut chunker, header) =
-        Chunker::open(&events_path, options.chunk_bytes, options.max_row_bytes)?;
-    let columns = Columns::find(&events_path, &header, EVENT_COLUMNS)?;
+    let (mut planner, parser) = Planner::open(history, options)?;
     // The tickets' header is checked before any thread starts.
-    let tickets_path = history.path("tickets.csv");
-    let (_, ticket_header) =
-        Chunker::open(&tickets_path, options.chunk_bytes, options.max_row_bytes)?;
-    let ticket_columns = Columns::find(&tickets_path, &ticket_header, TICKET_COLUMNS)?;
-
+    TicketBatches::check(history, options)?;
     let shards = options.shards;
     let parsers = options.parsers;
     let stop = AtomicBool::new(false);
@@ -52,7 +45,7 @@ where
         let mut to_parsers = Vec::new();
         let mut from_planner = Vec::new();
         for _ in 0..parsers {
-            let (tx, rx) = sync_channel::<Vec<u8>>(DEPTH);
+            let (tx, rx) = sync_channel::<Job>(DEPTH);
             to_parsers.push(tx);
             from_planner.push(rx);
         }
@@ -70,37 +63,34 @@ where
         let progress = options.progress.clone();
         let planner = scope.spawn(move || -> Result<u64> {
             let mut k = 0;
-            while let Some(chunk) = chunker.next_chunk()? {
+            while let Some((job, bytes)) = planner.next()? {
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
                 if let Some(p) = &progress {
-                    p.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                    p.fetch_add(bytes, Ordering::Relaxed);
                 }
-                if to_parsers[k % parsers].send(chunk).is_err() {
+                if to_parsers[k % parsers].send(job).is_err() {
                     break;
                 }
                 k += 1;
             }
-            Ok(chunker.too_long)
+            Ok(planner.too_long())
         });
         let parser_handles: Vec<_> = from_planner
             .into_iter()
             .zip(to_shards)
             .map(|(rx, tx)| {
-                let columns = columns.clone();
-                scope.spawn(move || parse_events(&columns, shards, &rx, &tx, stop))
+                let parser = parser.clone();
+                scope.spawn(move || parse_events(&parser, shards, &rx, &tx, stop))
             })
             .collect();
         let shard_handles: Vec<_> = from_parsers
             .into_iter()
             .enumerate()
             .map(|(shard, rx)| {
-                let ticket_columns = ticket_columns.clone();
-                let tickets_path = &tickets_path;
                 scope.spawn(move || -> Result<Option<(S, ImportReport, Names)>> {
-                    let tickets =
-                        TicketRows::open(tickets_path, options, ticket_columns, shard, disorder)?;
+                    let tickets = TicketRows::open(history, options, shard, disorder)?;
                     let mut a = Assembler::new(make(shard), tickets);
                     'chunks: for k in 0.. {
                         let Ok(batch) = rx[k % rx.len()].recv() else {
@@ -154,7 +144,10 @@ where
         }
         for h in parser_handles {
             match h.join() {
-                Ok(r) => report.merge(&r),
+                Ok(Ok(r)) => report.merge(&r),
+                Ok(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
                 Err(_) => {
                     first_error.get_or_insert(Error::Worker("a parser".into()));
                 }
@@ -182,33 +175,26 @@ where
     })
 }
 
-/// Parses the chunks a parser is given, and sends each shard its rows of each chunk (an
-/// empty batch too: the shards count chunks to keep file order).
+/// Parses the jobs a parser is given, and sends each shard its rows of each job (an
+/// empty batch too: the shards count jobs to keep file order).
 fn parse_events(
-    columns: &Columns<7>,
+    parser: &EventParser,
     shards: usize,
-    rx: &Receiver<Vec<u8>>,
+    rx: &Receiver<Job>,
     tx: &[SyncSender<Batch>],
     stop: &AtomicBool,
-) -> ImportReport {
+) -> Result<ImportReport> {
     let mut report = ImportReport::default();
-    let mut record = csv::ByteRecord::new();
     let mut rows = 0;
-    while let Ok(chunk) = rx.recv() {
+    while let Ok(job) = rx.recv() {
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        let mut out: Vec<Batch> = (0..shards)
-            .map(|_| Vec::with_capacity(chunk.len() / 40 / shards + 16))
-            .collect();
-        let mut reader = csv_reader(&chunk);
-        while read_record(&mut reader, &mut record) {
-            rows += 1;
-            match rows::parse_event(columns, &record) {
-                Ok(e) => out[(e.ticket % shards as u64) as usize].push(e),
-                Err(rule) => report.reject(Table::Events, rule),
-            }
-        }
+        let mut out: Vec<Batch> = (0..shards).map(|_| Vec::with_capacity(1 << 14)).collect();
+        rows += parser.parse(job, |row| match row {
+            Ok(e) => out[(e.ticket % shards as u64) as usize].push(e),
+            Err(rule) => report.reject(Table::Events, rule),
+        })?;
         for (s, batch) in out.into_iter().enumerate() {
             // A closed shard has stopped (out of order, or an error): stop too.
             if tx[s].send(batch).is_err() {
@@ -217,15 +203,14 @@ fn parse_events(
         }
     }
     report.read(Table::Events, rows);
-    report
+    Ok(report)
 }
 
-/// One shard's rows of `tickets.csv`, read a chunk at a time as the shard needs them.
-/// Shard 0 counts every row read and the rows whose id cannot be read; each shard counts
-/// its own rows' rejections.
+/// One shard's ticket rows, read a batch at a time as the shard needs them. Shard 0
+/// counts every row read and the rows whose id cannot be read; each shard counts its own
+/// rows' rejections.
 pub(super) struct TicketRows<'a> {
-    chunks: Chunker,
-    columns: Columns<6>,
+    batches: TicketBatches,
     shard: u64,
     shards: u64,
     rows: VecDeque<TicketRow>,
@@ -240,16 +225,13 @@ pub(super) struct TicketRows<'a> {
 
 impl<'a> TicketRows<'a> {
     fn open(
-        path: &std::path::Path,
+        history: &History,
         options: &ReadOptions,
-        columns: Columns<6>,
         shard: usize,
         others: &'a AtomicBool,
     ) -> Result<Self> {
-        let (chunks, _) = Chunker::open(path, options.chunk_bytes, options.max_row_bytes)?;
         Ok(TicketRows {
-            chunks,
-            columns,
+            batches: TicketBatches::open(history, options)?,
             shard: shard as u64,
             shards: options.shards as u64,
             rows: VecDeque::new(),
@@ -268,54 +250,35 @@ impl<'a> TicketRows<'a> {
     }
 
     fn refill(&mut self) -> bool {
-        let chunk = match self.chunks.next_chunk() {
-            Ok(Some(chunk)) => chunk,
-            Ok(None) => {
-                if self.shard == 0 {
-                    let long = std::mem::take(&mut self.chunks.too_long);
-                    self.report.read(Table::Tickets, long);
-                    self.report.reject_n(Table::Tickets, Rule::RowTooLong, long);
-                }
-                return false;
-            }
+        let (shard, shards) = (self.shard, self.shards);
+        let before = self.rows.len();
+        let batch = self.batches.next_batch(
+            |id| id % shards == shard,
+            shard == 0,
+            &mut self.teams,
+            &mut self.rows,
+            &mut self.report,
+        );
+        let batch = match batch {
+            Ok(Some(b)) => b,
+            Ok(None) => return false,
             Err(e) => {
                 self.error = Some(e);
                 return false;
             }
         };
         if let Some(p) = &self.progress {
-            p.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            p.fetch_add(batch.bytes, Ordering::Relaxed);
         }
-        let mut reader = csv_reader(&chunk);
-        let mut record = csv::ByteRecord::new();
-        let mut rows = 0;
-        while read_record(&mut reader, &mut record) {
-            rows += 1;
-            let mine = match rows::ticket_key(&self.columns, &record) {
-                Some((id, _)) => id % self.shards == self.shard,
-                None => self.shard == 0,
-            };
-            if !mine {
-                continue;
-            }
-            match rows::parse_ticket(&self.columns, &record, &mut self.teams) {
-                Err(e) => {
-                    self.error = Some(e);
-                    return false;
-                }
-                Ok(Ok(row)) => {
-                    if row.created_at < self.last {
-                        self.disorder = true;
-                        self.others_disorder.store(true, Ordering::Relaxed);
-                    }
-                    self.last = row.created_at;
-                    self.rows.push_back(row);
-                }
-                Ok(Err(rule)) => self.report.reject(Table::Tickets, rule),
-            }
+        if shard == 0 {
+            self.report.read(Table::Tickets, batch.rows);
         }
-        if self.shard == 0 {
-            self.report.read(Table::Tickets, rows);
+        for row in self.rows.range(before..) {
+            if row.created_at < self.last {
+                self.disorder = true;
+                self.others_disorder.store(true, Ordering::Relaxed);
+            }
+            self.last = row.created_at;
         }
         true
     }

@@ -23,7 +23,7 @@
 //! when there are several, and merged (an external merge sort). Either way every shard
 //! sees its events in the same order: by instant; at one instant, creations first, then
 //! the file's order. A repeated row is the crate's to count: a second ticket row is
-//! [`Rule::DuplicateTicketId`](crate::Rule::DuplicateTicketId), a second interaction at
+//! [`Rule::DuplicateTicketId`](crate::Rule), a second interaction at
 //! the same instant a duplicate in the tracker's ingest report (counted once).
 //!
 //! ```no_run
@@ -38,9 +38,14 @@
 //! ```
 
 mod assemble;
+#[cfg(feature = "parquet")]
+mod convert;
 mod fast;
+#[cfg(feature = "parquet")]
+mod parquet;
 pub(crate) mod rows;
 mod sorted;
+mod source;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -54,8 +59,11 @@ use crate::chunks::Chunker;
 use crate::error::{Error, Result};
 use crate::report::{ImportReport, Rule, Table};
 
+#[cfg(feature = "parquet")]
+pub use convert::to_parquet;
 pub use rows::Names;
 use rows::{CALL_COLUMNS, Columns, SURVEY_COLUMNS};
+pub use source::Format;
 
 /// What takes the tickets of one shard: a tracker, a replay, a desk, a test's recorder.
 /// Called in the order the module documents (per ticket: creation, then its interactions
@@ -114,33 +122,53 @@ impl Default for ReadOptions {
     }
 }
 
-/// A history directory.
+/// A history directory: its tables in one format.
 #[derive(Debug, Clone)]
 pub struct History {
     dir: PathBuf,
+    format: Format,
 }
 
 impl History {
-    /// A history in `dir`; `tickets.csv` and `events.csv` must be there.
+    /// A history in `dir`, in the format its files have: `tickets.csv` and `events.csv`,
+    /// or (feature `parquet`) `tickets.parquet` and `events.parquet`.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref();
+        #[cfg(feature = "parquet")]
+        if !source::exists(dir, "tickets", Format::Csv)
+            && source::exists(dir, "tickets", Format::Parquet)
+        {
+            return Self::open_as(dir, Format::Parquet);
+        }
+        Self::open_as(dir, Format::Csv)
+    }
+
+    /// A history in `dir` in a given format; `tickets` and `events` must be there.
+    pub fn open_as(dir: impl AsRef<Path>, format: Format) -> Result<Self> {
         let dir = dir.as_ref().to_path_buf();
-        for (file, what) in [("tickets.csv", "tickets"), ("events.csv", "ticket events")] {
-            let path = dir.join(file);
+        for (table, what) in [("tickets", "tickets"), ("events", "ticket events")] {
+            let path = dir.join(format!("{table}.{}", format.extension()));
             if !path.is_file() {
                 return Err(Error::MissingFile { path, what });
             }
         }
-        Ok(History { dir })
+        Ok(History { dir, format })
     }
 
-    /// A file of the history.
-    pub fn path(&self, file: &str) -> PathBuf {
-        self.dir.join(file)
+    /// The format of its files.
+    pub fn format(&self) -> Format {
+        self.format
     }
 
-    /// Bytes of `tickets.csv` and `events.csv` together (for progress).
+    /// The file of a table (`tickets`, `events`, `surveys`, `calls`) in the history's format.
+    pub fn path(&self, table: &str) -> PathBuf {
+        self.dir
+            .join(format!("{table}.{}", self.format.extension()))
+    }
+
+    /// Bytes of the tickets and events files together (for progress).
     pub fn ticket_bytes(&self) -> u64 {
-        ["tickets.csv", "events.csv"]
+        ["tickets", "events"]
             .iter()
             .filter_map(|f| std::fs::metadata(self.path(f)).ok())
             .map(|m| m.len())
@@ -173,7 +201,7 @@ impl History {
         sorted::read(self, &options, &make)
     }
 
-    /// Reads `surveys.csv` (absent: nothing) into a survey suite; refused responses are
+    /// Reads the surveys table (absent: nothing) into a survey suite; refused responses are
     /// counted under `surveys` by the crate's rule.
     pub fn read_surveys(
         &self,
@@ -181,12 +209,12 @@ impl History {
         report: &mut ImportReport,
     ) -> Result<SurveySuite> {
         let mut suite = SurveySuite::default();
-        let path = self.path("surveys.csv");
+        let path = self.path("surveys");
         if !path.is_file() {
             return Ok(suite);
         }
         let mut row = 0;
-        each_record(
+        self.each_record(
             &path,
             options,
             SURVEY_COLUMNS,
@@ -208,7 +236,7 @@ impl History {
         Ok(suite)
     }
 
-    /// Reads `calls.csv` (absent: nothing) into a call center; returns it and the queue
+    /// Reads the calls table (absent: nothing) into a call center; returns it and the queue
     /// names.
     pub fn read_calls(
         &self,
@@ -217,11 +245,11 @@ impl History {
     ) -> Result<(CallCenter, Names)> {
         let mut calls = CallCenter::default();
         let mut queues = Names::default();
-        let path = self.path("calls.csv");
+        let path = self.path("calls");
         if !path.is_file() {
             return Ok((calls, queues));
         }
-        each_record(
+        self.each_record(
             &path,
             options,
             CALL_COLUMNS,
@@ -239,6 +267,58 @@ impl History {
     }
 }
 
+impl History {
+    /// Reads a small table's records in order and counts its rows (Parquet: each row's
+    /// columns as text, so the CSV rules apply).
+    fn each_record<const N: usize>(
+        &self,
+        path: &Path,
+        options: &ReadOptions,
+        columns: [&'static str; N],
+        report: &mut ImportReport,
+        table: Table,
+        mut f: impl FnMut(&Columns<N>, &csv::ByteRecord, &mut ImportReport) -> Result<()>,
+    ) -> Result<()> {
+        let mut rows = 0;
+        match self.format {
+            Format::Csv => {
+                let (mut chunks, header) =
+                    Chunker::open(path, options.chunk_bytes, options.max_row_bytes)?;
+                let columns = Columns::find(path, &header, columns, options.max_row_bytes)?;
+                let mut record = csv::ByteRecord::new();
+                while let Some(chunk) = chunks.next_chunk()? {
+                    let mut reader = csv_reader(&chunk);
+                    while read_record(&mut reader, &mut record) {
+                        rows += 1;
+                        f(&columns, &record, report)?;
+                    }
+                }
+                rows += chunks.too_long;
+                report.reject_n(table, Rule::RowTooLong, chunks.too_long);
+            }
+            #[cfg(feature = "parquet")]
+            Format::Parquet => {
+                let mut found: Option<Columns<N>> = None;
+                parquet::each_text_record(path, |header, record| {
+                    let c = match &found {
+                        Some(c) => c,
+                        None => found.insert(Columns::find(
+                            path,
+                            header,
+                            columns,
+                            options.max_row_bytes,
+                        )?),
+                    };
+                    rows += 1;
+                    f(c, record, report)
+                })?;
+            }
+        }
+        report.read(table, rows);
+        Ok(())
+    }
+}
+
 fn observe_call(calls: &mut CallCenter, call: &Call, report: &mut ImportReport) {
     if let Err(e) = calls.observe(call) {
         report.reject(Table::Calls, refused(&e));
@@ -251,31 +331,6 @@ fn refused(e: &csm_metrics::Error) -> Rule {
         e.rule()
             .map_or_else(|| "invalid".to_string(), ToString::to_string),
     )
-}
-
-/// Reads a file's records in order, one chunk at a time, and counts its rows.
-fn each_record<const N: usize>(
-    path: &Path,
-    options: &ReadOptions,
-    columns: [&'static str; N],
-    report: &mut ImportReport,
-    table: Table,
-    mut f: impl FnMut(&Columns<N>, &csv::ByteRecord, &mut ImportReport) -> Result<()>,
-) -> Result<()> {
-    let (mut chunks, header) = Chunker::open(path, options.chunk_bytes, options.max_row_bytes)?;
-    let columns = Columns::find(path, &header, columns)?;
-    let mut record = csv::ByteRecord::new();
-    let mut rows = 0;
-    while let Some(chunk) = chunks.next_chunk()? {
-        let mut reader = csv_reader(&chunk);
-        while read_record(&mut reader, &mut record) {
-            rows += 1;
-            f(&columns, &record, report)?;
-        }
-    }
-    report.read(table, rows + chunks.too_long);
-    report.reject_n(table, Rule::RowTooLong, chunks.too_long);
-    Ok(())
 }
 
 /// A CSV reader over one chunk of whole rows.

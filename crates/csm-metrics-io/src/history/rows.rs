@@ -2,6 +2,7 @@
 //! parsers' output, the external sort's unit) and turned into the crate's records.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -19,11 +20,18 @@ use crate::report::Rule;
 pub(crate) struct Columns<const N: usize> {
     at: [usize; N],
     width: usize,
+    /// Longest row, in bytes of its fields.
+    limit: usize,
 }
 
 impl<const N: usize> Columns<N> {
     /// Finds the columns in a header row; extra columns are allowed (and ignored).
-    pub(crate) fn find(path: &Path, header: &[u8], names: [&'static str; N]) -> Result<Self> {
+    pub(crate) fn find(
+        path: &Path,
+        header: &[u8],
+        names: [&'static str; N],
+        limit: usize,
+    ) -> Result<Self> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -49,6 +57,7 @@ impl<const N: usize> Columns<N> {
         Ok(Columns {
             at,
             width: found.len(),
+            limit,
         })
     }
 
@@ -57,6 +66,9 @@ impl<const N: usize> Columns<N> {
     pub(crate) fn fields<'r>(&self, record: &'r ByteRecord) -> Result<[&'r [u8]; N], Rule> {
         if record.len() != self.width {
             return Err(Rule::WrongFieldCount);
+        }
+        if record.as_slice().len() > self.limit {
+            return Err(Rule::RowTooLong);
         }
         Ok(self
             .at
@@ -90,8 +102,13 @@ pub(crate) fn seconds(s: &[u8]) -> Option<i64> {
     };
     let n = i64::try_from(int(digits)?).ok()?;
     let n = if negative { -n } else { n };
-    DateTime::from_timestamp(n, 0).map(|_| n)
+    (MIN_SECONDS..=MAX_SECONDS).contains(&n).then_some(n)
 }
+
+/// The range of Unix seconds the crate computes with (chrono's, years −262,143 to
+/// 262,142).
+pub(crate) const MIN_SECONDS: i64 = DateTime::<Utc>::MIN_UTC.timestamp();
+pub(crate) const MAX_SECONDS: i64 = DateTime::<Utc>::MAX_UTC.timestamp();
 
 pub(crate) fn instant(s: i64) -> DateTime<Utc> {
     // Checked when parsed.
@@ -101,7 +118,25 @@ pub(crate) fn instant(s: i64) -> DateTime<Utc> {
 /// Interned names (teams, queues): a name's id is its FNV-1a hash, so parsers on other
 /// threads agree without talking; the names are kept to print and to catch collisions.
 #[derive(Debug, Clone, Default)]
-pub struct Names(HashMap<u64, String>);
+pub struct Names(HashMap<u64, String, BuildHasherDefault<Prehashed>>);
+
+/// The keys of [`Names`] are hashes already: used as they are.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(*b) ^ (self.0 >> 56);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
 
 impl Names {
     /// The name of an id.
@@ -206,7 +241,20 @@ fn ticket_fields<'r>(
     else {
         return Err(Rule::BadIdOrInstant);
     };
-    let channel = match f[2] {
+    ticket(id, created_at, requester, [f[2], f[3], f[4]])
+}
+
+/// A ticket row from its fields, however the file stores them: `text` is the channel, the
+/// priority and the team (empty for none); the team's name is returned to be interned.
+#[inline]
+pub(crate) fn ticket(
+    id: u64,
+    created_at: i64,
+    requester: u64,
+    text: [&[u8]; 3],
+) -> Result<(TicketRow, Option<&str>), Rule> {
+    let [channel_text, priority_text, team_text] = text;
+    let channel = match channel_text {
         b"email" => Channel::Email,
         b"chat" => Channel::Chat,
         b"phone" => Channel::Phone,
@@ -217,12 +265,12 @@ fn ticket_fields<'r>(
     };
     let priority = Priority::ALL
         .into_iter()
-        .find(|p| p.as_str().as_bytes() == f[3])
+        .find(|p| p.as_str().as_bytes() == priority_text)
         .ok_or(Rule::UnknownPriority)?;
-    let name = if f[4].is_empty() {
+    let name = if team_text.is_empty() {
         None
     } else {
-        Some(std::str::from_utf8(f[4]).map_err(|_| Rule::NotUtf8)?)
+        Some(std::str::from_utf8(team_text).map_err(|_| Rule::NotUtf8)?)
     };
     Ok((
         TicketRow {
@@ -344,24 +392,40 @@ pub(crate) fn parse_event(c: &Columns<7>, r: &ByteRecord) -> Result<EventRow, Ru
     let (Some(ticket), Some(at)) = (int(f[0]), seconds(f[1])) else {
         return Err(Rule::BadTicketIdOrInstant);
     };
-    let agent = int(f[6]).unwrap_or(0);
-    let (kind, detail) = match f[2] {
+    event(
+        ticket,
+        at,
+        [f[2], f[3], f[5]],
+        f[4] == b"true",
+        int(f[6]).unwrap_or(0),
+    )
+}
+
+/// An event row from its fields, however the file stores them: `text` is the kind, the
+/// author kind and the status (empty for none), `agent` 0 for none.
+#[inline]
+pub(crate) fn event(
+    ticket: u64,
+    at: i64,
+    text: [&[u8]; 3],
+    public: bool,
+    agent: u64,
+) -> Result<EventRow, Rule> {
+    let [kind_text, author_text, status_text] = text;
+    let (kind, detail) = match kind_text {
         b"created" => (KIND_CREATED, 0),
         b"message" => {
-            let author = match (f[3], agent) {
+            let author = match (author_text, agent) {
                 (b"agent", a) if a != 0 => AUTHOR_AGENT,
                 (b"customer", _) => AUTHOR_CUSTOMER,
                 (b"bot", _) => AUTHOR_BOT,
                 _ => return Err(Rule::UnknownAuthor),
             };
-            (
-                KIND_MESSAGE,
-                author | if f[4] == b"true" { PUBLIC } else { 0 },
-            )
+            (KIND_MESSAGE, author | if public { PUBLIC } else { 0 })
         }
         b"status" => (
             KIND_STATUS,
-            match f[5] {
+            match status_text {
                 b"new" => 0,
                 b"open" => 1,
                 b"pending" => 2,
@@ -413,6 +477,29 @@ impl EventRow {
             at: instant(self.at),
             kind,
         })
+    }
+
+    /// The row's texts as the format writes them: kind, author kind, public, status.
+    pub(crate) fn texts(&self) -> (&'static str, &'static str, bool, &'static str) {
+        const NAMES: [&str; 7] = [
+            "new", "open", "pending", "on_hold", "solved", "closed", "spam",
+        ];
+        let author = match self.detail & 3 {
+            AUTHOR_AGENT => "agent",
+            AUTHOR_CUSTOMER => "customer",
+            _ => "bot",
+        };
+        match self.kind {
+            KIND_CREATED => ("created", "", false, ""),
+            KIND_MESSAGE => ("message", author, self.detail & PUBLIC != 0, ""),
+            KIND_STATUS => (
+                "status",
+                "",
+                false,
+                NAMES.get(usize::from(self.detail)).copied().unwrap_or(""),
+            ),
+            _ => ("assign", "", false, ""),
+        }
     }
 
     /// Bytes of [`encode`](Self::encode).

@@ -5,16 +5,17 @@
 //! buffer while reading; while merging, a read buffer per run and shard.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::sync::Arc;
 
 use super::assemble::Assembler;
-use super::rows::{self, EVENT_COLUMNS, EventRow, KIND_CREATED, Names, TICKET_COLUMNS, TicketRow};
-use super::{History, ReadOptions, TicketSink, each_record};
+use super::rows::{EventRow, KIND_CREATED, Names, TicketRow};
+use super::source::{Planner, TicketBatches};
+use super::{History, ReadOptions, TicketSink};
 use crate::error::{Error, Result, io};
-use crate::report::{ImportReport, Ordering, Table};
+use crate::report::{ImportReport, Ordering, Rule, Table};
 
 /// A row the sort handles: packed to fixed bytes, ordered by a key.
 pub(crate) trait Packed: Copy + Send + Sync {
@@ -246,35 +247,35 @@ where
     let mut report = ImportReport::default();
     let mut teams = Names::default();
     let mut tickets = Runs::<TicketRow>::new(options.sort_memory_bytes);
-    each_record(
-        &history.path("tickets.csv"),
-        options,
-        TICKET_COLUMNS,
-        &mut report,
-        Table::Tickets,
-        |c, r, report| {
-            match rows::parse_ticket(c, r, &mut teams)? {
-                Ok(row) => tickets.push(row)?,
-                Err(rule) => report.reject(Table::Tickets, rule),
-            }
-            Ok(())
-        },
-    )?;
+    let mut batches = TicketBatches::open(history, options)?;
+    let mut rows = VecDeque::new();
+    while let Some(batch) =
+        batches.next_batch(|_| true, true, &mut teams, &mut rows, &mut report)?
+    {
+        report.read(Table::Tickets, batch.rows);
+        for row in rows.drain(..) {
+            tickets.push(row)?;
+        }
+    }
     let mut events = Runs::<EventRow>::new(options.sort_memory_bytes);
-    each_record(
-        &history.path("events.csv"),
-        options,
-        EVENT_COLUMNS,
-        &mut report,
-        Table::Events,
-        |c, r, report| {
-            match rows::parse_event(c, r) {
-                Ok(row) => events.push(row)?,
-                Err(rule) => report.reject(Table::Events, rule),
+    let (mut planner, parser) = Planner::open(history, options)?;
+    let mut failed = None;
+    while let Some((job, _)) = planner.next()? {
+        let n = parser.parse(job, |row| match row {
+            Ok(row) => {
+                if let Err(e) = events.push(row) {
+                    failed.get_or_insert(e);
+                }
             }
-            Ok(())
-        },
-    )?;
+            Err(rule) => report.reject(Table::Events, rule),
+        })?;
+        if let Some(e) = failed.take() {
+            return Err(e);
+        }
+        report.read(Table::Events, n);
+    }
+    report.read(Table::Events, planner.too_long());
+    report.reject_n(Table::Events, Rule::RowTooLong, planner.too_long());
     let tickets = tickets.finish();
     let events = events.finish();
     report.ordering = Ordering::Sorted { runs: events.len() };

@@ -1,0 +1,292 @@
+//! A history converted to the Parquet form of the format (feature `parquet`): every row
+//! the reader accepts, in file order, typed; what it turns away is counted, not written.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::builder::{BooleanBuilder, Int64Builder, StringBuilder};
+use arrow_array::{ArrayRef, RecordBatch};
+use csm_metrics::SurveyScore;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+
+use super::parquet::{failed, schema};
+use super::rows::{self, CALL_COLUMNS, Names, SURVEY_COLUMNS};
+use super::source::{Planner, TicketBatches};
+use super::{History, ReadOptions};
+use crate::error::{Error, Result};
+use crate::report::{ImportReport, Rule, Table};
+
+const ROWS: usize = 1 << 16;
+
+fn i(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// A Parquet file being written, a batch at a time.
+struct Out {
+    writer: ArrowWriter<File>,
+    path: std::path::PathBuf,
+}
+
+impl Out {
+    fn create(dir: &Path, table: Table) -> Result<Out> {
+        let path = dir.join(format!("{}.parquet", table.as_str()));
+        let file = File::create(&path).map_err(crate::error::io(&path))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(1 << 20))
+            .build();
+        let writer =
+            ArrowWriter::try_new(file, schema(table), Some(props)).map_err(failed(&path))?;
+        Ok(Out { writer, path })
+    }
+
+    fn write(&mut self, table: Table, columns: Vec<ArrayRef>) -> Result<()> {
+        let batch = RecordBatch::try_new(schema(table), columns).map_err(|e| Error::Parquet {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })?;
+        self.writer.write(&batch).map_err(failed(&self.path))
+    }
+
+    fn close(self) -> Result<()> {
+        self.writer.close().map_err(failed(&self.path)).map(drop)
+    }
+}
+
+/// Writes `history` as `tickets.parquet`, `events.parquet` (and `surveys.parquet`,
+/// `calls.parquet` where it has those tables) into `out`, and returns what the read
+/// counted. Team and queue names are written as the history spells them.
+pub fn to_parquet(history: &History, out: &Path, options: &ReadOptions) -> Result<ImportReport> {
+    std::fs::create_dir_all(out).map_err(crate::error::io(out))?;
+    let mut report = ImportReport::default();
+    tickets(history, out, options, &mut report)?;
+    events(history, out, options, &mut report)?;
+    if history.path("surveys").is_file() {
+        surveys(history, out, options, &mut report)?;
+    }
+    if history.path("calls").is_file() {
+        calls(history, out, options, &mut report)?;
+    }
+    Ok(report)
+}
+
+fn tickets(
+    history: &History,
+    out: &Path,
+    options: &ReadOptions,
+    report: &mut ImportReport,
+) -> Result<()> {
+    let mut file = Out::create(out, Table::Tickets)?;
+    let mut batches = TicketBatches::open(history, options)?;
+    let mut teams = Names::default();
+    let mut rows = VecDeque::new();
+    while let Some(batch) = batches.next_batch(|_| true, true, &mut teams, &mut rows, report)? {
+        report.read(Table::Tickets, batch.rows);
+        let (mut id, mut created, mut channel, mut priority, mut team, mut requester) = (
+            Int64Builder::new(),
+            Int64Builder::new(),
+            StringBuilder::new(),
+            StringBuilder::new(),
+            StringBuilder::new(),
+            Int64Builder::new(),
+        );
+        for r in rows.drain(..) {
+            id.append_value(i(r.id));
+            created.append_value(r.created_at);
+            channel.append_value(r.channel.as_str());
+            priority.append_value(r.priority.as_str());
+            team.append_option(r.team.and_then(|t| teams.get(t)));
+            requester.append_value(i(r.requester));
+        }
+        file.write(
+            Table::Tickets,
+            vec![
+                Arc::new(id.finish()),
+                Arc::new(created.finish()),
+                Arc::new(channel.finish()),
+                Arc::new(priority.finish()),
+                Arc::new(team.finish()),
+                Arc::new(requester.finish()),
+            ],
+        )?;
+    }
+    file.close()
+}
+
+fn events(
+    history: &History,
+    out: &Path,
+    options: &ReadOptions,
+    report: &mut ImportReport,
+) -> Result<()> {
+    let mut file = Out::create(out, Table::Events)?;
+    let (mut planner, parser) = Planner::open(history, options)?;
+    while let Some((job, _)) = planner.next()? {
+        let (mut ticket, mut at, mut kind, mut author, mut public, mut status, mut agent) = (
+            Int64Builder::new(),
+            Int64Builder::new(),
+            StringBuilder::new(),
+            StringBuilder::new(),
+            BooleanBuilder::new(),
+            StringBuilder::new(),
+            Int64Builder::new(),
+        );
+        let n = parser.parse(job, |row| match row {
+            Ok(e) => {
+                let (k, a, p, s) = e.texts();
+                ticket.append_value(i(e.ticket));
+                at.append_value(e.at);
+                kind.append_value(k);
+                author.append_value(a);
+                public.append_value(p);
+                status.append_value(s);
+                agent.append_value(i(e.agent));
+            }
+            Err(rule) => report.reject(Table::Events, rule),
+        })?;
+        report.read(Table::Events, n);
+        file.write(
+            Table::Events,
+            vec![
+                Arc::new(ticket.finish()),
+                Arc::new(at.finish()),
+                Arc::new(kind.finish()),
+                Arc::new(author.finish()),
+                Arc::new(public.finish()),
+                Arc::new(status.finish()),
+                Arc::new(agent.finish()),
+            ],
+        )?;
+    }
+    report.read(Table::Events, planner.too_long());
+    report.reject_n(Table::Events, Rule::RowTooLong, planner.too_long());
+    file.close()
+}
+
+fn surveys(
+    history: &History,
+    out: &Path,
+    options: &ReadOptions,
+    report: &mut ImportReport,
+) -> Result<()> {
+    let mut file = Out::create(out, Table::Surveys)?;
+    let mut rows = Vec::with_capacity(ROWS);
+    let mut n = 0;
+    let flush = |rows: &mut Vec<csm_metrics::SurveyResponse>, file: &mut Out| -> Result<()> {
+        let (mut kind, mut at, mut ticket, mut agent, mut score) = (
+            StringBuilder::new(),
+            Int64Builder::new(),
+            Int64Builder::new(),
+            Int64Builder::new(),
+            Int64Builder::new(),
+        );
+        for r in rows.drain(..) {
+            let (k, s) = match r.score {
+                SurveyScore::Csat(s) => ("csat", s),
+                SurveyScore::Nps(s) => ("nps", s),
+                SurveyScore::Ces(s) => ("ces", s),
+                SurveyScore::Enps(s) => ("enps", s),
+                _ => continue,
+            };
+            kind.append_value(k);
+            at.append_value(r.at.timestamp());
+            ticket.append_value(i(r.ticket.map_or(0, |t| t.0)));
+            agent.append_value(i(r.agent.map_or(0, |a| a.0)));
+            score.append_value(i64::from(s));
+        }
+        file.write(
+            Table::Surveys,
+            vec![
+                Arc::new(kind.finish()),
+                Arc::new(at.finish()),
+                Arc::new(ticket.finish()),
+                Arc::new(agent.finish()),
+                Arc::new(score.finish()),
+            ],
+        )
+    };
+    history.each_record(
+        &history.path("surveys"),
+        options,
+        SURVEY_COLUMNS,
+        report,
+        Table::Surveys,
+        |c, r, report| {
+            n += 1;
+            match rows::parse_survey(c, r, n) {
+                Ok(s) => rows.push(s),
+                Err(rule) => report.reject(Table::Surveys, rule),
+            }
+            if rows.len() == ROWS {
+                flush(&mut rows, &mut file)?;
+            }
+            Ok(())
+        },
+    )?;
+    flush(&mut rows, &mut file)?;
+    file.close()
+}
+
+fn calls(
+    history: &History,
+    out: &Path,
+    options: &ReadOptions,
+    report: &mut ImportReport,
+) -> Result<()> {
+    let mut file = Out::create(out, Table::Calls)?;
+    let mut queues = Names::default();
+    let mut rows = Vec::with_capacity(ROWS);
+    let flush = |rows: &mut Vec<csm_metrics::Call>, queues: &Names, file: &mut Out| -> Result<()> {
+        let mut b: [Int64Builder; 7] = std::array::from_fn(|_| Int64Builder::new());
+        let mut queue = StringBuilder::new();
+        for c in rows.drain(..) {
+            b[0].append_value(i(c.id.0));
+            queue.append_option(queues.get(c.queue.0));
+            b[1].append_value(c.offered_at.timestamp());
+            b[2].append_option(c.answered_at.map(|a| a.timestamp()));
+            b[3].append_value(c.ended_at.timestamp());
+            b[4].append_value(i(c.hold));
+            b[5].append_value(i(c.wrap));
+            b[6].append_value(i(c.agent.map_or(0, |a| a.0)));
+        }
+        let [id, offered, answered, ended, hold, wrap, agent] =
+            b.map(|mut x| Arc::new(x.finish()) as ArrayRef);
+        file.write(
+            Table::Calls,
+            vec![
+                id,
+                Arc::new(queue.finish()),
+                offered,
+                answered,
+                ended,
+                hold,
+                wrap,
+                agent,
+            ],
+        )
+    };
+    history.each_record(
+        &history.path("calls"),
+        options,
+        CALL_COLUMNS,
+        report,
+        Table::Calls,
+        |c, r, report| {
+            match rows::parse_call(c, r, &mut queues)? {
+                Ok(call) => rows.push(call),
+                Err(rule) => report.reject(Table::Calls, rule),
+            }
+            if rows.len() == ROWS {
+                flush(&mut rows, &queues, &mut file)?;
+            }
+            Ok(())
+        },
+    )?;
+    flush(&mut rows, &queues, &mut file)?;
+    file.close()
+}

@@ -1,0 +1,369 @@
+//! The history format in Apache Parquet (feature `parquet`): `NAME.parquet` with the
+//! columns of `NAME.csv`, typed (ids and instants `Int64`, texts `Utf8`, `public`
+//! `Boolean`; other integer, text and dictionary types are cast). Row groups are the jobs
+//! of the streamed read, parsed in parallel; columns are read by name, others skipped.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
+use arrow_array::{Array, ArrayRef, BooleanArray, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+    ParquetRecordBatchReaderBuilder,
+};
+
+use super::rows::{
+    self, EVENT_COLUMNS, EventRow, MAX_SECONDS, MIN_SECONDS, Names, TICKET_COLUMNS, TicketRow,
+};
+use super::source::Batch;
+use crate::error::{Error, Result};
+use crate::report::{ImportReport, Rule, Table};
+
+const BATCH_ROWS: usize = 1 << 16;
+
+pub(crate) fn failed(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> Error + '_ {
+    move |e| Error::Parquet {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+fn arrow_failed(path: &Path) -> impl Fn(arrow_schema::ArrowError) -> Error + '_ {
+    move |e| Error::Parquet {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// A file's metadata and where the columns it needs are.
+#[derive(Clone)]
+pub(crate) struct Opened {
+    path: PathBuf,
+    metadata: ArrowReaderMetadata,
+    roots: Vec<usize>,
+}
+
+impl Opened {
+    pub(crate) fn open(path: &Path, columns: &[&'static str]) -> Result<Opened> {
+        let file = File::open(path).map_err(crate::error::io(path))?;
+        let metadata =
+            ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(failed(path))?;
+        let schema = metadata.schema();
+        let found = || {
+            schema
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let roots = columns
+            .iter()
+            .map(|c| {
+                schema.index_of(c).map_err(|_| Error::MissingColumn {
+                    path: path.to_path_buf(),
+                    column: c,
+                    found: found(),
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Opened {
+            path: path.to_path_buf(),
+            metadata,
+            roots,
+        })
+    }
+
+    /// A reader of some row groups (all: `None`), the needed columns only.
+    fn reader(&self, groups: Option<Vec<usize>>) -> Result<ParquetRecordBatchReader> {
+        let file = File::open(&self.path).map_err(crate::error::io(&self.path))?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone());
+        let mask = ProjectionMask::roots(builder.parquet_schema(), self.roots.clone());
+        let mut builder = builder.with_projection(mask).with_batch_size(BATCH_ROWS);
+        if let Some(groups) = groups {
+            builder = builder.with_row_groups(groups);
+        }
+        builder.build().map_err(failed(&self.path))
+    }
+
+    fn column(&self, batch: &RecordBatch, name: &str, to: &DataType) -> Result<ArrayRef> {
+        let column = batch.column_by_name(name).ok_or_else(|| Error::Parquet {
+            path: self.path.clone(),
+            message: format!("no column {name:?} in a batch"),
+        })?;
+        arrow_cast::cast(column, to).map_err(arrow_failed(&self.path))
+    }
+
+    fn ints(&self, batch: &RecordBatch, name: &str) -> Result<Int64Array> {
+        Ok(self
+            .column(batch, name, &DataType::Int64)?
+            .as_primitive::<Int64Type>()
+            .clone())
+    }
+
+    fn texts(&self, batch: &RecordBatch, name: &str) -> Result<StringArray> {
+        Ok(self
+            .column(batch, name, &DataType::Utf8)?
+            .as_string::<i32>()
+            .clone())
+    }
+
+    fn bools(&self, batch: &RecordBatch, name: &str) -> Result<BooleanArray> {
+        Ok(self
+            .column(batch, name, &DataType::Boolean)?
+            .as_boolean()
+            .clone())
+    }
+}
+
+fn id(a: &Int64Array, i: usize) -> Option<u64> {
+    a.is_valid(i)
+        .then(|| a.value(i))
+        .and_then(|v| u64::try_from(v).ok())
+}
+
+fn seconds(a: &Int64Array, i: usize) -> Option<i64> {
+    a.is_valid(i)
+        .then(|| a.value(i))
+        .filter(|s| (MIN_SECONDS..=MAX_SECONDS).contains(s))
+}
+
+fn text(a: &StringArray, i: usize) -> &[u8] {
+    if a.is_valid(i) {
+        a.value(i).as_bytes().trim_ascii()
+    } else {
+        b""
+    }
+}
+
+/// The row groups of the events, in order.
+pub(super) struct Groups {
+    sizes: Vec<u64>,
+    next: usize,
+}
+
+impl Groups {
+    pub(super) fn next(&mut self) -> Option<(usize, u64)> {
+        let k = self.next;
+        let size = *self.sizes.get(k)?;
+        self.next += 1;
+        Some((k, size))
+    }
+}
+
+/// Parses row groups of the events.
+#[derive(Clone)]
+pub(super) struct EventColumns(Opened);
+
+pub(super) fn events(path: &Path) -> Result<(Groups, EventColumns)> {
+    let opened = Opened::open(path, &EVENT_COLUMNS)?;
+    let sizes = opened
+        .metadata
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|g| u64::try_from(g.compressed_size()).unwrap_or(0))
+        .collect();
+    Ok((Groups { sizes, next: 0 }, EventColumns(opened)))
+}
+
+impl EventColumns {
+    pub(super) fn parse(
+        &self,
+        group: usize,
+        mut f: impl FnMut(Result<EventRow, Rule>),
+    ) -> Result<u64> {
+        let o = &self.0;
+        let mut rows = 0;
+        for batch in o.reader(Some(vec![group]))? {
+            let batch = batch.map_err(arrow_failed(&o.path))?;
+            let (ticket, at, agent) = (
+                o.ints(&batch, "ticket_id")?,
+                o.ints(&batch, "at")?,
+                o.ints(&batch, "agent_id")?,
+            );
+            let (kind, author, status) = (
+                o.texts(&batch, "kind")?,
+                o.texts(&batch, "author_kind")?,
+                o.texts(&batch, "status_to")?,
+            );
+            let public = o.bools(&batch, "public")?;
+            for i in 0..batch.num_rows() {
+                let row = match (id(&ticket, i), seconds(&at, i)) {
+                    (Some(t), Some(a)) => rows::event(
+                        t,
+                        a,
+                        [text(&kind, i), text(&author, i), text(&status, i)],
+                        public.is_valid(i) && public.value(i),
+                        id(&agent, i).unwrap_or(0),
+                    ),
+                    _ => Err(Rule::BadTicketIdOrInstant),
+                };
+                f(row);
+            }
+            rows += batch.num_rows() as u64;
+        }
+        Ok(rows)
+    }
+}
+
+/// The ticket rows, a batch at a time.
+pub(super) struct Tickets {
+    opened: Opened,
+    reader: ParquetRecordBatchReader,
+}
+
+impl Tickets {
+    pub(super) fn open(path: &Path) -> Result<Tickets> {
+        let opened = Opened::open(path, &TICKET_COLUMNS)?;
+        let reader = opened.reader(None)?;
+        Ok(Tickets { opened, reader })
+    }
+
+    pub(super) fn next_batch(
+        &mut self,
+        mine: impl Fn(u64) -> bool,
+        unowned: bool,
+        teams: &mut Names,
+        out: &mut VecDeque<TicketRow>,
+        report: &mut ImportReport,
+    ) -> Result<Option<Batch>> {
+        let o = &self.opened;
+        let Some(batch) = self.reader.next() else {
+            return Ok(None);
+        };
+        let batch = batch.map_err(arrow_failed(&o.path))?;
+        let (ids, created, requester) = (
+            o.ints(&batch, "ticket_id")?,
+            o.ints(&batch, "created_at")?,
+            o.ints(&batch, "requester_id")?,
+        );
+        let (channel, priority, team) = (
+            o.texts(&batch, "channel")?,
+            o.texts(&batch, "priority")?,
+            o.texts(&batch, "team")?,
+        );
+        for i in 0..batch.num_rows() {
+            let owned = id(&ids, i).map_or(unowned, &mine);
+            if !owned {
+                continue;
+            }
+            let (Some(t), Some(c), Some(r)) =
+                (id(&ids, i), seconds(&created, i), id(&requester, i))
+            else {
+                report.reject(Table::Tickets, Rule::BadIdOrInstant);
+                continue;
+            };
+            match rows::ticket(
+                t,
+                c,
+                r,
+                [text(&channel, i), text(&priority, i), text(&team, i)],
+            ) {
+                Ok((mut row, name)) => {
+                    if let Some(name) = name {
+                        row.team = Some(teams.intern("team", name)?);
+                    }
+                    out.push_back(row);
+                }
+                Err(rule) => report.reject(Table::Tickets, rule),
+            }
+        }
+        Ok(Some(Batch {
+            rows: batch.num_rows() as u64,
+            bytes: batch.get_array_memory_size() as u64 / 4,
+        }))
+    }
+}
+
+/// Every row of a small table (surveys, calls) as a CSV record of its columns cast to
+/// text (nulls empty), with a header of the file's column names, so the CSV rules apply.
+pub(super) fn each_text_record(
+    path: &Path,
+    mut f: impl FnMut(&[u8], &csv::ByteRecord) -> Result<()>,
+) -> Result<()> {
+    let file = File::open(path).map_err(crate::error::io(path))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(failed(path))?;
+    let names: Vec<String> = builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let header = names.join(",").into_bytes();
+    let reader = builder
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(failed(path))?;
+    let mut record = csv::ByteRecord::new();
+    for batch in reader {
+        let batch = batch.map_err(arrow_failed(path))?;
+        let columns: Vec<StringArray> = batch
+            .columns()
+            .iter()
+            .map(|c| {
+                Ok(arrow_cast::cast(c, &DataType::Utf8)
+                    .map_err(arrow_failed(path))?
+                    .as_string::<i32>()
+                    .clone())
+            })
+            .collect::<Result<_>>()?;
+        for i in 0..batch.num_rows() {
+            record.clear();
+            for c in &columns {
+                record.push_field(text(c, i));
+            }
+            f(&header, &record)?;
+        }
+    }
+    Ok(())
+}
+
+/// The schemas the converter writes.
+pub(crate) fn schema(table: Table) -> Arc<Schema> {
+    let f = |n: &str, t: DataType| Field::new(n, t, true);
+    use DataType::{Boolean, Int64, Utf8};
+    Arc::new(Schema::new(match table {
+        Table::Tickets => vec![
+            f("ticket_id", Int64),
+            f("created_at", Int64),
+            f("channel", Utf8),
+            f("priority", Utf8),
+            f("team", Utf8),
+            f("requester_id", Int64),
+        ],
+        Table::Events => vec![
+            f("ticket_id", Int64),
+            f("at", Int64),
+            f("kind", Utf8),
+            f("author_kind", Utf8),
+            f("public", Boolean),
+            f("status_to", Utf8),
+            f("agent_id", Int64),
+        ],
+        Table::Surveys => vec![
+            f("kind", Utf8),
+            f("at", Int64),
+            f("ticket_id", Int64),
+            f("agent_id", Int64),
+            f("score", Int64),
+        ],
+        Table::Calls => vec![
+            f("call_id", Int64),
+            f("queue", Utf8),
+            f("offered_at", Int64),
+            f("answered_at", Int64),
+            f("ended_at", Int64),
+            f("hold_s", Int64),
+            f("wrap_s", Int64),
+            f("agent_id", Int64),
+        ],
+    }))
+}

@@ -1,0 +1,219 @@
+//! Where rows come from, one format or another: the planner that cuts `events` into jobs
+//! in file order, the parser of a job, and the ticket rows a batch at a time. The streamed
+//! and the sorted read are written once over these.
+
+use std::collections::VecDeque;
+use std::path::Path;
+
+use super::rows::{self, Columns, EVENT_COLUMNS, EventRow, Names, TICKET_COLUMNS, TicketRow};
+use super::{History, ReadOptions, csv_reader, read_record};
+use crate::chunks::{Chunker, Pool};
+use crate::error::Result;
+use crate::report::{ImportReport, Rule, Table};
+
+/// A format of the history's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Format {
+    /// `NAME.csv`: RFC 4180 CSV with a header row.
+    Csv,
+    /// `NAME.parquet`: Apache Parquet, the columns of the CSV typed (feature `parquet`).
+    #[cfg(feature = "parquet")]
+    Parquet,
+}
+
+impl Format {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            #[cfg(feature = "parquet")]
+            Format::Parquet => "parquet",
+        }
+    }
+}
+
+/// A unit of work on the events: a chunk of whole CSV rows, or a Parquet row group.
+pub(super) enum Job {
+    Bytes(Vec<u8>),
+    #[cfg(feature = "parquet")]
+    RowGroup(usize),
+}
+
+/// Cuts the events into jobs, in file order.
+pub(super) enum Planner {
+    Csv(Chunker),
+    #[cfg(feature = "parquet")]
+    Parquet(super::parquet::Groups),
+}
+
+impl Planner {
+    pub(super) fn open(history: &History, options: &ReadOptions) -> Result<(Planner, EventParser)> {
+        let path = history.path("events");
+        match history.format {
+            Format::Csv => {
+                let (mut chunks, header) =
+                    Chunker::open(&path, options.chunk_bytes, options.max_row_bytes)?;
+                let columns = Columns::find(&path, &header, EVENT_COLUMNS, options.max_row_bytes)?;
+                let pool = Pool::default();
+                chunks.pool = Some(pool.clone());
+                Ok((Planner::Csv(chunks), EventParser::Csv(columns, pool)))
+            }
+            #[cfg(feature = "parquet")]
+            Format::Parquet => {
+                let (groups, parser) = super::parquet::events(&path)?;
+                Ok((Planner::Parquet(groups), EventParser::Parquet(parser)))
+            }
+        }
+    }
+
+    /// The next job and its size in bytes (for progress).
+    pub(super) fn next(&mut self) -> Result<Option<(Job, u64)>> {
+        match self {
+            Planner::Csv(c) => Ok(c.next_chunk()?.map(|b| {
+                let n = b.len() as u64;
+                (Job::Bytes(b), n)
+            })),
+            #[cfg(feature = "parquet")]
+            Planner::Parquet(g) => Ok(g.next().map(|(k, n)| (Job::RowGroup(k), n))),
+        }
+    }
+
+    /// Rows skipped whole for their length (CSV).
+    pub(super) fn too_long(&self) -> u64 {
+        match self {
+            Planner::Csv(c) => c.too_long,
+            #[cfg(feature = "parquet")]
+            Planner::Parquet(_) => 0,
+        }
+    }
+}
+
+/// Parses event jobs (one per parser thread).
+#[derive(Clone)]
+pub(super) enum EventParser {
+    Csv(Columns<7>, Pool),
+    #[cfg(feature = "parquet")]
+    Parquet(super::parquet::EventColumns),
+}
+
+impl EventParser {
+    /// Parses a job into rows (or the rule a row breaks), in order; returns the rows read.
+    #[inline]
+    pub(super) fn parse(&self, job: Job, mut f: impl FnMut(Result<EventRow, Rule>)) -> Result<u64> {
+        match (self, job) {
+            (EventParser::Csv(columns, pool), Job::Bytes(chunk)) => {
+                let mut reader = csv_reader(&chunk);
+                let mut record = csv::ByteRecord::new();
+                let mut rows = 0;
+                while read_record(&mut reader, &mut record) {
+                    rows += 1;
+                    f(rows::parse_event(columns, &record));
+                }
+                drop(reader);
+                pool.give(chunk);
+                Ok(rows)
+            }
+            #[cfg(feature = "parquet")]
+            (EventParser::Parquet(p), Job::RowGroup(k)) => p.parse(k, f),
+            #[cfg(feature = "parquet")]
+            _ => Ok(0),
+        }
+    }
+}
+
+/// Ticket rows in file order, a batch at a time.
+pub(super) enum TicketBatches {
+    Csv {
+        chunks: Chunker,
+        columns: Columns<6>,
+    },
+    #[cfg(feature = "parquet")]
+    Parquet(super::parquet::Tickets),
+}
+
+/// What one batch of ticket rows held.
+pub(super) struct Batch {
+    /// Rows read (all shards').
+    pub rows: u64,
+    /// Bytes read (for progress).
+    pub bytes: u64,
+}
+
+impl TicketBatches {
+    pub(super) fn open(history: &History, options: &ReadOptions) -> Result<TicketBatches> {
+        let path = history.path("tickets");
+        match history.format {
+            Format::Csv => {
+                let (mut chunks, header) =
+                    Chunker::open(&path, options.chunk_bytes, options.max_row_bytes)?;
+                let columns = Columns::find(&path, &header, TICKET_COLUMNS, options.max_row_bytes)?;
+                chunks.pool = Some(Pool::default());
+                Ok(TicketBatches::Csv { chunks, columns })
+            }
+            #[cfg(feature = "parquet")]
+            Format::Parquet => Ok(TicketBatches::Parquet(super::parquet::Tickets::open(
+                &path,
+            )?)),
+        }
+    }
+
+    /// Checks the header (or schema) without reading rows.
+    pub(super) fn check(history: &History, options: &ReadOptions) -> Result<()> {
+        Self::open(history, options).map(drop)
+    }
+
+    /// Reads the next batch: the rows `mine` owns (by id) into `out`, their rejections into
+    /// `report`; rows whose id cannot be read are rejected where `unowned` says. `None` at
+    /// the end (rows skipped for their length are counted then, where `unowned`).
+    pub(super) fn next_batch(
+        &mut self,
+        mine: impl Fn(u64) -> bool,
+        unowned: bool,
+        teams: &mut Names,
+        out: &mut VecDeque<TicketRow>,
+        report: &mut ImportReport,
+    ) -> Result<Option<Batch>> {
+        match self {
+            TicketBatches::Csv { chunks, columns } => {
+                let Some(chunk) = chunks.next_chunk()? else {
+                    if unowned {
+                        let long = std::mem::take(&mut chunks.too_long);
+                        report.read(Table::Tickets, long);
+                        report.reject_n(Table::Tickets, Rule::RowTooLong, long);
+                    }
+                    return Ok(None);
+                };
+                let mut reader = csv_reader(&chunk);
+                let mut record = csv::ByteRecord::new();
+                let mut rows = 0;
+                while read_record(&mut reader, &mut record) {
+                    rows += 1;
+                    let owned = match rows::ticket_key(columns, &record) {
+                        Some((id, _)) => mine(id),
+                        None => unowned,
+                    };
+                    if owned {
+                        match rows::parse_ticket(columns, &record, teams)? {
+                            Ok(row) => out.push_back(row),
+                            Err(rule) => report.reject(Table::Tickets, rule),
+                        }
+                    }
+                }
+                drop(reader);
+                let bytes = chunk.len() as u64;
+                if let Some(pool) = &chunks.pool {
+                    pool.give(chunk);
+                }
+                Ok(Some(Batch { rows, bytes }))
+            }
+            #[cfg(feature = "parquet")]
+            TicketBatches::Parquet(t) => t.next_batch(mine, unowned, teams, out, report),
+        }
+    }
+}
+
+/// Whether a history's table exists in a format.
+pub(super) fn exists(dir: &Path, name: &str, format: Format) -> bool {
+    dir.join(format!("{name}.{}", format.extension())).is_file()
+}
