@@ -19,6 +19,21 @@ pub const DEFAULT_BUCKET_EDGES: [u64; 5] = [3_600, 28_800, 86_400, 259_200, 604_
 pub struct DurationBuckets {
     edges: Vec<u64>,
     counts: Vec<u64>,
+    /// For each bit length of a duration (0 to 64), how many edges lie at or below the
+    /// least duration of that length: where its bucket search starts (derived from the
+    /// edges, so equal edges give equal tables).
+    octaves: [u8; 65],
+}
+
+/// [`DurationBuckets::octaves`] for sorted edges.
+fn octaves(edges: &[u64]) -> [u8; 65] {
+    let mut table = [0u8; 65];
+    for (k, start) in table.iter_mut().enumerate() {
+        let least = if k == 0 { 0 } else { 1u64 << (k - 1) };
+        // At most 64 edges (checked by every constructor).
+        *start = edges.iter().filter(|e| **e <= least).count() as u8;
+    }
+    table
 }
 
 impl Default for DurationBuckets {
@@ -26,6 +41,7 @@ impl Default for DurationBuckets {
         DurationBuckets {
             edges: DEFAULT_BUCKET_EDGES.to_vec(),
             counts: vec![0; DEFAULT_BUCKET_EDGES.len() + 1],
+            octaves: octaves(&DEFAULT_BUCKET_EDGES),
         }
     }
 }
@@ -49,6 +65,7 @@ impl DurationBuckets {
         Ok(DurationBuckets {
             edges: edges.to_vec(),
             counts: vec![0; edges.len() + 1],
+            octaves: octaves(edges),
         })
     }
 
@@ -59,12 +76,14 @@ impl DurationBuckets {
 
     #[inline]
     fn slot(&self, seconds: u64) -> usize {
-        // Most durations fall below the first edge (calls, chats, quick replies).
-        if self.edges.first().is_none_or(|first| seconds < *first) {
-            return 0;
+        // The edges at or below the least duration of this bit length are passed; the
+        // search goes on from there (edges an octave or more apart: one step at most).
+        let bits = (u64::BITS - seconds.leading_zeros()) as usize;
+        let mut slot = usize::from(self.octaves[bits]);
+        while self.edges.get(slot).is_some_and(|e| *e <= seconds) {
+            slot += 1;
         }
-        // Edges are few (at most 64) and sorted: counting those passed is branch-free.
-        self.edges.iter().map(|e| usize::from(*e <= seconds)).sum()
+        slot
     }
 
     /// Counts one duration.
@@ -78,13 +97,19 @@ impl DurationBuckets {
 
     /// Takes one duration out again; an error if its bucket is empty.
     pub fn remove(&mut self, seconds: u64) -> Result<()> {
+        self.check_remove(seconds)?;
         let slot = self.slot(seconds);
-        match self.counts[slot].checked_sub(1) {
-            Some(c) => {
-                self.counts[slot] = c;
-                Ok(())
-            }
-            None => Err(Error::NotPresent {
+        self.counts[slot] -= 1;
+        Ok(())
+    }
+
+    /// Whether [`remove`](Self::remove) would take `seconds` (an error naming it if not),
+    /// changing nothing.
+    #[inline]
+    pub(crate) fn check_remove(&self, seconds: u64) -> Result<()> {
+        match self.counts.get(self.slot(seconds)) {
+            Some(c) if *c > 0 => Ok(()),
+            _ => Err(Error::NotPresent {
                 what: WHAT,
                 value: seconds as f64,
             }),
@@ -189,6 +214,7 @@ impl TryFrom<BucketsRepr> for DurationBuckets {
             .try_fold(0u64, |a, c| a.checked_add(*c))
             .ok_or_else(|| Error::corrupt(WHAT, "counts overflow"))?;
         Ok(DurationBuckets {
+            octaves: octaves(&r.edges),
             edges: r.edges,
             counts: r.counts,
         })

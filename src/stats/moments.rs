@@ -85,10 +85,55 @@ impl DurationMoments {
         Ok(())
     }
 
+    /// Whether `n` more values under 2³² s can be added with
+    /// [`add_small`](Self::add_small), which then cannot overflow.
+    #[inline]
+    pub(crate) fn has_room(&self, n: u64) -> bool {
+        self.count <= u64::MAX - n && (self.sum | self.sum_sq) >> 126 == 0
+    }
+
+    /// Adds a value under 2³² s where [`has_room`](Self::has_room) said so.
+    #[inline(always)]
+    pub(crate) fn add_small(&mut self, seconds: u32) {
+        let s = u64::from(seconds);
+        let v = u128::from(seconds);
+        self.count += 1;
+        self.sum += v;
+        self.sum_sq += v * v;
+        if s < self.min {
+            (self.min, self.min_held) = (s, 1);
+        } else if s == self.min {
+            self.min_held += 1;
+        }
+        if s > self.max {
+            (self.max, self.max_held) = (s, 1);
+        } else if s == self.max {
+            self.max_held += 1;
+        }
+    }
+
     /// Removes one duration added before. Removing a value that cannot be held (outside the
     /// range ever added, an extreme with no copy left, more than the sum) is an error and
     /// changes nothing.
     pub fn remove(&mut self, seconds: u64) -> Result<()> {
+        self.check_remove(seconds)?;
+        let v = u128::from(seconds);
+        self.count -= 1;
+        self.sum -= v;
+        self.sum_sq -= v * v;
+        if seconds == self.min {
+            self.min_held -= 1;
+        }
+        if seconds == self.max {
+            self.max_held -= 1;
+        }
+        Ok(())
+    }
+
+    /// Whether [`remove`](Self::remove) would take `seconds` (an error naming it if not),
+    /// changing nothing.
+    #[inline]
+    pub(crate) fn check_remove(&self, seconds: u64) -> Result<()> {
         let v = u128::from(seconds);
         let missing = self.count == 0
             || seconds < self.min
@@ -102,15 +147,6 @@ impl DurationMoments {
                 what: WHAT,
                 value: seconds as f64,
             });
-        }
-        self.count -= 1;
-        self.sum -= v;
-        self.sum_sq -= v * v;
-        if seconds == self.min {
-            self.min_held -= 1;
-        }
-        if seconds == self.max {
-            self.max_held -= 1;
         }
         Ok(())
     }

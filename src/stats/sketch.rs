@@ -274,6 +274,33 @@ impl QuantileSketch {
         self.add_valid(seconds as f64, 1)
     }
 
+    /// Adds a whole number of seconds under 2³² where [`has_room`](Self::has_room) said
+    /// so (the count cannot overflow).
+    #[inline(always)]
+    pub(crate) fn add_small(&mut self, seconds: u32) {
+        self.count += 1;
+        if seconds == 0 {
+            self.zero_count += 1;
+            return;
+        }
+        let index = match self.small.and_then(|t| t.get(seconds as usize)) {
+            Some(&index) => index,
+            None => self.index_of(f64::from(seconds)),
+        };
+        let slot = index.wrapping_sub(self.offset) as u32 as usize;
+        if let Some(bin) = self.bins.get_mut(slot) {
+            *bin += 1;
+        } else {
+            self.add_outside(index, 1);
+        }
+    }
+
+    /// Whether `n` more values fit the count.
+    #[inline]
+    pub(crate) fn has_room(&self, n: u64) -> bool {
+        self.count <= u64::MAX - n
+    }
+
     /// Adds a value `n` times.
     #[inline]
     pub fn add_n(&mut self, value: f64, n: u64) -> Result<()> {
@@ -357,28 +384,53 @@ impl QuantileSketch {
     /// (its bin is empty) is an error and changes nothing.
     pub fn remove(&mut self, value: f64) -> Result<()> {
         Self::check_value(value)?;
-        let missing = Error::NotPresent { what: WHAT, value };
         if value < MIN_INDEXABLE {
             if self.zero_count == 0 {
-                return Err(missing);
+                return Err(Error::NotPresent { what: WHAT, value });
             }
             self.zero_count -= 1;
-        } else {
-            let mut index = self.index_of(value);
-            if let Some(c) = self.collapsed_below {
-                index = index.max(c);
-            }
-            let slot = index.wrapping_sub(self.offset) as u32 as usize;
-            match self.bins.get_mut(slot) {
-                Some(bin) if *bin > 0 => *bin -= 1,
-                _ => return Err(missing),
-            }
+            self.removed_one();
+            return Ok(());
         }
+        self.remove_at(self.index_of(value), value)
+    }
+
+    /// Removes a whole number of seconds added before (the bin from the table
+    /// [`add_seconds`](Self::add_seconds) uses).
+    #[inline]
+    pub(crate) fn remove_seconds(&mut self, seconds: u64) -> Result<()> {
+        match self
+            .small
+            .filter(|_| seconds != 0)
+            .and_then(|t| t.get(seconds as usize))
+        {
+            Some(&index) => self.remove_at(index, seconds as f64),
+            None => self.remove(seconds as f64),
+        }
+    }
+
+    /// Removes one value of bin `index` (`value` names it in the error).
+    #[inline]
+    fn remove_at(&mut self, mut index: i32, value: f64) -> Result<()> {
+        if let Some(c) = self.collapsed_below {
+            index = index.max(c);
+        }
+        let slot = index.wrapping_sub(self.offset) as u32 as usize;
+        match self.bins.get_mut(slot) {
+            Some(bin) if *bin > 0 => *bin -= 1,
+            _ => return Err(Error::NotPresent { what: WHAT, value }),
+        }
+        self.removed_one();
+        Ok(())
+    }
+
+    /// Counts one value fewer; an emptied sketch starts afresh.
+    #[inline]
+    fn removed_one(&mut self) {
         self.count -= 1;
         if self.count == 0 {
             *self = Self::build(self.alpha, self.max_bins);
         }
-        Ok(())
     }
 
     /// The non-empty bins in ascending order, as `(index, count)`.

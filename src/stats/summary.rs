@@ -50,7 +50,7 @@ impl Default for SummaryConfig {
 /// assert_eq!(s.buckets[0].count, 2); // under 1 h
 /// # Ok::<(), csm_metrics::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(
     feature = "serde",
@@ -60,6 +60,31 @@ pub struct DurationSummary {
     moments: DurationMoments,
     sketch: QuantileSketch,
     buckets: DurationBuckets,
+    /// Values added but not yet folded into the parts (see [`Pending`]).
+    pending: Pending,
+}
+
+/// Values under 2³² s added to a [`DurationSummary`] and not yet folded into its parts:
+/// adding is then a store, and the parts take the values in batches (a tight loop, no
+/// call per value). Every other operation folds them first, in the order they came, so the
+/// summary's state is the one adding them one by one gives. They are held only while the
+/// parts have room for them, so folding cannot fail.
+#[derive(Debug, Clone, Copy, Default)]
+struct Pending {
+    len: u8,
+    values: [u32; PENDING],
+}
+
+/// How many values a summary holds before folding them in.
+const PENDING: usize = 15;
+
+impl PartialEq for DurationSummary {
+    /// Equal when they hold the same values in the same configuration (values not yet
+    /// folded in count as folded).
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (self.folded(), other.folded());
+        a.moments == b.moments && a.sketch == b.sketch && a.buckets == b.buckets
+    }
 }
 
 /// What a [`DurationSummary`] reports. Durations in seconds.
@@ -95,12 +120,58 @@ impl DurationSummary {
             moments: DurationMoments::default(),
             sketch: QuantileSketch::with_max_bins(config.relative_accuracy, config.max_bins)?,
             buckets: DurationBuckets::new(&config.bucket_edges)?,
+            pending: Pending::default(),
         })
     }
 
     /// Adds one duration in seconds.
     #[inline]
     pub fn add(&mut self, seconds: u64) -> Result<()> {
+        if seconds >> 32 == 0 && self.has_room() {
+            let n = usize::from(self.pending.len);
+            self.pending.values[n] = seconds as u32;
+            self.pending.len += 1;
+            if n + 1 == PENDING {
+                self.fold();
+            }
+            return Ok(());
+        }
+        self.fold();
+        self.add_checked(seconds)
+    }
+
+    /// Whether the parts have room for a whole batch of pending values (so that folding
+    /// them in cannot fail: the parts do not change while values are pending).
+    #[inline]
+    fn has_room(&self) -> bool {
+        self.moments.has_room(PENDING as u64) && self.sketch.has_room(PENDING as u64)
+    }
+
+    /// Folds the pending values into the parts, in the order they came.
+    #[inline]
+    fn fold(&mut self) {
+        let n = usize::from(self.pending.len);
+        for &v in &self.pending.values[..n] {
+            self.moments.add_small(v);
+            self.sketch.add_small(v);
+            self.buckets.add(u64::from(v));
+        }
+        self.pending.len = 0;
+    }
+
+    /// The summary with its pending values folded in (a copy only when some are pending).
+    #[inline]
+    fn folded(&self) -> std::borrow::Cow<'_, DurationSummary> {
+        if self.pending.len == 0 {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut s = self.clone();
+        s.fold();
+        std::borrow::Cow::Owned(s)
+    }
+
+    /// Adds one duration, every part checked (the parts hold no pending value).
+    fn add_checked(&mut self, seconds: u64) -> Result<()> {
         // The sketch is checked first: it is the only part that can refuse (overflow).
         self.sketch.add_seconds(seconds)?;
         if let Err(e) = self.moments.add(seconds) {
@@ -114,41 +185,48 @@ impl DurationSummary {
     /// Removes one duration added before (a reopened ticket retracting its resolution time).
     /// An error, changing nothing, if it was not added.
     pub fn remove(&mut self, seconds: u64) -> Result<()> {
-        let mut moments = self.moments.clone();
-        moments.remove(seconds)?;
-        let mut buckets = self.buckets.clone();
-        buckets.remove(seconds)?;
-        self.sketch.remove(seconds as f64)?;
-        self.moments = moments;
-        self.buckets = buckets;
-        Ok(())
+        self.fold();
+        // Every part is checked before any changes (the sketch checks and changes at once,
+        // and changes nothing when it refuses), so a refused removal changes nothing.
+        self.moments.check_remove(seconds)?;
+        self.buckets.check_remove(seconds)?;
+        self.sketch.remove_seconds(seconds)?;
+        // Cannot fail: both were checked above.
+        self.moments.remove(seconds)?;
+        self.buckets.remove(seconds)
     }
 
     /// How many durations it holds.
     #[inline]
     pub fn count(&self) -> u64 {
-        self.moments.count()
+        self.moments.count() + u64::from(self.pending.len)
     }
 
     /// Whether nothing was ever added. A summary emptied by removals is not pristine: it
     /// remembers the extremes it held, so that merging it gives what one pass gives.
     pub fn is_pristine(&self) -> bool {
-        self.moments.is_pristine() && self.sketch.is_empty()
+        self.pending.len == 0 && self.moments.is_pristine() && self.sketch.is_empty()
     }
 
     /// The exact moments.
-    pub fn moments(&self) -> &DurationMoments {
-        &self.moments
+    pub fn moments(&self) -> std::borrow::Cow<'_, DurationMoments> {
+        match self.folded() {
+            std::borrow::Cow::Borrowed(s) => std::borrow::Cow::Borrowed(&s.moments),
+            std::borrow::Cow::Owned(s) => std::borrow::Cow::Owned(s.moments),
+        }
     }
 
     /// The sketch.
-    pub fn sketch(&self) -> &QuantileSketch {
-        &self.sketch
+    pub fn sketch(&self) -> std::borrow::Cow<'_, QuantileSketch> {
+        match self.folded() {
+            std::borrow::Cow::Borrowed(s) => std::borrow::Cow::Borrowed(&s.sketch),
+            std::borrow::Cow::Owned(s) => std::borrow::Cow::Owned(s.sketch),
+        }
     }
 
     /// Any quantile `q` in `0.0..=1.0`, within α.
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        self.sketch.quantile(q)
+        self.folded().sketch.quantile(q)
     }
 
     /// Whether two summaries are configured alike (accuracy, bin limit, bucket edges),
@@ -170,6 +248,8 @@ impl Calculator for DurationSummary {
     }
 
     fn merge(&mut self, other: &Self) -> Result<()> {
+        self.fold();
+        let other = other.folded();
         // Check every part before changing any, so a failed merge changes nothing.
         let mut sketch = self.sketch.clone();
         sketch.merge(&other.sketch)?;
@@ -181,13 +261,16 @@ impl Calculator for DurationSummary {
             moments,
             sketch,
             buckets,
+            pending: Pending::default(),
         };
         Ok(())
     }
 
     fn snapshot(&self) -> DurationSnapshot {
-        let m = &self.moments;
-        let [p50, p90, p95, p99] = self.sketch.quantiles([0.5, 0.9, 0.95, 0.99]);
+        let this = self.folded();
+        let this = &*this;
+        let m = &this.moments;
+        let [p50, p90, p95, p99] = this.sketch.quantiles([0.5, 0.9, 0.95, 0.99]);
         let (exact_min, exact_max) = (m.min().map(|v| v as f64), m.max().map(|v| v as f64));
         // An extreme that was removed comes from the sketch, within α; it is kept on the
         // right side of what is known exactly (the mean, the other extreme), which only
@@ -199,18 +282,18 @@ impl Calculator for DurationSummary {
             mean: m.mean(),
             std_dev: m.std_dev(),
             min: exact_min.or_else(|| {
-                let s = self.sketch.min_value()?;
+                let s = this.sketch.min_value()?;
                 Some(known_low.map_or(s, |k| s.min(k)))
             }),
             max: exact_max.or_else(|| {
-                let s = self.sketch.max_value()?;
+                let s = this.sketch.max_value()?;
                 Some(known_high.map_or(s, |k| s.max(k)))
             }),
             p50,
             p90,
             p95,
             p99,
-            buckets: self.buckets.buckets(),
+            buckets: this.buckets.buckets(),
         }
     }
 }
@@ -279,7 +362,8 @@ impl DurationSummary {
 }
 
 impl From<DurationSummary> for SummaryRepr {
-    fn from(s: DurationSummary) -> Self {
+    fn from(mut s: DurationSummary) -> Self {
+        s.fold();
         SummaryRepr {
             moments: s.moments,
             sketch: s.sketch,
@@ -306,6 +390,7 @@ impl TryFrom<SummaryRepr> for DurationSummary {
             moments: r.moments,
             sketch: r.sketch,
             buckets: r.buckets,
+            pending: Pending::default(),
         })
     }
 }

@@ -15,8 +15,17 @@ use crate::model::{Author, FieldChange, Visibility};
 /// fingerprints are taken for the same event.
 #[inline(always)]
 pub(crate) fn fingerprint(kind: &InteractionKind) -> u64 {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let (tag, a, b): (u64, u64, u64) = match *kind {
+    let (tag, a, b) = parts(kind);
+    mix(tag, a, b)
+}
+
+/// The tag of a merge in [`parts`] (its first value is the ticket merged into).
+const MERGED_TAG: u64 = 16 + 6;
+
+/// What a fingerprint mixes: a tag for the kind and two ids.
+#[inline(always)]
+fn parts(kind: &InteractionKind) -> (u64, u64, u64) {
+    match *kind {
         InteractionKind::Message { author, visibility } => {
             let (who, id) = match author {
                 Author::Agent(a) => (0, a.0),
@@ -61,7 +70,12 @@ pub(crate) fn fingerprint(kind: &InteractionKind) -> u64 {
             ),
         },
         InteractionKind::BotHandoff => (52, 0, 0),
-    };
+    }
+}
+
+#[inline(always)]
+fn mix(tag: u64, a: u64, b: u64) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut x = tag.wrapping_mul(K) ^ a;
     x = (x ^ (x >> 31)).wrapping_mul(K) ^ b;
     x = (x ^ (x >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -118,7 +132,8 @@ impl TicketState {
         if late && !self.keeps_log() {
             return Err(RejectReason::OutOfOrder);
         }
-        let print = fingerprint(&event.kind);
+        let (tag, a, b) = parts(&event.kind);
+        let print = mix(tag, a, b);
         let duplicate = if late {
             self.extra.as_ref().is_some_and(|e| {
                 e.log
@@ -135,12 +150,8 @@ impl TicketState {
         } else {
             Admission::InOrder
         };
-        if how != Admission::Duplicate {
-            if let InteractionKind::Status(Status::Merged { into }) = event.kind {
-                if into == event.ticket {
-                    return Err(RejectReason::MergedIntoItself);
-                }
-            }
+        if tag == MERGED_TAG && a == event.ticket.0 && how != Admission::Duplicate {
+            return Err(RejectReason::MergedIntoItself);
         }
         Ok(Admitted { how, offset, print })
     }
