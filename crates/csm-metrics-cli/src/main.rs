@@ -1,9 +1,10 @@
 //! `csm-metrics`: every support metric from a help desk's history on disk.
 //!
 //! ```text
-//! csm-metrics report  --from csv DIR [--calendar FILE] [--group-by team,assignee,channel,priority]
-//!                     [--as-of INSTANT] [--format json|table|csv] [--threads N] [--stats]
-//! csm-metrics tickets --from csv DIR [--calendar FILE] [--threads N]
+//! csm-metrics report  --from csv|parquet|fivetran-zendesk DIR [--calendar FILE]
+//!                     [--group-by team,assignee,channel,priority] [--as-of INSTANT]
+//!                     [--format json|table|csv] [--threads N] [--stats]
+//! csm-metrics tickets --from csv|parquet|fivetran-zendesk DIR [--calendar FILE] [--threads N]
 //! ```
 
 #![forbid(unsafe_code)]
@@ -11,6 +12,7 @@
 mod groups;
 mod json;
 mod progress;
+mod source;
 mod tickets;
 
 use std::io::Write;
@@ -29,7 +31,9 @@ use csm_metrics_io::history::{Format as Files, History, Names, ReadOptions};
 use csm_metrics_io::{ImportReport, Table};
 use serde_json::{Value, json};
 
+use csm_metrics_io::zendesk::fivetran::Fivetran;
 use groups::{Dim, GroupBy, GroupKey};
+use source::Source;
 
 #[derive(Parser)]
 #[command(
@@ -69,7 +73,8 @@ struct InputArgs {
     #[arg(long, value_enum, default_value_t = From::Csv)]
     from: From,
     /// The history: for `csv`, a directory with tickets.csv and events.csv (surveys.csv
-    /// and calls.csv optional).
+    /// and calls.csv optional); for `fivetran-zendesk`, a directory with ticket.csv and
+    /// user.csv (ticket_comment.csv, ticket_field_history.csv, group.csv optional).
     path: PathBuf,
     /// A business calendar (a JSON spec, as examples/new_york_2025.json): business-time
     /// figures are added.
@@ -109,6 +114,9 @@ enum From {
     /// The same tables in Apache Parquet (tickets.parquet, events.parquet…), as `convert`
     /// writes them.
     Parquet,
+    /// The Fivetran Zendesk warehouse schema as CSV (ticket.csv, ticket_comment.csv,
+    /// ticket_field_history.csv, user.csv, group.csv; dbt_zendesk's seed names too).
+    FivetranZendesk,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -157,10 +165,11 @@ impl InputArgs {
             Some(path) => Some(Arc::new(csm_metrics_io::calendar::read(path)?)),
             None => None,
         };
-        Ok(TrackerConfig {
+        let config = TrackerConfig {
             calendar,
             ..TrackerConfig::default()
-        })
+        };
+        Ok(self.source()?.configure(config))
     }
 
     fn options(&self) -> ReadOptions {
@@ -172,18 +181,19 @@ impl InputArgs {
         }
     }
 
-    fn history(&self) -> Result<History, Failure> {
-        match self.from {
-            From::Csv => Ok(History::open_as(&self.path, Files::Csv)?),
-            From::Parquet => Ok(History::open_as(&self.path, Files::Parquet)?),
-        }
+    fn source(&self) -> Result<Source, Failure> {
+        Ok(match self.from {
+            From::Csv => Source::History(History::open_as(&self.path, Files::Csv)?),
+            From::Parquet => Source::History(History::open_as(&self.path, Files::Parquet)?),
+            From::FivetranZendesk => Source::Zendesk(Fivetran::open(&self.path)?),
+        })
     }
 }
 
 /// The tickets of a history through one tracker per shard, merged.
 fn track<G: TicketGrouping + Sync>(
     input: &InputArgs,
-    history: &History,
+    history: &Source,
     grouping: G,
     as_of: Option<DateTime<Utc>>,
 ) -> Result<(TrackerSnapshot<G::Key>, ImportReport, Names), Failure> {
@@ -210,7 +220,7 @@ fn track<G: TicketGrouping + Sync>(
 
 fn report(args: &ReportArgs) -> Result<(), Failure> {
     let wall = Instant::now();
-    let history = args.input.history()?;
+    let history = args.input.source()?;
     let dims = {
         let mut d = args.group_by.clone();
         d.dedup();
@@ -219,12 +229,7 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
     // Surveys and calls on their own thread, beside the tickets.
     let side = {
         let (history, options) = (history.clone(), args.input.options());
-        std::thread::spawn(move || -> Result<_, csm_metrics_io::Error> {
-            let mut report = ImportReport::default();
-            let surveys = history.read_surveys(&options, &mut report)?;
-            let (calls, _queues) = history.read_calls(&options, &mut report)?;
-            Ok((surveys, calls, report))
-        })
+        std::thread::spawn(move || history.side(&options))
     };
     let (overall, sections, in_play, mut import) = if dims == [Dim::Team] {
         // The common case on its own grouping: one key per ticket, no dispatch.
@@ -279,10 +284,11 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         .iter()
         .map(|(r, n)| (r.to_string(), json!(n)))
         .collect();
+    let (ticket_rows, event_rows) = history.counts(&import);
     let out = json!({
         "input": {
-            "tickets": import.rows_of(Table::Tickets),
-            "events": import.rows_of(Table::Events),
+            "tickets": ticket_rows,
+            "events": event_rows,
             "surveys": import.rows_of(Table::Surveys),
             "calls": import.rows_of(Table::Calls),
             "rejected": rejected,
@@ -310,7 +316,7 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         eprintln!(
             "wall {:.3} s, {:.1} M events/s end to end, threads {}, tickets in play at the end {}, peak resident memory {} MiB",
             wall.elapsed().as_secs_f64(),
-            import.rows_of(Table::Events) as f64 / wall.elapsed().as_secs_f64() / 1e6,
+            event_rows as f64 / wall.elapsed().as_secs_f64() / 1e6,
             args.input.threads,
             in_play,
             progress::peak_rss_kib().map_or("?".into(), |k| (k / 1024).to_string())
@@ -331,8 +337,9 @@ fn with_tracker(
 }
 
 fn convert(args: &ConvertArgs) -> Result<(), Failure> {
-    let history = args.input.history()?;
-    let report = csm_metrics_io::history::to_parquet(&history, &args.to, &args.input.options())?;
+    let source = args.input.source()?;
+    let history = source.history()?;
+    let report = csm_metrics_io::history::to_parquet(history, &args.to, &args.input.options())?;
     eprintln!(
         "wrote {} tickets and {} events to {} ({} rows turned away)",
         report.rows_of(Table::Tickets),

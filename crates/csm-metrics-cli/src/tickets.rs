@@ -79,7 +79,7 @@ impl TicketSink for PerTicket {
 }
 
 pub fn run(input: &InputArgs) -> Result<(), Failure> {
-    let history = input.history()?;
+    let history = input.source()?;
     let config = input.config()?;
     TicketReplay::new(config.clone())?;
     let mut options = input.options();

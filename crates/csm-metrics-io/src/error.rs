@@ -24,6 +24,18 @@ pub enum Error {
         /// What it should hold.
         what: &'static str,
     },
+    /// A table an export must have is not in its directory.
+    #[error("{}: no {table} table ({looked_for}) in this {export} export", dir.display())]
+    MissingTable {
+        /// The export's directory.
+        dir: PathBuf,
+        /// The table.
+        table: &'static str,
+        /// The file names looked for.
+        looked_for: String,
+        /// The export's kind.
+        export: &'static str,
+    },
     /// A file has no header row.
     #[error("{}: empty file: no header row", path.display())]
     NoHeader {

@@ -12,6 +12,8 @@
 //!   generator writes and `csm-metrics report --from csv` reads. Parsed in parallel
 //!   chunks with a real CSV parser (the `csv` crate: quoted fields, escaped quotes,
 //!   embedded newlines, CRLF, a byte-order mark); sorted externally when out of order.
+//! - [`zendesk`]: Zendesk exports — the Fivetran Zendesk warehouse schema as CSV
+//!   ([`zendesk::fivetran`]), mapped through an overridable [`zendesk::Mapping`].
 //! - [`calendar`]: business calendars from a JSON spec.
 //!
 //! ```no_run
@@ -49,6 +51,7 @@ mod chunks;
 mod error;
 pub mod history;
 mod report;
+pub mod zendesk;
 
 pub use error::{Error, Result};
 pub use report::{ImportReport, Ordering, Rejection, Rule, Table};

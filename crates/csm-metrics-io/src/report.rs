@@ -16,6 +16,9 @@ pub enum Table {
     Surveys,
     /// `calls.csv`: one row per call.
     Calls,
+    /// A table of a help desk's export, by its name (`ticket_comment` of the Fivetran
+    /// Zendesk schema).
+    Source(&'static str),
 }
 
 impl Table {
@@ -26,6 +29,7 @@ impl Table {
             Table::Events => "events",
             Table::Surveys => "surveys",
             Table::Calls => "calls",
+            Table::Source(name) => name,
         }
     }
 }

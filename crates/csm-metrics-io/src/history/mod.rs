@@ -44,7 +44,7 @@ mod fast;
 #[cfg(feature = "parquet")]
 mod parquet;
 pub(crate) mod rows;
-mod sorted;
+pub(crate) mod sorted;
 mod source;
 
 use std::path::{Path, PathBuf};

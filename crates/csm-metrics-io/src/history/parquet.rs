@@ -365,5 +365,7 @@ pub(crate) fn schema(table: Table) -> Arc<Schema> {
             f("wrap_s", Int64),
             f("agent_id", Int64),
         ],
+        // Not a table of the history format.
+        Table::Source(_) => vec![],
     }))
 }

@@ -189,7 +189,7 @@ pub(crate) struct Merge<T: Packed> {
 }
 
 impl<T: Packed> Merge<T> {
-    fn new(runs: &[Run<T>], shard: usize, shards: u64) -> Result<Self> {
+    pub(crate) fn new(runs: &[Run<T>], shard: usize, shards: u64) -> Result<Self> {
         let mut m = Merge {
             cursors: runs.iter().map(Cursor::open).collect::<Result<_>>()?,
             heap: BinaryHeap::new(),

@@ -1,0 +1,99 @@
+//! What `--from` names: the crate's history format (CSV or Parquet) or a help desk's
+//! export, behind one reading interface.
+
+use csm_metrics::SurveySuite;
+use csm_metrics::metrics::calls::CallCenter;
+use csm_metrics::metrics::tickets::{OutboundReplies, TrackerConfig};
+use csm_metrics_io::history::{History, Names, ReadOptions, TicketSink};
+use csm_metrics_io::zendesk::fivetran::Fivetran;
+use csm_metrics_io::{ImportReport, Table};
+
+/// An input opened.
+#[derive(Clone)]
+pub enum Source {
+    /// The crate's history format.
+    History(History),
+    /// The Fivetran Zendesk schema as CSV.
+    Zendesk(Fivetran),
+}
+
+impl Source {
+    /// Reads the tickets into one sink per shard.
+    pub fn read_tickets<S, F>(
+        &self,
+        options: &ReadOptions,
+        make: F,
+    ) -> csm_metrics_io::Result<(Vec<S>, ImportReport, Names)>
+    where
+        S: TicketSink,
+        F: Fn(usize) -> S + Sync,
+    {
+        match self {
+            Source::History(h) => h.read_tickets(options, make),
+            Source::Zendesk(z) => z.read_tickets(options, make),
+        }
+    }
+
+    /// Bytes of the ticket stream, for the progress bar (0: no bar).
+    pub fn ticket_bytes(&self) -> u64 {
+        match self {
+            Source::History(h) => h.ticket_bytes(),
+            Source::Zendesk(_) => 0,
+        }
+    }
+
+    /// Surveys and calls (a Zendesk export has none the reader takes yet).
+    pub fn side(
+        &self,
+        options: &ReadOptions,
+    ) -> csm_metrics_io::Result<(SurveySuite, CallCenter, ImportReport)> {
+        let mut report = ImportReport::default();
+        match self {
+            Source::History(h) => {
+                let surveys = h.read_surveys(options, &mut report)?;
+                let (calls, _queues) = h.read_calls(options, &mut report)?;
+                Ok((surveys, calls, report))
+            }
+            Source::Zendesk(_) => Ok((SurveySuite::default(), CallCenter::default(), report)),
+        }
+    }
+
+    /// The input's own rules on top of the caller's configuration: a Zendesk export counts
+    /// first replies as Zendesk does (an agent's first comment on a ticket an agent opened
+    /// is its description).
+    pub fn configure(&self, config: TrackerConfig) -> TrackerConfig {
+        match self {
+            Source::History(_) => config,
+            Source::Zendesk(_) => TrackerConfig {
+                outbound: OutboundReplies::SecondAgentComment,
+                ..config
+            },
+        }
+    }
+
+    /// Ticket rows and event rows read (for a Zendesk export: `ticket`, and
+    /// `ticket_comment` with `ticket_field_history`).
+    pub fn counts(&self, import: &ImportReport) -> (u64, u64) {
+        match self {
+            Source::History(_) => (
+                import.rows_of(Table::Tickets),
+                import.rows_of(Table::Events),
+            ),
+            Source::Zendesk(_) => (
+                import.rows_of(Table::Source("ticket")),
+                import.rows_of(Table::Source("ticket_comment"))
+                    + import.rows_of(Table::Source("ticket_field_history")),
+            ),
+        }
+    }
+
+    /// The history, for commands that read the crate's format only.
+    pub fn history(&self) -> Result<&History, String> {
+        match self {
+            Source::History(h) => Ok(h),
+            Source::Zendesk(_) => {
+                Err("this command reads the crate's history format (--from csv or parquet) only, for now".into())
+            }
+        }
+    }
+}

@@ -1,0 +1,683 @@
+//! The Fivetran Zendesk warehouse schema as CSV: a directory with one file per table, named
+//! as the table (`ticket.csv`, `ticket_field_history.csv`, `ticket_comment.csv`,
+//! `user.csv`, `group.csv`; the `_data` suffix of the fivetran/dbt_zendesk seeds,
+//! `ticket_data.csv`, is accepted too). `ticket` and `user` are required; without
+//! `ticket_field_history` tickets keep the group and priority `ticket` gives them, without
+//! `ticket_comment` they have no messages.
+//!
+//! Columns are found by name (any order, extra columns ignored). Instants are UTC as the
+//! warehouse stores them (`2020-02-19 01:54:52`, fractions and a `T`, `Z` or `+00:00`
+//! accepted; fractions of a second are dropped). Ids are the numbers Zendesk gives.
+//!
+//! # Order, repeats and memory
+//! The rows of all tables go through the external sort of the history reader (runs of at
+//! most [`ReadOptions::sort_memory_bytes`], spilled to temporary files), then each shard
+//! merges its tickets' rows by instant, creations first. Memory: one run, the `user` table
+//! (one entry per user: whether an agent) and the group names. A repeated comment or field
+//! row is the tracker's duplicate (counted once).
+//!
+//! # Against dbt_zendesk
+//! The fivetran/dbt_zendesk package computes per-ticket figures from the same tables.
+//! Where the crate's [contract](csm_metrics::contract) and the package differ:
+//! - **First reply**: the package measures from creation to the first public agent comment
+//!   after the ticket's first comment; the crate from creation to the first public agent
+//!   message. On inbound tickets (the description is the requester's) they agree; on
+//!   tickets an agent opened, set `OutboundReplies::SecondAgentComment` to skip the
+//!   description as the package does.
+//! - **Minutes**: the package reports minutes (calendar: seconds / 60; business: minutes of
+//!   schedule crossed); the crate reports seconds, exact.
+//! - **Deleted tickets**: the package filters them out; here `deleted` is spam, which takes
+//!   the ticket out of every figure (the same result).
+//! - **Requester wait / agent work**: the same statuses (new, open, hold / new, open).
+//! - **Schedules** (`schedule`, `schedule_holiday`, `ticket_schedule`) are not read yet:
+//!   give a business calendar with `--calendar`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDateTime};
+use csm_metrics::{
+    AgentId, Author, Channel, CreatedBy, CustomerId, FieldChange, FieldId, Interaction,
+    InteractionKind, Priority, Status, TeamId, Ticket, TicketId, ValueId, Visibility,
+};
+
+use super::Mapping;
+use crate::chunks::Chunker;
+use crate::error::{Error, Result};
+use crate::history::rows::Columns;
+use crate::history::sorted::{Merge, Packed, Runs};
+use crate::history::{Names, ReadOptions, TicketSink};
+use crate::history::{csv_reader, read_record};
+use crate::report::{ImportReport, Ordering, Rule, Table};
+
+const EXPORT: &str = "Fivetran Zendesk";
+const TICKET: Table = Table::Source("ticket");
+const COMMENT: Table = Table::Source("ticket_comment");
+const FIELD_HISTORY: Table = Table::Source("ticket_field_history");
+const USER: Table = Table::Source("user");
+const GROUP: Table = Table::Source("group");
+
+/// A Fivetran Zendesk export on disk.
+///
+/// ```no_run
+/// use csm_metrics::metrics::tickets::{ByTeam, TicketTracker};
+/// use csm_metrics_io::history::ReadOptions;
+/// use csm_metrics_io::zendesk::fivetran::Fivetran;
+///
+/// let export = Fivetran::open("exports/zendesk")?;
+/// let (trackers, report, groups) =
+///     export.read_tickets(&ReadOptions::default(), |_| TicketTracker::<ByTeam>::default())?;
+/// println!("{} groups, {} rows turned away", groups.len(), report.rejected_total());
+/// # Ok::<(), csm_metrics_io::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Fivetran {
+    dir: PathBuf,
+    tables: BTreeMap<&'static str, PathBuf>,
+    mapping: Mapping,
+}
+
+impl Fivetran {
+    /// The export in `dir`: an error naming the table if `ticket` or `user` is missing.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref().to_path_buf();
+        let mut tables = BTreeMap::new();
+        for table in [
+            "ticket",
+            "ticket_field_history",
+            "ticket_comment",
+            "user",
+            "group",
+        ] {
+            let found = [format!("{table}.csv"), format!("{table}_data.csv")]
+                .into_iter()
+                .map(|name| dir.join(name))
+                .find(|p| p.is_file());
+            match found {
+                Some(path) => {
+                    tables.insert(table, path);
+                }
+                None if matches!(table, "ticket" | "user") => {
+                    return Err(Error::MissingTable {
+                        dir,
+                        table,
+                        looked_for: format!("{table}.csv or {table}_data.csv"),
+                        export: EXPORT,
+                    });
+                }
+                None => {}
+            }
+        }
+        Ok(Fivetran {
+            dir,
+            tables,
+            mapping: Mapping::default(),
+        })
+    }
+
+    /// The same export read with another mapping of Zendesk's names.
+    pub fn with_mapping(mut self, mapping: Mapping) -> Self {
+        self.mapping = mapping;
+        self
+    }
+
+    /// The export's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Whether the export has a table (`ticket_comment`, …).
+    pub fn has(&self, table: &str) -> bool {
+        self.tables.contains_key(table)
+    }
+
+    /// Reads the tickets, comments and field changes into one sink per shard
+    /// ([`ReadOptions::shards`], tickets split by id modulo shards; `make(shard)` builds
+    /// each), in time order per ticket. Returns the sinks, the import report (rows per
+    /// table, rows turned away by rule) and the group names by group id (the tickets'
+    /// [`TeamId`]s).
+    pub fn read_tickets<S, F>(
+        &self,
+        options: &ReadOptions,
+        make: F,
+    ) -> Result<(Vec<S>, ImportReport, Names)>
+    where
+        S: TicketSink,
+        F: Fn(usize) -> S + Sync,
+    {
+        let mut report = ImportReport::default();
+        let agents = self.users(options, &mut report)?;
+        let groups = self.groups(options, &mut report)?;
+        let palette = Palette::of(&self.mapping);
+        let mut runs = Runs::<Row>::new(options.sort_memory_bytes);
+        // Comments before field changes: at one instant (one Zendesk update) the reply
+        // goes before the solve (equal keys keep push order through the sort).
+        self.comments(&agents, options, &mut runs, &mut report)?;
+        let history = self.field_history(&palette, options, &mut runs, &mut report)?;
+        self.tickets(&agents, &palette, history, options, &mut runs, &mut report)?;
+        let runs = runs.finish();
+        report.ordering = Ordering::Sorted { runs: runs.len() };
+        let shards = options.shards.max(1);
+        let results: Vec<Result<(S, ImportReport)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..shards)
+                .map(|shard| {
+                    let (runs, palette, make) = (&runs, &palette, &make);
+                    scope.spawn(move || -> Result<(S, ImportReport)> {
+                        let mut sink = make(shard);
+                        let mut report = ImportReport::default();
+                        let mut rows = Merge::new(runs, shard, shards as u64)?;
+                        for row in rows.by_ref() {
+                            row.deliver(palette, &mut sink, &mut report);
+                        }
+                        match rows.error {
+                            Some(e) => Err(e),
+                            None => Ok((sink, report)),
+                        }
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(Error::Worker("a shard".into())))
+                })
+                .collect()
+        });
+        let mut sinks = Vec::with_capacity(shards);
+        for r in results {
+            let (sink, r) = r?;
+            report.merge(&r);
+            sinks.push(sink);
+        }
+        Ok((sinks, report, groups.into_iter().collect()))
+    }
+
+    /// `user`: whether each user is an agent.
+    fn users(
+        &self,
+        options: &ReadOptions,
+        report: &mut ImportReport,
+    ) -> Result<HashMap<u64, bool>> {
+        let mut agents = HashMap::new();
+        let agent_roles = &self.mapping.agent_roles;
+        self.each_row(
+            "user",
+            USER,
+            ["id", "role"],
+            options,
+            report,
+            |f, report| match int(f[0]) {
+                Some(id) => {
+                    let role = String::from_utf8_lossy(f[1]);
+                    agents.insert(id, agent_roles.iter().any(|r| *r == role));
+                }
+                None => report.reject(USER, Rule::BadIdOrInstant),
+            },
+        )?;
+        Ok(agents)
+    }
+
+    /// `group`: names by id (an export without it has no names).
+    fn groups(
+        &self,
+        options: &ReadOptions,
+        report: &mut ImportReport,
+    ) -> Result<BTreeMap<u64, String>> {
+        let mut names = BTreeMap::new();
+        if self.has("group") {
+            self.each_row(
+                "group",
+                GROUP,
+                ["id", "name"],
+                options,
+                report,
+                |f, report| match int(f[0]) {
+                    Some(id) => {
+                        names.insert(id, String::from_utf8_lossy(f[1]).into_owned());
+                    }
+                    None => report.reject(GROUP, Rule::BadIdOrInstant),
+                },
+            )?;
+        }
+        Ok(names)
+    }
+
+    /// `ticket_comment`: messages.
+    fn comments(
+        &self,
+        agents: &HashMap<u64, bool>,
+        options: &ReadOptions,
+        runs: &mut Runs<Row>,
+        report: &mut ImportReport,
+    ) -> Result<()> {
+        if !self.has("ticket_comment") {
+            return Ok(());
+        }
+        let columns = ["ticket_id", "created", "public", "user_id"];
+        let mut failed = None;
+        self.each_row(
+            "ticket_comment",
+            COMMENT,
+            columns,
+            options,
+            report,
+            |f, report| {
+                let (Some(ticket), Some(at)) = (int(f[0]), instant(f[1])) else {
+                    return report.reject(COMMENT, Rule::BadTicketIdOrInstant);
+                };
+                let Some(public) = boolean(f[2]) else {
+                    return report.reject(COMMENT, Rule::Refused("public is not a boolean".into()));
+                };
+                let Some(&agent) = int(f[3]).and_then(|u| agents.get(&u)) else {
+                    return report.reject(COMMENT, Rule::UnknownAuthor);
+                };
+                let row = Row {
+                    at,
+                    ticket,
+                    a: int(f[3]).unwrap_or(0),
+                    kind: KIND_COMMENT,
+                    code: u8::from(agent),
+                    flags: u8::from(public),
+                    ..Row::default()
+                };
+                if let Err(e) = runs.push(row) {
+                    failed.get_or_insert(e);
+                }
+            },
+        )?;
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// `ticket_field_history`: status, assignee, group, priority and other field changes.
+    /// Says whether the table is there (then it gives each ticket's group and priority).
+    fn field_history(
+        &self,
+        palette: &Palette,
+        options: &ReadOptions,
+        runs: &mut Runs<Row>,
+        report: &mut ImportReport,
+    ) -> Result<bool> {
+        if !self.has("ticket_field_history") {
+            return Ok(false);
+        }
+        let columns = ["ticket_id", "updated", "field_name", "value"];
+        let mut failed = None;
+        self.each_row(
+            "ticket_field_history",
+            FIELD_HISTORY,
+            columns,
+            options,
+            report,
+            |f, report| {
+                let (Some(ticket), Some(at)) = (int(f[0]), instant(f[1])) else {
+                    return report.reject(FIELD_HISTORY, Rule::BadTicketIdOrInstant);
+                };
+                let value = f[3];
+                let mut row = Row {
+                    at,
+                    ticket,
+                    ..Row::default()
+                };
+                match f[2] {
+                    b"status" => match palette.status(value) {
+                        Some(code) => (row.kind, row.code) = (KIND_STATUS, code),
+                        None => return report.reject(FIELD_HISTORY, Rule::UnknownStatus),
+                    },
+                    b"priority" => match palette.priority(value) {
+                        Some(code) => (row.kind, row.code) = (KIND_PRIORITY, code),
+                        None => return report.reject(FIELD_HISTORY, Rule::UnknownPriority),
+                    },
+                    name @ (b"assignee_id" | b"group_id") => {
+                        row.kind = if name == b"group_id" {
+                            KIND_GROUP
+                        } else {
+                            KIND_ASSIGNEE
+                        };
+                        match (value.is_empty(), int(value)) {
+                            (true, _) => {}
+                            (false, Some(id)) => (row.a, row.flags) = (id, HAS_A),
+                            (false, None) => {
+                                return report.reject(FIELD_HISTORY, Rule::BadIdOrInstant);
+                            }
+                        }
+                    }
+                    name => {
+                        let (Ok(name), Ok(value)) =
+                            (std::str::from_utf8(name), std::str::from_utf8(value))
+                        else {
+                            return report.reject(FIELD_HISTORY, Rule::NotUtf8);
+                        };
+                        row.kind = KIND_CUSTOM;
+                        row.a = FieldId::named(name).0;
+                        if !value.is_empty() {
+                            (row.b, row.flags) = (ValueId::named(value).0, HAS_B);
+                        }
+                    }
+                }
+                if let Err(e) = runs.push(row) {
+                    failed.get_or_insert(e);
+                }
+            },
+        )?;
+        failed.map_or(Ok(true), Err)
+    }
+
+    /// `ticket`: creations. With a field history the history gives the group and priority
+    /// (the `ticket` row holds the latest ones, not those at creation).
+    fn tickets(
+        &self,
+        agents: &HashMap<u64, bool>,
+        palette: &Palette,
+        history: bool,
+        options: &ReadOptions,
+        runs: &mut Runs<Row>,
+        report: &mut ImportReport,
+    ) -> Result<()> {
+        let columns = [
+            "id",
+            "created_at",
+            "requester_id",
+            "submitter_id",
+            "group_id",
+            "priority",
+            "via_channel",
+        ];
+        let mut failed = None;
+        self.each_row("ticket", TICKET, columns, options, report, |f, report| {
+            let (Some(ticket), Some(at)) = (int(f[0]), instant(f[1])) else {
+                return report.reject(TICKET, Rule::BadTicketIdOrInstant);
+            };
+            let requester = int(f[2]).unwrap_or(0);
+            let submitter = int(f[3]);
+            let mut row = Row {
+                at,
+                ticket,
+                a: requester,
+                kind: KIND_CREATED,
+                code: palette.channel(f[6]),
+                code2: palette.priority(b"normal").unwrap_or(0),
+                ..Row::default()
+            };
+            if let Some(s) = submitter.filter(|s| *s != requester && agents.get(s) == Some(&true)) {
+                (row.c, row.flags) = (s, OUTBOUND);
+            }
+            if !history {
+                if let Some(g) = int(f[4]) {
+                    (row.b, row.flags) = (g, row.flags | HAS_B);
+                }
+                if let Some(p) = palette.priority(f[5]) {
+                    row.code2 = p;
+                }
+            }
+            if let Err(e) = runs.push(row) {
+                failed.get_or_insert(e);
+            }
+        })?;
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// Calls `f` with the named columns of every row of `table`, in order. Rows are read in
+    /// chunks of whole rows, as the history reader reads them (a row longer than
+    /// [`ReadOptions::max_row_bytes`] is skipped as it streams by, counted as too long; a
+    /// row with more or fewer fields than the header is turned away).
+    fn each_row<const N: usize>(
+        &self,
+        name: &str,
+        table: Table,
+        columns: [&'static str; N],
+        options: &ReadOptions,
+        report: &mut ImportReport,
+        mut f: impl FnMut(&[&[u8]; N], &mut ImportReport),
+    ) -> Result<()> {
+        let Some(path) = self.tables.get(name) else {
+            return Ok(());
+        };
+        let (mut chunks, header) = Chunker::open(path, options.chunk_bytes, options.max_row_bytes)?;
+        let columns = Columns::find(path, &header, columns, options.max_row_bytes)?;
+        let mut record = csv::ByteRecord::new();
+        let mut n = 0u64;
+        while let Some(chunk) = chunks.next_chunk()? {
+            let mut reader = csv_reader(&chunk);
+            while read_record(&mut reader, &mut record) {
+                n += 1;
+                match columns.fields(&record) {
+                    Ok(fields) => f(&fields, report),
+                    Err(rule) => report.reject(table, rule),
+                }
+            }
+        }
+        report.read(table, n + chunks.too_long);
+        report.reject_n(table, Rule::RowTooLong, chunks.too_long);
+        Ok(())
+    }
+}
+
+/// A whole number (an id).
+fn int(b: &[u8]) -> Option<u64> {
+    std::str::from_utf8(b).ok()?.trim().parse().ok()
+}
+
+/// `TRUE`/`FALSE` in any case, `t`/`f`, `1`/`0`.
+fn boolean(b: &[u8]) -> Option<bool> {
+    match b.to_ascii_lowercase().as_slice() {
+        b"true" | b"t" | b"1" => Some(true),
+        b"false" | b"f" | b"0" => Some(false),
+        _ => None,
+    }
+}
+
+/// A UTC instant as the warehouse writes it, in Unix seconds (fractions dropped).
+fn instant(b: &[u8]) -> Option<i64> {
+    let s = std::str::from_utf8(b).ok()?.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp());
+    }
+    let s = s.strip_suffix('Z').unwrap_or(s);
+    ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .map(|t| t.and_utc().timestamp())
+}
+
+/// Statuses, priorities and channels of the mapping as small codes (a row holds a code).
+struct Palette {
+    statuses: Vec<Status>,
+    status_names: HashMap<Vec<u8>, u8>,
+    priorities: Vec<Priority>,
+    priority_names: HashMap<Vec<u8>, u8>,
+    channels: Vec<Channel>,
+    channel_names: HashMap<Vec<u8>, u8>,
+}
+
+impl Palette {
+    fn of(m: &Mapping) -> Self {
+        fn codes<T: Copy + PartialEq>(map: &HashMap<String, T>) -> (Vec<T>, HashMap<Vec<u8>, u8>) {
+            let mut values: Vec<T> = Vec::new();
+            let mut names = HashMap::new();
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            for (name, v) in entries {
+                let code = match values.iter().position(|x| x == v) {
+                    Some(i) => i,
+                    None => {
+                        values.push(*v);
+                        values.len() - 1
+                    }
+                };
+                // At most 256 distinct values fit a code; more are left out.
+                if let Ok(code) = u8::try_from(code) {
+                    names.insert(name.as_bytes().to_vec(), code);
+                }
+            }
+            (values, names)
+        }
+        let (statuses, status_names) = codes(&m.statuses);
+        let (priorities, priority_names) = codes(&m.priorities);
+        let (mut channels, channel_names) = codes(&m.channels);
+        // A name not in the mapping is `Other`.
+        if !channels.contains(&Channel::Other) {
+            channels.push(Channel::Other);
+        }
+        Palette {
+            statuses,
+            status_names,
+            priorities,
+            priority_names,
+            channels,
+            channel_names,
+        }
+    }
+
+    fn status(&self, name: &[u8]) -> Option<u8> {
+        self.status_names.get(name).copied()
+    }
+
+    fn priority(&self, name: &[u8]) -> Option<u8> {
+        self.priority_names.get(name).copied()
+    }
+
+    fn channel(&self, name: &[u8]) -> u8 {
+        self.channel_names.get(name).copied().unwrap_or_else(|| {
+            let other = self.channels.iter().position(|c| *c == Channel::Other);
+            other.and_then(|i| u8::try_from(i).ok()).unwrap_or(0)
+        })
+    }
+}
+
+const KIND_CREATED: u8 = 0;
+const KIND_COMMENT: u8 = 1;
+const KIND_STATUS: u8 = 2;
+const KIND_ASSIGNEE: u8 = 3;
+const KIND_GROUP: u8 = 4;
+const KIND_PRIORITY: u8 = 5;
+const KIND_CUSTOM: u8 = 6;
+/// [`Row::flags`]: `a` holds an id (else none).
+const HAS_A: u8 = 1;
+/// [`Row::flags`]: `b` holds an id (else none).
+const HAS_B: u8 = 2;
+/// [`Row::flags`] of a creation: an agent (`c`) opened it.
+const OUTBOUND: u8 = 4;
+
+/// One row of any table, packed for the sort: a creation (`a` requester, `b` group, `c`
+/// submitter, `code` channel, `code2` priority), a comment (`a` user, `code` 1 for an
+/// agent, `flags` 1 for public), a field change (`code` a status or priority, `a` an
+/// assignee or group, or `a`/`b` a custom field and value).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Row {
+    at: i64,
+    ticket: u64,
+    a: u64,
+    b: u64,
+    c: u64,
+    kind: u8,
+    code: u8,
+    code2: u8,
+    flags: u8,
+}
+
+impl Packed for Row {
+    const SIZE: usize = 44;
+    /// By instant; at one instant creations first, then by ticket (push order within a
+    /// ticket: the sort is stable).
+    type Key = (i64, bool, u64);
+    fn key(&self) -> (i64, bool, u64) {
+        (self.at, self.kind != KIND_CREATED, self.ticket)
+    }
+    fn shard(&self, shards: u64) -> usize {
+        (self.ticket % shards) as usize
+    }
+    fn pack(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.at.to_le_bytes());
+        for v in [self.ticket, self.a, self.b, self.c] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&[self.kind, self.code, self.code2, self.flags]);
+    }
+    fn unpack(b: &[u8]) -> Self {
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&b[i * 8..i * 8 + 8]);
+            w
+        };
+        Row {
+            at: i64::from_le_bytes(word(0)),
+            ticket: u64::from_le_bytes(word(1)),
+            a: u64::from_le_bytes(word(2)),
+            b: u64::from_le_bytes(word(3)),
+            c: u64::from_le_bytes(word(4)),
+            kind: b[40],
+            code: b[41],
+            code2: b[42],
+            flags: b[43],
+        }
+    }
+}
+
+impl Row {
+    /// Hands the row to a sink as the crate's record.
+    fn deliver<S: TicketSink>(&self, palette: &Palette, sink: &mut S, report: &mut ImportReport) {
+        // Checked when parsed: every instant came from a valid date.
+        let Some(at) = DateTime::from_timestamp(self.at, 0) else {
+            return report.reject(TICKET, Rule::BadTicketIdOrInstant);
+        };
+        let id = TicketId(self.ticket);
+        let a = (self.flags & HAS_A != 0).then_some(self.a);
+        let b = (self.flags & HAS_B != 0).then_some(self.b);
+        let kind = match self.kind {
+            KIND_CREATED => {
+                let mut t = Ticket::new(id, at, CustomerId(self.a));
+                t.channel = palette
+                    .channels
+                    .get(usize::from(self.code))
+                    .copied()
+                    .unwrap_or(Channel::Other);
+                t.priority = palette
+                    .priorities
+                    .get(usize::from(self.code2))
+                    .copied()
+                    .unwrap_or_default();
+                t.team = b.map(TeamId);
+                if self.flags & OUTBOUND != 0 {
+                    t.created_by = CreatedBy::Agent(AgentId(self.c));
+                }
+                sink.ticket(&t, report);
+                return;
+            }
+            KIND_COMMENT => InteractionKind::Message {
+                author: if self.code == 1 {
+                    Author::Agent(AgentId(self.a))
+                } else {
+                    Author::Customer
+                },
+                visibility: if self.flags & 1 != 0 {
+                    Visibility::Public
+                } else {
+                    Visibility::Internal
+                },
+            },
+            KIND_STATUS => match palette.statuses.get(usize::from(self.code)) {
+                Some(s) => InteractionKind::Status(*s),
+                None => return report.reject(FIELD_HISTORY, Rule::UnknownStatus),
+            },
+            KIND_PRIORITY => match palette.priorities.get(usize::from(self.code)) {
+                Some(p) => InteractionKind::Field(FieldChange::Priority(*p)),
+                None => return report.reject(FIELD_HISTORY, Rule::UnknownPriority),
+            },
+            KIND_ASSIGNEE => InteractionKind::Field(FieldChange::Assignee(a.map(AgentId))),
+            KIND_GROUP => InteractionKind::Field(FieldChange::Team(a.map(TeamId))),
+            _ => InteractionKind::Field(FieldChange::Custom {
+                field: FieldId(self.a),
+                value: b.map(ValueId),
+            }),
+        };
+        sink.interaction(
+            &Interaction {
+                ticket: id,
+                at,
+                kind,
+            },
+            report,
+        );
+    }
+}
