@@ -1,10 +1,11 @@
 //! `csm-metrics`: every support metric from a help desk's history on disk.
 //!
 //! ```text
-//! csm-metrics report  --from csv|parquet|fivetran-zendesk DIR [--calendar FILE]
+//! csm-metrics report  --from csv|parquet|zendesk|fivetran-zendesk DIR [--calendar FILE]
 //!                     [--group-by team,assignee,channel,priority] [--as-of INSTANT]
 //!                     [--format json|table|csv] [--threads N] [--stats]
-//! csm-metrics tickets --from csv|parquet|fivetran-zendesk DIR [--calendar FILE] [--threads N]
+//! csm-metrics tickets --from csv|parquet|zendesk|fivetran-zendesk DIR [--calendar FILE]
+//!                     [--threads N]
 //! ```
 
 #![forbid(unsafe_code)]
@@ -31,6 +32,7 @@ use csm_metrics_io::history::{Format as Files, History, Names, ReadOptions};
 use csm_metrics_io::{ImportReport, Table};
 use serde_json::{Value, json};
 
+use csm_metrics_io::zendesk::api::ApiExport;
 use csm_metrics_io::zendesk::fivetran::Fivetran;
 use groups::{Dim, GroupBy, GroupKey};
 use source::Source;
@@ -74,7 +76,8 @@ struct InputArgs {
     from: From,
     /// The history: for `csv`, a directory with tickets.csv and events.csv (surveys.csv
     /// and calls.csv optional); for `fivetran-zendesk`, a directory with ticket.csv and
-    /// user.csv (ticket_comment.csv, ticket_field_history.csv, group.csv optional).
+    /// user.csv (ticket_comment.csv, ticket_field_history.csv, group.csv optional); for
+    /// `zendesk`, a directory of API pages (tickets*.json, users*.json required).
     path: PathBuf,
     /// A business calendar (a JSON spec, as examples/new_york_2025.json): business-time
     /// figures are added.
@@ -117,6 +120,9 @@ enum From {
     /// The Fivetran Zendesk warehouse schema as CSV (ticket.csv, ticket_comment.csv,
     /// ticket_field_history.csv, user.csv, group.csv; dbt_zendesk's seed names too).
     FivetranZendesk,
+    /// Zendesk's API exports as JSON pages or JSON lines (tickets*, ticket_events* with
+    /// the comment_events sideload, users*, groups*).
+    Zendesk,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -186,6 +192,7 @@ impl InputArgs {
             From::Csv => Source::History(History::open_as(&self.path, Files::Csv)?),
             From::Parquet => Source::History(History::open_as(&self.path, Files::Parquet)?),
             From::FivetranZendesk => Source::Zendesk(Fivetran::open(&self.path)?),
+            From::Zendesk => Source::ZendeskApi(ApiExport::open(&self.path)?),
         })
     }
 }

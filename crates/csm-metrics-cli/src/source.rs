@@ -5,6 +5,7 @@ use csm_metrics::SurveySuite;
 use csm_metrics::metrics::calls::CallCenter;
 use csm_metrics::metrics::tickets::{OutboundReplies, TrackerConfig};
 use csm_metrics_io::history::{History, Names, ReadOptions, TicketSink};
+use csm_metrics_io::zendesk::api::ApiExport;
 use csm_metrics_io::zendesk::fivetran::Fivetran;
 use csm_metrics_io::{ImportReport, Table};
 
@@ -15,6 +16,8 @@ pub enum Source {
     History(History),
     /// The Fivetran Zendesk schema as CSV.
     Zendesk(Fivetran),
+    /// Zendesk's API exports as JSON.
+    ZendeskApi(ApiExport),
 }
 
 impl Source {
@@ -31,6 +34,7 @@ impl Source {
         match self {
             Source::History(h) => h.read_tickets(options, make),
             Source::Zendesk(z) => z.read_tickets(options, make),
+            Source::ZendeskApi(z) => z.read_tickets(options, make),
         }
     }
 
@@ -38,7 +42,7 @@ impl Source {
     pub fn ticket_bytes(&self) -> u64 {
         match self {
             Source::History(h) => h.ticket_bytes(),
-            Source::Zendesk(_) => 0,
+            Source::Zendesk(_) | Source::ZendeskApi(_) => 0,
         }
     }
 
@@ -54,7 +58,9 @@ impl Source {
                 let (calls, _queues) = h.read_calls(options, &mut report)?;
                 Ok((surveys, calls, report))
             }
-            Source::Zendesk(_) => Ok((SurveySuite::default(), CallCenter::default(), report)),
+            Source::Zendesk(_) | Source::ZendeskApi(_) => {
+                Ok((SurveySuite::default(), CallCenter::default(), report))
+            }
         }
     }
 
@@ -64,15 +70,16 @@ impl Source {
     pub fn configure(&self, config: TrackerConfig) -> TrackerConfig {
         match self {
             Source::History(_) => config,
-            Source::Zendesk(_) => TrackerConfig {
+            Source::Zendesk(_) | Source::ZendeskApi(_) => TrackerConfig {
                 outbound: OutboundReplies::SecondAgentComment,
                 ..config
             },
         }
     }
 
-    /// Ticket rows and event rows read (for a Zendesk export: `ticket`, and
-    /// `ticket_comment` with `ticket_field_history`).
+    /// Ticket rows and event rows read (for a Fivetran Zendesk export: `ticket`, and
+    /// `ticket_comment` with `ticket_field_history`; for an API export: `tickets` and
+    /// `ticket_events`, one per update).
     pub fn counts(&self, import: &ImportReport) -> (u64, u64) {
         match self {
             Source::History(_) => (
@@ -84,6 +91,10 @@ impl Source {
                 import.rows_of(Table::Source("ticket_comment"))
                     + import.rows_of(Table::Source("ticket_field_history")),
             ),
+            Source::ZendeskApi(_) => (
+                import.rows_of(Table::Source("tickets")),
+                import.rows_of(Table::Source("ticket_events")),
+            ),
         }
     }
 
@@ -91,7 +102,7 @@ impl Source {
     pub fn history(&self) -> Result<&History, String> {
         match self {
             Source::History(h) => Ok(h),
-            Source::Zendesk(_) => {
+            Source::Zendesk(_) | Source::ZendeskApi(_) => {
                 Err("this command reads the crate's history format (--from csv or parquet) only, for now".into())
             }
         }

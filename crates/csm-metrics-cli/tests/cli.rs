@@ -299,6 +299,12 @@ fn a_fivetran_zendesk_export_reports_by_group_name() {
         "2,1740996000,closed,4500,,4500,9000,,6300,6300,0,0,1,2"
     );
     assert_eq!(rows[3], "3,1740999600,spam,,,,,,,,,,0,0");
+    // The same export in the API's shapes: the same rows per ticket.
+    let api = "crates/csm-metrics-io/tests/data/zendesk_api_hand";
+    let out = run(&["tickets", "--from", "zendesk", api, "--threads", "2"]);
+    assert!(out.status.success());
+    let api_rows = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(api_rows.lines().collect::<Vec<_>>(), rows);
     // A directory without the Zendesk tables: an error naming the table, exit code 1.
     let out = run(&["report", "--from", "fivetran-zendesk", "tests/data"]);
     assert_eq!(out.status.code(), Some(1));

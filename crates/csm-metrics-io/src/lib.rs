@@ -13,7 +13,8 @@
 //!   chunks with a real CSV parser (the `csv` crate: quoted fields, escaped quotes,
 //!   embedded newlines, CRLF, a byte-order mark); sorted externally when out of order.
 //! - [`zendesk`]: Zendesk exports — the Fivetran Zendesk warehouse schema as CSV
-//!   ([`zendesk::fivetran`]), mapped through an overridable [`zendesk::Mapping`].
+//!   ([`zendesk::fivetran`]) and the API's JSON exports ([`zendesk::api`]), mapped through
+//!   an overridable [`zendesk::Mapping`].
 //! - [`calendar`]: business calendars from a JSON spec.
 //!
 //! ```no_run

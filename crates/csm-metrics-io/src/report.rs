@@ -60,6 +60,9 @@ pub enum Rule {
     BadHoldOrWrap,
     /// A text field that is not UTF-8.
     NotUtf8,
+    /// A line or a file that is not the JSON the format expects (an object with the
+    /// fields it needs).
+    NotJson,
     /// A row longer than the reader's row limit (skipped whole).
     RowTooLong,
     /// A second row for a ticket id already read.
@@ -89,6 +92,7 @@ impl fmt::Display for Rule {
             Rule::BadAnsweredAt => "bad answered_at",
             Rule::BadHoldOrWrap => "bad hold or wrap",
             Rule::NotUtf8 => "text not UTF-8",
+            Rule::NotJson => "not the expected JSON",
             Rule::RowTooLong => "row too long",
             Rule::DuplicateTicketId => "duplicate ticket id",
             Rule::CreatedWithoutTicket => "created for a ticket not in tickets.csv",

@@ -1,5 +1,6 @@
-//! Zendesk: the [Fivetran Zendesk warehouse schema](fivetran) as CSV, mapped onto the
-//! crate's records through a documented, overridable [`Mapping`].
+//! Zendesk: the [Fivetran Zendesk warehouse schema](fivetran) as CSV and the [API's
+//! exports](api) as JSON, mapped onto the crate's records through a documented,
+//! overridable [`Mapping`].
 //!
 //! What a Zendesk export says and what the crate makes of it:
 //!
@@ -18,7 +19,9 @@
 //! [`TrackerConfig::outbound`](csm_metrics::metrics::tickets::TrackerConfig::outbound) to
 //! [`OutboundReplies::SecondAgentComment`](csm_metrics::metrics::tickets::OutboundReplies).
 
+pub mod api;
 pub mod fivetran;
+mod rows;
 
 use std::collections::HashMap;
 

@@ -1,0 +1,480 @@
+//! Zendesk's API exports as the API returns them: the incremental exports of tickets and
+//! ticket events (with their child events; the `comment_events` sideload gives comment
+//! authors), and the users and groups lists, saved as JSON pages or JSON lines.
+//!
+//! A directory with one or more files per resource, read in name order: `tickets*`,
+//! `ticket_events*`, `users*`, `groups*` (`tickets.json`, `ticket_events-0001.json`, …).
+//! A `.json` file holds one page as the API sends it (`{"tickets": [...], "next_page": …}`),
+//! an array of such pages, or an array of the resource's objects; a `.jsonl` (or
+//! `.ndjson`) file holds one page or one object per line. `tickets` and `users` are
+//! required.
+//!
+//! What is read:
+//! - a ticket: `id`, `created_at`, `requester_id`, `submitter_id`, `group_id`, `priority`,
+//!   `via.channel` (as the Fivetran reader reads its `ticket` table);
+//! - a ticket event (an update): `ticket_id`, `timestamp` (Unix seconds) or `created_at`,
+//!   `updater_id`, and its `child_events`: `Create` and `Change` events set `status`,
+//!   `priority`, `assignee_id`, `group_id`, add tags (`tags`, `added_tags`) or remove them
+//!   (`removed_tags`), given as keys of the event or as `field_name` and `value` (the audit
+//!   shape); other fields are custom field changes. `Comment` events (the sideload) give
+//!   `author_id` and `public`; without the sideload, `comment_present` and
+//!   `comment_public` on an event give a comment by the updater;
+//! - a user: `id`, `role`; a group: `id`, `name`.
+//!
+//! Comments of an update go before its field changes (a reply, then the solve). Memory:
+//! the largest page or line, the users, the group names, and the external sort's run.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use csm_metrics::{FieldId, TagId, ValueId};
+use serde_json::Value;
+
+use super::Mapping;
+use super::rows::{
+    HAS_A, HAS_B, KIND_ASSIGNEE, KIND_COMMENT, KIND_CREATED, KIND_CUSTOM, KIND_GROUP,
+    KIND_PRIORITY, KIND_STATUS, KIND_TAG_ADDED, KIND_TAG_REMOVED, OUTBOUND, Palette, Row,
+    deliver_all, instant,
+};
+use crate::error::{Error, Result, io};
+use crate::history::sorted::Runs;
+use crate::history::{Names, ReadOptions, TicketSink};
+use crate::report::{ImportReport, Ordering, Rule, Table};
+
+const EXPORT: &str = "Zendesk API";
+const TICKETS: Table = Table::Source("tickets");
+const EVENTS: Table = Table::Source("ticket_events");
+const USERS: Table = Table::Source("users");
+const GROUPS: Table = Table::Source("groups");
+
+/// A Zendesk API export on disk.
+///
+/// ```no_run
+/// use csm_metrics::metrics::tickets::{ByTeam, TicketTracker};
+/// use csm_metrics_io::history::ReadOptions;
+/// use csm_metrics_io::zendesk::api::ApiExport;
+///
+/// let export = ApiExport::open("exports/zendesk-api")?;
+/// let (trackers, report, groups) =
+///     export.read_tickets(&ReadOptions::default(), |_| TicketTracker::<ByTeam>::default())?;
+/// println!("{} groups, {} rows turned away", groups.len(), report.rejected_total());
+/// # Ok::<(), csm_metrics_io::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ApiExport {
+    files: HashMap<&'static str, Vec<PathBuf>>,
+    mapping: Mapping,
+}
+
+impl ApiExport {
+    /// The export in `dir`: an error naming the resource if `tickets` or `users` has no
+    /// file.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref();
+        let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(io(dir))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file()
+                    && p.extension()
+                        .is_some_and(|x| x == "json" || x == "jsonl" || x == "ndjson")
+            })
+            .collect();
+        names.sort();
+        let mut files: HashMap<&'static str, Vec<PathBuf>> = HashMap::new();
+        for resource in ["ticket_events", "tickets", "users", "groups"] {
+            let (mine, rest): (Vec<_>, Vec<_>) = names.into_iter().partition(|p| {
+                p.file_stem()
+                    .and_then(|s| s.to_str())
+                    .is_some_and(|s| s.starts_with(resource))
+            });
+            names = rest;
+            if mine.is_empty() && matches!(resource, "tickets" | "users") {
+                return Err(Error::MissingTable {
+                    dir: dir.to_path_buf(),
+                    table: resource,
+                    looked_for: format!("{resource}*.json or {resource}*.jsonl"),
+                    export: EXPORT,
+                });
+            }
+            files.insert(resource, mine);
+        }
+        Ok(ApiExport {
+            files,
+            mapping: Mapping::default(),
+        })
+    }
+
+    /// The same export read with another mapping of Zendesk's names.
+    pub fn with_mapping(mut self, mapping: Mapping) -> Self {
+        self.mapping = mapping;
+        self
+    }
+
+    /// Reads tickets and their events into one sink per shard, in time order per ticket;
+    /// returns the sinks, the import report and the group names by group id.
+    pub fn read_tickets<S, F>(
+        &self,
+        options: &ReadOptions,
+        make: F,
+    ) -> Result<(Vec<S>, ImportReport, Names)>
+    where
+        S: TicketSink,
+        F: Fn(usize) -> S + Sync,
+    {
+        let mut report = ImportReport::default();
+        let mut agents = HashMap::new();
+        self.each("users", USERS, &mut report, |u, report| {
+            match (
+                u.get("id").and_then(Value::as_u64),
+                u.get("role").and_then(Value::as_str),
+            ) {
+                (Some(id), Some(role)) => {
+                    agents.insert(id, self.mapping.agent_roles.iter().any(|r| r == role));
+                }
+                _ => report.reject(USERS, Rule::NotJson),
+            }
+        })?;
+        let mut groups = Vec::new();
+        self.each("groups", GROUPS, &mut report, |g, report| {
+            match (
+                g.get("id").and_then(Value::as_u64),
+                g.get("name").and_then(Value::as_str),
+            ) {
+                (Some(id), Some(name)) => groups.push((id, name.to_string())),
+                _ => report.reject(GROUPS, Rule::NotJson),
+            }
+        })?;
+        let palette = Palette::of(&self.mapping);
+        let mut runs = Runs::<Row>::new(options.sort_memory_bytes);
+        let mut failed = None;
+        let history = self
+            .files
+            .get("ticket_events")
+            .is_some_and(|f| !f.is_empty());
+        let mut push = |row: Row| {
+            if let Err(e) = runs.push(row) {
+                failed.get_or_insert(e);
+            }
+        };
+        self.each("ticket_events", EVENTS, &mut report, |e, report| {
+            update(e, &agents, &palette, report, &mut push);
+        })?;
+        self.each("tickets", TICKETS, &mut report, |t, report| {
+            match ticket(t, &agents, &palette, history) {
+                Some(row) => push(row),
+                None => report.reject(TICKETS, Rule::BadTicketIdOrInstant),
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let runs = runs.finish();
+        report.ordering = Ordering::Sorted { runs: runs.len() };
+        let (sinks, shards) = deliver_all(&runs, options.shards, &palette, EVENTS, &make)?;
+        report.merge(&shards);
+        Ok((sinks, report, groups.into_iter().collect()))
+    }
+
+    /// Calls `f` with every object of a resource, in file order (pages unwrapped).
+    fn each(
+        &self,
+        resource: &'static str,
+        table: Table,
+        report: &mut ImportReport,
+        mut f: impl FnMut(&Value, &mut ImportReport),
+    ) -> Result<()> {
+        let mut n = 0u64;
+        let mut objects = |v: Value, n: &mut u64, report: &mut ImportReport| {
+            for o in unwrap(v, resource) {
+                *n += 1;
+                match o {
+                    Some(o) => f(&o, report),
+                    None => report.reject(table, Rule::NotJson),
+                }
+            }
+        };
+        for path in self.files.get(resource).into_iter().flatten() {
+            let file = std::fs::File::open(path).map_err(io(path))?;
+            let lines = path
+                .extension()
+                .is_some_and(|x| x == "jsonl" || x == "ndjson");
+            if lines {
+                let mut reader = BufReader::with_capacity(1 << 20, file);
+                let mut line = Vec::new();
+                loop {
+                    line.clear();
+                    if reader.read_until(b'\n', &mut line).map_err(io(path))? == 0 {
+                        break;
+                    }
+                    if line.trim_ascii().is_empty() {
+                        continue;
+                    }
+                    match serde_json::from_slice::<Value>(&line) {
+                        Ok(v) => objects(v, &mut n, report),
+                        Err(_) => {
+                            n += 1;
+                            report.reject(table, Rule::NotJson);
+                        }
+                    }
+                }
+            } else {
+                match serde_json::from_reader::<_, Value>(BufReader::with_capacity(1 << 20, file)) {
+                    Ok(v) => objects(v, &mut n, report),
+                    Err(_) => {
+                        n += 1;
+                        report.reject(table, Rule::NotJson);
+                    }
+                }
+            }
+        }
+        report.read(table, n);
+        Ok(())
+    }
+}
+
+/// The resource's objects in a page, an array of pages, an array of objects or one
+/// object (`None` for an element that is not an object).
+fn unwrap(v: Value, resource: &str) -> Vec<Option<Value>> {
+    match v {
+        Value::Array(items) => items
+            .into_iter()
+            .flat_map(|i| unwrap(i, resource))
+            .collect(),
+        Value::Object(mut page) if page.get(resource).is_some_and(Value::is_array) => {
+            match page.remove(resource) {
+                Some(Value::Array(items)) => items
+                    .into_iter()
+                    .map(|i| i.is_object().then_some(i))
+                    .collect(),
+                _ => Vec::new(),
+            }
+        }
+        o @ Value::Object(_) => vec![Some(o)],
+        _ => vec![None],
+    }
+}
+
+/// An id given as a number or as a string of digits.
+fn id(v: Option<&Value>) -> Option<u64> {
+    match v? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// An instant given as Unix seconds or as RFC 3339 text.
+fn when(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => instant(s.as_bytes()),
+        _ => None,
+    }
+}
+
+fn ticket(t: &Value, agents: &HashMap<u64, bool>, palette: &Palette, history: bool) -> Option<Row> {
+    let requester = id(t.get("requester_id")).unwrap_or(0);
+    let channel = t
+        .get("via")
+        .and_then(|v| v.get("channel"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let mut row = Row {
+        at: when(t.get("created_at"))?,
+        ticket: id(t.get("id"))?,
+        a: requester,
+        kind: KIND_CREATED,
+        code: palette.channel(channel.as_bytes()),
+        code2: palette.priority(b"normal").unwrap_or(0),
+        ..Row::default()
+    };
+    let submitter = id(t.get("submitter_id"));
+    if let Some(s) = submitter.filter(|s| *s != requester && agents.get(s) == Some(&true)) {
+        (row.c, row.flags) = (s, OUTBOUND);
+    }
+    if !history {
+        if let Some(g) = id(t.get("group_id")) {
+            (row.b, row.flags) = (g, row.flags | HAS_B);
+        }
+        if let Some(p) = t.get("priority").and_then(Value::as_str) {
+            row.code2 = palette.priority(p.as_bytes()).unwrap_or(row.code2);
+        }
+    }
+    Some(row)
+}
+
+/// The rows of one ticket event (an update): its comments, then its field changes.
+fn update(
+    e: &Value,
+    agents: &HashMap<u64, bool>,
+    palette: &Palette,
+    report: &mut ImportReport,
+    push: &mut impl FnMut(Row),
+) {
+    let (Some(ticket), Some(at)) = (
+        id(e.get("ticket_id")),
+        when(e.get("timestamp")).or_else(|| when(e.get("created_at"))),
+    ) else {
+        return report.reject(EVENTS, Rule::BadTicketIdOrInstant);
+    };
+    let base = Row {
+        at,
+        ticket,
+        ..Row::default()
+    };
+    let updater = id(e.get("updater_id"));
+    let children: &[Value] = e
+        .get("child_events")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice);
+    let kind = |c: &Value| {
+        c.get("event_type")
+            .or_else(|| c.get("type"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    for c in children {
+        let comment = kind(c) == "Comment";
+        let bare = c.get("comment_present").and_then(Value::as_bool) == Some(true);
+        if !comment && !bare {
+            continue;
+        }
+        let author = if comment {
+            id(c.get("author_id"))
+        } else {
+            updater
+        };
+        let public = c
+            .get(if comment { "public" } else { "comment_public" })
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        match author.and_then(|a| Some((a, *agents.get(&a)?))) {
+            Some((a, agent)) => push(Row {
+                a,
+                kind: KIND_COMMENT,
+                code: u8::from(agent),
+                flags: u8::from(public),
+                ..base
+            }),
+            None => report.reject(EVENTS, Rule::UnknownAuthor),
+        }
+    }
+    for c in children
+        .iter()
+        .filter(|c| matches!(kind(c).as_str(), "Create" | "Change"))
+    {
+        let fields: Vec<(&str, &Value)> =
+            match (c.get("field_name").and_then(Value::as_str), c.get("value")) {
+                (Some(name), Some(value)) => vec![(name, value)],
+                _ => c
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(k, _)| !IGNORED.contains(&k.as_str()))
+                    .map(|(k, v)| (k.as_str(), v))
+                    .collect(),
+            };
+        for (name, value) in fields {
+            change(base, name, value, palette, report, push);
+        }
+    }
+}
+
+/// Keys of a child event that are not fields.
+const IGNORED: [&str; 8] = [
+    "id",
+    "via",
+    "via_reference_id",
+    "event_type",
+    "type",
+    "previous_value",
+    "comment_present",
+    "comment_public",
+];
+
+/// The rows of one field set at an update.
+fn change(
+    base: Row,
+    name: &str,
+    value: &Value,
+    palette: &Palette,
+    report: &mut ImportReport,
+    push: &mut impl FnMut(Row),
+) {
+    let text = value.as_str().unwrap_or("");
+    match name {
+        "status" => match palette.status(text.as_bytes()) {
+            Some(code) => push(Row {
+                kind: KIND_STATUS,
+                code,
+                ..base
+            }),
+            None => report.reject(EVENTS, Rule::UnknownStatus),
+        },
+        "priority" => match palette.priority(text.as_bytes()) {
+            Some(code) => push(Row {
+                kind: KIND_PRIORITY,
+                code,
+                ..base
+            }),
+            None => report.reject(EVENTS, Rule::UnknownPriority),
+        },
+        "assignee_id" | "group_id" => {
+            let kind = if name == "group_id" {
+                KIND_GROUP
+            } else {
+                KIND_ASSIGNEE
+            };
+            match (
+                value.is_null() || text.is_empty() && !value.is_number(),
+                id(Some(value)),
+            ) {
+                (_, Some(a)) => push(Row {
+                    kind,
+                    a,
+                    flags: HAS_A,
+                    ..base
+                }),
+                (true, None) => push(Row { kind, ..base }),
+                (false, None) => report.reject(EVENTS, Rule::BadIdOrInstant),
+            }
+        }
+        "tags" | "added_tags" | "removed_tags" => {
+            let kind = if name == "removed_tags" {
+                KIND_TAG_REMOVED
+            } else {
+                KIND_TAG_ADDED
+            };
+            for tag in value
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
+                push(Row {
+                    kind,
+                    a: TagId::named(tag).0,
+                    ..base
+                });
+            }
+        }
+        _ => {
+            let value = match value {
+                Value::Null => None,
+                Value::String(s) if s.is_empty() => None,
+                Value::String(s) => Some(ValueId::named(s)),
+                other => Some(ValueId::named(&other.to_string())),
+            };
+            push(Row {
+                kind: KIND_CUSTOM,
+                a: FieldId::named(name).0,
+                b: value.map_or(0, |v| v.0),
+                flags: if value.is_some() { HAS_B } else { 0 },
+                ..base
+            });
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! What the Zendesk readers share: a row of any table packed for the external sort, the
+//! mapping's names as small codes, and the delivery of sorted rows to the shards' sinks.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime};
+use csm_metrics::{
+    AgentId, Author, Channel, CreatedBy, CustomerId, FieldChange, FieldId, Interaction,
+    InteractionKind, Priority, Status, TagId, TeamId, Ticket, TicketId, ValueId, Visibility,
+};
+
+use super::Mapping;
+use crate::error::{Error, Result};
+use crate::history::TicketSink;
+use crate::history::sorted::{Merge, Packed, Run};
+use crate::report::{ImportReport, Rule, Table};
+
+/// Delivers sorted rows to one sink per shard (tickets split by id modulo `shards`), each
+/// on its own thread; returns the sinks and what they turned away (`changes` names the
+/// table of field changes in the report).
+pub(super) fn deliver_all<S, F>(
+    runs: &[Run<Row>],
+    shards: usize,
+    palette: &Palette,
+    changes: Table,
+    make: &F,
+) -> Result<(Vec<S>, ImportReport)>
+where
+    S: TicketSink,
+    F: Fn(usize) -> S + Sync,
+{
+    let mut report = ImportReport::default();
+    let shards = shards.max(1);
+    let results: Vec<Result<(S, ImportReport)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..shards)
+            .map(|shard| {
+                scope.spawn(move || -> Result<(S, ImportReport)> {
+                    let mut sink = make(shard);
+                    let mut report = ImportReport::default();
+                    let mut rows = Merge::new(runs, shard, shards as u64)?;
+                    for row in rows.by_ref() {
+                        row.deliver(palette, changes, &mut sink, &mut report);
+                    }
+                    match rows.error {
+                        Some(e) => Err(e),
+                        None => Ok((sink, report)),
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Worker("a shard".into())))
+            })
+            .collect()
+    });
+    let mut sinks = Vec::with_capacity(shards);
+    for r in results {
+        let (sink, r) = r?;
+        report.merge(&r);
+        sinks.push(sink);
+    }
+    Ok((sinks, report))
+}
+
+/// A whole number (an id).
+pub(super) fn int(b: &[u8]) -> Option<u64> {
+    std::str::from_utf8(b).ok()?.trim().parse().ok()
+}
+
+/// `TRUE`/`FALSE` in any case, `t`/`f`, `1`/`0`.
+pub(super) fn boolean(b: &[u8]) -> Option<bool> {
+    match b.to_ascii_lowercase().as_slice() {
+        b"true" | b"t" | b"1" => Some(true),
+        b"false" | b"f" | b"0" => Some(false),
+        _ => None,
+    }
+}
+
+/// A UTC instant as the warehouse writes it, in Unix seconds (fractions dropped).
+pub(super) fn instant(b: &[u8]) -> Option<i64> {
+    let s = std::str::from_utf8(b).ok()?.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp());
+    }
+    let s = s.strip_suffix('Z').unwrap_or(s);
+    ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .map(|t| t.and_utc().timestamp())
+}
+
+/// Statuses, priorities and channels of the mapping as small codes (a row holds a code).
+pub(super) struct Palette {
+    statuses: Vec<Status>,
+    status_names: HashMap<Vec<u8>, u8>,
+    priorities: Vec<Priority>,
+    priority_names: HashMap<Vec<u8>, u8>,
+    channels: Vec<Channel>,
+    channel_names: HashMap<Vec<u8>, u8>,
+}
+
+impl Palette {
+    pub(super) fn of(m: &Mapping) -> Self {
+        fn codes<T: Copy + PartialEq>(map: &HashMap<String, T>) -> (Vec<T>, HashMap<Vec<u8>, u8>) {
+            let mut values: Vec<T> = Vec::new();
+            let mut names = HashMap::new();
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            for (name, v) in entries {
+                let code = match values.iter().position(|x| x == v) {
+                    Some(i) => i,
+                    None => {
+                        values.push(*v);
+                        values.len() - 1
+                    }
+                };
+                // At most 256 distinct values fit a code; more are left out.
+                if let Ok(code) = u8::try_from(code) {
+                    names.insert(name.as_bytes().to_vec(), code);
+                }
+            }
+            (values, names)
+        }
+        let (statuses, status_names) = codes(&m.statuses);
+        let (priorities, priority_names) = codes(&m.priorities);
+        let (mut channels, channel_names) = codes(&m.channels);
+        // A name not in the mapping is `Other`.
+        if !channels.contains(&Channel::Other) {
+            channels.push(Channel::Other);
+        }
+        Palette {
+            statuses,
+            status_names,
+            priorities,
+            priority_names,
+            channels,
+            channel_names,
+        }
+    }
+
+    pub(super) fn status(&self, name: &[u8]) -> Option<u8> {
+        self.status_names.get(name).copied()
+    }
+
+    pub(super) fn priority(&self, name: &[u8]) -> Option<u8> {
+        self.priority_names.get(name).copied()
+    }
+
+    pub(super) fn channel(&self, name: &[u8]) -> u8 {
+        self.channel_names.get(name).copied().unwrap_or_else(|| {
+            let other = self.channels.iter().position(|c| *c == Channel::Other);
+            other.and_then(|i| u8::try_from(i).ok()).unwrap_or(0)
+        })
+    }
+}
+
+pub(super) const KIND_CREATED: u8 = 0;
+pub(super) const KIND_COMMENT: u8 = 1;
+pub(super) const KIND_STATUS: u8 = 2;
+pub(super) const KIND_ASSIGNEE: u8 = 3;
+pub(super) const KIND_GROUP: u8 = 4;
+pub(super) const KIND_PRIORITY: u8 = 5;
+pub(super) const KIND_CUSTOM: u8 = 6;
+pub(super) const KIND_TAG_ADDED: u8 = 7;
+pub(super) const KIND_TAG_REMOVED: u8 = 8;
+/// [`Row::flags`]: `a` holds an id (else none).
+pub(super) const HAS_A: u8 = 1;
+/// [`Row::flags`]: `b` holds an id (else none).
+pub(super) const HAS_B: u8 = 2;
+/// [`Row::flags`] of a creation: an agent (`c`) opened it.
+pub(super) const OUTBOUND: u8 = 4;
+
+/// One row of any table, packed for the sort: a creation (`a` requester, `b` group, `c`
+/// submitter, `code` channel, `code2` priority), a comment (`a` user, `code` 1 for an
+/// agent, `flags` 1 for public), a field change (`code` a status or priority, `a` an
+/// assignee, a group or a tag, or `a`/`b` a custom field and value).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Row {
+    pub(super) at: i64,
+    pub(super) ticket: u64,
+    pub(super) a: u64,
+    pub(super) b: u64,
+    pub(super) c: u64,
+    pub(super) kind: u8,
+    pub(super) code: u8,
+    pub(super) code2: u8,
+    pub(super) flags: u8,
+}
+
+impl Packed for Row {
+    const SIZE: usize = 44;
+    /// By instant; at one instant creations first, then by ticket (push order within a
+    /// ticket: the sort is stable).
+    type Key = (i64, bool, u64);
+    fn key(&self) -> (i64, bool, u64) {
+        (self.at, self.kind != KIND_CREATED, self.ticket)
+    }
+    fn shard(&self, shards: u64) -> usize {
+        (self.ticket % shards) as usize
+    }
+    fn pack(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.at.to_le_bytes());
+        for v in [self.ticket, self.a, self.b, self.c] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&[self.kind, self.code, self.code2, self.flags]);
+    }
+    fn unpack(b: &[u8]) -> Self {
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&b[i * 8..i * 8 + 8]);
+            w
+        };
+        Row {
+            at: i64::from_le_bytes(word(0)),
+            ticket: u64::from_le_bytes(word(1)),
+            a: u64::from_le_bytes(word(2)),
+            b: u64::from_le_bytes(word(3)),
+            c: u64::from_le_bytes(word(4)),
+            kind: b[40],
+            code: b[41],
+            code2: b[42],
+            flags: b[43],
+        }
+    }
+}
+
+impl Row {
+    /// Hands the row to a sink as the crate's record.
+    fn deliver<S: TicketSink>(
+        &self,
+        palette: &Palette,
+        changes: Table,
+        sink: &mut S,
+        report: &mut ImportReport,
+    ) {
+        // Checked when parsed: every instant came from a valid date.
+        let Some(at) = DateTime::from_timestamp(self.at, 0) else {
+            return report.reject(changes, Rule::BadTicketIdOrInstant);
+        };
+        let id = TicketId(self.ticket);
+        let a = (self.flags & HAS_A != 0).then_some(self.a);
+        let b = (self.flags & HAS_B != 0).then_some(self.b);
+        let kind = match self.kind {
+            KIND_CREATED => {
+                let mut t = Ticket::new(id, at, CustomerId(self.a));
+                t.channel = palette
+                    .channels
+                    .get(usize::from(self.code))
+                    .copied()
+                    .unwrap_or(Channel::Other);
+                t.priority = palette
+                    .priorities
+                    .get(usize::from(self.code2))
+                    .copied()
+                    .unwrap_or_default();
+                t.team = b.map(TeamId);
+                if self.flags & OUTBOUND != 0 {
+                    t.created_by = CreatedBy::Agent(AgentId(self.c));
+                }
+                sink.ticket(&t, report);
+                return;
+            }
+            KIND_COMMENT => InteractionKind::Message {
+                author: if self.code == 1 {
+                    Author::Agent(AgentId(self.a))
+                } else {
+                    Author::Customer
+                },
+                visibility: if self.flags & 1 != 0 {
+                    Visibility::Public
+                } else {
+                    Visibility::Internal
+                },
+            },
+            KIND_STATUS => match palette.statuses.get(usize::from(self.code)) {
+                Some(s) => InteractionKind::Status(*s),
+                None => return report.reject(changes, Rule::UnknownStatus),
+            },
+            KIND_PRIORITY => match palette.priorities.get(usize::from(self.code)) {
+                Some(p) => InteractionKind::Field(FieldChange::Priority(*p)),
+                None => return report.reject(changes, Rule::UnknownPriority),
+            },
+            KIND_ASSIGNEE => InteractionKind::Field(FieldChange::Assignee(a.map(AgentId))),
+            KIND_GROUP => InteractionKind::Field(FieldChange::Team(a.map(TeamId))),
+            KIND_TAG_ADDED => InteractionKind::Field(FieldChange::TagAdded(TagId(self.a))),
+            KIND_TAG_REMOVED => InteractionKind::Field(FieldChange::TagRemoved(TagId(self.a))),
+            _ => InteractionKind::Field(FieldChange::Custom {
+                field: FieldId(self.a),
+                value: b.map(ValueId),
+            }),
+        };
+        sink.interaction(
+            &Interaction {
+                ticket: id,
+                at,
+                kind,
+            },
+            report,
+        );
+    }
+}
