@@ -1,10 +1,10 @@
 //! `csm-metrics`: every support metric from a help desk's history on disk.
 //!
 //! ```text
-//! csm-metrics report  --from csv|parquet|zendesk|fivetran-zendesk DIR [--calendar FILE]
+//! csm-metrics report  --from csv|parquet|zendesk|fivetran-zendesk|freshdesk DIR [--calendar FILE]
 //!                     [--group-by team,assignee,channel,priority] [--as-of INSTANT]
 //!                     [--format json|table|csv] [--threads N] [--stats]
-//! csm-metrics tickets --from csv|parquet|zendesk|fivetran-zendesk DIR [--calendar FILE]
+//! csm-metrics tickets --from csv|parquet|zendesk|fivetran-zendesk|freshdesk DIR [--calendar FILE]
 //!                     [--threads N]
 //! ```
 
@@ -32,6 +32,7 @@ use csm_metrics_io::history::{Format as Files, History, Names, ReadOptions};
 use csm_metrics_io::{ImportReport, Table};
 use serde_json::{Value, json};
 
+use csm_metrics_io::freshdesk::Freshdesk;
 use csm_metrics_io::zendesk::api::ApiExport;
 use csm_metrics_io::zendesk::fivetran::Fivetran;
 use groups::{Dim, GroupBy, GroupKey};
@@ -123,6 +124,9 @@ enum From {
     /// Zendesk's API exports as JSON pages or JSON lines (tickets*, ticket_events* with
     /// the comment_events sideload, users*, groups*).
     Zendesk,
+    /// Freshdesk's API exports as JSON (tickets*, conversations*, agents*, groups*, and
+    /// the ticket activities export, ticket_activities*, for exact status history).
+    Freshdesk,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -193,6 +197,7 @@ impl InputArgs {
             From::Parquet => Source::History(History::open_as(&self.path, Files::Parquet)?),
             From::FivetranZendesk => Source::Zendesk(Fivetran::open(&self.path)?),
             From::Zendesk => Source::ZendeskApi(ApiExport::open(&self.path)?),
+            From::Freshdesk => Source::Freshdesk(Freshdesk::open(&self.path)?),
         })
     }
 }

@@ -4,6 +4,7 @@
 use csm_metrics::SurveySuite;
 use csm_metrics::metrics::calls::CallCenter;
 use csm_metrics::metrics::tickets::{OutboundReplies, TrackerConfig};
+use csm_metrics_io::freshdesk::Freshdesk;
 use csm_metrics_io::history::{History, Names, ReadOptions, TicketSink};
 use csm_metrics_io::zendesk::api::ApiExport;
 use csm_metrics_io::zendesk::fivetran::Fivetran;
@@ -18,6 +19,8 @@ pub enum Source {
     Zendesk(Fivetran),
     /// Zendesk's API exports as JSON.
     ZendeskApi(ApiExport),
+    /// Freshdesk's API exports as JSON.
+    Freshdesk(Freshdesk),
 }
 
 impl Source {
@@ -35,6 +38,7 @@ impl Source {
             Source::History(h) => h.read_tickets(options, make),
             Source::Zendesk(z) => z.read_tickets(options, make),
             Source::ZendeskApi(z) => z.read_tickets(options, make),
+            Source::Freshdesk(f) => f.read_tickets(options, make),
         }
     }
 
@@ -42,7 +46,7 @@ impl Source {
     pub fn ticket_bytes(&self) -> u64 {
         match self {
             Source::History(h) => h.ticket_bytes(),
-            Source::Zendesk(_) | Source::ZendeskApi(_) => 0,
+            Source::Zendesk(_) | Source::ZendeskApi(_) | Source::Freshdesk(_) => 0,
         }
     }
 
@@ -58,7 +62,7 @@ impl Source {
                 let (calls, _queues) = h.read_calls(options, &mut report)?;
                 Ok((surveys, calls, report))
             }
-            Source::Zendesk(_) | Source::ZendeskApi(_) => {
+            Source::Zendesk(_) | Source::ZendeskApi(_) | Source::Freshdesk(_) => {
                 Ok((SurveySuite::default(), CallCenter::default(), report))
             }
         }
@@ -69,7 +73,7 @@ impl Source {
     /// is its description).
     pub fn configure(&self, config: TrackerConfig) -> TrackerConfig {
         match self {
-            Source::History(_) => config,
+            Source::History(_) | Source::Freshdesk(_) => config,
             Source::Zendesk(_) | Source::ZendeskApi(_) => TrackerConfig {
                 outbound: OutboundReplies::SecondAgentComment,
                 ..config
@@ -95,6 +99,11 @@ impl Source {
                 import.rows_of(Table::Source("tickets")),
                 import.rows_of(Table::Source("ticket_events")),
             ),
+            Source::Freshdesk(_) => (
+                import.rows_of(Table::Source("tickets")),
+                import.rows_of(Table::Source("conversations"))
+                    + import.rows_of(Table::Source("ticket_activities")),
+            ),
         }
     }
 
@@ -102,7 +111,7 @@ impl Source {
     pub fn history(&self) -> Result<&History, String> {
         match self {
             Source::History(h) => Ok(h),
-            Source::Zendesk(_) | Source::ZendeskApi(_) => {
+            Source::Zendesk(_) | Source::ZendeskApi(_) | Source::Freshdesk(_) => {
                 Err("this command reads the crate's history format (--from csv or parquet) only, for now".into())
             }
         }

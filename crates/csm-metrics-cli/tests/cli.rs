@@ -310,3 +310,17 @@ fn a_fivetran_zendesk_export_reports_by_group_name() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no ticket table"));
 }
+
+#[test]
+fn a_freshdesk_export_reports() {
+    // The hand-made export of csm-metrics-io's tests (figures worked out in its
+    // tests/freshdesk.rs).
+    let dir = "crates/csm-metrics-io/tests/data/freshdesk_hand";
+    let r = report(&["report", "--from", "freshdesk", dir]);
+    assert_eq!(r["input"]["tickets"], 3);
+    assert_eq!(r["tickets"]["overall"]["first_response"]["mean"], 1_800.0);
+    assert_eq!(
+        r["tickets"]["by_team"]["Tier 2"]["full_resolution"]["mean"],
+        9_000.0
+    );
+}

@@ -15,6 +15,8 @@
 //! - [`zendesk`]: Zendesk exports — the Fivetran Zendesk warehouse schema as CSV
 //!   ([`zendesk::fivetran`]) and the API's JSON exports ([`zendesk::api`]), mapped through
 //!   an overridable [`zendesk::Mapping`].
+//! - [`freshdesk`]: Freshdesk's API exports (tickets, conversations, agents, groups, the
+//!   ticket activities export) through [`mapping::Mapping::freshdesk`].
 //! - [`calendar`]: business calendars from a JSON spec.
 //!
 //! ```no_run
@@ -50,7 +52,10 @@
 pub mod calendar;
 mod chunks;
 mod error;
+mod export;
+pub mod freshdesk;
 pub mod history;
+pub mod mapping;
 mod report;
 pub mod zendesk;
 

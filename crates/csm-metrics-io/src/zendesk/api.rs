@@ -25,21 +25,20 @@
 //! the largest page or line, the users, the group names, and the external sort's run.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use csm_metrics::{FieldId, TagId, ValueId};
 use serde_json::Value;
 
-use super::Mapping;
-use super::rows::{
+use crate::error::{Error, Result, io};
+use crate::export::{
     HAS_A, HAS_B, KIND_ASSIGNEE, KIND_COMMENT, KIND_CREATED, KIND_CUSTOM, KIND_GROUP,
     KIND_PRIORITY, KIND_STATUS, KIND_TAG_ADDED, KIND_TAG_REMOVED, OUTBOUND, Palette, Row,
-    deliver_all, instant,
+    deliver_all, each_json, id, when,
 };
-use crate::error::{Error, Result, io};
 use crate::history::sorted::Runs;
 use crate::history::{Names, ReadOptions, TicketSink};
+use crate::mapping::Mapping;
 use crate::report::{ImportReport, Ordering, Rule, Table};
 
 const EXPORT: &str = "Zendesk API";
@@ -183,94 +182,10 @@ impl ApiExport {
         resource: &'static str,
         table: Table,
         report: &mut ImportReport,
-        mut f: impl FnMut(&Value, &mut ImportReport),
+        f: impl FnMut(&Value, &mut ImportReport),
     ) -> Result<()> {
-        let mut n = 0u64;
-        let mut objects = |v: Value, n: &mut u64, report: &mut ImportReport| {
-            for o in unwrap(v, resource) {
-                *n += 1;
-                match o {
-                    Some(o) => f(&o, report),
-                    None => report.reject(table, Rule::NotJson),
-                }
-            }
-        };
-        for path in self.files.get(resource).into_iter().flatten() {
-            let file = std::fs::File::open(path).map_err(io(path))?;
-            let lines = path
-                .extension()
-                .is_some_and(|x| x == "jsonl" || x == "ndjson");
-            if lines {
-                let mut reader = BufReader::with_capacity(1 << 20, file);
-                let mut line = Vec::new();
-                loop {
-                    line.clear();
-                    if reader.read_until(b'\n', &mut line).map_err(io(path))? == 0 {
-                        break;
-                    }
-                    if line.trim_ascii().is_empty() {
-                        continue;
-                    }
-                    match serde_json::from_slice::<Value>(&line) {
-                        Ok(v) => objects(v, &mut n, report),
-                        Err(_) => {
-                            n += 1;
-                            report.reject(table, Rule::NotJson);
-                        }
-                    }
-                }
-            } else {
-                match serde_json::from_reader::<_, Value>(BufReader::with_capacity(1 << 20, file)) {
-                    Ok(v) => objects(v, &mut n, report),
-                    Err(_) => {
-                        n += 1;
-                        report.reject(table, Rule::NotJson);
-                    }
-                }
-            }
-        }
-        report.read(table, n);
-        Ok(())
-    }
-}
-
-/// The resource's objects in a page, an array of pages, an array of objects or one
-/// object (`None` for an element that is not an object).
-fn unwrap(v: Value, resource: &str) -> Vec<Option<Value>> {
-    match v {
-        Value::Array(items) => items
-            .into_iter()
-            .flat_map(|i| unwrap(i, resource))
-            .collect(),
-        Value::Object(mut page) if page.get(resource).is_some_and(Value::is_array) => {
-            match page.remove(resource) {
-                Some(Value::Array(items)) => items
-                    .into_iter()
-                    .map(|i| i.is_object().then_some(i))
-                    .collect(),
-                _ => Vec::new(),
-            }
-        }
-        o @ Value::Object(_) => vec![Some(o)],
-        _ => vec![None],
-    }
-}
-
-/// An id given as a number or as a string of digits.
-fn id(v: Option<&Value>) -> Option<u64> {
-    match v? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    }
-}
-
-/// An instant given as Unix seconds or as RFC 3339 text.
-fn when(v: Option<&Value>) -> Option<i64> {
-    match v? {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => instant(s.as_bytes()),
-        _ => None,
+        let files = self.files.get(resource).map_or(&[][..], Vec::as_slice);
+        each_json(files, resource, table, report, f)
     }
 }
 

@@ -37,17 +37,17 @@ use std::path::{Path, PathBuf};
 
 use csm_metrics::{FieldId, ValueId};
 
-use super::Mapping;
-use super::rows::{
+use crate::chunks::Chunker;
+use crate::error::{Error, Result};
+use crate::export::{
     HAS_A, HAS_B, KIND_ASSIGNEE, KIND_COMMENT, KIND_CREATED, KIND_CUSTOM, KIND_GROUP,
     KIND_PRIORITY, KIND_STATUS, OUTBOUND, Palette, Row, boolean, deliver_all, instant, int,
 };
-use crate::chunks::Chunker;
-use crate::error::{Error, Result};
 use crate::history::rows::Columns;
 use crate::history::sorted::Runs;
 use crate::history::{Names, ReadOptions, TicketSink};
 use crate::history::{csv_reader, read_record};
+use crate::mapping::Mapping;
 use crate::report::{ImportReport, Ordering, Rule, Table};
 
 const EXPORT: &str = "Fivetran Zendesk";

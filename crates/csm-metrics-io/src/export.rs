@@ -1,4 +1,4 @@
-//! What the Zendesk readers share: a row of any table packed for the external sort, the
+//! What the help-desk export readers (Zendesk, Freshdesk) share: a row of any table packed for the external sort, the
 //! mapping's names as small codes, and the delivery of sorted rows to the shards' sinks.
 
 use std::collections::HashMap;
@@ -9,8 +9,12 @@ use csm_metrics::{
     InteractionKind, Priority, Status, TagId, TeamId, Ticket, TicketId, ValueId, Visibility,
 };
 
-use super::Mapping;
-use crate::error::{Error, Result};
+use crate::mapping::Mapping;
+use std::io::{BufRead, BufReader};
+
+use serde_json::Value;
+
+use crate::error::{Error, Result, io};
 use crate::history::TicketSink;
 use crate::history::sorted::{Merge, Packed, Run};
 use crate::report::{ImportReport, Rule, Table};
@@ -18,7 +22,7 @@ use crate::report::{ImportReport, Rule, Table};
 /// Delivers sorted rows to one sink per shard (tickets split by id modulo `shards`), each
 /// on its own thread; returns the sinks and what they turned away (`changes` names the
 /// table of field changes in the report).
-pub(super) fn deliver_all<S, F>(
+pub(crate) fn deliver_all<S, F>(
     runs: &[Run<Row>],
     shards: usize,
     palette: &Palette,
@@ -66,12 +70,12 @@ where
 }
 
 /// A whole number (an id).
-pub(super) fn int(b: &[u8]) -> Option<u64> {
+pub(crate) fn int(b: &[u8]) -> Option<u64> {
     std::str::from_utf8(b).ok()?.trim().parse().ok()
 }
 
 /// `TRUE`/`FALSE` in any case, `t`/`f`, `1`/`0`.
-pub(super) fn boolean(b: &[u8]) -> Option<bool> {
+pub(crate) fn boolean(b: &[u8]) -> Option<bool> {
     match b.to_ascii_lowercase().as_slice() {
         b"true" | b"t" | b"1" => Some(true),
         b"false" | b"f" | b"0" => Some(false),
@@ -80,7 +84,7 @@ pub(super) fn boolean(b: &[u8]) -> Option<bool> {
 }
 
 /// A UTC instant as the warehouse writes it, in Unix seconds (fractions dropped).
-pub(super) fn instant(b: &[u8]) -> Option<i64> {
+pub(crate) fn instant(b: &[u8]) -> Option<i64> {
     let s = std::str::from_utf8(b).ok()?.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.timestamp());
@@ -93,7 +97,7 @@ pub(super) fn instant(b: &[u8]) -> Option<i64> {
 }
 
 /// Statuses, priorities and channels of the mapping as small codes (a row holds a code).
-pub(super) struct Palette {
+pub(crate) struct Palette {
     statuses: Vec<Status>,
     status_names: HashMap<Vec<u8>, u8>,
     priorities: Vec<Priority>,
@@ -103,7 +107,7 @@ pub(super) struct Palette {
 }
 
 impl Palette {
-    pub(super) fn of(m: &Mapping) -> Self {
+    pub(crate) fn of(m: &Mapping) -> Self {
         fn codes<T: Copy + PartialEq>(map: &HashMap<String, T>) -> (Vec<T>, HashMap<Vec<u8>, u8>) {
             let mut values: Vec<T> = Vec::new();
             let mut names = HashMap::new();
@@ -141,15 +145,15 @@ impl Palette {
         }
     }
 
-    pub(super) fn status(&self, name: &[u8]) -> Option<u8> {
+    pub(crate) fn status(&self, name: &[u8]) -> Option<u8> {
         self.status_names.get(name).copied()
     }
 
-    pub(super) fn priority(&self, name: &[u8]) -> Option<u8> {
+    pub(crate) fn priority(&self, name: &[u8]) -> Option<u8> {
         self.priority_names.get(name).copied()
     }
 
-    pub(super) fn channel(&self, name: &[u8]) -> u8 {
+    pub(crate) fn channel(&self, name: &[u8]) -> u8 {
         self.channel_names.get(name).copied().unwrap_or_else(|| {
             let other = self.channels.iter().position(|c| *c == Channel::Other);
             other.and_then(|i| u8::try_from(i).ok()).unwrap_or(0)
@@ -157,21 +161,21 @@ impl Palette {
     }
 }
 
-pub(super) const KIND_CREATED: u8 = 0;
-pub(super) const KIND_COMMENT: u8 = 1;
-pub(super) const KIND_STATUS: u8 = 2;
-pub(super) const KIND_ASSIGNEE: u8 = 3;
-pub(super) const KIND_GROUP: u8 = 4;
-pub(super) const KIND_PRIORITY: u8 = 5;
-pub(super) const KIND_CUSTOM: u8 = 6;
-pub(super) const KIND_TAG_ADDED: u8 = 7;
-pub(super) const KIND_TAG_REMOVED: u8 = 8;
+pub(crate) const KIND_CREATED: u8 = 0;
+pub(crate) const KIND_COMMENT: u8 = 1;
+pub(crate) const KIND_STATUS: u8 = 2;
+pub(crate) const KIND_ASSIGNEE: u8 = 3;
+pub(crate) const KIND_GROUP: u8 = 4;
+pub(crate) const KIND_PRIORITY: u8 = 5;
+pub(crate) const KIND_CUSTOM: u8 = 6;
+pub(crate) const KIND_TAG_ADDED: u8 = 7;
+pub(crate) const KIND_TAG_REMOVED: u8 = 8;
 /// [`Row::flags`]: `a` holds an id (else none).
-pub(super) const HAS_A: u8 = 1;
+pub(crate) const HAS_A: u8 = 1;
 /// [`Row::flags`]: `b` holds an id (else none).
-pub(super) const HAS_B: u8 = 2;
+pub(crate) const HAS_B: u8 = 2;
 /// [`Row::flags`] of a creation: an agent (`c`) opened it.
-pub(super) const OUTBOUND: u8 = 4;
+pub(crate) const OUTBOUND: u8 = 4;
 
 /// One row of any table, packed for the sort: a creation (`a` requester, `b` group, `c`
 /// submitter, `code` channel, `code2` priority), a comment (`a` user, `code` 1 for an
@@ -179,15 +183,15 @@ pub(super) const OUTBOUND: u8 = 4;
 /// assignee, a group or a tag, or `a`/`b` a custom field and value).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Row {
-    pub(super) at: i64,
-    pub(super) ticket: u64,
-    pub(super) a: u64,
-    pub(super) b: u64,
-    pub(super) c: u64,
-    pub(super) kind: u8,
-    pub(super) code: u8,
-    pub(super) code2: u8,
-    pub(super) flags: u8,
+    pub(crate) at: i64,
+    pub(crate) ticket: u64,
+    pub(crate) a: u64,
+    pub(crate) b: u64,
+    pub(crate) c: u64,
+    pub(crate) kind: u8,
+    pub(crate) code: u8,
+    pub(crate) code2: u8,
+    pub(crate) flags: u8,
 }
 
 impl Packed for Row {
@@ -301,5 +305,104 @@ impl Row {
             },
             report,
         );
+    }
+}
+
+/// Calls `f` with every object of a resource saved as JSON, file by file in the order
+/// given: a `.json` file holds a page (`{"<resource>": [...], …}`), an array of pages or of
+/// objects, or one object; a `.jsonl` (`.ndjson`) file one page or object per line. What is
+/// not JSON, or not an object, is counted as [`Rule::NotJson`] under `table`.
+pub(crate) fn each_json(
+    files: &[std::path::PathBuf],
+    resource: &'static str,
+    table: Table,
+    report: &mut ImportReport,
+    mut f: impl FnMut(&Value, &mut ImportReport),
+) -> Result<()> {
+    let mut n = 0u64;
+    let mut objects = |v: Value, n: &mut u64, report: &mut ImportReport| {
+        for o in unwrap(v, resource) {
+            *n += 1;
+            match o {
+                Some(o) => f(&o, report),
+                None => report.reject(table, Rule::NotJson),
+            }
+        }
+    };
+    for path in files {
+        let file = std::fs::File::open(path).map_err(io(path))?;
+        let lines = path
+            .extension()
+            .is_some_and(|x| x == "jsonl" || x == "ndjson");
+        if lines {
+            let mut reader = BufReader::with_capacity(1 << 20, file);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                if reader.read_until(b'\n', &mut line).map_err(io(path))? == 0 {
+                    break;
+                }
+                if line.trim_ascii().is_empty() {
+                    continue;
+                }
+                match serde_json::from_slice::<Value>(&line) {
+                    Ok(v) => objects(v, &mut n, report),
+                    Err(_) => {
+                        n += 1;
+                        report.reject(table, Rule::NotJson);
+                    }
+                }
+            }
+        } else {
+            match serde_json::from_reader::<_, Value>(BufReader::with_capacity(1 << 20, file)) {
+                Ok(v) => objects(v, &mut n, report),
+                Err(_) => {
+                    n += 1;
+                    report.reject(table, Rule::NotJson);
+                }
+            }
+        }
+    }
+    report.read(table, n);
+    Ok(())
+}
+
+/// The resource's objects in a page, an array of pages, an array of objects or one
+/// object (`None` for an element that is not an object).
+pub(crate) fn unwrap(v: Value, resource: &str) -> Vec<Option<Value>> {
+    match v {
+        Value::Array(items) => items
+            .into_iter()
+            .flat_map(|i| unwrap(i, resource))
+            .collect(),
+        Value::Object(mut page) if page.get(resource).is_some_and(Value::is_array) => {
+            match page.remove(resource) {
+                Some(Value::Array(items)) => items
+                    .into_iter()
+                    .map(|i| i.is_object().then_some(i))
+                    .collect(),
+                _ => Vec::new(),
+            }
+        }
+        o @ Value::Object(_) => vec![Some(o)],
+        _ => vec![None],
+    }
+}
+
+/// An id given as a number or as a string of digits.
+pub(crate) fn id(v: Option<&Value>) -> Option<u64> {
+    match v? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// An instant given as Unix seconds or as RFC 3339 text.
+pub(crate) fn when(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => instant(s.as_bytes()),
+        _ => None,
     }
 }
