@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result, io};
 use crate::history::TicketSink;
-use crate::history::sorted::{Merge, Packed, Run};
+use crate::history::sorted::{Merge, Packed, Run, on_shards};
 use crate::report::{ImportReport, Rule, Table};
 
 /// Delivers sorted rows to one sink per shard (tickets split by id modulo `shards`), each
@@ -33,40 +33,19 @@ where
     S: TicketSink,
     F: Fn(usize) -> S + Sync,
 {
-    let mut report = ImportReport::default();
     let shards = shards.max(1);
-    let results: Vec<Result<(S, ImportReport)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..shards)
-            .map(|shard| {
-                scope.spawn(move || -> Result<(S, ImportReport)> {
-                    let mut sink = make(shard);
-                    let mut report = ImportReport::default();
-                    let mut rows = Merge::new(runs, shard, shards as u64)?;
-                    for row in rows.by_ref() {
-                        row.deliver(palette, changes, &mut sink, &mut report);
-                    }
-                    match rows.error {
-                        Some(e) => Err(e),
-                        None => Ok((sink, report)),
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(Error::Worker("a shard".into())))
-            })
-            .collect()
-    });
-    let mut sinks = Vec::with_capacity(shards);
-    for r in results {
-        let (sink, r) = r?;
-        report.merge(&r);
-        sinks.push(sink);
-    }
-    Ok((sinks, report))
+    on_shards(shards, |shard| {
+        let mut sink = make(shard);
+        let mut report = ImportReport::default();
+        let mut rows = Merge::new(runs, shard, shards as u64)?;
+        for row in rows.by_ref() {
+            row.deliver(palette, changes, &mut sink, &mut report);
+        }
+        match rows.error {
+            Some(e) => Err(e),
+            None => Ok((sink, report)),
+        }
+    })
 }
 
 /// A whole number (an id).
@@ -405,4 +384,46 @@ pub(crate) fn when(v: Option<&Value>) -> Option<i64> {
         Value::String(s) => instant(s.as_bytes()),
         _ => None,
     }
+}
+
+/// The JSON files of each resource in `dir` (`.json`, `.jsonl`, `.ndjson` whose names start
+/// with the resource's, in name order; longer resource names first, so `ticket_events`
+/// files are not taken for `tickets`); an error naming the first of `required` with none.
+pub(crate) fn resource_files(
+    dir: &std::path::Path,
+    resources: &[&'static str],
+    required: &[&'static str],
+    export: &'static str,
+) -> Result<std::collections::HashMap<&'static str, Vec<std::path::PathBuf>>> {
+    let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(io(dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|x| x == "json" || x == "jsonl" || x == "ndjson")
+        })
+        .collect();
+    names.sort();
+    let mut by_length = resources.to_vec();
+    by_length.sort_by_key(|r| std::cmp::Reverse(r.len()));
+    let mut files = std::collections::HashMap::new();
+    for resource in by_length {
+        let (mine, rest): (Vec<_>, Vec<_>) = names.into_iter().partition(|p| {
+            p.file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| s.starts_with(resource))
+        });
+        names = rest;
+        if mine.is_empty() && required.contains(&resource) {
+            return Err(Error::MissingTable {
+                dir: dir.to_path_buf(),
+                table: resource,
+                looked_for: format!("{resource}*.json or {resource}*.jsonl"),
+                export,
+            });
+        }
+        files.insert(resource, mine);
+    }
+    Ok(files)
 }

@@ -34,10 +34,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::error::{Error, Result, io};
+use crate::error::Result;
 use crate::export::{
     HAS_A, HAS_B, KIND_ASSIGNEE, KIND_COMMENT, KIND_CREATED, KIND_GROUP, KIND_PRIORITY,
-    KIND_STATUS, OUTBOUND, Palette, Row, deliver_all, each_json, id, when,
+    KIND_STATUS, OUTBOUND, Palette, Row, deliver_all, each_json, id, resource_files, when,
 };
 use crate::history::sorted::Runs;
 use crate::history::{Names, ReadOptions, TicketSink};
@@ -74,41 +74,18 @@ impl Freshdesk {
     /// The export in `dir`: an error naming the resource if `tickets` or `agents` has no
     /// file.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
-        let dir = dir.as_ref();
-        let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(io(dir))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.is_file()
-                    && p.extension()
-                        .is_some_and(|x| x == "json" || x == "jsonl" || x == "ndjson")
-            })
-            .collect();
-        names.sort();
-        let mut files = HashMap::new();
-        for resource in [
-            "ticket_activities",
-            "tickets",
-            "conversations",
-            "agents",
-            "groups",
-        ] {
-            let (mine, rest): (Vec<_>, Vec<_>) = names.into_iter().partition(|p| {
-                p.file_stem()
-                    .and_then(|s| s.to_str())
-                    .is_some_and(|s| s.starts_with(resource))
-            });
-            names = rest;
-            if mine.is_empty() && matches!(resource, "tickets" | "agents") {
-                return Err(Error::MissingTable {
-                    dir: dir.to_path_buf(),
-                    table: resource,
-                    looked_for: format!("{resource}*.json or {resource}*.jsonl"),
-                    export: EXPORT,
-                });
-            }
-            files.insert(resource, mine);
-        }
+        let files = resource_files(
+            dir.as_ref(),
+            &[
+                "ticket_activities",
+                "tickets",
+                "conversations",
+                "agents",
+                "groups",
+            ],
+            &["tickets", "agents"],
+            EXPORT,
+        )?;
         Ok(Freshdesk {
             files,
             mapping: Mapping::freshdesk(),

@@ -280,26 +280,37 @@ where
     let events = events.finish();
     report.ordering = Ordering::Sorted { runs: events.len() };
     let shards = options.shards;
+    let (sinks, shard_reports) = on_shards(shards, |shard| {
+        let ticket_rows = Merge::new(&tickets, shard, shards as u64)?;
+        let mut event_rows = Merge::new(&events, shard, shards as u64)?;
+        let mut a = Assembler::new(make(shard), ticket_rows);
+        for e in event_rows.by_ref() {
+            a.push(&e);
+        }
+        if let Some(e) = event_rows.error {
+            return Err(e);
+        }
+        let (sink, report, ticket_rows) = a.finish();
+        match ticket_rows.error {
+            Some(e) => Err(e),
+            None => Ok((sink, report)),
+        }
+    })?;
+    report.merge(&shard_reports);
+    Ok((sinks, report, teams))
+}
+
+/// Runs `work(shard)` for each shard on its own thread; returns the sinks in shard order
+/// and their reports merged (the first error, or a thread that stopped, is the error).
+pub(crate) fn on_shards<S: Send>(
+    shards: usize,
+    work: impl Fn(usize) -> Result<(S, ImportReport)> + Sync,
+) -> Result<(Vec<S>, ImportReport)> {
     let results: Vec<Result<(S, ImportReport)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..shards)
             .map(|shard| {
-                let (tickets, events) = (&tickets, &events);
-                scope.spawn(move || -> Result<(S, ImportReport)> {
-                    let ticket_rows = Merge::new(tickets, shard, shards as u64)?;
-                    let mut event_rows = Merge::new(events, shard, shards as u64)?;
-                    let mut a = Assembler::new(make(shard), ticket_rows);
-                    for e in event_rows.by_ref() {
-                        a.push(&e);
-                    }
-                    if let Some(e) = event_rows.error {
-                        return Err(e);
-                    }
-                    let (sink, report, ticket_rows) = a.finish();
-                    match ticket_rows.error {
-                        Some(e) => Err(e),
-                        None => Ok((sink, report)),
-                    }
-                })
+                let work = &work;
+                scope.spawn(move || work(shard))
             })
             .collect();
         handles
@@ -311,10 +322,11 @@ where
             .collect()
     });
     let mut sinks = Vec::with_capacity(shards);
+    let mut report = ImportReport::default();
     for r in results {
         let (sink, r) = r?;
         report.merge(&r);
         sinks.push(sink);
     }
-    Ok((sinks, report, teams))
+    Ok((sinks, report))
 }
