@@ -1,10 +1,10 @@
 //! `csm-metrics`: every support metric from a help desk's history on disk.
 //!
 //! ```text
-//! csm-metrics report  --from csv|parquet|zendesk|fivetran-zendesk|freshdesk DIR [--calendar FILE]
+//! csm-metrics report  --from csv|parquet|zendesk|fivetran-zendesk|freshdesk|servicenow PATH [--calendar FILE]
 //!                     [--group-by team,assignee,channel,priority] [--as-of INSTANT]
 //!                     [--format json|table|csv] [--threads N] [--stats]
-//! csm-metrics tickets --from csv|parquet|zendesk|fivetran-zendesk|freshdesk DIR [--calendar FILE]
+//! csm-metrics tickets --from csv|parquet|zendesk|fivetran-zendesk|freshdesk|servicenow PATH [--calendar FILE]
 //!                     [--threads N]
 //! ```
 
@@ -33,6 +33,7 @@ use csm_metrics_io::{ImportReport, Table};
 use serde_json::{Value, json};
 
 use csm_metrics_io::freshdesk::Freshdesk;
+use csm_metrics_io::servicenow::ServiceNow;
 use csm_metrics_io::zendesk::api::ApiExport;
 use csm_metrics_io::zendesk::fivetran::Fivetran;
 use groups::{Dim, GroupBy, GroupKey};
@@ -90,6 +91,10 @@ struct InputArgs {
     /// Sort the input even if it looks in time order.
     #[arg(long)]
     sort: bool,
+    /// The time zone (IANA name, as Europe/Rome) of an export whose times are local
+    /// wall-clock times without an offset (ServiceNow's); UTC by default.
+    #[arg(long, value_name = "AREA/CITY")]
+    zone: Option<String>,
 }
 
 #[derive(Args)]
@@ -127,6 +132,9 @@ enum From {
     /// Freshdesk's API exports as JSON (tickets*, conversations*, agents*, groups*, and
     /// the ticket activities export, ticket_activities*, for exact status history).
     Freshdesk,
+    /// A ServiceNow incident audit export: PATH is the CSV file (plain or gzip), its local
+    /// times read in --zone.
+    Servicenow,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -198,6 +206,15 @@ impl InputArgs {
             From::FivetranZendesk => Source::Zendesk(Fivetran::open(&self.path)?),
             From::Zendesk => Source::ZendeskApi(ApiExport::open(&self.path)?),
             From::Freshdesk => Source::Freshdesk(Freshdesk::open(&self.path)?),
+            From::Servicenow => {
+                let zone = match &self.zone {
+                    Some(name) => name
+                        .parse::<chrono_tz::Tz>()
+                        .map_err(|_| format!("--zone: no time zone named {name:?}"))?,
+                    None => chrono_tz::UTC,
+                };
+                Source::ServiceNow(ServiceNow::open(&self.path)?.in_zone(zone))
+            }
         })
     }
 }

@@ -6,6 +6,7 @@ use csm_metrics::metrics::calls::CallCenter;
 use csm_metrics::metrics::tickets::{OutboundReplies, TrackerConfig};
 use csm_metrics_io::freshdesk::Freshdesk;
 use csm_metrics_io::history::{History, Names, ReadOptions, TicketSink};
+use csm_metrics_io::servicenow::ServiceNow;
 use csm_metrics_io::zendesk::api::ApiExport;
 use csm_metrics_io::zendesk::fivetran::Fivetran;
 use csm_metrics_io::{ImportReport, Table};
@@ -21,6 +22,8 @@ pub enum Source {
     ZendeskApi(ApiExport),
     /// Freshdesk's API exports as JSON.
     Freshdesk(Freshdesk),
+    /// A ServiceNow incident audit export (CSV, plain or gzip).
+    ServiceNow(ServiceNow),
 }
 
 impl Source {
@@ -39,6 +42,10 @@ impl Source {
             Source::Zendesk(z) => z.read_tickets(options, make),
             Source::ZendeskApi(z) => z.read_tickets(options, make),
             Source::Freshdesk(f) => f.read_tickets(options, make),
+            Source::ServiceNow(s) => {
+                let (sinks, report) = s.read_tickets(options, make)?;
+                Ok((sinks, report, Names::default()))
+            }
         }
     }
 
@@ -46,7 +53,7 @@ impl Source {
     pub fn ticket_bytes(&self) -> u64 {
         match self {
             Source::History(h) => h.ticket_bytes(),
-            Source::Zendesk(_) | Source::ZendeskApi(_) | Source::Freshdesk(_) => 0,
+            _ => 0,
         }
     }
 
@@ -62,9 +69,7 @@ impl Source {
                 let (calls, _queues) = h.read_calls(options, &mut report)?;
                 Ok((surveys, calls, report))
             }
-            Source::Zendesk(_) | Source::ZendeskApi(_) | Source::Freshdesk(_) => {
-                Ok((SurveySuite::default(), CallCenter::default(), report))
-            }
+            _ => Ok((SurveySuite::default(), CallCenter::default(), report)),
         }
     }
 
@@ -73,7 +78,7 @@ impl Source {
     /// is its description).
     pub fn configure(&self, config: TrackerConfig) -> TrackerConfig {
         match self {
-            Source::History(_) | Source::Freshdesk(_) => config,
+            Source::History(_) | Source::Freshdesk(_) | Source::ServiceNow(_) => config,
             Source::Zendesk(_) | Source::ZendeskApi(_) => TrackerConfig {
                 outbound: OutboundReplies::SecondAgentComment,
                 ..config
@@ -99,6 +104,10 @@ impl Source {
                 import.rows_of(Table::Source("tickets")),
                 import.rows_of(Table::Source("ticket_events")),
             ),
+            Source::ServiceNow(_) => (
+                import.rows_of(Table::Source("incidents")),
+                import.rows_of(Table::Source("incidents")),
+            ),
             Source::Freshdesk(_) => (
                 import.rows_of(Table::Source("tickets")),
                 import.rows_of(Table::Source("conversations"))
@@ -111,7 +120,7 @@ impl Source {
     pub fn history(&self) -> Result<&History, String> {
         match self {
             Source::History(h) => Ok(h),
-            Source::Zendesk(_) | Source::ZendeskApi(_) | Source::Freshdesk(_) => {
+            _ => {
                 Err("this command reads the crate's history format (--from csv or parquet) only, for now".into())
             }
         }

@@ -324,3 +324,32 @@ fn a_freshdesk_export_reports() {
         9_000.0
     );
 }
+
+#[test]
+fn a_servicenow_export_reports_by_priority() {
+    // The slice of the UCI log; figures worked out in csm-metrics-io's tests/servicenow.rs.
+    let file = "crates/csm-metrics-io/tests/data/servicenow/incidents_slice.csv";
+    let r = report(&[
+        "report",
+        "--from",
+        "servicenow",
+        file,
+        "--group-by",
+        "priority",
+        "--zone",
+        "UTC",
+    ]);
+    assert_eq!(r["input"]["tickets"], 367);
+    assert_eq!(r["tickets"]["overall"]["solved"], 56);
+    assert_eq!(r["input"]["rejected"]["incidents: unknown status"], 2);
+    let out = run(&[
+        "report",
+        "--from",
+        "servicenow",
+        file,
+        "--zone",
+        "Mars/Olympus",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no time zone named"));
+}

@@ -15,6 +15,8 @@
 //! - [`zendesk`]: Zendesk exports — the Fivetran Zendesk warehouse schema as CSV
 //!   ([`zendesk::fivetran`]) and the API's JSON exports ([`zendesk::api`]), mapped through
 //!   an overridable [`zendesk::Mapping`].
+//! - [`servicenow`]: ServiceNow incident audit exports (one row per update), diffed into
+//!   changes.
 //! - [`freshdesk`]: Freshdesk's API exports (tickets, conversations, agents, groups, the
 //!   ticket activities export) through [`mapping::Mapping::freshdesk`].
 //! - [`calendar`]: business calendars from a JSON spec.
@@ -57,6 +59,7 @@ pub mod freshdesk;
 pub mod history;
 pub mod mapping;
 mod report;
+pub mod servicenow;
 pub mod zendesk;
 
 pub use error::{Error, Result};
