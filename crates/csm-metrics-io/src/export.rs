@@ -427,3 +427,38 @@ pub(crate) fn resource_files(
     }
     Ok(files)
 }
+
+/// Calls `f` with the named columns of every row of a CSV source, in order, counting the
+/// rows under `table`. Rows are read in chunks of whole rows, as the history reader reads
+/// them: a row longer than [`ReadOptions::max_row_bytes`](crate::history::ReadOptions) is
+/// skipped as it streams by and counted as too long; a row with more or fewer fields than
+/// the header is turned away.
+pub(crate) fn each_csv_row<R: std::io::Read, const N: usize>(
+    source: R,
+    path: &std::path::Path,
+    table: Table,
+    columns: [&'static str; N],
+    options: &crate::history::ReadOptions,
+    report: &mut ImportReport,
+    mut f: impl FnMut(&[&[u8]; N], &mut ImportReport),
+) -> Result<()> {
+    let (mut chunks, header) =
+        crate::chunks::Chunker::new(source, path, options.chunk_bytes, options.max_row_bytes)?;
+    let columns =
+        crate::history::rows::Columns::find(path, &header, columns, options.max_row_bytes)?;
+    let mut record = csv::ByteRecord::new();
+    let mut n = 0u64;
+    while let Some(chunk) = chunks.next_chunk()? {
+        let mut reader = crate::history::csv_reader(&chunk);
+        while crate::history::read_record(&mut reader, &mut record) {
+            n += 1;
+            match columns.fields(&record) {
+                Ok(fields) => f(&fields, report),
+                Err(rule) => report.reject(table, rule),
+            }
+        }
+    }
+    report.read(table, n + chunks.too_long);
+    report.reject_n(table, Rule::RowTooLong, chunks.too_long);
+    Ok(())
+}

@@ -33,9 +33,6 @@ impl Mapping {
     /// Zendesk's names: `new`, `open`, `pending`, `hold` (`on-hold`), `solved`, `closed`,
     /// `deleted` (spam); `low` … `urgent`; `via_channel` names; roles `agent`, `admin`.
     pub fn zendesk() -> Self {
-        fn map<T: Copy>(pairs: &[(&str, T)]) -> HashMap<String, T> {
-            pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
-        }
         Mapping {
             statuses: map(&[
                 ("new", Status::New),
@@ -81,9 +78,6 @@ impl Mapping {
     /// portal (web), 3 phone, 7 chat, 9 feedback widget (web), 10 outbound email. Freshdesk
     /// tells agents apart by its agents list, so `agent_roles` is empty.
     pub fn freshdesk() -> Self {
-        fn map<T: Copy>(pairs: &[(&str, T)]) -> HashMap<String, T> {
-            pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
-        }
         Mapping {
             statuses: map(&[
                 ("2", Status::Open),
@@ -119,4 +113,42 @@ impl Mapping {
             agent_roles: Vec::new(),
         }
     }
+}
+
+impl Mapping {
+    /// ServiceNow's incident states and priorities: New → new, Active → open, Awaiting
+    /// User Info → pending, Awaiting Vendor / Problem / Evidence → on hold, Resolved →
+    /// solved, Closed → closed; priority 1 urgent, 2 high, 3 normal, 4 low (the leading
+    /// digit of `1 - Critical`); contact types Phone, Email, Self service (web).
+    pub fn servicenow() -> Self {
+        Mapping {
+            statuses: map(&[
+                ("New", Status::New),
+                ("Active", Status::Open),
+                ("Awaiting User Info", Status::Pending),
+                ("Awaiting Vendor", Status::OnHold),
+                ("Awaiting Problem", Status::OnHold),
+                ("Awaiting Evidence", Status::OnHold),
+                ("Resolved", Status::Solved),
+                ("Closed", Status::Closed),
+            ]),
+            priorities: map(&[
+                ("1", Priority::Urgent),
+                ("2", Priority::High),
+                ("3", Priority::Normal),
+                ("4", Priority::Low),
+            ]),
+            channels: map(&[
+                ("Phone", Channel::Phone),
+                ("Email", Channel::Email),
+                ("Self service", Channel::Web),
+            ]),
+            agent_roles: Vec::new(),
+        }
+    }
+}
+
+/// A map from `(name, value)` pairs.
+fn map<T: Copy>(pairs: &[(&str, T)]) -> HashMap<String, T> {
+    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
 }

@@ -31,15 +31,13 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, NaiveDateTime};
 use csm_metrics::Zone;
 
-use crate::chunks::Chunker;
 use crate::error::{Error, Result, io};
 use crate::export::{
     HAS_A, HAS_B, KIND_ASSIGNEE, KIND_CREATED, KIND_GROUP, KIND_PRIORITY, KIND_STATUS, Palette,
-    Row, deliver_all,
+    Row, deliver_all, each_csv_row,
 };
-use crate::history::rows::Columns;
 use crate::history::sorted::{Merge, Packed, Runs};
-use crate::history::{ReadOptions, TicketSink, csv_reader, read_record};
+use crate::history::{ReadOptions, TicketSink};
 use crate::mapping::Mapping;
 use crate::report::{ImportReport, Ordering, Rule, Table};
 
@@ -111,7 +109,7 @@ impl ServiceNow {
         F: Fn(usize) -> S + Sync,
     {
         let mut report = ImportReport::default();
-        let palette = Palette::of(&mapping());
+        let palette = Palette::of(&Mapping::servicenow());
         let mut updates = Runs::<Update>::new(options.sort_memory_bytes);
         let mut failed = None;
         self.each_row(options, &mut report, |f, report| {
@@ -151,7 +149,7 @@ impl ServiceNow {
         &self,
         options: &ReadOptions,
         report: &mut ImportReport,
-        mut f: impl FnMut(&[&[u8]; 10], &mut ImportReport),
+        f: impl FnMut(&[&[u8]; 10], &mut ImportReport),
     ) -> Result<()> {
         let path = &self.path;
         let mut file = std::fs::File::open(path).map_err(io(path))?;
@@ -163,60 +161,7 @@ impl ServiceNow {
         } else {
             Box::new(file)
         };
-        let (mut chunks, header) =
-            Chunker::new(source, path, options.chunk_bytes, options.max_row_bytes)?;
-        let columns = Columns::find(path, &header, COLUMNS, options.max_row_bytes)?;
-        let mut record = csv::ByteRecord::new();
-        let mut n = 0u64;
-        while let Some(chunk) = chunks.next_chunk()? {
-            let mut reader = csv_reader(&chunk);
-            while read_record(&mut reader, &mut record) {
-                n += 1;
-                match columns.fields(&record) {
-                    Ok(fields) => f(&fields, report),
-                    Err(rule) => report.reject(INCIDENTS, rule),
-                }
-            }
-        }
-        report.read(INCIDENTS, n + chunks.too_long);
-        report.reject_n(INCIDENTS, Rule::RowTooLong, chunks.too_long);
-        Ok(())
-    }
-}
-
-/// ServiceNow's names onto the crate's.
-fn mapping() -> Mapping {
-    use csm_metrics::{Channel, Priority, Status};
-    let map = |pairs: &[(&str, Status)]| pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect();
-    Mapping {
-        statuses: map(&[
-            ("New", Status::New),
-            ("Active", Status::Open),
-            ("Awaiting User Info", Status::Pending),
-            ("Awaiting Vendor", Status::OnHold),
-            ("Awaiting Problem", Status::OnHold),
-            ("Awaiting Evidence", Status::OnHold),
-            ("Resolved", Status::Solved),
-            ("Closed", Status::Closed),
-        ]),
-        priorities: [
-            ("1", Priority::Urgent),
-            ("2", Priority::High),
-            ("3", Priority::Normal),
-            ("4", Priority::Low),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), *v))
-        .collect(),
-        channels: [
-            ("Phone", Channel::Phone),
-            ("Email", Channel::Email),
-            ("Self service", Channel::Web),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), *v))
-        .collect(),
-        agent_roles: Vec::new(),
+        each_csv_row(source, path, INCIDENTS, COLUMNS, options, report, f)
     }
 }
 

@@ -37,16 +37,14 @@ use std::path::{Path, PathBuf};
 
 use csm_metrics::{FieldId, ValueId};
 
-use crate::chunks::Chunker;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, io};
 use crate::export::{
     HAS_A, HAS_B, KIND_ASSIGNEE, KIND_COMMENT, KIND_CREATED, KIND_CUSTOM, KIND_GROUP,
-    KIND_PRIORITY, KIND_STATUS, OUTBOUND, Palette, Row, boolean, deliver_all, instant, int,
+    KIND_PRIORITY, KIND_STATUS, OUTBOUND, Palette, Row, boolean, deliver_all, each_csv_row,
+    instant, int,
 };
-use crate::history::rows::Columns;
 use crate::history::sorted::Runs;
 use crate::history::{Names, ReadOptions, TicketSink};
-use crate::history::{csv_reader, read_record};
 use crate::mapping::Mapping;
 use crate::report::{ImportReport, Ordering, Rule, Table};
 
@@ -397,27 +395,12 @@ impl Fivetran {
         columns: [&'static str; N],
         options: &ReadOptions,
         report: &mut ImportReport,
-        mut f: impl FnMut(&[&[u8]; N], &mut ImportReport),
+        f: impl FnMut(&[&[u8]; N], &mut ImportReport),
     ) -> Result<()> {
         let Some(path) = self.tables.get(name) else {
             return Ok(());
         };
-        let (mut chunks, header) = Chunker::open(path, options.chunk_bytes, options.max_row_bytes)?;
-        let columns = Columns::find(path, &header, columns, options.max_row_bytes)?;
-        let mut record = csv::ByteRecord::new();
-        let mut n = 0u64;
-        while let Some(chunk) = chunks.next_chunk()? {
-            let mut reader = csv_reader(&chunk);
-            while read_record(&mut reader, &mut record) {
-                n += 1;
-                match columns.fields(&record) {
-                    Ok(fields) => f(&fields, report),
-                    Err(rule) => report.reject(table, rule),
-                }
-            }
-        }
-        report.read(table, n + chunks.too_long);
-        report.reject_n(table, Rule::RowTooLong, chunks.too_long);
-        Ok(())
+        let file = std::fs::File::open(path).map_err(io(path))?;
+        each_csv_row(file, path, table, columns, options, report, f)
     }
 }
