@@ -221,13 +221,6 @@ fn update(
         .get("child_events")
         .and_then(Value::as_array)
         .map_or(&[], Vec::as_slice);
-    let kind = |c: &Value| {
-        c.get("event_type")
-            .or_else(|| c.get("type"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
     for c in children {
         let comment = kind(c) == "Comment";
         let bare = c.get("comment_present").and_then(Value::as_bool) == Some(true);
@@ -256,7 +249,7 @@ fn update(
     }
     for c in children
         .iter()
-        .filter(|c| matches!(kind(c).as_str(), "Create" | "Change"))
+        .filter(|c| matches!(kind(c), "Create" | "Change"))
     {
         let fields: Vec<(&str, &Value)> =
             match (c.get("field_name").and_then(Value::as_str), c.get("value")) {
@@ -273,6 +266,14 @@ fn update(
             change(base, name, value, palette, report, push);
         }
     }
+}
+
+/// A child event's type (`event_type`, or `type` in the audit shape).
+fn kind(c: &Value) -> &str {
+    c.get("event_type")
+        .or_else(|| c.get("type"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 /// Keys of a child event that are not fields.
