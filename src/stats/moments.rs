@@ -141,7 +141,8 @@ impl DurationMoments {
             || (seconds == self.min && self.min_held == 0)
             || (seconds == self.max && self.max_held == 0)
             || self.sum < v
-            || self.sum_sq < v * v;
+            || self.sum_sq < v * v
+            || !self.consistent_without(seconds);
         if missing {
             return Err(Error::NotPresent {
                 what: WHAT,
@@ -149,6 +150,28 @@ impl DurationMoments {
             });
         }
         Ok(())
+    }
+
+    /// Whether the state left by taking out one `seconds` (held, by the checks before) is
+    /// one some values could give: every remaining value within the bounds, the sums in
+    /// their ranges. A value never added can pass the per-value checks (a lossy summary
+    /// cannot tell), and taking it out must not leave a state its own bytes would be
+    /// refused for.
+    fn consistent_without(&self, seconds: u64) -> bool {
+        let v = u128::from(seconds);
+        let n = u128::from(self.count - 1);
+        let (sum, sum_sq) = (self.sum - v, self.sum_sq - v * v);
+        if n == 0 {
+            return sum == 0 && sum_sq == 0;
+        }
+        let (lo, hi) = (u128::from(self.min), u128::from(self.max));
+        // Products that overflow cannot be checked here (they are far beyond real data).
+        let within =
+            |a: Option<u128>, b: u128, le: bool| a.is_none_or(|a| if le { a <= b } else { a >= b });
+        within(n.checked_mul(lo), sum, true)
+            && within(n.checked_mul(hi), sum, false)
+            && within(sum.checked_mul(hi), sum_sq, false)
+            && within(sum.checked_mul(sum).map(|s2| s2 / n), sum_sq, true)
     }
 
     /// Merges another state into this one.
