@@ -80,6 +80,20 @@ pub enum Error {
         /// What the Parquet or Arrow reader said.
         message: String,
     },
+    /// An XML file is not well formed, or not an XES log, or holds an element longer than
+    /// the row limit.
+    #[error("{}, byte {offset}: {message}", path.display())]
+    Xml {
+        /// The file.
+        path: PathBuf,
+        /// Where in the (decompressed) file.
+        offset: u64,
+        /// What the XML reader said.
+        message: String,
+    },
+    /// A mapping (an XES mapping file) is malformed.
+    #[error("mapping: {0}")]
+    Mapping(String),
     /// A business-calendar spec is malformed.
     #[error("calendar: {0}")]
     Calendar(String),

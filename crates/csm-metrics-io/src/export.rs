@@ -48,6 +48,58 @@ where
     })
 }
 
+/// Satisfaction ratings of a help desk's export into a survey suite with the given CSAT
+/// scale: `parse` turns an object into (rating id, when it was last given, the response)
+/// or the rule it breaks. A rating given again (a customer changing their answer) counts
+/// once, as last given; a response the suite refuses is counted by its rule.
+pub(crate) fn ratings(
+    files: &[std::path::PathBuf],
+    resource: &'static str,
+    table: Table,
+    scale: csm_metrics::CsatScale,
+    report: &mut ImportReport,
+    parse: impl Fn(&Value) -> core::result::Result<(u64, i64, csm_metrics::SurveyResponse), Rule>,
+) -> Result<csm_metrics::SurveySuite> {
+    use csm_metrics::Calculator;
+    let mut latest: HashMap<u64, (i64, csm_metrics::SurveyResponse)> = HashMap::new();
+    each_json(files, resource, table, report, |o, report| match parse(o) {
+        Ok((id, at, r)) => match latest.get(&id) {
+            Some((seen, _)) if *seen > at => report.reject(table, Rule::Superseded),
+            Some(_) => {
+                report.reject(table, Rule::Superseded);
+                latest.insert(id, (at, r));
+            }
+            None => {
+                latest.insert(id, (at, r));
+            }
+        },
+        Err(rule) => report.reject(table, rule),
+    })?;
+    let mut suite = csm_metrics::SurveySuite::new(scale, csm_metrics::CesScale::default())?;
+    let mut responses: Vec<_> = latest.into_values().map(|(_, r)| r).collect();
+    responses.sort_by_key(|r| (r.at, r.id));
+    for r in &responses {
+        if let Err(e) = suite.observe(r) {
+            report.reject(table, crate::history::refused(&e));
+        }
+    }
+    Ok(suite)
+}
+
+/// A file's bytes, decompressed when its first bytes are gzip's.
+pub(crate) fn open_maybe_gzip(path: &std::path::Path) -> Result<Box<dyn std::io::Read + Send>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(io(path))?;
+    let mut magic = [0u8; 2];
+    let gzip = file.read(&mut magic).map_err(io(path))? == 2 && magic == [0x1f, 0x8b];
+    let file = std::fs::File::open(path).map_err(io(path))?;
+    Ok(if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    })
+}
+
 /// A whole number (an id).
 pub(crate) fn int(b: &[u8]) -> Option<u64> {
     std::str::from_utf8(b).ok()?.trim().parse().ok()

@@ -27,7 +27,13 @@
 //!   resolution figures. Without the activities export the ticket's group, priority and
 //!   responder as they stand are taken as its own from creation.
 //!
-//! Surveys (`satisfaction_ratings`) are not read yet.
+//! Satisfaction ratings (`satisfaction_ratings*`, optional: `GET
+//! /api/v2/surveys/satisfaction_ratings`) are CSAT responses on a 1..=7 scale, satisfied
+//! from 5: Freshdesk's `ratings.default_question` values −103 … −101 (extremely unhappy …
+//! unhappy) are 1 … 3, 100 (neutral) is 4, 101 … 103 (happy … extremely happy) 5 … 7 (a
+//! three-point survey's −103, 100, 103 are 1, 4, 7); `id`, `updated_at` (else
+//! `created_at`), `ticket_id`, `agent_id`, `user_id` (the customer). A rating seen again
+//! counts once, as last updated.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -37,12 +43,15 @@ use serde_json::Value;
 use crate::error::Result;
 use crate::export::{
     HAS_A, HAS_B, KIND_ASSIGNEE, KIND_COMMENT, KIND_CREATED, KIND_GROUP, KIND_PRIORITY,
-    KIND_STATUS, OUTBOUND, Palette, Row, deliver_all, each_json, id, resource_files, when,
+    KIND_STATUS, OUTBOUND, Palette, Row, deliver_all, each_json, id, ratings, resource_files, when,
 };
 use crate::history::sorted::Runs;
 use crate::history::{Names, ReadOptions, TicketSink};
 use crate::mapping::Mapping;
 use crate::report::{ImportReport, Ordering, Rule, Table};
+use csm_metrics::{
+    AgentId, CsatScale, CustomerId, SurveyId, SurveyResponse, SurveyScore, SurveySuite, TicketId,
+};
 
 const EXPORT: &str = "Freshdesk";
 const TICKETS: Table = Table::Source("tickets");
@@ -50,6 +59,7 @@ const CONVERSATIONS: Table = Table::Source("conversations");
 const ACTIVITIES: Table = Table::Source("ticket_activities");
 const AGENTS: Table = Table::Source("agents");
 const GROUPS: Table = Table::Source("groups");
+const RATINGS: Table = Table::Source("satisfaction_ratings");
 
 /// A Freshdesk API export on disk.
 ///
@@ -82,6 +92,7 @@ impl Freshdesk {
                 "conversations",
                 "agents",
                 "groups",
+                "satisfaction_ratings",
             ],
             &["tickets", "agents"],
             EXPORT,
@@ -96,6 +107,43 @@ impl Freshdesk {
     pub fn with_mapping(mut self, mapping: Mapping) -> Self {
         self.mapping = mapping;
         self
+    }
+
+    /// Reads the satisfaction ratings (none without `satisfaction_ratings*` files) into a
+    /// survey suite whose CSAT scale is 1..=7, satisfied from 5 (happy).
+    pub fn read_surveys(&self, report: &mut ImportReport) -> Result<SurveySuite> {
+        let files = self
+            .files
+            .get("satisfaction_ratings")
+            .map_or(&[][..], Vec::as_slice);
+        let scale = CsatScale::Points {
+            max: 7,
+            satisfied_from: 5,
+        };
+        ratings(files, "satisfaction_ratings", RATINGS, scale, report, |o| {
+            let rating = o
+                .get("ratings")
+                .and_then(|r| r.get("default_question"))
+                .and_then(Value::as_i64);
+            let score = match rating {
+                Some(v @ -103..=-101) => (v + 104) as u8,
+                Some(100) => 4,
+                Some(v @ 101..=103) => (v - 96) as u8,
+                _ => return Err(Rule::BadInstantOrScore),
+            };
+            let (Some(id_), Some(at)) = (
+                id(o.get("id")),
+                when(o.get("updated_at")).or_else(|| when(o.get("created_at"))),
+            ) else {
+                return Err(Rule::BadInstantOrScore);
+            };
+            let at = chrono::DateTime::from_timestamp(at, 0).ok_or(Rule::BadInstantOrScore)?;
+            let mut r = SurveyResponse::new(SurveyId(id_), at, SurveyScore::Csat(score));
+            r.ticket = id(o.get("ticket_id")).map(TicketId);
+            r.agent = id(o.get("agent_id")).map(AgentId);
+            r.customer = id(o.get("user_id")).map(CustomerId);
+            Ok((id_, at.timestamp(), r))
+        })
     }
 
     /// Reads tickets and their conversations and status history into one sink per shard,

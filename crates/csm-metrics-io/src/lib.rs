@@ -19,6 +19,8 @@
 //!   changes.
 //! - [`freshdesk`]: Freshdesk's API exports (tickets, conversations, agents, groups, the
 //!   ticket activities export) through [`mapping::Mapping::freshdesk`].
+//! - [`xes`]: XES event logs (IEEE 1849) through an [`xes::XesMapping`] of activities to
+//!   statuses and replies, read from TOML.
 //! - [`calendar`]: business calendars from a JSON spec.
 //!
 //! ```no_run
@@ -60,6 +62,7 @@ pub mod history;
 pub mod mapping;
 mod report;
 pub mod servicenow;
+pub mod xes;
 pub mod zendesk;
 
 pub use error::{Error, Result};

@@ -71,6 +71,20 @@ pub enum Rule {
     CreatedWithoutTicket,
     /// A ticket row without a `created` event.
     NoCreatedEvent,
+    /// An event whose activity the mapping does not name.
+    UnmappedActivity,
+    /// An event whose activity the mapping says to ignore.
+    IgnoredActivity,
+    /// An event repeating another of its ticket at the same instant exactly.
+    RepeatedEvent,
+    /// An event of a trace without a case id (or the trace itself).
+    NoCaseId,
+    /// Cut off by the end of the file.
+    Truncated,
+    /// A survey offered (or not offered) but not answered: no response.
+    Unanswered,
+    /// A rating given again later: the earlier answer is superseded by the later one.
+    Superseded,
     /// Refused by the crate's calculator, by its rule as it displays (a survey or call
     /// record: `csat score 9 is outside 1..=5`).
     Refused(String),
@@ -97,6 +111,13 @@ impl fmt::Display for Rule {
             Rule::DuplicateTicketId => "duplicate ticket id",
             Rule::CreatedWithoutTicket => "created for a ticket not in tickets.csv",
             Rule::NoCreatedEvent => "no created event",
+            Rule::UnmappedActivity => "activity not in the mapping",
+            Rule::IgnoredActivity => "activity ignored by the mapping",
+            Rule::RepeatedEvent => "repeated event",
+            Rule::NoCaseId => "no case id",
+            Rule::Truncated => "cut off by the end of the file",
+            Rule::Unanswered => "survey not answered",
+            Rule::Superseded => "rating superseded by a later answer",
             Rule::Refused(rule) => rule,
             Rule::Tracker(reason) => reason.as_str(),
         })

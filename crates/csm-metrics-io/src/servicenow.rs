@@ -25,16 +25,15 @@
 //! run and one incident; the derived events are sorted again by instant for the shards.
 //! A repeated row changes nothing (it repeats the state it follows).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use csm_metrics::Zone;
 
-use crate::error::{Error, Result, io};
+use crate::error::{Error, Result};
 use crate::export::{
     HAS_A, HAS_B, KIND_ASSIGNEE, KIND_CREATED, KIND_GROUP, KIND_PRIORITY, KIND_STATUS, Palette,
-    Row, deliver_all, each_csv_row,
+    Row, deliver_all, each_csv_row, open_maybe_gzip,
 };
 use crate::history::sorted::{Merge, Packed, Runs};
 use crate::history::{ReadOptions, TicketSink};
@@ -152,15 +151,7 @@ impl ServiceNow {
         f: impl FnMut(&[&[u8]; 10], &mut ImportReport),
     ) -> Result<()> {
         let path = &self.path;
-        let mut file = std::fs::File::open(path).map_err(io(path))?;
-        let mut magic = [0u8; 2];
-        let gzip = file.read(&mut magic).map_err(io(path))? == 2 && magic == [0x1f, 0x8b];
-        let file = std::fs::File::open(path).map_err(io(path))?;
-        let source: Box<dyn Read> = if gzip {
-            Box::new(flate2::read::MultiGzDecoder::new(file))
-        } else {
-            Box::new(file)
-        };
+        let source = open_maybe_gzip(path)?;
         each_csv_row(source, path, INCIDENTS, COLUMNS, options, report, f)
     }
 }

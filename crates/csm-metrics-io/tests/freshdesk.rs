@@ -165,3 +165,28 @@ fn hostile_json_is_counted_never_a_panic() {
         Some((4_800.0 + 9_000.0) / 2.0)
     );
 }
+
+// By hand: 9001 extremely happy (103 → 7; a copy updated earlier is superseded), 9002
+// neutral (100 → 4; other questions are not the CSAT), 9003 very unhappy (−102 → 2); 9004's
+// 7 is not a Freshdesk rating. Satisfied (5..=7): 1 of 3; mean (7 + 4 + 2) / 3.
+#[test]
+fn satisfaction_ratings_are_seven_point_csat() {
+    let export = Freshdesk::open(data()).unwrap();
+    let mut report = ImportReport::default();
+    let suite = export.read_surveys(&mut report).unwrap();
+    let csat = suite.snapshot().csat;
+    assert_eq!(csat.responses, 3);
+    assert_eq!(csat.satisfied, 1);
+    assert_eq!(csat.distribution, vec![0, 1, 0, 1, 0, 0, 1]);
+    let mean = csat.mean.unwrap().mean;
+    assert!((mean - 13.0 / 3.0).abs() < 1e-12, "{mean}");
+    assert_eq!(report.rows_of(Table::Source("satisfaction_ratings")), 5);
+    assert_eq!(
+        rejected(&report, "satisfaction_ratings", Rule::Superseded),
+        1
+    );
+    assert_eq!(
+        rejected(&report, "satisfaction_ratings", Rule::BadInstantOrScore),
+        1
+    );
+}

@@ -145,3 +145,31 @@ fn a_missing_resource_is_an_error_naming_it() {
     let e = ApiExport::open(dir.path()).unwrap_err().to_string();
     assert!(e.contains("no users table"), "{e}");
 }
+
+// By hand: rating 501 is bad, then changed to good (the earlier answer superseded), 502
+// good, 505 bad; 503 offered (no answer), 504's score "excellent" is not Zendesk's. CSAT:
+// 2 of 3 thumbs up.
+#[test]
+fn satisfaction_ratings_are_thumbs_csat_counted_once_as_last_given() {
+    let export = ApiExport::open(data("zendesk_api_hand")).unwrap();
+    let mut report = ImportReport::default();
+    let suite = export.read_surveys(&mut report).unwrap();
+    let csat = suite.snapshot().csat;
+    assert_eq!(csat.scale, csm_metrics::CsatScale::Thumbs);
+    assert_eq!(csat.responses, 3);
+    assert_eq!(csat.satisfied, 2);
+    assert_eq!(csat.distribution, vec![1, 2]);
+    let table = Table::Source("satisfaction_ratings");
+    assert_eq!(report.rows_of(table), 6);
+    let count = |rule| {
+        report
+            .rejected
+            .get(&Rejection { table, rule })
+            .copied()
+            .unwrap_or(0)
+    };
+    assert_eq!(count(Rule::Superseded), 1);
+    assert_eq!(count(Rule::Unanswered), 1);
+    assert_eq!(count(Rule::BadInstantOrScore), 1);
+    assert_eq!(report.rejected_total(), 3);
+}

@@ -326,7 +326,7 @@ fn observe_call(calls: &mut CallCenter, call: &Call, report: &mut ImportReport) 
 }
 
 /// The rule of a refused record, as the crate displays it.
-fn refused(e: &csm_metrics::Error) -> Rule {
+pub(crate) fn refused(e: &csm_metrics::Error) -> Rule {
     Rule::Refused(
         e.rule()
             .map_or_else(|| "invalid".to_string(), ToString::to_string),

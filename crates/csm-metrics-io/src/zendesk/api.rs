@@ -19,7 +19,13 @@
 //!   shape); other fields are custom field changes. `Comment` events (the sideload) give
 //!   `author_id` and `public`; without the sideload, `comment_present` and
 //!   `comment_public` on an event give a comment by the updater;
-//! - a user: `id`, `role`; a group: `id`, `name`.
+//! - a user: `id`, `role`; a group: `id`, `name`;
+//! - a satisfaction rating (`satisfaction_ratings*`, optional: `GET
+//!   /api/v2/satisfaction_ratings`): `id`, `score` (`good` is a thumbs-up CSAT response,
+//!   `bad` a thumbs-down; `offered` and `unoffered` are no response, counted as
+//!   [`Rule::Unanswered`]), `updated_at` (else `created_at`), `ticket_id`, `assignee_id`
+//!   (the agent rated), `requester_id`. A rating seen again (the customer changed their
+//!   answer) counts once, as last updated.
 //!
 //! Comments of an update go before its field changes (a reply, then the solve). Memory:
 //! the largest page or line, the users, the group names, and the external sort's run.
@@ -27,14 +33,17 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use csm_metrics::{FieldId, TagId, ValueId};
+use csm_metrics::{
+    AgentId, CsatScale, CustomerId, FieldId, SurveyId, SurveyResponse, SurveyScore, SurveySuite,
+    TagId, TicketId, ValueId,
+};
 use serde_json::Value;
 
 use crate::error::Result;
 use crate::export::{
     HAS_A, HAS_B, KIND_ASSIGNEE, KIND_COMMENT, KIND_CREATED, KIND_CUSTOM, KIND_GROUP,
     KIND_PRIORITY, KIND_STATUS, KIND_TAG_ADDED, KIND_TAG_REMOVED, OUTBOUND, Palette, Row,
-    deliver_all, each_json, id, resource_files, when,
+    deliver_all, each_json, id, ratings, resource_files, when,
 };
 use crate::history::sorted::Runs;
 use crate::history::{Names, ReadOptions, TicketSink};
@@ -46,6 +55,7 @@ const TICKETS: Table = Table::Source("tickets");
 const EVENTS: Table = Table::Source("ticket_events");
 const USERS: Table = Table::Source("users");
 const GROUPS: Table = Table::Source("groups");
+const RATINGS: Table = Table::Source("satisfaction_ratings");
 
 /// A Zendesk API export on disk.
 ///
@@ -72,7 +82,13 @@ impl ApiExport {
     pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
         let files = resource_files(
             dir.as_ref(),
-            &["ticket_events", "tickets", "users", "groups"],
+            &[
+                "ticket_events",
+                "tickets",
+                "users",
+                "groups",
+                "satisfaction_ratings",
+            ],
             &["tickets", "users"],
             EXPORT,
         )?;
@@ -151,6 +167,42 @@ impl ApiExport {
         let (sinks, shards) = deliver_all(&runs, options.shards, &palette, EVENTS, &make)?;
         report.merge(&shards);
         Ok((sinks, report, groups.into_iter().collect()))
+    }
+
+    /// Reads the satisfaction ratings (none without `satisfaction_ratings*` files) into a
+    /// survey suite whose CSAT is thumbs up or down, as Zendesk's good and bad.
+    pub fn read_surveys(&self, report: &mut ImportReport) -> Result<SurveySuite> {
+        let files = self
+            .files
+            .get("satisfaction_ratings")
+            .map_or(&[][..], Vec::as_slice);
+        ratings(
+            files,
+            "satisfaction_ratings",
+            RATINGS,
+            CsatScale::Thumbs,
+            report,
+            |o| {
+                let score = match o.get("score").and_then(Value::as_str) {
+                    Some("good") => 1,
+                    Some("bad") => 0,
+                    Some("offered" | "unoffered") => return Err(Rule::Unanswered),
+                    _ => return Err(Rule::BadInstantOrScore),
+                };
+                let (Some(rating), Some(at)) = (
+                    id(o.get("id")),
+                    when(o.get("updated_at")).or_else(|| when(o.get("created_at"))),
+                ) else {
+                    return Err(Rule::BadInstantOrScore);
+                };
+                let at = chrono::DateTime::from_timestamp(at, 0).ok_or(Rule::BadInstantOrScore)?;
+                let mut r = SurveyResponse::new(SurveyId(rating), at, SurveyScore::Csat(score));
+                r.ticket = id(o.get("ticket_id")).map(TicketId);
+                r.agent = id(o.get("assignee_id")).map(AgentId);
+                r.customer = id(o.get("requester_id")).map(CustomerId);
+                Ok((rating, at.timestamp(), r))
+            },
+        )
     }
 
     /// Calls `f` with every object of a resource, in file order (pages unwrapped).
