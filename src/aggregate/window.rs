@@ -44,6 +44,26 @@ impl fmt::Display for Granularity {
 }
 
 impl Granularity {
+    /// The window `[start, end)` of this length in `zone` that holds `at` (wall-clock
+    /// windows: a day is 23 or 25 hours across a DST change).
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use csm_metrics::Granularity;
+    ///
+    /// let at = Utc.with_ymd_and_hms(2025, 3, 12, 15, 30, 0).unwrap();
+    /// let (start, end) = Granularity::IsoWeek.window_of(&Utc, at);
+    /// assert_eq!(start, Utc.with_ymd_and_hms(2025, 3, 10, 0, 0, 0).unwrap());
+    /// assert_eq!(end, Utc.with_ymd_and_hms(2025, 3, 17, 0, 0, 0).unwrap());
+    /// ```
+    pub fn window_of<Z: Zone>(self, zone: &Z, at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+        let (s, e) = window_bounds(self, zone, at);
+        (
+            DateTime::from_timestamp(s, 0).unwrap_or(at),
+            DateTime::from_timestamp(e, 0).unwrap_or(DateTime::<Utc>::MAX_UTC),
+        )
+    }
+
     /// The start of the window holding the wall time `local`, as a wall time.
     fn truncate(self, local: NaiveDateTime) -> NaiveDateTime {
         let date = local.date();
@@ -202,11 +222,7 @@ impl<C: Calculator, Z: Zone> Windowed<C, Z> {
 
     /// The window `[start, end)` (Unix seconds) holding instant `at`.
     pub fn window_of(&self, at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-        let (s, e) = self.bounds(at);
-        (
-            DateTime::from_timestamp(s, 0).unwrap_or(at),
-            DateTime::from_timestamp(e, 0).unwrap_or(DateTime::<Utc>::MAX_UTC),
-        )
+        self.granularity.window_of(&self.zone, at)
     }
 
     fn bounds(&self, at: DateTime<Utc>) -> (i64, i64) {

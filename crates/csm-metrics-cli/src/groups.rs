@@ -1,9 +1,10 @@
 //! `--group-by`: several groupings in one tracker, each ticket filed under one key per
 //! dimension asked for.
 
+use chrono::{DateTime, Utc};
 use clap::ValueEnum;
 use csm_metrics::metrics::tickets::{TicketGrouping, TicketView};
-use csm_metrics::{AgentId, Channel, Priority, TeamId};
+use csm_metrics::{AgentId, Channel, Granularity, Priority, TeamId};
 use csm_metrics_io::history::Names;
 
 /// A dimension to group by.
@@ -37,15 +38,55 @@ pub enum GroupKey {
     Assignee(Option<AgentId>),
     Channel(Channel),
     Priority(Priority),
+    /// The start of the window the ticket was created in (Unix seconds).
+    Window(i64),
 }
 
-/// The dimensions asked for.
+/// `--window`: a window length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WindowLength {
+    Hour,
+    Day,
+    Week,
+    Month,
+}
+
+impl WindowLength {
+    pub fn granularity(self) -> Granularity {
+        match self {
+            WindowLength::Hour => Granularity::Hour,
+            WindowLength::Day => Granularity::Day,
+            WindowLength::Week => Granularity::IsoWeek,
+            WindowLength::Month => Granularity::Month,
+        }
+    }
+
+    /// A window's name: its local start (`2025-03-10`, `2025-03-10T14:00`, `2025-03`).
+    pub fn name(self, start: i64, zone: chrono_tz::Tz) -> String {
+        let local = DateTime::<Utc>::from_timestamp(start, 0)
+            .unwrap_or_default()
+            .with_timezone(&zone);
+        match self {
+            WindowLength::Hour => local.format("%Y-%m-%dT%H:%M").to_string(),
+            WindowLength::Day | WindowLength::Week => local.format("%Y-%m-%d").to_string(),
+            WindowLength::Month => local.format("%Y-%m").to_string(),
+        }
+    }
+}
+
+/// The dimensions asked for, and the creation windows (cohorts) if asked.
 #[derive(Debug, Clone, Default)]
-pub struct GroupBy(Vec<Dim>);
+pub struct GroupBy {
+    dims: Vec<Dim>,
+    window: Option<(Granularity, chrono_tz::Tz)>,
+}
 
 impl GroupBy {
-    pub fn new(dims: &[Dim]) -> Self {
-        GroupBy(dims.to_vec())
+    pub fn new(dims: &[Dim], window: Option<(WindowLength, chrono_tz::Tz)>) -> Self {
+        GroupBy {
+            dims: dims.to_vec(),
+            window: window.map(|(w, z)| (w.granularity(), z)),
+        }
     }
 }
 
@@ -53,7 +94,11 @@ impl TicketGrouping for GroupBy {
     type Key = GroupKey;
 
     fn for_each_key<F: FnMut(GroupKey)>(&self, t: &TicketView<'_>, mut f: F) {
-        for d in &self.0 {
+        if let Some((g, zone)) = &self.window {
+            let at = DateTime::from_timestamp(t.created_at, 0).unwrap_or_default();
+            f(GroupKey::Window(g.window_of(zone, at).0.timestamp()));
+        }
+        for d in &self.dims {
             f(match d {
                 Dim::Team => GroupKey::Team(t.team),
                 Dim::Assignee => GroupKey::Assignee(t.assignee),
@@ -71,5 +116,15 @@ pub fn team_name(team: Option<TeamId>, names: &Names) -> String {
         Some(t) => names
             .get(t.0)
             .map_or_else(|| t.0.to_string(), str::to_string),
+    }
+}
+
+/// An agent's name where the source names agents, else its id; `(none)` for unassigned.
+pub fn agent_name(agent: Option<AgentId>, names: Option<&Names>) -> String {
+    match agent {
+        None => "(none)".into(),
+        Some(a) => names
+            .and_then(|n| n.get(a.0))
+            .map_or_else(|| a.0.to_string(), str::to_string),
     }
 }

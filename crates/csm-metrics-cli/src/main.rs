@@ -1,11 +1,17 @@
 //! `csm-metrics`: every support metric from a help desk's history on disk.
 //!
 //! ```text
-//! csm-metrics report  --from csv|parquet|zendesk|fivetran-zendesk|freshdesk|servicenow PATH [--calendar FILE]
+//! csm-metrics report  --from csv|parquet|zendesk|fivetran-zendesk|freshdesk|servicenow|xes PATH
+//!                     [--calendar FILE] [--zone AREA/CITY] [--mapping FILE]
 //!                     [--group-by team,assignee,channel,priority] [--as-of INSTANT]
 //!                     [--format json|table|csv] [--threads N] [--stats]
-//! csm-metrics tickets --from csv|parquet|zendesk|fivetran-zendesk|freshdesk|servicenow PATH [--calendar FILE]
-//!                     [--threads N]
+//! csm-metrics tickets --from csv|parquet|zendesk|fivetran-zendesk|freshdesk|servicenow|xes PATH
+//!                     [--calendar FILE] [--zone AREA/CITY] [--mapping FILE] [--threads N]
+//! csm-metrics convert --from csv PATH --to DIR
+//! csm-metrics staffing --contacts N --aht-seconds S [--interval-minutes 30] [--target-level 0.8]
+//!                     [--target-seconds 20] [--max-occupancy 1] [--shrinkage 0]
+//!                     [--patience-seconds P] [--agents N] [--format table|json|csv]
+//! csm-metrics staffing --forecast FILE.csv [the same targets]
 //! ```
 
 #![forbid(unsafe_code)]
@@ -14,6 +20,7 @@ mod groups;
 mod json;
 mod progress;
 mod source;
+mod staffing;
 mod tickets;
 
 use std::io::Write;
@@ -34,6 +41,7 @@ use serde_json::{Value, json};
 
 use csm_metrics_io::freshdesk::Freshdesk;
 use csm_metrics_io::servicenow::ServiceNow;
+use csm_metrics_io::xes::{Xes, XesMapping};
 use csm_metrics_io::zendesk::api::ApiExport;
 use csm_metrics_io::zendesk::fivetran::Fivetran;
 use groups::{Dim, GroupBy, GroupKey};
@@ -59,6 +67,9 @@ enum Command {
     /// Writes a history as the Parquet form of the format (every row the reader accepts,
     /// typed), for faster reports and for SQL engines.
     Convert(ConvertArgs),
+    /// How many agents a queue needs: Erlang C (Erlang A with --patience-seconds), for one
+    /// interval or every interval of a forecast.
+    Staffing(staffing::StaffingArgs),
 }
 
 #[derive(Args)]
@@ -92,9 +103,14 @@ struct InputArgs {
     #[arg(long)]
     sort: bool,
     /// The time zone (IANA name, as Europe/Rome) of an export whose times are local
-    /// wall-clock times without an offset (ServiceNow's); UTC by default.
+    /// wall-clock times without an offset (ServiceNow's, an XES log's), and of --window;
+    /// UTC by default.
     #[arg(long, value_name = "AREA/CITY")]
     zone: Option<String>,
+    /// How an XES log's attributes and activities map onto tickets (a TOML file, as
+    /// examples/mappings/helpdesk.toml); required with --from xes.
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -104,6 +120,10 @@ struct ReportArgs {
     /// Groups reported beside the overall figures, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "team")]
     group_by: Vec<Dim>,
+    /// Figures per window of creation (cohorts: "of tickets created that week…"), in
+    /// --zone (UTC by default), as a `by_window` section keyed by the window's local start.
+    #[arg(long, value_enum)]
+    window: Option<groups::WindowLength>,
     /// The instant ages are dated at (RFC 3339 or Unix seconds); default: the latest
     /// instant in the input.
     #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
@@ -135,6 +155,9 @@ enum From {
     /// A ServiceNow incident audit export: PATH is the CSV file (plain or gzip), its local
     /// times read in --zone.
     Servicenow,
+    /// An XES event log (IEEE 1849; plain or gzip): PATH is the file, mapped through
+    /// --mapping.
+    Xes,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -162,6 +185,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report(&args),
         Command::Tickets(args) => tickets::run(&args),
         Command::Convert(args) => convert(&args),
+        Command::Staffing(args) => staffing::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -207,16 +231,39 @@ impl InputArgs {
             From::Zendesk => Source::ZendeskApi(ApiExport::open(&self.path)?),
             From::Freshdesk => Source::Freshdesk(Freshdesk::open(&self.path)?),
             From::Servicenow => {
-                let zone = match &self.zone {
-                    Some(name) => name
-                        .parse::<chrono_tz::Tz>()
-                        .map_err(|_| format!("--zone: no time zone named {name:?}"))?,
-                    None => chrono_tz::UTC,
+                Source::ServiceNow(ServiceNow::open(&self.path)?.in_zone(self.zone()?))
+            }
+            From::Xes => {
+                let Some(mapping) = &self.mapping else {
+                    return Err("--from xes needs --mapping FILE: how the log's activities map onto tickets (examples/mappings/ has two)".into());
                 };
-                Source::ServiceNow(ServiceNow::open(&self.path)?.in_zone(zone))
+                let mapping = XesMapping::from_toml_file(mapping)?;
+                Source::Xes(
+                    Xes::open(&self.path)?
+                        .with_mapping(mapping)
+                        .in_zone(self.zone()?),
+                )
             }
         })
     }
+
+    fn zone(&self) -> Result<chrono_tz::Tz, Failure> {
+        Ok(match &self.zone {
+            Some(name) => name
+                .parse::<chrono_tz::Tz>()
+                .map_err(|_| format!("--zone: no time zone named {name:?}"))?,
+            None => chrono_tz::UTC,
+        })
+    }
+}
+
+/// What [`track`] gives: the merged snapshot, the import report, team names and (where
+/// the source names agents) agent names.
+struct Tracked<K: Ord> {
+    snapshot: TrackerSnapshot<K>,
+    import: ImportReport,
+    teams: Names,
+    agents: Option<Names>,
 }
 
 /// The tickets of a history through one tracker per shard, merged.
@@ -225,17 +272,18 @@ fn track<G: TicketGrouping + Sync>(
     history: &Source,
     grouping: G,
     as_of: Option<DateTime<Utc>>,
-) -> Result<(TrackerSnapshot<G::Key>, ImportReport, Names), Failure> {
+) -> Result<Tracked<G::Key>, Failure> {
     let config = input.config()?;
     // Checked once, so the shards' `make` cannot fail.
     TicketTracker::new(config.clone(), grouping.clone())?;
     let mut options = input.options();
     let bar = progress::Bar::start(history.ticket_bytes(), &mut options);
-    let (mut trackers, report, teams) = history.read_tickets(&options, |_| {
+    let read = history.read_tickets(&options, |_| {
         TicketTracker::new(config.clone(), grouping.clone())
             .unwrap_or_else(|_| unreachable!("checked above"))
     })?;
     bar.finish();
+    let (mut trackers, report, teams) = (read.sinks, read.import, read.teams);
     let mut all = trackers.pop().ok_or("no shard")?;
     for t in &trackers {
         all.merge(t)?;
@@ -244,7 +292,12 @@ fn track<G: TicketGrouping + Sync>(
         Some(t) => all.snapshot_at(t),
         None => all.snapshot(),
     };
-    Ok((snapshot, report, teams))
+    Ok(Tracked {
+        snapshot,
+        import: report,
+        teams,
+        agents: read.agents,
+    })
 }
 
 fn report(args: &ReportArgs) -> Result<(), Failure> {
@@ -260,9 +313,18 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         let (history, options) = (history.clone(), args.input.options());
         std::thread::spawn(move || history.side(&options))
     };
-    let (overall, sections, in_play, mut import) = if dims == [Dim::Team] {
+    let window = match args.window {
+        Some(w) => Some((w, args.input.zone()?)),
+        None => None,
+    };
+    let (overall, sections, in_play, mut import) = if dims == [Dim::Team] && window.is_none() {
         // The common case on its own grouping: one key per ticket, no dispatch.
-        let (s, import, teams) = track(&args.input, &history, ByTeam, args.as_of)?;
+        let Tracked {
+            snapshot: s,
+            import,
+            teams,
+            ..
+        } = track(&args.input, &history, ByTeam, args.as_of)?;
         let by_team: serde_json::Map<String, Value> = s
             .groups
             .iter()
@@ -273,8 +335,17 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         let import = with_tracker(import, &s.ingest.rejected);
         (json::lifecycle(&s.overall), sections, s.in_play, import)
     } else {
-        let (s, import, teams) = track(&args.input, &history, GroupBy::new(&dims), args.as_of)?;
+        let grouping = GroupBy::new(&dims, window);
+        let Tracked {
+            snapshot: s,
+            import,
+            teams,
+            agents,
+        } = track(&args.input, &history, grouping, args.as_of)?;
         let mut sections = serde_json::Map::new();
+        if window.is_some() {
+            sections.insert("by_window".into(), Value::Object(serde_json::Map::new()));
+        }
         for d in &dims {
             sections.insert(
                 format!("by_{}", d.as_str()),
@@ -284,12 +355,13 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         for (key, snap) in s.groups.iter() {
             let (section, name) = match key {
                 GroupKey::Team(t) => ("by_team", groups::team_name(*t, &teams)),
-                GroupKey::Assignee(a) => (
-                    "by_assignee",
-                    a.map_or("(none)".into(), |a| a.0.to_string()),
-                ),
+                GroupKey::Assignee(a) => ("by_assignee", groups::agent_name(*a, agents.as_ref())),
                 GroupKey::Channel(c) => ("by_channel", c.as_str().to_string()),
                 GroupKey::Priority(p) => ("by_priority", p.as_str().to_string()),
+                GroupKey::Window(start) => match window {
+                    Some((w, zone)) => ("by_window", w.name(*start, zone)),
+                    None => continue,
+                },
             };
             if let Some(Value::Object(m)) = sections.get_mut(section) {
                 m.insert(name, json::lifecycle(snap));
@@ -318,7 +390,8 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         "input": {
             "tickets": ticket_rows,
             "events": event_rows,
-            "surveys": import.rows_of(Table::Surveys),
+            "surveys": import.rows_of(Table::Surveys)
+                + import.rows_of(Table::Source("satisfaction_ratings")),
             "calls": import.rows_of(Table::Calls),
             "rejected": rejected,
             "ordering": match import.ordering {

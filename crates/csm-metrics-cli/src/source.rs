@@ -7,6 +7,7 @@ use csm_metrics::metrics::tickets::{OutboundReplies, TrackerConfig};
 use csm_metrics_io::freshdesk::Freshdesk;
 use csm_metrics_io::history::{History, Names, ReadOptions, TicketSink};
 use csm_metrics_io::servicenow::ServiceNow;
+use csm_metrics_io::xes::Xes;
 use csm_metrics_io::zendesk::api::ApiExport;
 use csm_metrics_io::zendesk::fivetran::Fivetran;
 use csm_metrics_io::{ImportReport, Table};
@@ -24,6 +25,22 @@ pub enum Source {
     Freshdesk(Freshdesk),
     /// A ServiceNow incident audit export (CSV, plain or gzip).
     ServiceNow(ServiceNow),
+    /// An XES event log through a mapping.
+    Xes(Xes),
+}
+
+/// What a read gives: one sink per shard, the import report, and the names behind ids.
+pub struct Read<S> {
+    /// The shards' sinks.
+    pub sinks: Vec<S>,
+    /// Rows read and turned away.
+    pub import: ImportReport,
+    /// Team names by id.
+    pub teams: Names,
+    /// Ticket ids as the source spells them, where they are names (an XES case id).
+    pub tickets: Option<Names>,
+    /// Agent names by id, where the source names agents.
+    pub agents: Option<Names>,
 }
 
 impl Source {
@@ -32,21 +49,38 @@ impl Source {
         &self,
         options: &ReadOptions,
         make: F,
-    ) -> csm_metrics_io::Result<(Vec<S>, ImportReport, Names)>
+    ) -> csm_metrics_io::Result<Read<S>>
     where
         S: TicketSink,
         F: Fn(usize) -> S + Sync,
     {
-        match self {
-            Source::History(h) => h.read_tickets(options, make),
-            Source::Zendesk(z) => z.read_tickets(options, make),
-            Source::ZendeskApi(z) => z.read_tickets(options, make),
-            Source::Freshdesk(f) => f.read_tickets(options, make),
+        let (sinks, import, teams) = match self {
+            Source::History(h) => h.read_tickets(options, make)?,
+            Source::Zendesk(z) => z.read_tickets(options, make)?,
+            Source::ZendeskApi(z) => z.read_tickets(options, make)?,
+            Source::Freshdesk(f) => f.read_tickets(options, make)?,
             Source::ServiceNow(s) => {
                 let (sinks, report) = s.read_tickets(options, make)?;
-                Ok((sinks, report, Names::default()))
+                (sinks, report, Names::default())
             }
-        }
+            Source::Xes(x) => {
+                let (sinks, import, names) = x.read_tickets(options, make)?;
+                return Ok(Read {
+                    sinks,
+                    import,
+                    teams: names.groups,
+                    tickets: Some(names.tickets),
+                    agents: Some(names.agents),
+                });
+            }
+        };
+        Ok(Read {
+            sinks,
+            import,
+            teams,
+            tickets: None,
+            agents: None,
+        })
     }
 
     /// Bytes of the ticket stream, for the progress bar (0: no bar).
@@ -57,7 +91,8 @@ impl Source {
         }
     }
 
-    /// Surveys and calls (a Zendesk export has none the reader takes yet).
+    /// Surveys and calls: the history's tables; the satisfaction ratings of a Zendesk API
+    /// or Freshdesk export; none for the others.
     pub fn side(
         &self,
         options: &ReadOptions,
@@ -69,6 +104,14 @@ impl Source {
                 let (calls, _queues) = h.read_calls(options, &mut report)?;
                 Ok((surveys, calls, report))
             }
+            Source::ZendeskApi(z) => {
+                let surveys = z.read_surveys(&mut report)?;
+                Ok((surveys, CallCenter::default(), report))
+            }
+            Source::Freshdesk(f) => {
+                let surveys = f.read_surveys(&mut report)?;
+                Ok((surveys, CallCenter::default(), report))
+            }
             _ => Ok((SurveySuite::default(), CallCenter::default(), report)),
         }
     }
@@ -78,7 +121,9 @@ impl Source {
     /// is its description).
     pub fn configure(&self, config: TrackerConfig) -> TrackerConfig {
         match self {
-            Source::History(_) | Source::Freshdesk(_) | Source::ServiceNow(_) => config,
+            Source::History(_) | Source::Freshdesk(_) | Source::ServiceNow(_) | Source::Xes(_) => {
+                config
+            }
             Source::Zendesk(_) | Source::ZendeskApi(_) => TrackerConfig {
                 outbound: OutboundReplies::SecondAgentComment,
                 ..config
@@ -88,7 +133,7 @@ impl Source {
 
     /// Ticket rows and event rows read (for a Fivetran Zendesk export: `ticket`, and
     /// `ticket_comment` with `ticket_field_history`; for an API export: `tickets` and
-    /// `ticket_events`, one per update).
+    /// `ticket_events`, one per update; for an XES log, traces and events).
     pub fn counts(&self, import: &ImportReport) -> (u64, u64) {
         match self {
             Source::History(_) => (
@@ -107,6 +152,10 @@ impl Source {
             Source::ServiceNow(_) => (
                 import.rows_of(Table::Source("incidents")),
                 import.rows_of(Table::Source("incidents")),
+            ),
+            Source::Xes(_) => (
+                import.rows_of(Table::Source("traces")),
+                import.rows_of(Table::Events),
             ),
             Source::Freshdesk(_) => (
                 import.rows_of(Table::Source("tickets")),

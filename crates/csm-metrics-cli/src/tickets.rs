@@ -84,15 +84,16 @@ pub fn run(input: &InputArgs) -> Result<(), Failure> {
     TicketReplay::new(config.clone())?;
     let mut options = input.options();
     let bar = progress::Bar::start(history.ticket_bytes(), &mut options);
-    let (shards, import, _) = history.read_tickets(&options, |_| PerTicket {
+    let read = history.read_tickets(&options, |_| PerTicket {
         replay: TicketReplay::new(config.clone()).unwrap_or_else(|_| unreachable!("checked above")),
         open: HashMap::new(),
         rows: Vec::new(),
         failed: None,
     })?;
     bar.finish();
+    let (import, names) = (read.import, read.tickets);
     let mut rows = Vec::new();
-    for mut shard in shards {
+    for mut shard in read.sinks {
         let open: Vec<TicketId> = shard.open.keys().copied().collect();
         for id in open {
             shard.close(id);
@@ -106,13 +107,21 @@ pub fn run(input: &InputArgs) -> Result<(), Failure> {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     writeln!(out, "{}", COLUMNS.join(","))?;
     let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
+    // Ids as the source spells them: a name (an XES case id) quoted as CSV needs.
+    let id = |t: TicketId| match names.as_ref().and_then(|n| n.get(t.0)) {
+        Some(name) if name.contains([',', '"', '\n', '\r']) => {
+            format!("\"{}\"", name.replace('"', "\"\""))
+        }
+        Some(name) => name.to_string(),
+        None => t.0.to_string(),
+    };
     for f in &rows {
         let s = f.solved.as_ref();
         let b = s.and_then(|s| s.business.as_ref());
         writeln!(
             out,
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            f.ticket.0,
+            id(f.ticket),
             f.created_at.timestamp(),
             f.outcome.as_str(),
             opt(f.first_response),

@@ -353,3 +353,155 @@ fn a_servicenow_export_reports_by_priority() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no time zone named"));
 }
+
+#[test]
+fn an_xes_log_reports_through_its_mapping() {
+    // The hand-made log; figures worked out in csm-metrics-io's tests/xes.rs.
+    let log = "crates/csm-metrics-io/tests/data/xes_hand/log.xes";
+    let mapping = "crates/csm-metrics-io/tests/data/xes_hand/mapping.toml";
+    let r = report(&[
+        "report",
+        "--from",
+        "xes",
+        log,
+        "--mapping",
+        mapping,
+        "--group-by",
+        "team,assignee",
+    ]);
+    assert_eq!(r["input"]["tickets"], 5, "traces");
+    assert_eq!(r["input"]["events"], 19);
+    assert_eq!(r["tickets"]["overall"]["tickets"], 3);
+    assert_eq!(r["tickets"]["overall"]["solved"], 2);
+    assert_eq!(r["input"]["rejected"]["events: repeated event"], 1);
+    assert!(
+        r["tickets"]["by_team"]["R&D"].is_object(),
+        "{}",
+        r["tickets"]["by_team"]
+    );
+
+    let out = run(&["tickets", "--from", "xes", log, "--mapping", mapping]);
+    assert!(out.status.success());
+    let rows = String::from_utf8(out.stdout).unwrap();
+    let ids: Vec<&str> = rows
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids, ["A-1", "B-2", "C-3"]);
+    assert!(rows.contains("B-2,1704182400,solved,3600,"), "{rows}");
+
+    let out = run(&["report", "--from", "xes", log]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs --mapping"));
+    let out = run(&["report", "--from", "xes", log, "--mapping", log]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("mapping"));
+}
+
+#[test]
+fn api_exports_report_their_satisfaction_ratings() {
+    let dir = "crates/csm-metrics-io/tests/data/zendesk_api_hand";
+    let r = report(&["report", "--from", "zendesk", dir]);
+    assert_eq!(r["input"]["surveys"], 6);
+    assert_eq!(r["surveys"]["csat"]["responses"], 3);
+    let dir = "crates/csm-metrics-io/tests/data/freshdesk_hand";
+    let r = report(&["report", "--from", "freshdesk", dir]);
+    assert_eq!(r["surveys"]["csat"]["responses"], 3);
+}
+
+// Erlang C by hand (a few lines of Python from the textbook formula): 100 contacts in 30
+// minutes at 180 s is 10 Erlangs; 13 agents answer 79.56 % in 20 s, 14 agents 88.835 %
+// (P(wait) 0.174132, occupancy 10/14); 14 agents at 30 % shrinkage are 20 positions.
+#[test]
+fn staffing_answers_one_interval_and_a_forecast() {
+    let args = [
+        "staffing",
+        "--contacts",
+        "100",
+        "--aht-seconds",
+        "180",
+        "--target-level",
+        "0.8",
+        "--target-seconds",
+        "20",
+        "--max-occupancy",
+        "0.85",
+        "--shrinkage",
+        "0.3",
+        "--format",
+        "json",
+    ];
+    let r = report(&args);
+    assert_eq!(r["agents"], 14);
+    assert_eq!(r["positions"], 20);
+    let sl = r["service_level"].as_f64().unwrap();
+    assert!((sl - 0.888_350_019_179_466_9).abs() < 1e-9, "{sl}");
+    let pw = r["waiting_probability"].as_f64().unwrap();
+    assert!((pw - 0.174_131_933_595_049_83).abs() < 1e-9, "{pw}");
+
+    let dir = std::env::temp_dir().join(format!("csm-staffing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("forecast.csv");
+    std::fs::write(
+        &file,
+        "start,contacts,aht_seconds\n2025-03-10T09:00:00Z,100,180\n1741599000,0,180\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let mut plan_args = vec!["staffing", "--forecast", f];
+    plan_args.extend_from_slice(&args[7..]);
+    let r = report(&plan_args);
+    assert_eq!(r["intervals"][0]["agents"], 14);
+    assert_eq!(r["intervals"][1]["agents"], 0);
+    assert_eq!(r["agent_hours"], 7.0);
+    assert_eq!(r["position_hours"], 10.0);
+
+    std::fs::write(&file, "start,contacts\n2025-03-10T09:00:00Z,100\n").unwrap();
+    let out = run(&["staffing", "--forecast", f]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no column \"aht_seconds\""));
+    std::fs::write(&file, "start,contacts,aht_seconds\nmonday,100,180\n").unwrap();
+    let out = run(&["staffing", "--forecast", f]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: start"));
+    let out = run(&["staffing", "--contacts", "100"]);
+    assert_eq!(out.status.code(), Some(2), "clap's usage error");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn windows_are_creation_cohorts_that_partition_the_tickets() {
+    for (length, monday) in [("day", false), ("week", true)] {
+        let r = report(&[
+            "report",
+            "tests/data/sample_slice",
+            "--window",
+            length,
+            "--zone",
+            "America/New_York",
+            "--group-by",
+            "channel",
+        ]);
+        let overall = r["tickets"]["overall"]["tickets"].as_u64().unwrap();
+        let windows = r["tickets"]["by_window"].as_object().unwrap();
+        assert!(!monday || windows.len() == 1 || windows.len() == 2);
+        assert!(monday || windows.len() > 1, "{windows:?}");
+        let sum: u64 = windows
+            .values()
+            .map(|w| w["tickets"].as_u64().unwrap())
+            .sum();
+        assert_eq!(sum, overall);
+        // Keys are the windows' local first days (a week's Monday).
+        for key in windows.keys() {
+            let day = chrono::NaiveDate::parse_from_str(key, "%Y-%m-%d").unwrap();
+            if monday {
+                assert_eq!(
+                    chrono::Datelike::weekday(&day),
+                    chrono::Weekday::Mon,
+                    "{key}"
+                );
+            }
+        }
+        assert!(r["tickets"]["by_channel"].is_object());
+    }
+}
