@@ -93,9 +93,14 @@ struct InputArgs {
     /// `zendesk`, a directory of API pages (tickets*.json, users*.json required).
     path: PathBuf,
     /// A business calendar (a JSON spec, as examples/new_york_2025.json): business-time
-    /// figures are added.
+    /// figures are added. A Fivetran Zendesk export with a schedule table uses its own
+    /// schedule without this.
     #[arg(long, value_name = "FILE")]
     calendar: Option<PathBuf>,
+    /// The schedule of a Fivetran Zendesk export to count business time in (its id or
+    /// name); default: the one most tickets are on.
+    #[arg(long, value_name = "ID|NAME", conflicts_with = "calendar")]
+    schedule: Option<String>,
     /// Threads: tickets are split by id over as many shards, events parsed by as many.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
     threads: u16,
@@ -203,10 +208,31 @@ fn main() -> ExitCode {
 
 impl InputArgs {
     fn config(&self) -> Result<TrackerConfig, Failure> {
-        let calendar: Option<Arc<dyn BusinessClock>> = match &self.calendar {
-            Some(path) => Some(Arc::new(csm_metrics_io::calendar::read(path)?)),
-            None => None,
+        let calendar: Option<Arc<dyn BusinessClock>> = match (&self.calendar, self.source()?) {
+            (Some(path), _) => Some(Arc::new(csm_metrics_io::calendar::read(path)?)),
+            // A Fivetran Zendesk export's own schedule: the one named, else the default.
+            (None, Source::Zendesk(export)) if export.has("schedule") => {
+                let (options, mut report) = (self.options(), ImportReport::default());
+                let schedule = match &self.schedule {
+                    Some(name) => export.schedule(name, &options, &mut report)?,
+                    None => match export.default_schedule(&options, &mut report)? {
+                        Some(s) => s,
+                        None => return Err("the export's schedule table has no schedule".into()),
+                    },
+                };
+                eprintln!(
+                    "csm-metrics: business time in the Zendesk schedule {} ({}, {})",
+                    schedule.id,
+                    schedule.name,
+                    schedule.zone.name()
+                );
+                Some(Arc::new(schedule.calendar))
+            }
+            (None, _) => None,
         };
+        if self.schedule.is_some() && !matches!(self.source()?, Source::Zendesk(_)) {
+            return Err("--schedule names a schedule of a Fivetran Zendesk export (--from fivetran-zendesk)".into());
+        }
         let config = TrackerConfig {
             calendar,
             ..TrackerConfig::default()

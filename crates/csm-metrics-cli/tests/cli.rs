@@ -505,3 +505,48 @@ fn windows_are_creation_cohorts_that_partition_the_tickets() {
         assert!(r["tickets"]["by_channel"].is_object());
     }
 }
+
+#[test]
+fn a_fivetran_export_counts_business_time_in_its_own_schedule() {
+    let dir = "crates/csm-metrics-io/tests/data/zendesk_fivetran_seeds";
+    let out = run(&["report", "--from", "fivetran-zendesk", dir]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("schedule 360000310393 (SupportCA, America/Los_Angeles)"),
+        "{stderr}"
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let o = &r["tickets"]["overall"];
+    assert_eq!(o["full_resolution_business"]["count"], 1, "{o}");
+    // 60 open hours of the week's 168: business time is well under calendar time.
+    let (business, calendar) = (
+        o["full_resolution_business"]["max"].as_f64().unwrap(),
+        o["full_resolution"]["max"].as_f64().unwrap(),
+    );
+    assert!(
+        business < calendar * 60.0 / 168.0 + 86_400.0,
+        "{business} {calendar}"
+    );
+    let out = run(&[
+        "report",
+        "--from",
+        "fivetran-zendesk",
+        dir,
+        "--schedule",
+        "Nope",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no schedule \"Nope\""));
+    let out = run(&[
+        "report",
+        "tests/data/sample_slice",
+        "--schedule",
+        "SupportCA",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+}

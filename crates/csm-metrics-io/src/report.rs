@@ -85,6 +85,10 @@ pub enum Rule {
     Unanswered,
     /// A rating given again later: the earlier answer is superseded by the later one.
     Superseded,
+    /// A row the source marks deleted (Fivetran's `_fivetran_deleted`).
+    Deleted,
+    /// A row naming a record that is not in the export (a holiday of an unknown schedule).
+    UnknownReference,
     /// Refused by the crate's calculator, by its rule as it displays (a survey or call
     /// record: `csat score 9 is outside 1..=5`).
     Refused(String),
@@ -118,6 +122,8 @@ impl fmt::Display for Rule {
             Rule::Truncated => "cut off by the end of the file",
             Rule::Unanswered => "survey not answered",
             Rule::Superseded => "rating superseded by a later answer",
+            Rule::Deleted => "deleted in the source",
+            Rule::UnknownReference => "names a record not in the export",
             Rule::Refused(rule) => rule,
             Rule::Tracker(reason) => reason.as_str(),
         })

@@ -342,3 +342,132 @@ fn cut_short_bad_bytes_and_huge_rows_are_counted_never_a_panic() {
     assert_eq!(report.rows_of(Table::Source("ticket_comment")), 14);
     assert_eq!(report.rows_of(Table::Source("ticket_field_history")), 21);
 }
+
+// The seeds' one schedule, SupportCA: five rows, Monday to Friday 08:00–20:00 (minutes
+// 1920–2640 … 7680–8400 from Sunday 00:00) in "Pacific Time (US & Canada)". Its two holiday
+// rows name schedule 360000, which is not in the table: counted, not applied. By hand:
+// Friday 15 January 2021 19:00 PST (03:00Z Saturday) to Monday 18 January 09:00 PST
+// (17:00Z) is 1 h on Friday and 1 h on Monday; on Monday 15 March 2021 (PDT, UTC−7) 08:00
+// local is 15:00Z, so 14:00Z–16:00Z holds one business hour.
+#[test]
+fn schedules_become_business_calendars_in_their_iana_zone() {
+    use csm_metrics::BusinessClock;
+    let export = Fivetran::open(data("zendesk_fivetran_seeds")).unwrap();
+    let mut report = csm_metrics_io::ImportReport::default();
+    let schedules = export
+        .schedules(&ReadOptions::default(), &mut report)
+        .unwrap();
+    assert_eq!(schedules.len(), 1);
+    let s = &schedules[0];
+    assert_eq!((s.id, s.name.as_str()), (360_000_310_393, "SupportCA"));
+    assert_eq!(s.zone, chrono_tz::America::Los_Angeles);
+    let t = |iso: &str| {
+        chrono::DateTime::parse_from_rfc3339(iso)
+            .unwrap()
+            .timestamp()
+    };
+    let c = &s.calendar;
+    assert_eq!(
+        c.business_between(t("2021-01-16T03:00:00Z"), t("2021-01-18T17:00:00Z")),
+        Some(7_200)
+    );
+    assert_eq!(
+        c.business_between(t("2021-03-15T14:00:00Z"), t("2021-03-15T16:00:00Z")),
+        Some(3_600)
+    );
+    // A Saturday: closed.
+    assert_eq!(
+        c.business_between(t("2021-01-16T17:00:00Z"), t("2021-01-16T20:00:00Z")),
+        Some(0)
+    );
+    assert_eq!(report.rows_of(Table::Source("schedule")), 5);
+    assert_eq!(
+        rejected(&report, "schedule_holiday", Rule::UnknownReference),
+        2
+    );
+    let mut report = csm_metrics_io::ImportReport::default();
+    let default = export
+        .default_schedule(&ReadOptions::default(), &mut report)
+        .unwrap()
+        .unwrap();
+    assert_eq!(default.id, 360_000_310_393);
+    let tickets = export
+        .ticket_schedules(&ReadOptions::default(), &mut report)
+        .unwrap();
+    assert_eq!(tickets.get(&123), Some(&3600));
+    assert!(
+        export
+            .schedule("nope", &ReadOptions::default(), &mut report)
+            .is_err()
+    );
+    assert_eq!(
+        export
+            .schedule("SupportCA", &ReadOptions::default(), &mut report)
+            .unwrap()
+            .id,
+        360_000_310_393
+    );
+}
+
+#[test]
+fn a_schedule_holiday_closes_its_days_and_a_bad_zone_is_an_error() {
+    use csm_metrics::BusinessClock;
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = data("zendesk_fivetran_seeds");
+    for f in ["ticket_data.csv", "user_data.csv"] {
+        std::fs::copy(seeds.join(f), dir.path().join(f)).unwrap();
+    }
+    let header = "end_time,id,start_time,_fivetran_deleted,name,time_zone\n";
+    std::fs::write(
+        dir.path().join("schedule.csv"),
+        format!("{header}2640,7,1920,FALSE,Rome,Rome\n4080,7,3360,TRUE,Rome,Rome\n1500,7,1380,false,Rome,Rome\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("schedule_holiday.csv"),
+        "schedule_id,start_date,end_date,_fivetran_deleted,name\n7,2025-03-10,2025-03-10,FALSE,Day off\n7,2025-03-12,2025-03-11,FALSE,Backwards\n",
+    )
+    .unwrap();
+    let export = Fivetran::open(dir.path()).unwrap();
+    let mut report = csm_metrics_io::ImportReport::default();
+    let s = export
+        .schedules(&ReadOptions::default(), &mut report)
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(s.zone, chrono_tz::Europe::Rome);
+    let t = |iso: &str| {
+        chrono::DateTime::parse_from_rfc3339(iso)
+            .unwrap()
+            .timestamp()
+    };
+    // Monday 10 March 2025 is a holiday; Sunday 23:00 to Monday 01:00 (Rome, UTC+1)
+    // crosses into it: only Sunday's hour counts. Monday 17 March: 08:00–20:00 and the
+    // overnight hour before it.
+    assert_eq!(
+        s.calendar
+            .business_between(t("2025-03-09T00:00:00Z"), t("2025-03-11T00:00:00Z")),
+        Some(3_600)
+    );
+    assert_eq!(
+        s.calendar
+            .business_between(t("2025-03-16T00:00:00Z"), t("2025-03-18T00:00:00Z")),
+        Some(2 * 3_600 + 12 * 3_600)
+    );
+    assert_eq!(rejected(&report, "schedule", Rule::Deleted), 1);
+    assert_eq!(
+        rejected(&report, "schedule_holiday", Rule::BadIdOrInstant),
+        1
+    );
+
+    std::fs::write(
+        dir.path().join("schedule.csv"),
+        format!("{header}2640,7,1920,FALSE,Mars,Olympus Mons\n"),
+    )
+    .unwrap();
+    let e = Fivetran::open(dir.path())
+        .unwrap()
+        .schedules(&ReadOptions::default(), &mut report)
+        .unwrap_err();
+    assert!(e.to_string().contains("Olympus Mons"), "{e}");
+}

@@ -29,8 +29,10 @@
 //! - **Deleted tickets**: the package filters them out; here `deleted` is spam, which takes
 //!   the ticket out of every figure (the same result).
 //! - **Requester wait / agent work**: the same statuses (new, open, hold / new, open).
-//! - **Schedules** (`schedule`, `schedule_holiday`, `ticket_schedule`) are not read yet:
-//!   give a business calendar with `--calendar`.
+//! - **Schedules** (`schedule`, `schedule_holiday`, `ticket_schedule`) become business
+//!   calendars ([`schedule`](super::schedule)); the trackers count business time in one
+//!   calendar, so one schedule is used for every ticket (the named one, or the one most
+//!   tickets are on), where dbt_zendesk follows each ticket's schedule and its changes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -86,6 +88,9 @@ impl Fivetran {
             "ticket_comment",
             "user",
             "group",
+            "schedule",
+            "schedule_holiday",
+            "ticket_schedule",
         ] {
             let found = [format!("{table}.csv"), format!("{table}_data.csv")]
                 .into_iter()
@@ -388,7 +393,7 @@ impl Fivetran {
     /// chunks of whole rows, as the history reader reads them (a row longer than
     /// [`ReadOptions::max_row_bytes`] is skipped as it streams by, counted as too long; a
     /// row with more or fewer fields than the header is turned away).
-    fn each_row<const N: usize>(
+    pub(crate) fn each_row<const N: usize>(
         &self,
         name: &str,
         table: Table,

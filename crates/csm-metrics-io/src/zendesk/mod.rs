@@ -21,5 +21,6 @@
 
 pub mod api;
 pub mod fivetran;
+pub mod schedule;
 
 pub use crate::mapping::Mapping;
