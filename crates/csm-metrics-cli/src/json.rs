@@ -141,3 +141,46 @@ fn flatten(prefix: &str, v: &Value, rows: &mut Vec<(String, String)>) {
         other => rows.push((prefix.to_string(), cell(other))),
     }
 }
+
+/// The SLA section: each policy's targets keyed `policy: metric`, and the running targets
+/// nearest their deadline.
+pub fn sla(s: &csm_metrics::metrics::sla::SlaSnapshot) -> Value {
+    use csm_metrics::metrics::sla::Basis;
+    let targets: serde_json::Map<String, Value> = s
+        .targets
+        .iter()
+        .map(|t| {
+            let metric = csm_metrics_io::sla::metric_name(t.metric);
+            (
+                format!("{}: {metric}", t.policy),
+                json!({
+                    "target_seconds": t.target.seconds,
+                    "basis": match t.target.basis {
+                        Basis::Calendar => "calendar",
+                        Basis::Business => "business",
+                    },
+                    "achieved": t.achieved,
+                    "breached": t.breached,
+                    "active": t.active,
+                    "attainment": t.attainment,
+                    "breach_by_mean": t.breach_by.mean,
+                    "spare_mean": t.spare.mean,
+                }),
+            )
+        })
+        .collect();
+    let at_risk: Vec<Value> = s
+        .about_to_breach
+        .iter()
+        .map(|a| {
+            json!({
+                "ticket": a.ticket.0,
+                "policy": a.policy,
+                "metric": csm_metrics_io::sla::metric_name(a.metric),
+                "deadline": a.deadline.timestamp(),
+                "seconds_left": a.time_left,
+            })
+        })
+        .collect();
+    json!({"targets": targets, "about_to_breach": at_risk})
+}

@@ -31,11 +31,12 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use csm_metrics::metrics::sla::{SlaConfig, SlaPolicies, SlaSnapshot, SlaTracker};
 use csm_metrics::metrics::tickets::{
-    ByTeam, TicketGrouping, TicketTracker, TrackerConfig, TrackerSnapshot,
+    ByTeam, Overall, TicketGrouping, TicketTracker, TrackerConfig, TrackerSnapshot,
 };
 use csm_metrics::{BusinessClock, Calculator};
-use csm_metrics_io::history::{Format as Files, History, Names, ReadOptions};
+use csm_metrics_io::history::{Format as Files, History, Names, ReadOptions, TicketSink};
 use csm_metrics_io::{ImportReport, Table};
 use serde_json::{Value, json};
 
@@ -133,6 +134,10 @@ struct ReportArgs {
     /// instant in the input.
     #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
     as_of: Option<DateTime<Utc>>,
+    /// SLA policies (a JSON spec; csm_metrics_io::sla documents it): an `sla` section with
+    /// each target's attainment, in the report's business calendar for business targets.
+    #[arg(long, value_name = "FILE")]
+    sla: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     format: Format,
@@ -287,9 +292,32 @@ impl InputArgs {
 /// the source names agents) agent names.
 struct Tracked<K: Ord> {
     snapshot: TrackerSnapshot<K>,
+    sla: Option<SlaSnapshot>,
     import: ImportReport,
     teams: Names,
     agents: Option<Names>,
+}
+
+/// One shard's trackers: the ticket tracker, and the SLA tracker when policies are given.
+struct Shard<G: TicketGrouping> {
+    tickets: TicketTracker<G>,
+    sla: Option<SlaTracker>,
+}
+
+impl<G: TicketGrouping + Send> TicketSink for Shard<G> {
+    fn ticket(&mut self, ticket: &csm_metrics::Ticket, report: &mut ImportReport) {
+        self.tickets.ticket(ticket, report);
+        if let Some(s) = &mut self.sla {
+            s.ticket(ticket, report);
+        }
+    }
+
+    fn interaction(&mut self, i: &csm_metrics::Interaction, report: &mut ImportReport) {
+        self.tickets.interaction(i, report);
+        if let Some(s) = &mut self.sla {
+            s.interaction(i, report);
+        }
+    }
 }
 
 /// The tickets of a history through one tracker per shard, merged.
@@ -298,28 +326,48 @@ fn track<G: TicketGrouping + Sync>(
     history: &Source,
     grouping: G,
     as_of: Option<DateTime<Utc>>,
+    sla: Option<&std::path::Path>,
 ) -> Result<Tracked<G::Key>, Failure> {
     let config = input.config()?;
     // Checked once, so the shards' `make` cannot fail.
     TicketTracker::new(config.clone(), grouping.clone())?;
+    let sla = match sla {
+        Some(path) => {
+            let policies =
+                SlaPolicies::new(csm_metrics_io::sla::read(path)?, config.calendar.clone())?;
+            Some(SlaConfig::new(policies))
+        }
+        None => None,
+    };
     let mut options = input.options();
     let bar = progress::Bar::start(history.ticket_bytes(), &mut options);
-    let read = history.read_tickets(&options, |_| {
-        TicketTracker::new(config.clone(), grouping.clone())
-            .unwrap_or_else(|_| unreachable!("checked above"))
+    let read = history.read_tickets(&options, |_| Shard {
+        tickets: TicketTracker::new(config.clone(), grouping.clone())
+            .unwrap_or_else(|_| unreachable!("checked above")),
+        sla: sla
+            .as_ref()
+            .map(|c| SlaTracker::with_config(c.clone(), Overall)),
     })?;
     bar.finish();
-    let (mut trackers, report, teams) = (read.sinks, read.import, read.teams);
-    let mut all = trackers.pop().ok_or("no shard")?;
-    for t in &trackers {
-        all.merge(t)?;
+    let (mut shards, report, teams) = (read.sinks, read.import, read.teams);
+    let mut all = shards.pop().ok_or("no shard")?;
+    for s in &shards {
+        all.tickets.merge(&s.tickets)?;
+        if let (Some(a), Some(b)) = (&mut all.sla, &s.sla) {
+            a.merge(b)?;
+        }
     }
     let snapshot = match as_of {
-        Some(t) => all.snapshot_at(t),
-        None => all.snapshot(),
+        Some(t) => all.tickets.snapshot_at(t),
+        None => all.tickets.snapshot(),
     };
+    let sla = all.sla.map(|s| match as_of {
+        Some(t) => s.snapshot_at(t),
+        None => s.snapshot(),
+    });
     Ok(Tracked {
         snapshot,
+        sla,
         import: report,
         teams,
         agents: read.agents,
@@ -343,14 +391,21 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         Some(w) => Some((w, args.input.zone()?)),
         None => None,
     };
-    let (overall, sections, in_play, mut import) = if dims == [Dim::Team] && window.is_none() {
+    let (overall, sections, in_play, mut import, sla) = if dims == [Dim::Team] && window.is_none() {
         // The common case on its own grouping: one key per ticket, no dispatch.
         let Tracked {
             snapshot: s,
             import,
             teams,
+            sla,
             ..
-        } = track(&args.input, &history, ByTeam, args.as_of)?;
+        } = track(
+            &args.input,
+            &history,
+            ByTeam,
+            args.as_of,
+            args.sla.as_deref(),
+        )?;
         let by_team: serde_json::Map<String, Value> = s
             .groups
             .iter()
@@ -359,7 +414,13 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         let mut sections = serde_json::Map::new();
         sections.insert("by_team".into(), Value::Object(by_team));
         let import = with_tracker(import, &s.ingest.rejected);
-        (json::lifecycle(&s.overall), sections, s.in_play, import)
+        (
+            json::lifecycle(&s.overall),
+            sections,
+            s.in_play,
+            import,
+            sla,
+        )
     } else {
         let grouping = GroupBy::new(&dims, window);
         let Tracked {
@@ -367,7 +428,14 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
             import,
             teams,
             agents,
-        } = track(&args.input, &history, grouping, args.as_of)?;
+            sla,
+        } = track(
+            &args.input,
+            &history,
+            grouping,
+            args.as_of,
+            args.sla.as_deref(),
+        )?;
         let mut sections = serde_json::Map::new();
         if window.is_some() {
             sections.insert("by_window".into(), Value::Object(serde_json::Map::new()));
@@ -394,7 +462,13 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
             }
         }
         let import = with_tracker(import, &s.ingest.rejected);
-        (json::lifecycle(&s.overall), sections, s.in_play, import)
+        (
+            json::lifecycle(&s.overall),
+            sections,
+            s.in_play,
+            import,
+            sla,
+        )
     };
     let (surveys, calls, others) = match side.join() {
         Ok(done) => done?,
@@ -430,6 +504,10 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         "calls": json::calls(&calls.snapshot()),
         "compute_seconds": compute_seconds,
     });
+    let mut out = out;
+    if let Some(sla) = &sla {
+        out["sla"] = json::sla(sla);
+    }
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
         Format::Json => {

@@ -550,3 +550,79 @@ fn a_fivetran_export_counts_business_time_in_its_own_schedule() {
     ]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn sla_policies_report_attainment_that_agrees_with_the_per_ticket_table() {
+    let dir = std::env::temp_dir().join(format!("csm-sla-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("sla.json");
+    std::fs::write(
+        &spec,
+        r#"{"policies": [{"name": "All", "targets": {"first_reply": "1h", "total_resolution": "1d"}}]}"#,
+    )
+    .unwrap();
+    let r = report(&[
+        "report",
+        "tests/data/sample_slice",
+        "--sla",
+        spec.to_str().unwrap(),
+    ]);
+    let t = &r["sla"]["targets"]["All: first_reply"];
+    assert_eq!(t["target_seconds"], 3600);
+    assert_eq!(t["basis"], "calendar");
+    // The per-ticket table: first replies within the hour are the target's achieved
+    // instances, later ones breaches.
+    let out = run(&["tickets", "tests/data/sample_slice"]);
+    let rows = String::from_utf8(out.stdout).unwrap();
+    let first_replies: Vec<u64> = rows
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(3).and_then(|v| v.parse().ok()))
+        .collect();
+    let within = first_replies.iter().filter(|s| **s <= 3600).count() as u64;
+    let late = first_replies.len() as u64 - within;
+    // Plus tickets 87 and 353, closed unanswered 475 s and 2,980 s after creation: a close
+    // ends every live instance, on time here (the contract's SLA rule).
+    assert_eq!(t["achieved"].as_u64().unwrap(), within + 2);
+    assert!(t["breached"].as_u64().unwrap() >= late);
+    let full: Vec<u64> = rows
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(6).and_then(|v| v.parse().ok()))
+        .collect();
+    let within_day = full.iter().filter(|s| **s <= 86_400).count() as u64;
+    let resolution = &r["sla"]["targets"]["All: total_resolution"];
+    assert_eq!(
+        resolution["achieved"].as_u64().unwrap(),
+        within_day + 2,
+        "87 and 353 again"
+    );
+    assert!(r["sla"]["about_to_breach"].is_array());
+
+    std::fs::write(
+        &spec,
+        r#"{"policies": [{"name": "B", "basis": "business", "targets": {"first_reply": "1h"}}]}"#,
+    )
+    .unwrap();
+    let out = run(&[
+        "report",
+        "tests/data/sample_slice",
+        "--sla",
+        spec.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "business targets need a calendar"
+    );
+    let r = report(&[
+        "report",
+        "tests/data/sample_slice",
+        "--sla",
+        spec.to_str().unwrap(),
+        "--calendar",
+        "examples/new_york_2025.json",
+    ]);
+    assert_eq!(r["sla"]["targets"]["B: first_reply"]["basis"], "business");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -94,6 +94,9 @@ pub enum Error {
     /// A mapping (an XES mapping file) is malformed.
     #[error("mapping: {0}")]
     Mapping(String),
+    /// An SLA policies spec is malformed.
+    #[error("sla: {0}")]
+    Sla(String),
     /// A business-calendar spec is malformed.
     #[error("calendar: {0}")]
     Calendar(String),

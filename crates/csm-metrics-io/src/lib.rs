@@ -21,7 +21,7 @@
 //!   ticket activities export) through [`mapping::Mapping::freshdesk`].
 //! - [`xes`]: XES event logs (IEEE 1849) through an [`xes::XesMapping`] of activities to
 //!   statuses and replies, read from TOML.
-//! - [`calendar`]: business calendars from a JSON spec.
+//! - [`calendar`]: business calendars from a JSON spec; [`sla`]: SLA policies from one.
 //!
 //! ```no_run
 //! use csm_metrics::Calculator;
@@ -62,6 +62,7 @@ pub mod history;
 pub mod mapping;
 mod report;
 pub mod servicenow;
+pub mod sla;
 pub mod xes;
 pub mod zendesk;
 

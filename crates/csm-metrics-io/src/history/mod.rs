@@ -88,6 +88,18 @@ impl<G: TicketGrouping + Send> TicketSink for TicketTracker<G> {
     }
 }
 
+/// An SLA tracker takes its shard's tickets as a ticket tracker does; refusals are counted
+/// in its own ingest report.
+impl<G: TicketGrouping + Send> TicketSink for csm_metrics::metrics::sla::SlaTracker<G> {
+    fn ticket(&mut self, ticket: &Ticket, _: &mut ImportReport) {
+        let _ = self.observe_ticket(ticket);
+    }
+
+    fn interaction(&mut self, interaction: &Interaction, _: &mut ImportReport) {
+        let _ = self.observe_interaction(interaction);
+    }
+}
+
 /// How to read.
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
