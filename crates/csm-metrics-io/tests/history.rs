@@ -75,7 +75,9 @@ fn named(
         .iter()
         .map(|(k, v)| {
             let name = k.map_or("(none)".to_string(), |k| {
-                teams.get(k.0).unwrap().to_string()
+                teams
+                    .get(k.0)
+                    .map_or_else(|| format!("#{}", k.0), str::to_string)
             });
             (name, v.clone())
         })
@@ -444,4 +446,90 @@ fn broken_parquet_is_a_typed_error() {
         matches!(e, Error::MissingColumn { column: "at", .. }),
         "{e}"
     );
+}
+
+// Version 2's field changes, by hand: ticket 1 is created in team "a" at normal priority
+// (t = 1,735,689,600), moves to "billing, EU" at +600 and to high priority at +900, gets
+// and loses a tag, is answered at +1,200 and solved at +3,600: all its figures sit under
+// "billing, EU" (a reassignment while unsolved moves them), full resolution 3,600 s.
+// Ticket 2 moves from "a" to the unnamed team #77 and then to no team; solved at +7,200:
+// under "(none)". The same history through Parquet reads the same, streamed or sorted.
+#[test]
+fn version_2_field_changes_move_tickets_between_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = 1_735_689_600;
+    let tickets = format!(
+        "ticket_id,created_at,channel,priority,team,requester_id\n1,{t0},email,normal,a,7\n2,{t0},web,normal,a,8\n"
+    );
+    let events = [
+        "ticket_id,at,kind,author_kind,public,status_to,agent_id".to_string(),
+        format!("1,{t0},created,,false,,0"),
+        format!("2,{t0},created,,false,,0"),
+        format!("1,{},team,,false,\"billing, EU\",0", t0 + 600),
+        format!("2,{},team,,false,#77,0", t0 + 600),
+        format!("1,{},priority,,false,high,0", t0 + 900),
+        format!("1,{},tag_added,,false,vip,0", t0 + 950),
+        format!("1,{},tag_removed,,false,vip,0", t0 + 960),
+        format!("2,{},team,,false,,0", t0 + 1_000),
+        format!("1,{},message,agent,true,,3", t0 + 1_200),
+        format!("1,{},status,,false,solved,0", t0 + 3_600),
+        format!("2,{},priority,,false,asap,0", t0 + 3_700),
+        format!("2,{},status,,false,solved,0", t0 + 7_200),
+    ];
+    std::fs::write(dir.path().join("tickets.csv"), tickets).unwrap();
+    std::fs::write(dir.path().join("events.csv"), events.join("\n") + "\n").unwrap();
+    let check = |dir: &Path, options: &ReadOptions, bad_priorities: Option<&u64>| {
+        let ((overall, groups), report) = read(dir, options).unwrap();
+        assert_eq!(overall.tickets, 2);
+        assert_eq!(overall.solved, 2);
+        let billing = &groups["billing, EU"];
+        assert_eq!(billing.tickets, 1);
+        assert_eq!(billing.full_resolution.mean, Some(3_600.0));
+        assert_eq!(groups["(none)"].full_resolution.mean, Some(7_200.0));
+        // Groups left behind hold nothing.
+        for left in ["a", "#77"] {
+            assert!(
+                groups.get(left).is_none_or(|g| g.tickets == 0),
+                "{left}: {groups:?}"
+            );
+        }
+        assert_eq!(
+            report.rejected.get(&csm_metrics_io::Rejection {
+                table: Table::Events,
+                rule: Rule::UnknownPriority
+            }),
+            bad_priorities
+        );
+    };
+    check(dir.path(), &ReadOptions::default(), Some(&1));
+    check(
+        dir.path(),
+        &ReadOptions {
+            always_sort: true,
+            shards: 2,
+            ..ReadOptions::default()
+        },
+        Some(&1),
+    );
+    #[cfg(feature = "parquet")]
+    {
+        let out = dir.path().join("parquet");
+        csm_metrics_io::history::to_parquet(
+            &History::open(dir.path()).unwrap(),
+            &out,
+            &ReadOptions::default(),
+        )
+        .unwrap();
+        // The conversion writes the rows the reader accepts: the bad priority is gone.
+        check(&out, &ReadOptions::default(), None);
+    }
+    // By priority: ticket 1 was solved at high priority.
+    let (trackers, _, _) = History::open(dir.path())
+        .unwrap()
+        .read_tickets(&ReadOptions::default(), |_| {
+            TicketTracker::<csm_metrics::metrics::tickets::ByPriority>::default()
+        })
+        .unwrap();
+    let s = trackers[0].snapshot();
+    assert_eq!(s.groups[&csm_metrics::Priority::High].tickets, 1);
 }

@@ -125,6 +125,7 @@ fn events(
     report: &mut ImportReport,
 ) -> Result<()> {
     let mut file = Out::create(out, Table::Events)?;
+    let mut teams = Names::default();
     let (mut planner, parser) = Planner::open(history, options)?;
     while let Some((job, _)) = planner.next()? {
         let (mut ticket, mut at, mut kind, mut author, mut public, mut status, mut agent) = (
@@ -136,19 +137,21 @@ fn events(
             StringBuilder::new(),
             Int64Builder::new(),
         );
-        let n = parser.parse(job, |row| match row {
-            Ok(e) => {
-                let (k, a, p, s) = e.texts();
-                ticket.append_value(i(e.ticket));
-                at.append_value(e.at);
-                kind.append_value(k);
-                author.append_value(a);
-                public.append_value(p);
-                status.append_value(s);
-                agent.append_value(i(e.agent));
-            }
+        let mut parsed = Vec::new();
+        let n = parser.parse(job, &mut teams, |row| match row {
+            Ok(e) => parsed.push(e),
             Err(rule) => report.reject(Table::Events, rule),
         })?;
+        for e in &parsed {
+            let (k, a, p, s) = e.texts(&teams);
+            ticket.append_value(i(e.ticket));
+            at.append_value(e.at);
+            kind.append_value(k);
+            author.append_value(a);
+            public.append_value(p);
+            status.append_value(s);
+            agent.append_value(i(e.agent));
+        }
         report.read(Table::Events, n);
         file.write(
             Table::Events,

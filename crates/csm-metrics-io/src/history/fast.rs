@@ -144,7 +144,12 @@ where
         }
         for h in parser_handles {
             match h.join() {
-                Ok(Ok(r)) => report.merge(&r),
+                Ok(Ok((r, names))) => {
+                    report.merge(&r);
+                    if let Err(e) = teams.merge("team", &names) {
+                        first_error.get_or_insert(e);
+                    }
+                }
                 Ok(Err(e)) => {
                     first_error.get_or_insert(e);
                 }
@@ -183,15 +188,16 @@ fn parse_events(
     rx: &Receiver<Job>,
     tx: &[SyncSender<Batch>],
     stop: &AtomicBool,
-) -> Result<ImportReport> {
+) -> Result<(ImportReport, Names)> {
     let mut report = ImportReport::default();
+    let mut teams = Names::default();
     let mut rows = 0;
     while let Ok(job) = rx.recv() {
         if stop.load(Ordering::Relaxed) {
             break;
         }
         let mut out: Vec<Batch> = (0..shards).map(|_| Vec::with_capacity(1 << 14)).collect();
-        rows += parser.parse(job, |row| match row {
+        rows += parser.parse(job, &mut teams, |row| match row {
             Ok(e) => out[(e.ticket % shards as u64) as usize].push(e),
             Err(rule) => report.reject(Table::Events, rule),
         })?;
@@ -203,7 +209,7 @@ fn parse_events(
         }
     }
     report.read(Table::Events, rows);
-    Ok(report)
+    Ok((report, teams))
 }
 
 /// One shard's ticket rows, read a batch at a time as the shard needs them. Shard 0

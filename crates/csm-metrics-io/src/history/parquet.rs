@@ -178,6 +178,7 @@ impl EventColumns {
     pub(super) fn parse(
         &self,
         group: usize,
+        teams: &mut Names,
         mut f: impl FnMut(Result<EventRow, Rule>),
     ) -> Result<u64> {
         let o = &self.0;
@@ -203,6 +204,7 @@ impl EventColumns {
                         [text(&kind, i), text(&author, i), text(&status, i)],
                         public.is_valid(i) && public.value(i),
                         id(&agent, i).unwrap_or(0),
+                        teams,
                     ),
                     _ => Err(Rule::BadTicketIdOrInstant),
                 };

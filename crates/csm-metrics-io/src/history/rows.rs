@@ -7,8 +7,9 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use csm_metrics::{
-    AgentId, Author, Call, CallId, Channel, CustomerId, Interaction, InteractionKind, Priority,
-    QueueId, Status, SurveyId, SurveyResponse, SurveyScore, TeamId, Ticket, TicketId, Visibility,
+    AgentId, Author, Call, CallId, Channel, CustomerId, FieldChange, Interaction, InteractionKind,
+    Priority, QueueId, Status, SurveyId, SurveyResponse, SurveyScore, TagId, TeamId, Ticket,
+    TicketId, Visibility,
 };
 use csv::ByteRecord;
 
@@ -368,6 +369,20 @@ pub(crate) const KIND_CREATED: u8 = 0;
 pub(crate) const KIND_MESSAGE: u8 = 1;
 pub(crate) const KIND_STATUS: u8 = 2;
 pub(crate) const KIND_ASSIGN: u8 = 3;
+/// Version 2: the team changes (`agent` the team's id, `detail` 1; 0 for no team).
+pub(crate) const KIND_TEAM: u8 = 4;
+/// Version 2: the priority changes (`detail` an index of `PRIORITIES`).
+pub(crate) const KIND_PRIORITY: u8 = 5;
+/// Version 2: a tag is added (`agent` its id, [`TagId::named`]).
+pub(crate) const KIND_TAG_ADDED: u8 = 6;
+/// Version 2: a tag is removed.
+pub(crate) const KIND_TAG_REMOVED: u8 = 7;
+const PRIORITIES: [Priority; 4] = [
+    Priority::Low,
+    Priority::Normal,
+    Priority::High,
+    Priority::Urgent,
+];
 const AUTHOR_AGENT: u8 = 0;
 const AUTHOR_CUSTOMER: u8 = 1;
 const AUTHOR_BOT: u8 = 2;
@@ -394,7 +409,11 @@ pub(crate) const EVENT_COLUMNS: [&str; 7] = [
 ];
 
 #[inline]
-pub(crate) fn parse_event(c: &Columns<7>, r: &ByteRecord) -> Result<EventRow, Rule> {
+pub(crate) fn parse_event(
+    c: &Columns<7>,
+    r: &ByteRecord,
+    teams: &mut Names,
+) -> Result<EventRow, Rule> {
     let f = c.fields(r)?;
     let (Some(ticket), Some(at)) = (int(f[0]), seconds(f[1])) else {
         return Err(Rule::BadTicketIdOrInstant);
@@ -405,11 +424,13 @@ pub(crate) fn parse_event(c: &Columns<7>, r: &ByteRecord) -> Result<EventRow, Ru
         [f[2], f[3], f[5]],
         f[4] == b"true",
         int(f[6]).unwrap_or(0),
+        teams,
     )
 }
 
 /// An event row from its fields, however the file stores them: `text` is the kind, the
-/// author kind and the status (empty for none), `agent` 0 for none.
+/// author kind and the status (for a version-2 field change: the new value; empty for
+/// none), `agent` 0 for none; the team names of team changes are interned in `teams`.
 #[inline]
 pub(crate) fn event(
     ticket: u64,
@@ -417,6 +438,7 @@ pub(crate) fn event(
     text: [&[u8]; 3],
     public: bool,
     agent: u64,
+    teams: &mut Names,
 ) -> Result<EventRow, Rule> {
     let [kind_text, author_text, status_text] = text;
     let (kind, detail) = match kind_text {
@@ -444,7 +466,51 @@ pub(crate) fn event(
             },
         ),
         b"assign" => (KIND_ASSIGN, 0),
+        b"team" | b"priority" | b"tag_added" | b"tag_removed" => {
+            return field_change(ticket, at, kind_text, status_text, teams);
+        }
         _ => return Err(Rule::UnknownKind),
+    };
+    Ok(EventRow {
+        at,
+        ticket,
+        agent,
+        kind,
+        detail,
+    })
+}
+
+/// A version-2 field change: `value` is the new team (empty: none), priority or tag.
+#[cold]
+fn field_change(
+    ticket: u64,
+    at: i64,
+    kind: &[u8],
+    value: &[u8],
+    teams: &mut Names,
+) -> Result<EventRow, Rule> {
+    let text = std::str::from_utf8(value).map_err(|_| Rule::NotUtf8)?;
+    // `#123`: an id without a name (what a conversion writes for an unnamed one).
+    let raw = text.strip_prefix('#').and_then(|d| d.parse::<u64>().ok());
+    let (kind, agent, detail) = match kind {
+        b"team" if text.is_empty() => (KIND_TEAM, 0, 0),
+        b"team" if raw.is_some() => (KIND_TEAM, raw.unwrap_or(0), 1),
+        b"team" => {
+            let id = teams
+                .intern("team", text)
+                .map_err(|e| Rule::Refused(e.to_string()))?;
+            (KIND_TEAM, id, 1)
+        }
+        b"priority" => {
+            let p = PRIORITIES
+                .iter()
+                .position(|p| p.as_str() == text)
+                .ok_or(Rule::UnknownPriority)?;
+            (KIND_PRIORITY, 0, p as u8)
+        }
+        _ if text.is_empty() => return Err(Rule::UnknownKind),
+        b"tag_added" => (KIND_TAG_ADDED, raw.unwrap_or(TagId::named(text).0), 0),
+        _ => (KIND_TAG_REMOVED, raw.unwrap_or(TagId::named(text).0), 0),
     };
     Ok(EventRow {
         at,
@@ -477,6 +543,14 @@ impl EventRow {
             },
             KIND_STATUS => InteractionKind::Status(*STATUSES.get(usize::from(self.detail))?),
             KIND_ASSIGN => InteractionKind::Assignment { agent, team: None },
+            KIND_TEAM => InteractionKind::Field(FieldChange::Team(
+                (self.detail == 1).then_some(TeamId(self.agent)),
+            )),
+            KIND_PRIORITY => InteractionKind::Field(FieldChange::Priority(
+                *PRIORITIES.get(usize::from(self.detail))?,
+            )),
+            KIND_TAG_ADDED => InteractionKind::Field(FieldChange::TagAdded(TagId(self.agent))),
+            KIND_TAG_REMOVED => InteractionKind::Field(FieldChange::TagRemoved(TagId(self.agent))),
             _ => return None,
         };
         Some(Interaction {
@@ -486,8 +560,14 @@ impl EventRow {
         })
     }
 
-    /// The row's texts as the format writes them: kind, author kind, public, status.
-    pub(crate) fn texts(&self) -> (&'static str, &'static str, bool, &'static str) {
+    /// The row's texts as the format writes them: kind, author kind, public, status (or a
+    /// field change's new value: a team by its name in `teams`, a tag by its id, the
+    /// format keeping tags' names only where it read them).
+    pub(crate) fn texts<'a>(
+        &self,
+        teams: &'a Names,
+    ) -> (&'static str, &'static str, bool, std::borrow::Cow<'a, str>) {
+        use std::borrow::Cow;
         const NAMES: [&str; 7] = [
             "new", "open", "pending", "on_hold", "solved", "closed", "spam",
         ];
@@ -496,16 +576,48 @@ impl EventRow {
             AUTHOR_CUSTOMER => "customer",
             _ => "bot",
         };
+        let none = Cow::Borrowed("");
         match self.kind {
-            KIND_CREATED => ("created", "", false, ""),
-            KIND_MESSAGE => ("message", author, self.detail & PUBLIC != 0, ""),
+            KIND_CREATED => ("created", "", false, none),
+            KIND_MESSAGE => ("message", author, self.detail & PUBLIC != 0, none),
             KIND_STATUS => (
                 "status",
                 "",
                 false,
-                NAMES.get(usize::from(self.detail)).copied().unwrap_or(""),
+                Cow::Borrowed(NAMES.get(usize::from(self.detail)).copied().unwrap_or("")),
             ),
-            _ => ("assign", "", false, ""),
+            KIND_TEAM if self.detail == 0 => ("team", "", false, none),
+            KIND_TEAM => (
+                "team",
+                "",
+                false,
+                teams
+                    .get(self.agent)
+                    .map_or_else(|| Cow::Owned(format!("#{}", self.agent)), Cow::Borrowed),
+            ),
+            KIND_PRIORITY => (
+                "priority",
+                "",
+                false,
+                Cow::Borrowed(
+                    PRIORITIES
+                        .get(usize::from(self.detail))
+                        .map_or("", |p| p.as_str()),
+                ),
+            ),
+            KIND_TAG_ADDED => (
+                "tag_added",
+                "",
+                false,
+                Cow::Owned(format!("#{}", self.agent)),
+            ),
+            KIND_TAG_REMOVED => (
+                "tag_removed",
+                "",
+                false,
+                Cow::Owned(format!("#{}", self.agent)),
+            ),
+            _ => ("assign", "", false, none),
         }
     }
 

@@ -261,7 +261,7 @@ where
     let (mut planner, parser) = Planner::open(history, options)?;
     let mut failed = None;
     while let Some((job, _)) = planner.next()? {
-        let n = parser.parse(job, |row| match row {
+        let n = parser.parse(job, &mut teams, |row| match row {
             Ok(row) => {
                 if let Err(e) = events.push(row) {
                     failed.get_or_insert(e);

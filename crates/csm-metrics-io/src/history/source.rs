@@ -100,7 +100,12 @@ pub(super) enum EventParser {
 impl EventParser {
     /// Parses a job into rows (or the rule a row breaks), in order; returns the rows read.
     #[inline]
-    pub(super) fn parse(&self, job: Job, mut f: impl FnMut(Result<EventRow, Rule>)) -> Result<u64> {
+    pub(super) fn parse(
+        &self,
+        job: Job,
+        teams: &mut Names,
+        mut f: impl FnMut(Result<EventRow, Rule>),
+    ) -> Result<u64> {
         match (self, job) {
             (EventParser::Csv(columns, pool), Job::Bytes(chunk)) => {
                 let mut reader = csv_reader(&chunk);
@@ -108,14 +113,14 @@ impl EventParser {
                 let mut rows = 0;
                 while read_record(&mut reader, &mut record) {
                     rows += 1;
-                    f(rows::parse_event(columns, &record));
+                    f(rows::parse_event(columns, &record, teams));
                 }
                 drop(reader);
                 pool.give(chunk);
                 Ok(rows)
             }
             #[cfg(feature = "parquet")]
-            (EventParser::Parquet(p), Job::RowGroup(k)) => p.parse(k, f),
+            (EventParser::Parquet(p), Job::RowGroup(k)) => p.parse(k, teams, f),
             #[cfg(feature = "parquet")]
             _ => Ok(0),
         }
