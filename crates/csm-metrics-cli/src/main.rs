@@ -16,6 +16,7 @@
 
 #![forbid(unsafe_code)]
 
+mod convert;
 mod groups;
 mod json;
 mod progress;
@@ -65,8 +66,9 @@ enum Command {
     Report(ReportArgs),
     /// One row per ticket with its own figures (CSV on stdout).
     Tickets(InputArgs),
-    /// Writes a history as the Parquet form of the format (every row the reader accepts,
-    /// typed), for faster reports and for SQL engines.
+    /// Writes any input as the Parquet form of the history format (every row the reader
+    /// accepts, typed; an export's team, priority and tag changes kept), for faster
+    /// reports and for SQL engines.
     Convert(ConvertArgs),
     /// How many agents a queue needs: Erlang C (Erlang A with --patience-seconds), for one
     /// interval or every interval of a forecast.
@@ -544,8 +546,7 @@ fn with_tracker(
 
 fn convert(args: &ConvertArgs) -> Result<(), Failure> {
     let source = args.input.source()?;
-    let history = source.history()?;
-    let report = csm_metrics_io::history::to_parquet(history, &args.to, &args.input.options())?;
+    let report = convert::run(&source, &args.input.options(), &args.to)?;
     eprintln!(
         "wrote {} tickets and {} events to {} ({} rows turned away)",
         report.rows_of(Table::Tickets),

@@ -164,14 +164,4 @@ impl Source {
             ),
         }
     }
-
-    /// The history, for commands that read the crate's format only.
-    pub fn history(&self) -> Result<&History, String> {
-        match self {
-            Source::History(h) => Ok(h),
-            _ => {
-                Err("this command reads the crate's history format (--from csv or parquet) only, for now".into())
-            }
-        }
-    }
 }

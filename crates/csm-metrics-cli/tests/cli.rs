@@ -626,3 +626,88 @@ fn sla_policies_report_attainment_that_agrees_with_the_per_ticket_table() {
     assert_eq!(r["sla"]["targets"]["B: first_reply"]["basis"], "business");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn any_source_converts_to_parquet_with_the_same_figures() {
+    let dir = std::env::temp_dir().join(format!("csm-convert-{}", std::process::id()));
+    // ServiceNow: statuses, group, assignee and priority changes, through version 2 of the
+    // format and Parquet, give the export's own report.
+    let file = "crates/csm-metrics-io/tests/data/servicenow/incidents_slice.csv";
+    let out = run(&[
+        "convert",
+        "--from",
+        "servicenow",
+        file,
+        "--to",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let direct = report(&[
+        "report",
+        "--from",
+        "servicenow",
+        file,
+        "--group-by",
+        "team,priority",
+    ]);
+    let converted = report(&[
+        "report",
+        "--from",
+        "parquet",
+        dir.to_str().unwrap(),
+        "--group-by",
+        "team,priority",
+    ]);
+    assert_eq!(
+        direct["tickets"]["overall"],
+        converted["tickets"]["overall"]
+    );
+    assert_eq!(
+        direct["tickets"]["by_team"],
+        converted["tickets"]["by_team"]
+    );
+    assert_eq!(
+        direct["tickets"]["by_priority"],
+        converted["tickets"]["by_priority"]
+    );
+    // Fivetran Zendesk: groups keep their names.
+    let export = "crates/csm-metrics-io/tests/data/zendesk_fivetran_hand";
+    std::fs::remove_dir_all(&dir).unwrap();
+    let out = run(&[
+        "convert",
+        "--from",
+        "fivetran-zendesk",
+        export,
+        "--to",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let direct = report(&["report", "--from", "fivetran-zendesk", export]);
+    let converted = report(&["report", "--from", "parquet", dir.to_str().unwrap()]);
+    let names = |r: &Value| {
+        let mut k: Vec<String> = r["tickets"]["by_team"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        k.sort();
+        k
+    };
+    assert_eq!(names(&direct), names(&converted));
+    for key in ["tickets", "solved", "full_resolution", "reopen_rate"] {
+        assert_eq!(
+            direct["tickets"]["overall"][key], converted["tickets"]["overall"][key],
+            "{key}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

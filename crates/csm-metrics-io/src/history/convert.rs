@@ -100,7 +100,13 @@ fn tickets(
             created.append_value(r.created_at);
             channel.append_value(r.channel.as_str());
             priority.append_value(r.priority.as_str());
-            team.append_option(r.team.and_then(|t| teams.get(t)));
+            // A team without a name (an id read as `#123`) is written as it was read.
+            team.append_option(r.team.map(|t| {
+                teams.get(t).map_or_else(
+                    || std::borrow::Cow::Owned(format!("#{t}")),
+                    std::borrow::Cow::Borrowed,
+                )
+            }));
             requester.append_value(i(r.requester));
         }
         file.write(

@@ -271,7 +271,7 @@ impl Tickets {
             ) {
                 Ok((mut row, name)) => {
                     if let Some(name) = name {
-                        row.team = Some(teams.intern("team", name)?);
+                        row.team = Some(teams.team(name)?);
                     }
                     out.push_back(row);
                 }

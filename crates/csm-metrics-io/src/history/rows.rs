@@ -167,6 +167,15 @@ impl Names {
         self.0.is_empty()
     }
 
+    /// A team's id: `#123` is the id 123 without a name (what a conversion writes for an
+    /// export's unnamed group), any other name its interned id.
+    pub(crate) fn team(&mut self, name: &str) -> Result<u64> {
+        match raw_id(name) {
+            Some(id) => Ok(id),
+            None => self.intern("team", name),
+        }
+    }
+
     /// The id of a name, remembered.
     pub(crate) fn intern(&mut self, kind: &'static str, name: &str) -> Result<u64> {
         let id = TeamId::named(name).0;
@@ -192,6 +201,11 @@ impl Names {
         }
         Ok(())
     }
+}
+
+/// `#123`: an id written without a name.
+fn raw_id(text: &str) -> Option<u64> {
+    text.strip_prefix('#')?.parse().ok()
 }
 
 /// A ticket row.
@@ -233,7 +247,7 @@ pub(crate) fn parse_ticket(
         Err(rule) => Err(rule),
         Ok((mut row, name)) => {
             if let Some(name) = name {
-                row.team = Some(teams.intern("team", name)?);
+                row.team = Some(teams.team(name)?);
             }
             Ok(row)
         }
@@ -496,9 +510,7 @@ fn field_change(
         b"team" if text.is_empty() => (KIND_TEAM, 0, 0),
         b"team" if raw.is_some() => (KIND_TEAM, raw.unwrap_or(0), 1),
         b"team" => {
-            let id = teams
-                .intern("team", text)
-                .map_err(|e| Rule::Refused(e.to_string()))?;
+            let id = teams.team(text).map_err(|e| Rule::Refused(e.to_string()))?;
             (KIND_TEAM, id, 1)
         }
         b"priority" => {
