@@ -411,6 +411,7 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         let by_team: serde_json::Map<String, Value> = s
             .groups
             .iter()
+            .filter(|(_, snap)| !empty(snap))
             .map(|(team, snap)| (groups::team_name(*team, &teams), json::lifecycle(snap)))
             .collect();
         let mut sections = serde_json::Map::new();
@@ -448,7 +449,7 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
                 Value::Object(serde_json::Map::new()),
             );
         }
-        for (key, snap) in s.groups.iter() {
+        for (key, snap) in s.groups.iter().filter(|(_, snap)| !empty(snap)) {
             let (section, name) = match key {
                 GroupKey::Team(t) => ("by_team", groups::team_name(*t, &teams)),
                 GroupKey::Assignee(a) => ("by_assignee", groups::agent_name(*a, agents.as_ref())),
@@ -531,6 +532,11 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// A group every ticket left (moved to another team, say): nothing to report.
+fn empty(s: &csm_metrics::metrics::tickets::LifecycleSnapshot) -> bool {
+    s.tickets == 0 && s.solved == 0 && s.unanswered == 0 && s.backlog == 0
 }
 
 /// The import report with the tracker's refusals under `events`.
