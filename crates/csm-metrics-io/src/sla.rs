@@ -25,22 +25,6 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 
-const PRIORITIES: [Priority; 4] = [
-    Priority::Low,
-    Priority::Normal,
-    Priority::High,
-    Priority::Urgent,
-];
-const CHANNELS: [Channel; 7] = [
-    Channel::Email,
-    Channel::Chat,
-    Channel::Phone,
-    Channel::Web,
-    Channel::Social,
-    Channel::Api,
-    Channel::Other,
-];
-
 fn bad(what: impl Into<String>) -> Error {
     Error::Sla(what.into())
 }
@@ -152,11 +136,11 @@ pub fn parse(json: &str) -> Result<Vec<Policy>> {
             let condition = Condition {
                 priorities: list(p, "priorities", &what, |v| {
                     let s = v.as_str()?;
-                    PRIORITIES.into_iter().find(|p| p.as_str() == s)
+                    Priority::ALL.into_iter().find(|p| p.as_str() == s)
                 })?,
                 channels: list(p, "channels", &what, |v| {
                     let s = v.as_str()?;
-                    CHANNELS.into_iter().find(|c| c.as_str() == s)
+                    Channel::ALL.into_iter().find(|c| c.as_str() == s)
                 })?,
                 teams: list(p, "teams", &what, |v| match v {
                     Value::Number(n) => n.as_u64().map(TeamId),

@@ -35,7 +35,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDateTime};
-use csm_metrics::{Priority, Status, TeamId, Zone};
+use csm_metrics::{Priority, TeamId, Zone};
 use quick_xml::events::{BytesStart, Event};
 
 pub use mapping::{Action, Activity, MAX_FIELDS, Message, XesMapping};
@@ -353,38 +353,12 @@ fn palette_mapping() -> Mapping {
     .iter()
     .filter_map(|n| Some((n.to_string(), mapping::status_named(n)?)))
     .collect();
-    m.priorities = [
-        ("low", Priority::Low),
-        ("normal", Priority::Normal),
-        ("high", Priority::High),
-        ("urgent", Priority::Urgent),
-    ]
-    .iter()
-    .map(|(n, p)| (n.to_string(), *p))
-    .collect();
+    m.priorities = Priority::ALL
+        .iter()
+        .map(|p| (p.as_str().to_string(), *p))
+        .collect();
     m.channels.clear();
     m
-}
-
-fn priority_name(p: Priority) -> &'static str {
-    match p {
-        Priority::Low => "low",
-        Priority::Normal => "normal",
-        Priority::High => "high",
-        Priority::Urgent => "urgent",
-    }
-}
-
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::New => "new",
-        Status::Open => "open",
-        Status::Pending => "pending",
-        Status::OnHold => "on_hold",
-        Status::Solved => "solved",
-        Status::Closed => "closed",
-        _ => "spam",
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -699,10 +673,7 @@ impl Builder<'_> {
             let Some(p) = m.priorities.get(v) else {
                 return Ok(Err(Rule::UnknownPriority));
             };
-            s.priority = self
-                .palette
-                .priority(priority_name(*p).as_bytes())
-                .unwrap_or(0);
+            s.priority = self.palette.priority(p.as_str().as_bytes()).unwrap_or(0);
             s.known |= K_PRIORITY;
         }
         if let Some(v) = inherited(REQUESTER) {
@@ -857,7 +828,7 @@ impl CaseState {
                 ..base
             });
         }
-        if let Some(code) = status.and_then(|st| palette.status(status_name(st).as_bytes())) {
+        if let Some(code) = status.and_then(|st| palette.status(st.as_str().as_bytes())) {
             if code != self.status {
                 self.status = code;
                 rows.push(Row {
