@@ -46,6 +46,7 @@ mod parquet;
 pub(crate) mod rows;
 pub(crate) mod sorted;
 mod source;
+mod split;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -62,6 +62,22 @@ impl<const N: usize> Columns<N> {
         })
     }
 
+    /// The fields of a row the fast path split, in the format's order, or the rule the
+    /// row breaks.
+    #[inline]
+    pub(crate) fn fields_of<'r>(
+        &self,
+        row: &super::split::Fields<'r>,
+    ) -> Result<[&'r [u8]; N], Rule> {
+        if row.len != self.width {
+            return Err(Rule::WrongFieldCount);
+        }
+        if row.bytes > self.limit {
+            return Err(Rule::RowTooLong);
+        }
+        Ok(self.at.map(|i| row.fields[i].trim_ascii()))
+    }
+
     /// The fields of a record in the format's order, or the rule the record breaks.
     #[inline]
     pub(crate) fn fields<'r>(&self, record: &'r ByteRecord) -> Result<[&'r [u8]; N], Rule> {
@@ -228,22 +244,26 @@ pub(crate) const TICKET_COLUMNS: [&str; 6] = [
     "requester_id",
 ];
 
-/// The id and creation instant of a ticket row, without the rest (a shard skipping
-/// another's rows).
+/// The id and creation instant from a ticket row's fields.
 #[inline]
-pub(crate) fn ticket_key(c: &Columns<6>, r: &ByteRecord) -> Option<(u64, i64)> {
-    let f = c.fields(r).ok()?;
+pub(crate) fn key_of(f: [&[u8]; 6]) -> Option<(u64, i64)> {
     Some((int(f[0])?, seconds(f[1])?))
 }
 
-/// A ticket row, or the rule it breaks; an error only for a team name colliding with
-/// another's id.
-pub(crate) fn parse_ticket(
-    c: &Columns<6>,
-    r: &ByteRecord,
+/// A ticket row from its fields in the format's order (or the rule its row breaks).
+#[inline]
+pub(crate) fn ticket_of(
+    fields: Result<[&[u8]; 6], Rule>,
     teams: &mut Names,
 ) -> Result<Result<TicketRow, Rule>> {
-    Ok(match ticket_fields(c, r) {
+    let fields = fields.and_then(|f| {
+        let (Some(id), Some(created_at), Some(requester)) = (int(f[0]), seconds(f[1]), int(f[5]))
+        else {
+            return Err(Rule::BadIdOrInstant);
+        };
+        ticket(id, created_at, requester, [f[2], f[3], f[4]])
+    });
+    Ok(match fields {
         Err(rule) => Err(rule),
         Ok((mut row, name)) => {
             if let Some(name) = name {
@@ -252,18 +272,6 @@ pub(crate) fn parse_ticket(
             Ok(row)
         }
     })
-}
-
-fn ticket_fields<'r>(
-    c: &Columns<6>,
-    r: &'r ByteRecord,
-) -> Result<(TicketRow, Option<&'r str>), Rule> {
-    let f = c.fields(r)?;
-    let (Some(id), Some(created_at), Some(requester)) = (int(f[0]), seconds(f[1]), int(f[5]))
-    else {
-        return Err(Rule::BadIdOrInstant);
-    };
-    ticket(id, created_at, requester, [f[2], f[3], f[4]])
 }
 
 /// A ticket row from its fields, however the file stores them: `text` is the channel, the
@@ -428,7 +436,12 @@ pub(crate) fn parse_event(
     r: &ByteRecord,
     teams: &mut Names,
 ) -> Result<EventRow, Rule> {
-    let f = c.fields(r)?;
+    event_of(c.fields(r)?, teams)
+}
+
+/// An event row from its fields in the format's order.
+#[inline]
+pub(crate) fn event_of(f: [&[u8]; 7], teams: &mut Names) -> Result<EventRow, Rule> {
     let (Some(ticket), Some(at)) = (int(f[0]), seconds(f[1])) else {
         return Err(Rule::BadTicketIdOrInstant);
     };

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::path::Path;
 
 use super::rows::{self, Columns, EVENT_COLUMNS, EventRow, Names, TICKET_COLUMNS, TicketRow};
-use super::{History, ReadOptions, csv_reader, read_record};
+use super::{History, ReadOptions};
 use crate::chunks::{Chunker, Pool};
 use crate::error::Result;
 use crate::report::{ImportReport, Rule, Table};
@@ -108,14 +108,13 @@ impl EventParser {
     ) -> Result<u64> {
         match (self, job) {
             (EventParser::Csv(columns, pool), Job::Bytes(chunk)) => {
-                let mut reader = csv_reader(&chunk);
-                let mut record = csv::ByteRecord::new();
-                let mut rows = 0;
-                while read_record(&mut reader, &mut record) {
-                    rows += 1;
-                    f(rows::parse_event(columns, &record, teams));
-                }
-                drop(reader);
+                let rows = super::split::each_row(&chunk, |row| match row {
+                    super::split::Row::Fast(fields) => match columns.fields_of(fields) {
+                        Ok(fields) => f(rows::event_of(fields, teams)),
+                        Err(rule) => f(Err(rule)),
+                    },
+                    super::split::Row::Csv(record) => f(rows::parse_event(columns, record, teams)),
+                });
                 pool.give(chunk);
                 Ok(rows)
             }
@@ -189,23 +188,29 @@ impl TicketBatches {
                     }
                     return Ok(None);
                 };
-                let mut reader = csv_reader(&chunk);
-                let mut record = csv::ByteRecord::new();
-                let mut rows = 0;
-                while read_record(&mut reader, &mut record) {
-                    rows += 1;
-                    let owned = match rows::ticket_key(columns, &record) {
+                let mut failed = None;
+                let rows = super::split::each_row(&chunk, |row| {
+                    let fields = match row {
+                        super::split::Row::Fast(f) => columns.fields_of(f),
+                        super::split::Row::Csv(r) => columns.fields(r),
+                    };
+                    let owned = match fields.as_ref().ok().and_then(|f| rows::key_of(*f)) {
                         Some((id, _)) => mine(id),
                         None => unowned,
                     };
                     if owned {
-                        match rows::parse_ticket(columns, &record, teams)? {
-                            Ok(row) => out.push_back(row),
-                            Err(rule) => report.reject(Table::Tickets, rule),
+                        match rows::ticket_of(fields, teams) {
+                            Ok(Ok(row)) => out.push_back(row),
+                            Ok(Err(rule)) => report.reject(Table::Tickets, rule),
+                            Err(e) => {
+                                failed.get_or_insert(e);
+                            }
                         }
                     }
+                });
+                if let Some(e) = failed {
+                    return Err(e);
                 }
-                drop(reader);
                 let bytes = chunk.len() as u64;
                 if let Some(pool) = &chunks.pool {
                     pool.give(chunk);
