@@ -37,7 +37,9 @@ use csm_metrics::metrics::calls::{CallCenter, CallSnapshot};
 use csm_metrics::metrics::tickets::{
     ByTeam, LifecycleSnapshot, TicketTracker, TrackerConfig, TrackerSnapshot,
 };
-use csm_metrics::{BusinessClock, Calculator, DurationSnapshot, SurveySuite, TeamId, Ticket};
+use csm_metrics::{
+    BusinessClock, Calculator, DurationSnapshot, SurveySuite, SurvivalSnapshot, TeamId, Ticket,
+};
 use csm_metrics_synth::format::{
     Event, Names, fields, id, parse_calendar, parse_call, parse_event, parse_survey, parse_ticket,
 };
@@ -369,13 +371,29 @@ fn lifecycle_json(s: &LifecycleSnapshot) -> Value {
         "one_touch_rate": s.one_touch_rate,
         "replies_per_resolution": s.replies_per_resolution,
         "resolved_within_24h": s.resolved_within_target,
+        "first_response_survival": survival(s.first_response_survival.as_ref()),
+        "full_resolution_survival": survival(s.full_resolution_survival.as_ref()),
     });
     if let Some(b) = &s.business {
         t["first_response_business"] = duration_json(&b.first_response);
         t["full_resolution_business"] = duration_json(&b.full_resolution);
         t["first_response_within_8h_business"] = json!(b.responded_within_target);
+        t["first_response_business_survival"] = survival(b.first_response_survival.as_ref());
+        t["full_resolution_business_survival"] = survival(b.full_resolution_survival.as_ref());
     }
     t
+}
+
+/// A censoring-aware duration (seconds; null where not reached).
+fn survival(s: Option<&SurvivalSnapshot>) -> Value {
+    s.map_or(Value::Null, |s| {
+        json!({
+            "events": s.events, "censored": s.censored,
+            "median": s.median, "median_low": s.median_low, "median_high": s.median_high,
+            "p90": s.p90, "p90_low": s.p90_low, "p90_high": s.p90_high,
+            "naive_median": s.naive_median,
+        })
+    })
 }
 
 fn calls_json(c: &CallSnapshot) -> Value {

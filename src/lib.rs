@@ -19,7 +19,11 @@
 //!   time zone).
 //! * **Statistics blocks** ([`stats`]): exact [`DurationMoments`], [`Proportion`]s with
 //!   Wilson intervals, a mergeable [`QuantileSketch`] with a relative-error guarantee,
-//!   [`DurationBuckets`], and the [`DurationSummary`] every time metric reports.
+//!   [`DurationBuckets`], the [`DurationSummary`] every time metric reports, and the
+//!   [`SurvivalSketch`] (Kaplan-Meier on the sketch's bins) behind the censoring-aware
+//!   first response and resolution figures: tickets still waiting count as "not yet
+//!   after their age", so a cohort read early is not biased low, and a median more than
+//!   half the cohort has not reached is reported as not reached.
 //! * **Metrics** ([`metrics`]): survey metrics ([`NetPromoterScore`],
 //!   [`CustomerSatisfaction`], [`CustomerEffortScore`], [`EmployeeNetPromoterScore`],
 //!   [`Engagement`], [`HappinessScore`], all at once with [`SurveySuite`]); the ticket
@@ -254,7 +258,8 @@ pub use model::{
 };
 pub use stats::{
     Bucket, DurationBuckets, DurationMoments, DurationSnapshot, DurationSummary, Interval,
-    Proportion, QuantileSketch, SummaryConfig, wilson_interval,
+    Observation, Proportion, QuantileSketch, SummaryConfig, SurvivalCurve, SurvivalQuantile,
+    SurvivalSketch, SurvivalSnapshot, SurvivalStep, wilson_interval,
 };
 pub use zone::Zone;
 

@@ -236,6 +236,16 @@ laws!(
     prop_oneof![0.0f64..1.0, 0.0f64..1e7, Just(0.0), -1.0f64..0.0]
 );
 laws!(proportion, Proportion, any::<bool>());
+laws!(
+    survival_sketch,
+    SurvivalSketch,
+    prop_oneof![
+        (0.0f64..1e7).prop_map(Observation::Event),
+        (0.0f64..1e7).prop_map(Observation::Censored),
+        Just(Observation::Censored(0.0)),
+        (-1.0f64..0.0).prop_map(Observation::Event),
+    ]
+);
 
 #[cfg(feature = "tz")]
 laws!(

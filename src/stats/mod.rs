@@ -10,6 +10,7 @@ mod moments;
 mod proportion;
 pub(crate) mod sketch;
 mod summary;
+mod survival;
 
 pub use buckets::{Bucket, DEFAULT_BUCKET_EDGES, DurationBuckets};
 pub use moments::DurationMoments;
@@ -18,3 +19,6 @@ pub use sketch::{
     DEFAULT_MAX_BINS, DEFAULT_RELATIVE_ACCURACY, MIN_INDEXABLE, QuantileSketch, SketchSnapshot,
 };
 pub use summary::{DurationSnapshot, DurationSummary, SummaryConfig};
+pub use survival::{
+    Observation, SurvivalCurve, SurvivalQuantile, SurvivalSketch, SurvivalSnapshot, SurvivalStep,
+};

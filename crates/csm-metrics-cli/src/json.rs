@@ -4,7 +4,7 @@
 use csm_metrics::metrics::calls::CallSnapshot;
 use csm_metrics::metrics::surveys::SurveySnapshot;
 use csm_metrics::metrics::tickets::LifecycleSnapshot;
-use csm_metrics::{DurationSnapshot, NpsSnapshot};
+use csm_metrics::{DurationSnapshot, NpsSnapshot, SurvivalSnapshot};
 use serde_json::{Value, json};
 
 pub fn duration(d: &DurationSnapshot) -> Value {
@@ -28,13 +28,29 @@ pub fn lifecycle(s: &LifecycleSnapshot) -> Value {
         "one_touch_rate": s.one_touch_rate,
         "replies_per_resolution": s.replies_per_resolution,
         "resolved_within_24h": s.resolved_within_target,
+        "first_response_survival": survival(s.first_response_survival.as_ref()),
+        "full_resolution_survival": survival(s.full_resolution_survival.as_ref()),
     });
     if let Some(b) = &s.business {
         t["first_response_business"] = duration(&b.first_response);
         t["full_resolution_business"] = duration(&b.full_resolution);
         t["first_response_within_8h_business"] = json!(b.responded_within_target);
+        t["first_response_business_survival"] = survival(b.first_response_survival.as_ref());
+        t["full_resolution_business_survival"] = survival(b.full_resolution_survival.as_ref());
     }
     t
+}
+
+/// A censoring-aware duration (seconds; null where not reached).
+pub fn survival(s: Option<&SurvivalSnapshot>) -> Value {
+    s.map_or(Value::Null, |s| {
+        json!({
+            "events": s.events, "censored": s.censored,
+            "median": s.median, "median_low": s.median_low, "median_high": s.median_high,
+            "p90": s.p90, "p90_low": s.p90_low, "p90_high": s.p90_high,
+            "naive_median": s.naive_median,
+        })
+    })
 }
 
 pub fn calls(c: &CallSnapshot) -> Value {

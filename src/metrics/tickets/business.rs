@@ -2,7 +2,7 @@
 
 use crate::calculator::Calculator;
 use crate::error::{Error, Result};
-use crate::stats::{DurationSnapshot, DurationSummary};
+use crate::stats::{DurationSnapshot, DurationSummary, SurvivalSnapshot};
 
 use super::lifecycle::{WHAT, ratio};
 
@@ -69,6 +69,19 @@ pub struct BusinessSnapshot {
     pub resolution_target: u64,
     /// Solved tickets whose business full resolution is within the target / solved.
     pub resolved_within_target: Option<f64>,
+    /// Business first response time with the unanswered tickets censored at their
+    /// business wait (see [`LifecycleSnapshot::first_response_survival`](super::LifecycleSnapshot::first_response_survival)).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub first_response_survival: Option<SurvivalSnapshot>,
+    /// Business full resolution time with the backlog censored at its business age.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub full_resolution_survival: Option<SurvivalSnapshot>,
 }
 
 impl BusinessLifecycle {
@@ -158,6 +171,8 @@ impl BusinessLifecycle {
             responded_within_target: ratio(self.responded_within, self.first_response.count()),
             resolution_target: self.resolution_target,
             resolved_within_target: ratio(self.resolved_within, self.full_resolution.count()),
+            first_response_survival: None,
+            full_resolution_survival: None,
         }
     }
 }

@@ -4,7 +4,7 @@ use crate::calculator::Calculator;
 use crate::calendar::BusinessClock;
 use crate::error::Result;
 use crate::model::Phase;
-use crate::stats::{DurationSnapshot, DurationSummary, SummaryConfig};
+use crate::stats::{DurationSnapshot, DurationSummary, SummaryConfig, SurvivalSnapshot};
 
 use super::handling::{Handling, HandlingSnapshot};
 use super::machine::{Reply, TicketState, UNSET, secs};
@@ -182,6 +182,23 @@ pub struct LifecycleSnapshot {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub handling: Option<HandlingSnapshot>,
+    /// First response time with the tickets still unanswered at the "as of" instant as
+    /// right-censored at their wait (Kaplan-Meier, see [`SurvivalSketch`](crate::SurvivalSketch)),
+    /// beside the naive median of the answered alone. Filled by a
+    /// [`TicketTracker`](super::TicketTracker)'s snapshot, which knows the tickets in play;
+    /// `None` from an aggregate alone.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub first_response_survival: Option<SurvivalSnapshot>,
+    /// Full resolution time with the backlog at the "as of" instant as right-censored at
+    /// its age; as `first_response_survival`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub full_resolution_survival: Option<SurvivalSnapshot>,
 }
 
 pub(super) fn ratio(n: u64, d: u64) -> Option<f64> {
@@ -513,6 +530,8 @@ impl TicketLifecycle {
             closed_unresolved: self.closed_unresolved,
             business: self.business.as_ref().map(|b| b.snapshot()),
             handling: self.handling.as_ref().map(|h| h.snapshot()),
+            first_response_survival: None,
+            full_resolution_survival: None,
         }
     }
 }
