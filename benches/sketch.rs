@@ -71,5 +71,58 @@ fn merge_and_query(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, insert, merge_and_query);
+/// The honest-statistics figures: a Kaplan-Meier curve from 100k subjects (40 % still
+/// waiting), and comparisons with a verdict.
+fn honest(c: &mut Criterion) {
+    use csm_metrics::compare::{self, CompareOptions, NpsCounts};
+    use csm_metrics::{Calculator, DurationSummary, Observation, SurvivalSketch};
+    let xs = values(100_000, 11);
+    let mut survival = SurvivalSketch::default();
+    for (i, x) in xs.iter().enumerate() {
+        let o = if i % 5 < 2 {
+            Observation::Censored(*x)
+        } else {
+            Observation::Event(*x)
+        };
+        survival.observe(&o).unwrap();
+    }
+    let mut group = c.benchmark_group("honest");
+    group.bench_function("Kaplan-Meier snapshot, 100k subjects", |b| {
+        b.iter(|| black_box(survival.snapshot()))
+    });
+    let o = CompareOptions::default().detecting(0.03);
+    group.bench_function("compare two shares (Newcombe)", |b| {
+        b.iter(|| black_box(compare::proportions(black_box((172, 200)), (166, 200), &o)))
+    });
+    let (a, z) = (
+        NpsCounts {
+            promoters: 60,
+            passives: 25,
+            detractors: 15,
+        },
+        NpsCounts {
+            promoters: 45,
+            passives: 30,
+            detractors: 25,
+        },
+    );
+    group.bench_function("compare two NPS (adjusted Wald)", |b| {
+        b.iter(|| black_box(compare::nps(black_box(a), z, &o)))
+    });
+    let summary = |seed| {
+        let mut s = DurationSummary::default();
+        for x in values(100_000, seed) {
+            s.add(x as u64).unwrap();
+        }
+        s.snapshot()
+    };
+    let (m1, m2) = (summary(12), summary(13));
+    let lower = CompareOptions::default().lower_is_better();
+    group.bench_function("compare two medians (from snapshots)", |b| {
+        b.iter(|| black_box(compare::medians(black_box(&m1), &m2, &lower)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, insert, merge_and_query, honest);
 criterion_main!(benches);

@@ -304,7 +304,8 @@ fn main() -> Result<(), csm_metrics::Error> {
     weekly.observe_all(&responses)?;
     println!("\nCSAT by ISO week (UTC)");
     println!("----------------------");
-    for w in weekly.snapshot() {
+    let weeks = weekly.snapshot();
+    for w in &weeks {
         println!(
             "week of {}  CSAT {:>5.1} %  ({} responses){}",
             w.start.format("%Y-%m-%d"),
@@ -315,6 +316,22 @@ fn main() -> Result<(), csm_metrics::Error> {
             } else {
                 ""
             }
+        );
+    }
+    // Week over week with a verdict: is the last full week's CSAT different from the one
+    // before, beyond noise? (Newcombe's interval for the difference of two shares.)
+    if let [.., before, last, _partial] = weeks.as_slice() {
+        let options = csm_metrics::compare::CompareOptions::default().detecting(3.0);
+        let d = last.value.csat.compare(&before.value.csat, &options)?;
+        let i = d.interval.expect("both weeks have responses");
+        println!(
+            "week of {} against the week before: {:+.1} points [95 % CI {:+.1} – {:+.1}]: {:?} ({} responses a week would detect 3 points)",
+            last.start.format("%Y-%m-%d"),
+            d.difference.unwrap_or(0.0),
+            i.low,
+            i.high,
+            d.change,
+            d.needed_per_side.unwrap_or(0)
         );
     }
 

@@ -10,8 +10,10 @@
 //! negative when on the bad side) is reported in every case where there is a figure.
 //!
 //! Figures with an interval: NPS (Wald), CSAT (Wilson), CES mean (normal), and every rate
-//! of the ticket and call snapshots (Wilson, from its counts). Durations (means and
-//! quantiles) carry none: only the minimum sample applies to them.
+//! of the ticket and call snapshots (Wilson, from its counts), and duration medians (the
+//! distribution-free interval of [`DurationSnapshot::p50_interval`]: "FRT median ≤ 1 h"
+//! is met only when the whole interval is). Other duration statistics (means, p90…)
+//! carry none: only the minimum sample applies to them.
 //!
 //! A scorecard is data (serde with the feature `serde`), so a service can store its
 //! targets.
@@ -230,9 +232,15 @@ fn duration(d: &DurationSnapshot, stat: Stat) -> Option<Reading> {
         Stat::P99 => d.p99,
         Stat::Max => d.max,
     }?;
+    // A median has a distribution-free interval (the order statistics around it): a
+    // median goal is met only with confidence. Other statistics are read as they stand.
+    let interval = match stat {
+        Stat::P50 => d.p50_interval,
+        _ => None,
+    };
     Some(Reading {
         value,
-        interval: None,
+        interval,
         sample: d.count,
     })
 }

@@ -256,6 +256,7 @@ pub use model::{
     StatusCategory, StatusId, SurveyId, SurveyKind, SurveyResponse, SurveyScore, TagId, TeamId,
     Ticket, TicketId, Timestamped, ValueId, Visibility,
 };
+pub use stats::compare;
 pub use stats::{
     Bucket, DurationBuckets, DurationMoments, DurationSnapshot, DurationSummary, Interval,
     Observation, Proportion, QuantileSketch, SummaryConfig, SurvivalCurve, SurvivalQuantile,

@@ -210,3 +210,47 @@ fn a_scorecard_is_checked() {
         assert_eq!(plain.goals()[0].min_sample, 1);
     }
 }
+
+#[test]
+fn a_median_goal_is_met_only_with_confidence() {
+    let card = Scorecard::new(vec![Goal::new(
+        "FRT median ≤ 1 h",
+        Metric::FirstResponse(Stat::P50),
+        Comparison::AtMost,
+        3600.0,
+    )])
+    .unwrap();
+    let verdict = |waits: &[u64]| {
+        let mut tr = TicketTracker::<ByTeam>::default();
+        for (i, w) in waits.iter().enumerate() {
+            let id = TicketId(i as u64 + 1);
+            tr.observe_ticket(&Ticket::new(id, at(), CustomerId(1)))
+                .unwrap();
+            let reply = at() + TimeDelta::seconds(*w as i64);
+            tr.observe_interaction(&Interaction::agent_reply(id, reply, AgentId(1)))
+                .unwrap();
+        }
+        let s = tr.snapshot().overall;
+        card.evaluate(&Figures {
+            tickets: Some(&s),
+            ..Figures::default()
+        })[0]
+            .verdict
+    };
+    // Eleven replies, the median 50 min; c = round(6 − 1.96·√11/2) = 3, so the interval
+    // is [x₃, x₉] = [30, 80 min], across the hour: not enough data.
+    let mixed = [
+        600, 1200, 1800, 2400, 2700, 3000, 3300, 4200, 4800, 6000, 7200,
+    ];
+    assert_eq!(verdict(&mixed), Verdict::NotEnoughData);
+    // Every reply within 40 min: the whole interval is below the hour.
+    let fast = [
+        600, 900, 1200, 1500, 1800, 2000, 2100, 2200, 2300, 2400, 2400,
+    ];
+    assert_eq!(verdict(&fast), Verdict::Met);
+    // Every reply after 2 h: missed.
+    let slow = [
+        7300, 7400, 7500, 7600, 7700, 7800, 7900, 8000, 8100, 8200, 8300,
+    ];
+    assert_eq!(verdict(&slow), Verdict::Missed);
+}

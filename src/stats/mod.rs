@@ -6,6 +6,7 @@
 
 mod buckets;
 pub(crate) mod codec;
+pub mod compare;
 mod moments;
 mod proportion;
 pub(crate) mod sketch;

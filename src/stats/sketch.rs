@@ -537,6 +537,22 @@ impl QuantileSketch {
         self.bin_value(self.offset + self.bins.len() as i32 - 1)
     }
 
+    /// The order statistics around the median at ranks `c` and `n + 1 − c` (1-based),
+    /// `c = round((n + 1)/2 − z·√n/2)`: a distribution-free 95 % interval for the median,
+    /// each end within α. `None` when `c < 1` (fewer than 6 values).
+    pub(crate) fn median_interval(&self) -> Option<super::Interval> {
+        let n = self.count;
+        let c = ((n as f64 + 1.0) / 2.0 - super::Z_95 * (n as f64).sqrt() / 2.0).round();
+        if n == 0 || c < 1.0 {
+            return None;
+        }
+        let c = c as u64;
+        Some(super::Interval {
+            low: self.value_at_rank(c - 1),
+            high: self.value_at_rank(n - c),
+        })
+    }
+
     /// The `q`-quantile (type 7, see the type's docs) within relative error α. `None` when
     /// the sketch is empty or `q` is not in `0.0..=1.0`.
     pub fn quantile(&self, q: f64) -> Option<f64> {

@@ -103,6 +103,12 @@ pub struct DurationSnapshot {
     pub max: Option<f64>,
     /// The median, within α.
     pub p50: Option<f64>,
+    /// A distribution-free 95 % interval for the median: the order statistics at ranks
+    /// `c` and `n + 1 − c`, `c = round((n + 1)/2 − 1.96·√n/2)` (the binomial interval
+    /// McKean & Schrader's standard error is read from), each within α; `None` below 6
+    /// values. Comparisons of medians ([`compare::medians`](crate::compare::medians)) use it.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub p50_interval: Option<super::Interval>,
     /// The 90th percentile, within α.
     pub p90: Option<f64>,
     /// The 95th percentile, within α.
@@ -290,6 +296,7 @@ impl Calculator for DurationSummary {
                 Some(known_high.map_or(s, |k| s.max(k)))
             }),
             p50,
+            p50_interval: this.sketch.median_interval(),
             p90,
             p95,
             p99,

@@ -1,6 +1,7 @@
 //! The report as JSON: the shape of the replay report (`input`, `tickets`, `surveys`,
 //! `calls`, `compute_seconds`), with the same keys and units.
 
+use csm_metrics::compare::{self, Change, CompareOptions, Difference};
 use csm_metrics::metrics::calls::CallSnapshot;
 use csm_metrics::metrics::surveys::SurveySnapshot;
 use csm_metrics::metrics::tickets::LifecycleSnapshot;
@@ -50,6 +51,55 @@ pub fn survival(s: Option<&SurvivalSnapshot>) -> Value {
             "p90": s.p90, "p90_low": s.p90_low, "p90_high": s.p90_high,
             "naive_median": s.naive_median,
         })
+    })
+}
+
+/// One comparison: the difference, its 95 % interval and the verdict.
+fn difference(d: csm_metrics::Result<Difference>) -> Value {
+    match d {
+        Ok(d) => json!({
+            "difference": d.difference,
+            "low": d.interval.map(|i| i.low),
+            "high": d.interval.map(|i| i.high),
+            "change": change_name(d.change),
+            "samples": d.samples,
+        }),
+        Err(e) => json!({"error": e.to_string()}),
+    }
+}
+
+fn change_name(c: Change) -> &'static str {
+    match c {
+        Change::Better => "better",
+        Change::Worse => "worse",
+        Change::NoDetectableChange => "no_detectable_change",
+        Change::NotEnoughData => "not_enough_data",
+    }
+}
+
+/// A share's successes back from its rate and denominator.
+fn count(rate: Option<f64>, n: u64) -> (u64, u64) {
+    ((rate.unwrap_or(0.0) * n as f64).round() as u64, n)
+}
+
+/// Ticket figures of `a` against those of `b` (a window against the one before) with
+/// verdicts: medians (lower is better) and shares of solved tickets.
+pub fn versus(a: &LifecycleSnapshot, b: &LifecycleSnapshot) -> Value {
+    let higher = CompareOptions::default();
+    let lower = CompareOptions::default().lower_is_better();
+    let share = |ra: Option<f64>, rb: Option<f64>, o: &CompareOptions| {
+        difference(compare::proportions(
+            count(ra, a.solved),
+            count(rb, b.solved),
+            o,
+        ))
+    };
+    json!({
+        "first_response_median": difference(compare::medians(&a.first_response, &b.first_response, &lower)),
+        "full_resolution_median": difference(compare::medians(&a.full_resolution, &b.full_resolution, &lower)),
+        "one_touch_rate": share(a.one_touch_rate, b.one_touch_rate, &higher),
+        "reopen_rate": share(a.reopen_rate, b.reopen_rate, &lower),
+        "resolved_within_24h": share(a.resolved_within_target, b.resolved_within_target, &higher),
     })
 }
 

@@ -449,6 +449,23 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
                 Value::Object(serde_json::Map::new()),
             );
         }
+        // Windows in time order, each against the one before it.
+        let mut windows: Vec<(i64, &csm_metrics::metrics::tickets::LifecycleSnapshot)> = s
+            .groups
+            .iter()
+            .filter_map(|(key, snap)| match key {
+                GroupKey::Window(start) if !empty(snap) => Some((*start, snap)),
+                _ => None,
+            })
+            .collect();
+        windows.sort_by_key(|(start, _)| *start);
+        let previous: std::collections::HashMap<
+            i64,
+            &csm_metrics::metrics::tickets::LifecycleSnapshot,
+        > = windows
+            .windows(2)
+            .map(|pair| (pair[1].0, pair[0].1))
+            .collect();
         for (key, snap) in s.groups.iter().filter(|(_, snap)| !empty(snap)) {
             let (section, name) = match key {
                 GroupKey::Team(t) => ("by_team", groups::team_name(*t, &teams)),
@@ -460,8 +477,14 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
                     None => continue,
                 },
             };
+            let mut figures = json::lifecycle(snap);
+            if let GroupKey::Window(start) = key {
+                if let Some(before) = previous.get(start) {
+                    figures["vs_previous"] = json::versus(snap, before);
+                }
+            }
             if let Some(Value::Object(m)) = sections.get_mut(section) {
-                m.insert(name, json::lifecycle(snap));
+                m.insert(name, figures);
             }
         }
         let import = with_tracker(import, &s.ingest.rejected);

@@ -716,3 +716,40 @@ fn any_source_converts_to_parquet_with_the_same_figures() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn windows_compare_with_the_one_before_and_durations_are_censoring_aware() {
+    let r = report(&["report", "tests/data/sample_slice", "--window", "hour"]);
+    let windows = r["tickets"]["by_window"].as_object().unwrap();
+    let mut keys: Vec<&String> = windows.keys().collect();
+    keys.sort();
+    assert!(keys.len() > 2);
+    // The first window has no window before it; every later one has a verdict per figure.
+    assert!(windows[keys[0]].get("vs_previous").is_none());
+    for k in &keys[1..] {
+        let v = &windows[*k]["vs_previous"];
+        for figure in [
+            "first_response_median",
+            "full_resolution_median",
+            "one_touch_rate",
+            "reopen_rate",
+            "resolved_within_24h",
+        ] {
+            let change = v[figure]["change"].as_str().unwrap();
+            assert!(
+                ["better", "worse", "no_detectable_change", "not_enough_data"].contains(&change),
+                "{k} {figure}: {change}"
+            );
+        }
+    }
+    // Each ticket section carries the censoring-aware figures: events are the answered
+    // (solved) tickets, censored the unanswered (backlog) ones.
+    let o = &r["tickets"]["overall"];
+    let frt = &o["first_response_survival"];
+    assert_eq!(frt["events"], o["first_response"]["count"]);
+    assert_eq!(frt["censored"], o["unanswered"]);
+    let res = &o["full_resolution_survival"];
+    assert_eq!(res["events"], o["full_resolution"]["count"]);
+    assert!(res["median"].as_f64().unwrap() >= res["median_low"].as_f64().unwrap());
+    assert!(res["naive_median"].is_number());
+}

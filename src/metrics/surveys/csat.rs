@@ -120,6 +120,27 @@ pub struct CsatSnapshot {
     pub distribution: Vec<u64>,
 }
 
+impl CsatSnapshot {
+    /// This CSAT against another's (an earlier period, the rest of the desk): the
+    /// difference in percentage points with Newcombe's 95 % interval and a verdict (see
+    /// [`compare`](crate::compare)); [`CompareOptions::detectable`](crate::compare::CompareOptions::detectable)
+    /// in points too.
+    pub fn compare(
+        &self,
+        other: &CsatSnapshot,
+        options: &crate::compare::CompareOptions,
+    ) -> Result<crate::compare::Difference> {
+        let mut o = *options;
+        o.detectable = o.detectable.map(|d| d / 100.0);
+        let d = crate::compare::proportions(
+            (self.satisfied, self.responses),
+            (other.satisfied, other.responses),
+            &o,
+        )?;
+        Ok(d.scaled(100.0))
+    }
+}
+
 impl CustomerSatisfaction {
     /// A CSAT calculator on `scale`.
     pub fn new(scale: CsatScale) -> Result<Self> {

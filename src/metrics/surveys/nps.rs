@@ -33,6 +33,26 @@ pub struct NpsSnapshot {
 }
 
 impl NpsSnapshot {
+    /// Its promoters, passives and detractors, for [`compare::nps`](crate::compare::nps).
+    pub fn counts(&self) -> crate::compare::NpsCounts {
+        crate::compare::NpsCounts {
+            promoters: self.promoters,
+            passives: self.passives,
+            detractors: self.detractors,
+        }
+    }
+
+    /// This NPS against another's (an earlier period, the rest of the desk): the
+    /// difference in points with its adjusted-Wald 95 % interval and a verdict (see
+    /// [`compare`](crate::compare)).
+    pub fn compare(
+        &self,
+        other: &NpsSnapshot,
+        options: &crate::compare::CompareOptions,
+    ) -> Result<crate::compare::Difference> {
+        crate::compare::nps(self.counts(), other.counts(), options)
+    }
+
     fn from_tally(t: &Tally<11>) -> Self {
         let promoters = t.count_in(9..=10);
         let passives = t.count_in(7..=8);
