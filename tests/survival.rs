@@ -388,3 +388,24 @@ mod tracker {
         }
     }
 }
+
+proptest::proptest! {
+    /// The snapshot's quick crossings are the curve's.
+    #[test]
+    fn snapshot_crossings_are_the_curves(
+        obs in proptest::collection::vec((0.0f64..1e6, proptest::bool::ANY), 0..400),
+    ) {
+        let mut s = SurvivalSketch::default();
+        for (v, event) in obs {
+            let o = if event { Observation::Event(v) } else { Observation::Censored(v) };
+            s.observe(&o).unwrap();
+        }
+        let (snap, curve) = (s.snapshot(), s.curve());
+        let (m, p) = (curve.at_level(0.5), curve.at_level(0.1));
+        proptest::prop_assert_eq!(
+            (snap.median, snap.median_low, snap.median_high),
+            (m.estimate, m.low, m.high)
+        );
+        proptest::prop_assert_eq!((snap.p90, snap.p90_low, snap.p90_high), (p.estimate, p.low, p.high));
+    }
+}

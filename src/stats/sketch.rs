@@ -446,12 +446,20 @@ impl QuantileSketch {
             .map(move |(i, c)| (self.offset + i as i32, *c))
     }
 
-    /// Every non-empty bin in ascending order as `(order, value, count)`, the zero bin
-    /// first (order `i32::MIN`, value 0).
-    pub(crate) fn weighted_bins(&self) -> impl Iterator<Item = (i32, f64, u64)> + '_ {
-        let zero = (self.zero_count > 0).then_some((i32::MIN, 0.0, self.zero_count));
-        zero.into_iter()
-            .chain(self.nonempty_bins().map(|(i, c)| (i, self.bin_value(i), c)))
+    /// Every non-empty bin in ascending order as `(order, count)`, the zero bin first
+    /// (order `i32::MIN`); [`order_value`](Self::order_value) gives its value.
+    pub(crate) fn weighted_bins(&self) -> impl Iterator<Item = (i32, u64)> + '_ {
+        let zero = (self.zero_count > 0).then_some((i32::MIN, self.zero_count));
+        zero.into_iter().chain(self.nonempty_bins())
+    }
+
+    /// The value reported for a bin of [`weighted_bins`](Self::weighted_bins).
+    pub(crate) fn order_value(&self, order: i32) -> f64 {
+        if order == i32::MIN {
+            0.0
+        } else {
+            self.bin_value(order)
+        }
     }
 
     fn same_config(&self, other: &Self) -> bool {

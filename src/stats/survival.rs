@@ -202,38 +202,32 @@ impl SurvivalSketch {
         &self.censored
     }
 
-    /// The Kaplan-Meier curve.
-    pub fn curve(&self) -> SurvivalCurve {
-        let mut steps = Vec::new();
+    /// Walks the bins in ascending order with the estimate after each, until `visit`
+    /// returns `false`.
+    fn scan(&self, mut visit: impl FnMut(&Raw) -> bool) {
         let mut at_risk = self.events.count() + self.censored.count();
         let (mut survival, mut greenwood) = (1.0f64, 0.0f64);
         let mut events = self.events.weighted_bins().peekable();
         let mut censored = self.censored.weighted_bins().peekable();
         loop {
             let (e, c) = (events.peek().copied(), censored.peek().copied());
-            let (index, time) = match (e, c) {
+            let index = match (e, c) {
                 (None, None) => break,
-                (Some(e), None) => (e.0, e.1),
-                (None, Some(c)) => (c.0, c.1),
-                (Some(e), Some(c)) => {
-                    if e.0 <= c.0 {
-                        (e.0, e.1)
-                    } else {
-                        (c.0, c.1)
-                    }
-                }
+                (Some(e), None) => e.0,
+                (None, Some(c)) => c.0,
+                (Some(e), Some(c)) => e.0.min(c.0),
             };
             let d = match e {
                 Some(e) if e.0 == index => {
                     events.next();
-                    e.2
+                    e.1
                 }
                 _ => 0,
             };
             let k = match c {
                 Some(c) if c.0 == index => {
                     censored.next();
-                    c.2
+                    c.1
                 }
                 _ => 0,
             };
@@ -246,35 +240,123 @@ impl SurvivalSketch {
                     f64::INFINITY
                 };
             }
-            let (low, high) = log_log_band(survival, greenwood);
-            steps.push(SurvivalStep {
-                time,
-                at_risk: n,
-                events: d,
-                censored: k,
+            let raw = Raw {
+                index,
+                n,
+                d,
+                k,
                 survival,
-                low,
-                high,
-            });
+                greenwood,
+            };
+            if !visit(&raw) {
+                return;
+            }
             at_risk = n - d - k;
         }
+    }
+
+    /// The duration of a bin (both sketches bin alike).
+    fn time_of(&self, index: i32) -> f64 {
+        if self.events.is_empty() {
+            self.censored.order_value(index)
+        } else {
+            self.events.order_value(index)
+        }
+    }
+
+    /// The Kaplan-Meier curve.
+    pub fn curve(&self) -> SurvivalCurve {
+        let mut steps = Vec::new();
+        self.scan(|r| {
+            steps.push(SurvivalStep {
+                time: self.time_of(r.index),
+                at_risk: r.n,
+                events: r.d,
+                censored: r.k,
+                survival: r.survival,
+                low: band_low(r.survival, r.greenwood),
+                high: band_high(r.survival, r.greenwood),
+            });
+            true
+        });
         SurvivalCurve { steps }
+    }
+
+    /// The median's and the p90's crossings without building the curve: only bins with
+    /// events can cross (a censoring alone changes neither the estimate nor its band), and
+    /// a band is computed only while one of its crossings is still ahead. The same
+    /// expressions as [`curve`](Self::curve), so the same answers.
+    fn crossings(&self) -> [SurvivalQuantile; 2] {
+        const LEVELS: [f64; 2] = [0.5, 0.1];
+        let mut out = [SurvivalQuantile::default(); 2];
+        self.scan(|r| {
+            if r.d == 0 {
+                return true;
+            }
+            let open_low = out.iter().any(|q| q.low.is_none());
+            let open_high = out.iter().any(|q| q.high.is_none());
+            let low = if open_low {
+                band_low(r.survival, r.greenwood)
+            } else {
+                1.0
+            };
+            let high = if open_high {
+                band_high(r.survival, r.greenwood)
+            } else {
+                1.0
+            };
+            for (q, level) in out.iter_mut().zip(LEVELS) {
+                if q.estimate.is_none() && r.survival <= level {
+                    q.estimate = Some(self.time_of(r.index));
+                }
+                if q.low.is_none() && open_low && low <= level {
+                    q.low = Some(self.time_of(r.index));
+                }
+                if q.high.is_none() && open_high && high <= level {
+                    q.high = Some(self.time_of(r.index));
+                }
+            }
+            out.iter()
+                .any(|q| q.estimate.is_none() || q.low.is_none() || q.high.is_none())
+        });
+        out
     }
 }
 
-/// The 95 % band of `S` with Greenwood's sum `v` on the log-log scale; 1 before any event,
-/// 0 once the curve reached 0.
-fn log_log_band(s: f64, v: f64) -> (f64, f64) {
+/// One bin as [`SurvivalSketch::scan`] walks it: at risk, events, censorings, and the
+/// estimate and Greenwood's sum after it.
+struct Raw {
+    /// The bin (see `QuantileSketch::weighted_bins`).
+    index: i32,
+    n: u64,
+    d: u64,
+    k: u64,
+    survival: f64,
+    greenwood: f64,
+}
+
+/// The 95 % band of `S` with Greenwood's sum `v` on the log-log scale (its lower end): 1
+/// before any event, 0 once the curve reached 0.
+fn band_low(s: f64, v: f64) -> f64 {
+    band(s, v, -1.0)
+}
+
+/// The upper end of the band.
+fn band_high(s: f64, v: f64) -> f64 {
+    band(s, v, 1.0)
+}
+
+fn band(s: f64, v: f64, side: f64) -> f64 {
     if s >= 1.0 {
-        return (1.0, 1.0);
+        return 1.0;
     }
     if s <= 0.0 {
-        return (0.0, 0.0);
+        return 0.0;
     }
     let ln = s.ln();
+    // ln < 0, so w < 0: exp(−w) > 1 gives the lower end.
     let w = Z_95 * v.sqrt() / ln;
-    // ln < 0, so w < 0: exp(-w) > 1 gives the lower end.
-    ((ln * (-w).exp()).exp(), (ln * w.exp()).exp())
+    (ln * (side * w).exp()).exp()
 }
 
 impl SurvivalCurve {
@@ -364,8 +446,7 @@ impl Calculator for SurvivalSketch {
     }
 
     fn snapshot(&self) -> SurvivalSnapshot {
-        let curve = self.curve();
-        let (median, p90) = (curve.at_level(0.5), curve.at_level(0.1));
+        let [median, p90] = self.crossings();
         SurvivalSnapshot {
             events: self.events.count(),
             censored: self.censored.count(),
