@@ -70,6 +70,19 @@ fn suite(c: &mut Criterion) {
             black_box(t.in_play())
         })
     });
+    // The same read at the end: the snapshot (with the censoring-aware figures, which walk
+    // the tickets in play) as a dashboard or report takes it.
+    let end = s.tickets[s.tickets.len() - 1].created_at;
+    group.bench_function(
+        "calendar suite by team, 1M tickets, then its snapshot",
+        |b| {
+            b.iter(|| {
+                let mut t = TicketTracker::<ByTeam>::default();
+                replay(&s, &mut t);
+                black_box(t.snapshot_at(end))
+            })
+        },
+    );
     // The same with the handling figures (time in each status, assignment, bots) on.
     let handling = csm_metrics::metrics::tickets::TrackerConfig {
         handling: true,
