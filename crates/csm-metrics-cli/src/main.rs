@@ -4,6 +4,7 @@
 //! csm-metrics report  --from csv|parquet|zendesk|fivetran-zendesk|freshdesk|servicenow|xes PATH
 //!                     [--calendar FILE] [--zone AREA/CITY] [--mapping FILE]
 //!                     [--group-by team,assignee,channel,priority] [--as-of INSTANT]
+//!                     [--window hour|day|week|month] [--sla FILE] [--group-sla FILE]
 //!                     [--format json|table|csv] [--threads N] [--stats]
 //! csm-metrics tickets --from csv|parquet|zendesk|fivetran-zendesk|freshdesk|servicenow|xes PATH
 //!                     [--calendar FILE] [--zone AREA/CITY] [--mapping FILE] [--threads N]
@@ -140,6 +141,12 @@ struct ReportArgs {
     /// each target's attainment, in the report's business calendar for business targets.
     #[arg(long, value_name = "FILE")]
     sla: Option<PathBuf>,
+    /// Group SLA policies (operational level agreements: `group_ownership` targets, each
+    /// policy's `teams` naming its groups; the same JSON spec): a `group_sla` section with
+    /// how long each group owned tickets against its target, tracked apart from `--sla`
+    /// (Zendesk's group SLAs are separate policies).
+    #[arg(long, value_name = "FILE")]
+    group_sla: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     format: Format,
@@ -294,7 +301,8 @@ impl InputArgs {
 /// the source names agents) agent names.
 struct Tracked<K: Ord> {
     snapshot: TrackerSnapshot<K>,
-    sla: Option<SlaSnapshot>,
+    /// The snapshot of each SLA policy set, in the order given.
+    sla: Vec<SlaSnapshot>,
     import: ImportReport,
     teams: Names,
     agents: Option<Names>,
@@ -303,20 +311,20 @@ struct Tracked<K: Ord> {
 /// One shard's trackers: the ticket tracker, and the SLA tracker when policies are given.
 struct Shard<G: TicketGrouping> {
     tickets: TicketTracker<G>,
-    sla: Option<SlaTracker>,
+    sla: Vec<SlaTracker>,
 }
 
 impl<G: TicketGrouping + Send> TicketSink for Shard<G> {
     fn ticket(&mut self, ticket: &csm_metrics::Ticket, report: &mut ImportReport) {
         self.tickets.ticket(ticket, report);
-        if let Some(s) = &mut self.sla {
+        for s in &mut self.sla {
             s.ticket(ticket, report);
         }
     }
 
     fn interaction(&mut self, i: &csm_metrics::Interaction, report: &mut ImportReport) {
         self.tickets.interaction(i, report);
-        if let Some(s) = &mut self.sla {
+        for s in &mut self.sla {
             s.interaction(i, report);
         }
     }
@@ -328,34 +336,32 @@ fn track<G: TicketGrouping + Sync>(
     history: &Source,
     grouping: G,
     as_of: Option<DateTime<Utc>>,
-    sla: Option<&std::path::Path>,
+    sla: &[&std::path::Path],
 ) -> Result<Tracked<G::Key>, Failure> {
     let config = input.config()?;
     // Checked once, so the shards' `make` cannot fail.
     TicketTracker::new(config.clone(), grouping.clone())?;
-    let sla = match sla {
-        Some(path) => {
-            let policies =
-                SlaPolicies::new(csm_metrics_io::sla::read(path)?, config.calendar.clone())?;
-            Some(SlaConfig::new(policies))
-        }
-        None => None,
-    };
+    let mut configs = Vec::new();
+    for path in sla {
+        let policies = SlaPolicies::new(csm_metrics_io::sla::read(path)?, config.calendar.clone())?;
+        configs.push(SlaConfig::new(policies));
+    }
     let mut options = input.options();
     let bar = progress::Bar::start(history.ticket_bytes(), &mut options);
     let read = history.read_tickets(&options, |_| Shard {
         tickets: TicketTracker::new(config.clone(), grouping.clone())
             .unwrap_or_else(|_| unreachable!("checked above")),
-        sla: sla
-            .as_ref()
-            .map(|c| SlaTracker::with_config(c.clone(), Overall)),
+        sla: configs
+            .iter()
+            .map(|c| SlaTracker::with_config(c.clone(), Overall))
+            .collect(),
     })?;
     bar.finish();
     let (mut shards, report, teams) = (read.sinks, read.import, read.teams);
     let mut all = shards.pop().ok_or("no shard")?;
     for s in &shards {
         all.tickets.merge(&s.tickets)?;
-        if let (Some(a), Some(b)) = (&mut all.sla, &s.sla) {
+        for (a, b) in all.sla.iter_mut().zip(&s.sla) {
             a.merge(b)?;
         }
     }
@@ -363,10 +369,14 @@ fn track<G: TicketGrouping + Sync>(
         Some(t) => all.tickets.snapshot_at(t),
         None => all.tickets.snapshot(),
     };
-    let sla = all.sla.map(|s| match as_of {
-        Some(t) => s.snapshot_at(t),
-        None => s.snapshot(),
-    });
+    let sla = all
+        .sla
+        .iter()
+        .map(|s| match as_of {
+            Some(t) => s.snapshot_at(t),
+            None => s.snapshot(),
+        })
+        .collect();
     Ok(Tracked {
         snapshot,
         sla,
@@ -389,6 +399,14 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         let (history, options) = (history.clone(), args.input.options());
         std::thread::spawn(move || history.side(&options))
     };
+    // Each SLA policy set and the report section it fills.
+    let (sla_sections, sla_paths): (Vec<&str>, Vec<&std::path::Path>) = [
+        ("sla", args.sla.as_deref()),
+        ("group_sla", args.group_sla.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(name, path)| Some((name, path?)))
+    .unzip();
     let window = match args.window {
         Some(w) => Some((w, args.input.zone()?)),
         None => None,
@@ -401,13 +419,7 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
             teams,
             sla,
             ..
-        } = track(
-            &args.input,
-            &history,
-            ByTeam,
-            args.as_of,
-            args.sla.as_deref(),
-        )?;
+        } = track(&args.input, &history, ByTeam, args.as_of, &sla_paths)?;
         let by_team: serde_json::Map<String, Value> = s
             .groups
             .iter()
@@ -432,13 +444,7 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
             teams,
             agents,
             sla,
-        } = track(
-            &args.input,
-            &history,
-            grouping,
-            args.as_of,
-            args.sla.as_deref(),
-        )?;
+        } = track(&args.input, &history, grouping, args.as_of, &sla_paths)?;
         let mut sections = serde_json::Map::new();
         if window.is_some() {
             sections.insert("by_window".into(), Value::Object(serde_json::Map::new()));
@@ -531,8 +537,8 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         "compute_seconds": compute_seconds,
     });
     let mut out = out;
-    if let Some(sla) = &sla {
-        out["sla"] = json::sla(sla);
+    for (name, snap) in sla_sections.iter().zip(&sla) {
+        out[*name] = json::sla(snap);
     }
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {

@@ -753,3 +753,40 @@ fn windows_compare_with_the_one_before_and_durations_are_censoring_aware() {
     assert!(res["median"].as_f64().unwrap() >= res["median_low"].as_f64().unwrap());
     assert!(res["naive_median"].is_number());
 }
+
+#[test]
+fn group_slas_report_ownership_apart_from_the_sla() {
+    let dir = std::env::temp_dir().join(format!("csm-group-sla-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("groups.json");
+    std::fs::write(
+        &spec,
+        r#"{"policies": [
+            {"name": "Accounts", "teams": ["accounts"], "targets": {"group_ownership": "8h"}},
+            {"name": "Billing", "teams": ["billing"], "targets": {"group_ownership": "8h"}},
+            {"name": "Technical", "teams": ["technical"], "targets": {"group_ownership": "1d"}}
+        ]}"#,
+    )
+    .unwrap();
+    let r = report(&[
+        "report",
+        "tests/data/sample_slice",
+        "--group-sla",
+        spec.to_str().unwrap(),
+    ]);
+    assert!(r.get("sla").is_none());
+    let targets = r["group_sla"]["targets"].as_object().unwrap();
+    // Every ticket starts owned by its team (the slice's tickets all have one), so each
+    // team's policy has at least as many instances as the team has tickets.
+    let mut instances = 0;
+    for (name, tickets) in [("Accounts", 141), ("Billing", 142), ("Technical", 117)] {
+        let t = &targets[&format!("{name}: group_ownership")];
+        let n = ["achieved", "breached", "active"]
+            .iter()
+            .map(|k| t[*k].as_u64().unwrap())
+            .sum::<u64>();
+        assert!(n >= tickets, "{name}: {n} instances for {tickets} tickets");
+        instances += n;
+    }
+    assert!(instances >= 400);
+}

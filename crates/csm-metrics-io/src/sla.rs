@@ -14,7 +14,8 @@
 //! any of its tags) applies; an empty or absent list matches anything. Targets are seconds,
 //! or text with a unit (`90s`, `30m`, `8h`, `2d`), for `first_reply`, `next_reply`,
 //! `periodic_update`, `pausable_update`, `requester_wait`, `agent_work`,
-//! `total_resolution`. `basis` is `calendar` (the default) or `business` (the report's
+//! `total_resolution`, and `group_ownership` (group SLAs: one policy per group, by `teams`;
+//! keep them in a spec of their own, `csm-metrics report --group-sla`). `basis` is `calendar` (the default) or `business` (the report's
 //! calendar). Teams are names (as the history format spells them: their ids are
 //! [`TeamId::named`]) or numbers (a help desk's own group ids, as the Zendesk and Freshdesk
 //! readers keep them).
@@ -38,6 +39,7 @@ fn metric(name: &str) -> Option<SlaMetric> {
         "requester_wait" => SlaMetric::RequesterWait,
         "agent_work" => SlaMetric::AgentWork,
         "total_resolution" => SlaMetric::TotalResolution,
+        "group_ownership" => SlaMetric::GroupOwnership,
         _ => return None,
     })
 }
@@ -52,6 +54,7 @@ pub fn metric_name(m: SlaMetric) -> &'static str {
         SlaMetric::RequesterWait => "requester_wait",
         SlaMetric::AgentWork => "agent_work",
         SlaMetric::TotalResolution => "total_resolution",
+        SlaMetric::GroupOwnership => "group_ownership",
     }
 }
 

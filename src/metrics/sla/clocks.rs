@@ -197,7 +197,8 @@ fn runs(metric: SlaMetric, phase: Phase) -> bool {
         SlaMetric::FirstReply
         | SlaMetric::NextReply
         | SlaMetric::PeriodicUpdate
-        | SlaMetric::TotalResolution => phase != Phase::Solved,
+        | SlaMetric::TotalResolution
+        | SlaMetric::GroupOwnership => phase != Phase::Solved,
         SlaMetric::PausableUpdate | SlaMetric::AgentWork => {
             matches!(phase, Phase::New | Phase::Open)
         }
@@ -286,10 +287,34 @@ impl Ledger {
     ) {
         let at = s.machine.created;
         for i in 0..s.clocks.len() {
-            if starts_at_creation(s.clocks[i].metric) {
+            let metric = s.clocks[i].metric;
+            let owned = metric == SlaMetric::GroupOwnership && s.machine.team.is_some();
+            if starts_at_creation(metric) || owned {
                 self.start(calendar, s, i, at);
             }
         }
+    }
+
+    /// A group's ownership changes at `at`: the running ownership instance ends (filed
+    /// under the group that had it), and, when the ticket goes to a group and is not
+    /// solved, a new one starts (filed later under the books and policy it then has).
+    pub(super) fn change_owner(
+        &mut self,
+        calendar: Option<&dyn BusinessClock>,
+        s: &mut SlaTicket,
+        to_group: bool,
+        at: i64,
+    ) -> Result<()> {
+        for i in 0..s.clocks.len() {
+            if s.clocks[i].metric != SlaMetric::GroupOwnership {
+                continue;
+            }
+            self.end(calendar, s, i, at)?;
+            if to_group && s.machine.phase != Phase::Solved {
+                self.start(calendar, s, i, at);
+            }
+        }
+        Ok(())
     }
 
     /// Brings clock `i`'s running state in line with the ticket's phase at `at`.

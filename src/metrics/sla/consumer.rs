@@ -66,9 +66,18 @@ impl Ledger {
             Transition::Reopened { moves_to, .. } => {
                 self.resume(calendar, s, at)?;
                 self.sync_all(calendar, s, at);
+                // A new ownership instance for the group the ticket reopens with.
+                self.change_owner(calendar, s, moves_to.team.is_some(), at)?;
                 Some(moves_to)
             }
-            Transition::Reassigned { to } => Some(to),
+            Transition::Reassigned { to } => {
+                // Another group (not another agent of the same group) ends the ownership;
+                // while solved, changes wait for the reopen.
+                if to.team != s.machine.team && s.machine.phase != Phase::Solved {
+                    self.change_owner(calendar, s, to.team.is_some(), at)?;
+                }
+                Some(to)
+            }
             Transition::Field(FieldChange::TagAdded(tag)) => {
                 retag(&mut s.tags, tag, true, uses_tags);
                 None

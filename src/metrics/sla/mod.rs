@@ -22,6 +22,12 @@
 //! | requester wait | while new, open or on-hold (pauses in pending) | at the solve; a reopen resumes it where it stood |
 //! | agent work | while new or open | at the solve; a reopen resumes it |
 //! | total resolution | always, from creation (never pauses) | at the solve; a reopen resumes it, the solved period included |
+//! | group ownership (group SLAs) | from the assignment to a group (or the creation with one), in every unsolved status | at the reassignment to another group (or to none) or the solve; a reopen starts a new instance for the group it has |
+//!
+//! Group SLAs (operational level agreements) are policies of their own, as Zendesk keeps
+//! them: put the [`SlaMetric::GroupOwnership`] targets, one policy per group (chosen by its
+//! team condition), in a second [`SlaPolicies`] tracked by a second tracker; each group's
+//! ownership is filed under its policy, so the per-policy figures are the per-group ones.
 //!
 //! A solved ticket stops every clock: the targets then running or paused are fulfilled,
 //! achieved if within target. Each instance of each target is **achieved** (with the time

@@ -28,6 +28,13 @@ pub enum SlaMetric {
     AgentWork,
     /// Creation → solve, never paused.
     TotalResolution,
+    /// A group's ownership of a ticket (a group SLA, or operational level agreement, as
+    /// Zendesk's group SLA policies measure it): from the assignment to a group (or the
+    /// creation with one) until the ticket is reassigned to another group or solved; a
+    /// reopen starts a new instance for the group that has it. Choose the group by the
+    /// policies' team condition; keep group policies in an [`SlaPolicies`] of their own
+    /// (Zendesk's group SLAs are separate policies), tracked by a second tracker.
+    GroupOwnership,
 }
 
 /// Whether a target counts calendar or business time.
