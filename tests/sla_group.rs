@@ -213,3 +213,94 @@ mod laws {
         }
     }
 }
+
+mod team_calendars {
+    //! Several business calendars for one policy set: each ticket's business targets
+    //! count on the calendar of the team it is created with.
+
+    use super::*;
+    use csm_metrics::metrics::sla::SlaConfig;
+    use csm_metrics::metrics::tickets::ByTeam;
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    fn hours(from: u32, to: u32) -> Arc<dyn BusinessClock> {
+        Arc::new(
+            BusinessCalendar::builder(Utc)
+                .open_weekdays(DayTime::hm(from, 0), DayTime::hm(to, 0))
+                .years(2024, 2026)
+                .build()
+                .unwrap(),
+        )
+    }
+
+    fn policies() -> SlaPolicies {
+        SlaPolicies::new(
+            vec![Policy::all(
+                "all",
+                vec![Target::new(SlaMetric::FirstReply, 3600, Basis::Business)],
+            )],
+            Some(hours(9, 17)),
+        )
+        .unwrap()
+        .with_team_calendars(BTreeMap::from([(TeamId(2), hours(13, 21))]))
+        .unwrap()
+    }
+
+    #[test]
+    fn each_team_on_its_calendar() {
+        let mut sla = SlaTracker::with_config(SlaConfig::new(policies()), ByTeam);
+        // Monday 2025-03-03 09:00 UTC, all three answered at 11:00 and a fourth not.
+        // Team 1 (the policies' 09-17): 2 business hours, breached by 1 h. Team 2 (13-21):
+        // 0 business hours, achieved with 1 h to spare. No team: the policies' calendar,
+        // breached. Team 2 created 09:00 unanswered: at 14:30 it has counted 1.5 h, so
+        // breached too (past its deadline, 14:00).
+        for (id, team) in [(1, Some(1)), (2, Some(2)), (3, None), (4, Some(2))] {
+            sla.observe_ticket(&ticket(id, team)).unwrap();
+        }
+        for id in 1..=3 {
+            sla.observe_interaction(&Interaction::agent_reply(TicketId(id), t(120), AgentId(1)))
+                .unwrap();
+        }
+        let snap = sla.snapshot_at(t(330));
+        let all = &snap.targets[0];
+        assert_eq!((all.achieved, all.breached, all.active), (1, 3, 0));
+        assert_eq!(all.spare.mean, Some(3600.0));
+        assert_eq!(all.breach_by.mean, Some(3600.0));
+        let team2 = &snap.groups[&Some(TeamId(2))][0];
+        assert_eq!((team2.achieved, team2.breached), (1, 1));
+        // At 13:30 the unanswered team-2 ticket has 30 min left.
+        let early = sla.snapshot_at(t(270));
+        assert_eq!(early.about_to_breach[0].ticket, TicketId(4));
+        assert_eq!(early.about_to_breach[0].time_left, 1800);
+        // A save restores only under the same team calendars.
+        #[cfg(feature = "serde")]
+        {
+            let saved = sla.save();
+            let json = serde_json::to_string(&saved).unwrap();
+            let back = SlaTracker::restore(
+                SlaConfig::new(policies()),
+                ByTeam,
+                serde_json::from_str(&json).unwrap(),
+            )
+            .unwrap();
+            assert_eq!(back.snapshot_at(t(330)), snap);
+            let other = SlaPolicies::new(
+                vec![Policy::all(
+                    "all",
+                    vec![Target::new(SlaMetric::FirstReply, 3600, Basis::Business)],
+                )],
+                Some(hours(9, 17)),
+            )
+            .unwrap();
+            assert!(
+                SlaTracker::restore(
+                    SlaConfig::new(other),
+                    ByTeam,
+                    serde_json::from_str(&json).unwrap()
+                )
+                .is_err()
+            );
+        }
+    }
+}

@@ -153,6 +153,8 @@ pub struct SlaPolicies {
     pub(super) tags: Vec<Vec<TagId>>,
     /// Whether any condition names tags.
     pub(super) uses_tags: bool,
+    /// Business calendars of their own for some teams, by team.
+    pub(super) team_calendars: Vec<(TeamId, Arc<dyn BusinessClock>)>,
 }
 
 impl SlaPolicies {
@@ -221,7 +223,51 @@ impl SlaPolicies {
             plan,
             tags,
             uses_tags,
+            team_calendars: Vec::new(),
         })
+    }
+
+    /// The same policies with a business calendar of its own for some teams (at most 255),
+    /// as [`TrackerConfig::team_calendars`](crate::metrics::tickets::TrackerConfig::team_calendars):
+    /// a ticket's business-time targets count on the calendar of the team it is created
+    /// with (the policies' calendar for any other team); a reassignment does not change
+    /// it, as in the ticket tracker.
+    pub fn with_team_calendars(
+        mut self,
+        calendars: std::collections::BTreeMap<TeamId, Arc<dyn BusinessClock>>,
+    ) -> Result<Self> {
+        if calendars.len() > 255 {
+            return Err(Error::config(WHAT, "more than 255 team calendars"));
+        }
+        self.team_calendars = calendars.into_iter().collect();
+        Ok(self)
+    }
+
+    /// The index of the calendar of a ticket created with `team`: 0 the policies', 1 + i
+    /// the i-th team calendar.
+    pub(super) fn calendar_index(&self, team: Option<TeamId>) -> u8 {
+        team.and_then(|t| self.team_calendars.iter().position(|(k, _)| *k == t))
+            .map_or(0, |i| i as u8 + 1)
+    }
+
+    /// The calendar at `index` (see [`calendar_index`](Self::calendar_index)).
+    #[inline]
+    pub(super) fn calendar_at(&self, index: u8) -> Option<&dyn BusinessClock> {
+        match index {
+            0 => self.calendar.as_deref(),
+            i => self
+                .team_calendars
+                .get(usize::from(i) - 1)
+                .map(|(_, c)| &**c),
+        }
+    }
+
+    /// The team calendars' fingerprints, by team.
+    pub(super) fn team_prints(&self) -> Vec<(TeamId, u64)> {
+        self.team_calendars
+            .iter()
+            .map(|(t, c)| (*t, c.fingerprint()))
+            .collect()
     }
 
     /// The policies, in order.
@@ -237,7 +283,9 @@ impl SlaPolicies {
     /// Whether both are the same policies on the same calendar (by fingerprint).
     pub(super) fn same_as(&self, other: &SlaPolicies) -> bool {
         let print = |c: &Option<Arc<dyn BusinessClock>>| c.as_ref().map(|c| c.fingerprint());
-        self.policies == other.policies && print(&self.calendar) == print(&other.calendar)
+        self.policies == other.policies
+            && print(&self.calendar) == print(&other.calendar)
+            && self.team_prints() == other.team_prints()
     }
 
     /// The policy of a ticket with these fields (the first that matches).

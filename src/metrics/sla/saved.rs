@@ -13,7 +13,7 @@ use super::policy::Policy;
 use super::tracker::{SlaConfig, SlaTracker};
 use crate::error::{Error, Result};
 use crate::metrics::tickets::{IngestReport, SavedTicket, TicketGrouping};
-use crate::model::TagId;
+use crate::model::{TagId, TeamId};
 use crate::stats::DurationSummary;
 
 /// The saved state of an [`SlaTracker`]: its outcomes per book, its groups, the machine
@@ -52,6 +52,9 @@ pub struct SavedSla<K> {
     version: u32,
     policies: Vec<Policy>,
     calendar: Option<u64>,
+    /// The team calendars' fingerprints, by team.
+    #[cfg_attr(feature = "serde", serde(default))]
+    team_calendars: Vec<(TeamId, u64)>,
     group_keys: Vec<K>,
     /// By book (0: every ticket, then each group), policy and target.
     outcomes: Vec<Vec<Vec<Outcomes>>>,
@@ -107,6 +110,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
                 .calendar
                 .as_ref()
                 .map(|c| c.fingerprint()),
+            team_calendars: self.config.policies.team_prints(),
             group_keys: self.group_keys.clone(),
             outcomes: self.ledger.outcomes.clone(),
             tickets,
@@ -128,7 +132,10 @@ impl<G: TicketGrouping> SlaTracker<G> {
         }
         let policies = &sla.config.policies;
         let print = policies.calendar.as_ref().map(|c| c.fingerprint());
-        if saved.policies != policies.policies || saved.calendar != print {
+        if saved.policies != policies.policies
+            || saved.calendar != print
+            || saved.team_calendars != policies.team_prints()
+        {
             return Err(corrupt(
                 "saved under other policies or another calendar".into(),
             ));
@@ -165,7 +172,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
                 (policies.policies.get(usize::from(p)))
                     .is_some_and(|p| usize::from(i) < p.targets.len())
             };
-            if machine.calendar != 0
+            if usize::from(machine.calendar) > policies.team_calendars.len()
                 || t.clocks.len() != policies.slots.len()
                 || t.clocks
                     .iter()

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 
 use crate::aggregate::FastHash;
 use crate::calculator::Calculator;
-use crate::calendar::BusinessClock;
 use crate::error::{Error, RecordRef, Result, Rule};
 use crate::metrics::tickets::admission::{Admission, Admitted, replay_log};
 use crate::metrics::tickets::machine::{Attributes, Creation, Extra, TicketState, Transition};
@@ -184,10 +183,6 @@ impl<G: TicketGrouping> SlaTracker<G> {
         (self.latest != i64::MIN).then(|| DateTime::from_timestamp(self.latest, 0))?
     }
 
-    fn calendar(&self) -> Option<&dyn BusinessClock> {
-        self.config.policies.calendar.as_deref()
-    }
-
     fn reject<T>(&mut self, reason: RejectReason, record: RecordRef, rule: Rule) -> Result<T> {
         self.ingest.reject(reason);
         Err(Error::InvalidRecord { record, rule })
@@ -258,7 +253,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
             return Ok(());
         };
         let policies = &config.policies;
-        let calendar = policies.calendar.as_deref();
+        let calendar = policies.calendar_at(s.machine.calendar);
         ledger.repolicy(calendar, s, policy, |k| policies.target_of(policy, k), at)
     }
 
@@ -272,7 +267,14 @@ impl<G: TicketGrouping> SlaTracker<G> {
                 Rule::DuplicateTicket,
             );
         }
-        if self.calendar().is_some_and(|c| !c.covers(at)) {
+        // The calendar of the team it is created with, else the policies'.
+        let calendar = self.config.policies.calendar_index(ticket.team);
+        if self
+            .config
+            .policies
+            .calendar_at(calendar)
+            .is_some_and(|c| !c.covers(at))
+        {
             return self.reject(
                 RejectReason::OutsideCalendar,
                 RecordRef::Ticket(ticket.id),
@@ -289,7 +291,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
         // With re-sequencing, its tags at creation stay with the machine (for a restart).
         let keep_tags = G::USES_TAGS || (uses_tags && self.config.resequence);
         let extra = Extra::at_creation(ticket, keep_tags, self.config.resequence, false);
-        let creation = Creation::of(ticket, 0);
+        let creation = Creation::of(ticket, calendar);
         // SLA first-reply targets run from creation, whatever a lifecycle's clock start.
         let machine = TicketState::created(creation, FrtStart::TicketCreated, extra);
         let policy = self.policy_now(&machine, &tags);
@@ -302,9 +304,10 @@ impl<G: TicketGrouping> SlaTracker<G> {
             filed: Vec::new(),
             tags,
         };
-        let calendar = self.config.policies.calendar.clone();
-        self.ledger
-            .start_at_creation(calendar.as_deref(), &mut state);
+        self.ledger.start_at_creation(
+            self.config.policies.calendar_at(state.machine.calendar),
+            &mut state,
+        );
         self.tickets.insert(state);
         self.ingest.tickets += 1;
         self.latest = self.latest.max(at);
@@ -322,7 +325,11 @@ impl<G: TicketGrouping> SlaTracker<G> {
         else {
             return self.reject(RejectReason::TicketNotInPlay, record, Rule::TicketNotInPlay);
         };
-        let Admitted { how, offset, print } = match state.machine.admit(e, at, self.calendar()) {
+        let Admitted { how, offset, print } = match state.machine.admit(
+            e,
+            at,
+            self.config.policies.calendar_at(state.machine.calendar),
+        ) {
             Ok(admitted) => admitted,
             Err(reason) => {
                 let rule = state.machine.rule(reason);
@@ -365,7 +372,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
         let change = s.machine.apply(e, offset, print, is_response, None);
         let uses_tags = self.config.policies.uses_tags();
         let at = s.machine.created + i64::from(offset);
-        let calendar = self.config.policies.calendar.as_deref();
+        let calendar = self.config.policies.calendar_at(s.machine.calendar);
         let ledger = &mut self.ledger;
         let moves_to = ledger.follow(calendar, s, &change, at, uses_tags, G::USES_SOLVE)?;
         if let Some(to) = moves_to {
@@ -455,7 +462,6 @@ impl<G: TicketGrouping> SlaTracker<G> {
         let policy = self.policy_now(&fresh, &tags);
         let books = self.books(policy, &fresh);
         let clocks = self.clocks(policy);
-        let calendar = self.config.policies.calendar.clone();
         let Some(s) = self.tickets.at_mut(slot) else {
             return Ok(());
         };
@@ -467,7 +473,8 @@ impl<G: TicketGrouping> SlaTracker<G> {
             filed: Vec::new(),
             tags,
         };
-        self.ledger.start_at_creation(calendar.as_deref(), s);
+        let calendar = self.config.policies.calendar_at(s.machine.calendar);
+        self.ledger.start_at_creation(calendar, s);
         self.ingest.interactions += 1;
         self.ingest.resequenced += 1;
         let (replayed, left_over) = replay_log(id, created, log, |e, o, print| {
