@@ -147,8 +147,19 @@ proptest! {
     #[test]
     fn desks_merge_and_restore(seed in any::<u64>(), n in 1u64..80, shuffle in any::<u64>(), cut in 0.0f64..1.0) {
         let c = Config::new(seed, n, 3);
-        let h: Vec<TicketHistory> = Generator::new(c).collect();
-        let feed = webhook(&h, &[], shuffle);
+        let h: Vec<TicketHistory> = Generator::new(c.clone()).collect();
+        // Ratings about tickets (two in three), some given again later with another score.
+        let mut surveys = csm_metrics_synth::surveys(&c, n / 2);
+        for (i, r) in surveys.iter_mut().enumerate() {
+            r.ticket = (i % 3 != 0).then_some(TicketId(1 + i as u64 % n));
+        }
+        let again: Vec<SurveyResponse> = surveys
+            .iter()
+            .step_by(4)
+            .map(|r| SurveyResponse { at: r.at + TimeDelta::hours(1), ..*r })
+            .collect();
+        surveys.extend(again);
+        let feed = webhook(&h, &surveys, shuffle);
         let mut whole = Desk::new(config(), ByTeam).unwrap();
         let mut pods = [Desk::new(config(), ByTeam).unwrap(), Desk::new(config(), ByTeam).unwrap()];
         for e in &feed {
@@ -156,6 +167,8 @@ proptest! {
             let id = match e {
                 DeskEvent::Ticket(t) => t.id,
                 DeskEvent::Interaction(i) => i.ticket,
+                // Ratings go to their ticket's pod (those without a ticket to the first).
+                DeskEvent::Survey(r) => r.ticket.unwrap_or(TicketId(0)),
                 _ => continue,
             };
             let _ = pods[(id.0 % 2) as usize].observe(e);
@@ -167,6 +180,9 @@ proptest! {
         let (a, b) = (merged.snapshot_at(end), whole.snapshot_at(end));
         prop_assert!(common::same_but_extremes(&a.tickets.overall, &b.tickets.overall));
         prop_assert!(common::same_targets(&a.sla.unwrap().targets, &b.sla.clone().unwrap().targets));
+        prop_assert_eq!(&a.surveys, &b.surveys);
+        prop_assert_eq!(&a.survey_groups, &b.survey_groups);
+        prop_assert_eq!(a.report.surveys_unattributed, b.report.surveys_unattributed);
         #[cfg(feature = "serde")]
         {
             let k = (feed.len() as f64 * cut) as usize;
@@ -383,4 +399,82 @@ fn the_backlog_is_kept_at_each_days_end() {
     let d4 = &s.backlog_days[1];
     assert_eq!(d4.overall.backlog.mean, Some(33.0 * 3_600.0));
     assert!(!d4.groups.contains_key(&Some(TeamId(1))));
+}
+
+#[test]
+fn ratings_go_to_their_tickets_groups() {
+    let t0 = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap();
+    let h = |m| t0 + TimeDelta::minutes(m);
+    let mut desk = Desk::new(DeskConfig::default(), ByTeam).unwrap();
+    let team = |t: u64| Some(TeamId(t));
+    for (id, t) in [(1, 1), (2, 2), (3, 1)] {
+        let mut ticket = Ticket::new(TicketId(id), t0, CustomerId(id));
+        ticket.team = team(t);
+        desk.observe(&DeskEvent::Ticket(ticket)).unwrap();
+    }
+    // 3 moves to team 2 before its solve; 2 is solved and closed (it leaves play, its team
+    // remembered); 1 is solved in team 1.
+    desk.observe(&DeskEvent::Interaction(Interaction::field(
+        TicketId(3),
+        h(10),
+        FieldChange::Team(team(2)),
+    )))
+    .unwrap();
+    for id in 1..=3 {
+        desk.observe(&DeskEvent::Interaction(Interaction::status(
+            TicketId(id),
+            h(30),
+            Status::Solved,
+        )))
+        .unwrap();
+    }
+    desk.observe(&DeskEvent::Interaction(Interaction::status(
+        TicketId(2),
+        h(40),
+        Status::Closed,
+    )))
+    .unwrap();
+    assert!(!desk.tickets().is_in_play(TicketId(2)));
+    // Ratings: 1 satisfied (team 1), 2 unsatisfied (team 2, remembered), 3 satisfied (team
+    // 2, where it was solved), one about a ticket never seen and one without a ticket
+    // (overall only); then 1's rating changed to unsatisfied.
+    let mut loose = SurveyResponse::new(SurveyId(6), h(60), SurveyScore::Csat(5));
+    loose.ticket = None;
+    for r in [
+        csat(1, 1, h(60), 5),
+        csat(2, 2, h(60), 1),
+        csat(3, 3, h(60), 5),
+        csat(4, 99, h(60), 5),
+        loose,
+        csat(1, 1, h(90), 2),
+    ] {
+        desk.observe(&DeskEvent::Survey(r)).unwrap();
+    }
+    let s = desk.snapshot_at(h(120));
+    assert_eq!((s.surveys.csat.responses, s.surveys.csat.satisfied), (5, 3));
+    let g1 = &s.survey_groups[&team(1)].csat;
+    assert_eq!((g1.responses, g1.satisfied), (1, 0));
+    let g2 = &s.survey_groups[&team(2)].csat;
+    assert_eq!((g2.responses, g2.satisfied), (2, 1));
+    assert_eq!(s.report.surveys_unattributed, 2);
+    // With no memory, a rating for a ticket that left play is unattributed.
+    let forgetful = DeskConfig {
+        survey_memory: 0,
+        ..DeskConfig::default()
+    };
+    let mut desk = Desk::new(forgetful, ByTeam).unwrap();
+    let mut ticket = Ticket::new(TicketId(1), t0, CustomerId(1));
+    ticket.team = team(1);
+    desk.observe(&DeskEvent::Ticket(ticket)).unwrap();
+    desk.observe(&DeskEvent::Interaction(Interaction::status(
+        TicketId(1),
+        h(30),
+        Status::Closed,
+    )))
+    .unwrap();
+    desk.observe(&DeskEvent::Survey(csat(1, 1, h(60), 5)))
+        .unwrap();
+    let s = desk.snapshot_at(h(120));
+    assert!(s.survey_groups.is_empty());
+    assert_eq!(s.report.surveys_unattributed, 1);
 }

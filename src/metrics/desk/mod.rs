@@ -31,7 +31,9 @@ use crate::metrics::calls::{CallCenter, CallConfig, CallSnapshot};
 use crate::metrics::sla::{SlaConfig, SlaSnapshot, SlaTracker};
 use crate::metrics::surveys::{CesScale, CsatScale, SurveySnapshot, SurveySuite};
 use crate::metrics::tickets::{TicketGrouping, TicketTracker, TrackerConfig, TrackerSnapshot};
-use crate::model::{Call, Interaction, SurveyId, SurveyResponse, Ticket, TicketId};
+use crate::model::{
+    Call, Interaction, InteractionKind, Status, SurveyId, SurveyResponse, Ticket, TicketId,
+};
 
 mod backlog;
 #[cfg(feature = "serde")]
@@ -88,6 +90,11 @@ pub struct DeskConfig {
     /// replaces the earlier rating (the later instant wins) and an identical repeat is a
     /// counted duplicate; about 120 bytes a response. Off, every response counts.
     pub ratings_by_id: bool,
+    /// Tickets that left play (closed, merged, marked as spam) whose groups are remembered
+    /// for the ratings that come after (default 100,000, the most recent kept): a rating
+    /// is credited to its ticket's groups as the ticket's figures are filed when it comes
+    /// (for a solved ticket, as it was solved).
+    pub survey_memory: usize,
 }
 
 impl Default for DeskConfig {
@@ -101,6 +108,7 @@ impl Default for DeskConfig {
             pending: PendingLimits::default(),
             backlog_days: None,
             ratings_by_id: true,
+            survey_memory: 100_000,
         }
     }
 }
@@ -147,6 +155,10 @@ pub struct DeskReport {
     pub bad_to_good: u64,
     /// Survey responses turned away.
     pub surveys_rejected: u64,
+    /// Ratings counted in the overall figures only: without a ticket, or about a ticket
+    /// neither in play nor remembered ([`DeskConfig::survey_memory`]).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub surveys_unattributed: u64,
     /// Calls taken.
     pub calls: u64,
     /// Calls turned away.
@@ -165,6 +177,11 @@ pub struct DeskSnapshot<K: Ord> {
     pub sla: Option<SlaSnapshot<K>>,
     /// The survey figures.
     pub surveys: SurveySnapshot,
+    /// The survey figures of each group: each rating about a ticket under the groups its
+    /// ticket's figures are filed under when the rating comes (for a solved ticket, as it
+    /// was solved: the team and assignee that solved it).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub survey_groups: crate::aggregate::PerGroup<K, SurveySnapshot>,
     /// The call figures.
     pub calls: CallSnapshot,
     /// Events waiting for their ticket.
@@ -201,6 +218,13 @@ pub struct Desk<G: TicketGrouping> {
     pub(crate) latest: i64,
     /// The responses counted, by survey id (with [`DeskConfig::ratings_by_id`]).
     pub(crate) ratings: HashMap<SurveyId, SurveyResponse>,
+    /// The survey figures by group, and the groups each counted rating went to (with
+    /// [`DeskConfig::ratings_by_id`]).
+    pub(crate) survey_groups: HashMap<G::Key, SurveySuite>,
+    pub(crate) rating_keys: HashMap<SurveyId, Vec<G::Key>>,
+    /// The groups of tickets that left play, for late ratings, oldest first.
+    pub(crate) gone: HashMap<TicketId, Vec<G::Key>>,
+    pub(crate) gone_order: std::collections::VecDeque<TicketId>,
     /// CSAT responses about a ticket, counted.
     pub(crate) csat_on_tickets: u64,
     /// The backlog at each day's end, by day start; and the end of the day under way.
@@ -233,6 +257,10 @@ impl<G: TicketGrouping> Desk<G> {
             report: DeskReport::default(),
             latest: i64::MIN,
             ratings: HashMap::new(),
+            survey_groups: HashMap::new(),
+            rating_keys: HashMap::new(),
+            gone: HashMap::new(),
+            gone_order: std::collections::VecDeque::new(),
             csat_on_tickets: 0,
             days: BTreeMap::new(),
             day_end: None,
@@ -351,7 +379,22 @@ impl<G: TicketGrouping> Desk<G> {
 
     /// Offers an interaction to the engines (which take or refuse it alike).
     fn offer(&mut self, e: &Interaction) -> Result<()> {
+        // A status that may release the ticket: its groups are kept for late ratings.
+        let leaving = matches!(
+            e.kind,
+            InteractionKind::Status(Status::Closed | Status::Merged { .. } | Status::Spam)
+        );
+        let keys = if leaving {
+            self.tickets.keys_of(e.ticket)
+        } else {
+            None
+        };
         let result = self.tickets.observe_interaction(e);
+        if let Some(keys) = keys {
+            if !self.tickets.is_in_play(e.ticket) {
+                self.remember(e.ticket, keys);
+            }
+        }
         if let Some(sla) = self.sla.as_mut() {
             // The same machine: the same verdict (tests/sla_engine.rs).
             let _ = sla.observe_interaction(e);
@@ -366,6 +409,11 @@ impl<G: TicketGrouping> Desk<G> {
             tickets: self.tickets.snapshot_at(as_of),
             sla: self.sla.as_ref().map(|s| s.snapshot_at(as_of)),
             surveys: self.surveys.snapshot(),
+            survey_groups: self
+                .survey_groups
+                .iter()
+                .map(|(k, s)| (k.clone(), s.snapshot()))
+                .collect(),
             calls: self.calls.snapshot(),
             pending: self.pending_len as u64,
             csat_response_rate: {
@@ -408,6 +456,7 @@ impl DeskReport {
             (&mut self.good_to_bad, o.good_to_bad),
             (&mut self.bad_to_good, o.bad_to_good),
             (&mut self.surveys_rejected, o.surveys_rejected),
+            (&mut self.surveys_unattributed, o.surveys_unattributed),
             (&mut self.calls, o.calls),
             (&mut self.calls_rejected, o.calls_rejected),
         ] {
@@ -454,9 +503,22 @@ impl<G: TicketGrouping> Calculator for Desk<G> {
             _ => return Err(Error::incompatible(WHAT, "one desk has SLA policies")),
         }
         m.surveys.merge(&other.surveys)?;
+        for (k, theirs) in &other.survey_groups {
+            match m.survey_groups.get_mut(k) {
+                Some(mine) => mine.merge(theirs)?,
+                None => {
+                    m.survey_groups.insert(k.clone(), theirs.clone());
+                }
+            }
+        }
         m.csat_on_tickets += other.csat_on_tickets;
         m.report.add(&other.report)?;
-        m.merge_ratings(&other.ratings)?;
+        m.merge_ratings(&other.ratings, &other.rating_keys)?;
+        for t in &other.gone_order {
+            if let Some(keys) = other.gone.get(t) {
+                m.remember(*t, keys.clone());
+            }
+        }
         m.calls.merge(&other.calls)?;
         for (t, events) in &other.pending {
             m.pending.insert(*t, events.clone());

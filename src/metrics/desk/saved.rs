@@ -6,7 +6,7 @@ use crate::metrics::calls::CallCenter;
 use crate::metrics::sla::SlaTracker;
 use crate::metrics::surveys::SurveySuite;
 use crate::metrics::tickets::{TicketGrouping, TicketTracker};
-use crate::model::{Interaction, SurveyResponse, SurveyScore};
+use crate::model::{Interaction, SurveyId, SurveyResponse, SurveyScore, TicketId};
 
 use super::backlog::DayAges;
 use super::{Desk, DeskConfig, DeskReport, WHAT};
@@ -32,6 +32,14 @@ pub struct SavedDesk<K> {
     days: Vec<DayAges<K>>,
     #[serde(default)]
     day_end: Option<i64>,
+    /// The survey figures by group, the groups of each rating kept by id, and the
+    /// remembered groups of tickets that left play (oldest first).
+    #[serde(default = "Vec::new")]
+    survey_groups: Vec<(K, SurveySuite)>,
+    #[serde(default = "Vec::new")]
+    rating_keys: Vec<(SurveyId, Vec<K>)>,
+    #[serde(default = "Vec::new")]
+    gone: Vec<(TicketId, Vec<K>)>,
 }
 
 const VERSION: u32 = 1;
@@ -52,6 +60,21 @@ impl<G: TicketGrouping> Desk<G> {
             latest: (self.latest != i64::MIN).then_some(self.latest),
             days: self.days.values().cloned().collect(),
             day_end: self.day_end,
+            survey_groups: self
+                .survey_groups
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            rating_keys: self
+                .rating_keys
+                .iter()
+                .map(|(k, v)| (*k, v.clone()))
+                .collect(),
+            gone: self
+                .gone_order
+                .iter()
+                .filter_map(|t| Some((*t, self.gone.get(t)?.clone())))
+                .collect(),
         }
     }
 
@@ -116,6 +139,22 @@ impl<G: TicketGrouping> Desk<G> {
             }
         }
         desk.day_end = saved.day_end;
+        for (k, suite) in saved.survey_groups {
+            // Merged into empty figures of the configuration: another scale is an error.
+            let mut fresh = SurveySuite::new(desk.config.csat, desk.config.ces)?;
+            fresh.merge(&suite)?;
+            if desk.survey_groups.insert(k, fresh).is_some() {
+                return Err(corrupt("a survey group twice"));
+            }
+        }
+        for (id, keys) in saved.rating_keys {
+            if !desk.ratings.contains_key(&id) || desk.rating_keys.insert(id, keys).is_some() {
+                return Err(corrupt("the groups of a rating not kept, or twice"));
+            }
+        }
+        for (t, keys) in saved.gone {
+            desk.remember(t, keys);
+        }
         desk.latest = saved.latest.unwrap_or(i64::MIN);
         Ok(desk)
     }

@@ -230,6 +230,15 @@ impl<G: TicketGrouping> TicketTracker<G> {
         all
     }
 
+    /// The keys of the groups a ticket in play is filed under now (for a solved ticket, as
+    /// it was solved); `None` when it is not in play.
+    pub(crate) fn keys_of(&self, id: TicketId) -> Option<Vec<G::Key>> {
+        let s = self.tickets.at(self.tickets.slot(id)?)?;
+        let mut keys = Vec::new();
+        self.grouping.for_each_key(&s.view(), |k| keys.push(k));
+        Some(keys)
+    }
+
     /// The latest instant seen.
     pub fn latest(&self) -> Option<DateTime<Utc>> {
         (self.latest != i64::MIN).then(|| DateTime::from_timestamp(self.latest, 0))?
