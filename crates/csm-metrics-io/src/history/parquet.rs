@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::Int64Type;
-use arrow_array::{Array, ArrayRef, BooleanArray, Int64Array, RecordBatch, StringArray};
+use arrow_array::types::{Int32Type, Int64Type};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Int32Array, Int64Array, RecordBatch, StringArray,
+};
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
@@ -25,7 +27,7 @@ use super::source::Batch;
 use crate::error::{Error, Result};
 use crate::report::{ImportReport, Rule, Table};
 
-const BATCH_ROWS: usize = 1 << 16;
+const BATCH_ROWS: usize = 1 << 13;
 
 pub(crate) fn failed(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> Error + '_ {
     move |e| Error::Parquet {
@@ -51,9 +53,28 @@ pub(crate) struct Opened {
 
 impl Opened {
     pub(crate) fn open(path: &Path, columns: &[&'static str]) -> Result<Opened> {
+        Self::open_with(path, columns, &[])
+    }
+
+    /// As [`open`](Self::open), reading the text columns `coded` as dictionary arrays where
+    /// the file stores them dictionary-encoded (each row then costs a key, not a copy of
+    /// its text).
+    pub(crate) fn open_with(
+        path: &Path,
+        columns: &[&'static str],
+        coded: &[&'static str],
+    ) -> Result<Opened> {
         let file = File::open(path).map_err(crate::error::io(path))?;
         let metadata =
             ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(failed(path))?;
+        let metadata = match dictionary_schema(&metadata, coded) {
+            Some(schema) => ArrowReaderMetadata::try_new(
+                metadata.metadata().clone(),
+                ArrowReaderOptions::new().with_schema(schema),
+            )
+            .map_err(failed(path))?,
+            None => metadata,
+        };
         let schema = metadata.schema();
         let found = || {
             schema
@@ -108,6 +129,24 @@ impl Opened {
             .clone())
     }
 
+    /// A text column as it came: dictionary keys and values, or plain texts.
+    fn coded_texts(&self, batch: &RecordBatch, name: &str) -> Result<Texts> {
+        let column = batch.column_by_name(name).ok_or_else(|| Error::Parquet {
+            path: self.path.clone(),
+            message: format!("no column {name:?} in a batch"),
+        })?;
+        if let DataType::Dictionary(key, value) = column.data_type() {
+            if **key == DataType::Int32 && **value == DataType::Utf8 {
+                let d = column.as_dictionary::<Int32Type>();
+                return Ok(Texts::Coded(
+                    d.keys().clone(),
+                    d.values().as_string::<i32>().clone(),
+                ));
+            }
+        }
+        Ok(Texts::Plain(self.texts(batch, name)?))
+    }
+
     fn texts(&self, batch: &RecordBatch, name: &str) -> Result<StringArray> {
         Ok(self
             .column(batch, name, &DataType::Utf8)?
@@ -133,6 +172,70 @@ fn seconds(a: &Int64Array, i: usize) -> Option<i64> {
     a.is_valid(i)
         .then(|| a.value(i))
         .filter(|s| (MIN_SECONDS..=MAX_SECONDS).contains(s))
+}
+
+/// A text column of a batch: plain, or dictionary keys into their values.
+enum Texts {
+    Plain(StringArray),
+    Coded(Int32Array, StringArray),
+}
+
+impl Texts {
+    #[inline]
+    fn at(&self, i: usize) -> &[u8] {
+        match self {
+            Texts::Plain(a) => text(a, i),
+            Texts::Coded(keys, values) => {
+                if !keys.is_valid(i) {
+                    return b"";
+                }
+                match usize::try_from(keys.value(i)) {
+                    Ok(k) if k < values.len() => text(values, k),
+                    _ => b"",
+                }
+            }
+        }
+    }
+}
+
+/// The file's schema with the text columns `coded` read as `Dictionary(Int32, Utf8)`, where
+/// every row group stores them dictionary-encoded; `None` when none is.
+fn dictionary_schema(metadata: &ArrowReaderMetadata, coded: &[&str]) -> Option<Arc<Schema>> {
+    use parquet::basic::Encoding;
+    let file = metadata.metadata();
+    let columns = file.file_metadata().schema_descr();
+    let encoded = |name: &str| {
+        let Some(c) = (0..columns.num_columns()).find(|c| columns.column(*c).name() == name) else {
+            return false;
+        };
+        !file.row_groups().is_empty()
+            && file.row_groups().iter().all(|g| {
+                g.column(c)
+                    .encodings()
+                    .any(|e| matches!(e, Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY))
+            })
+    };
+    let schema = metadata.schema();
+    let mut changed = false;
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let f = f.as_ref().clone();
+            if f.data_type() == &DataType::Utf8
+                && coded.contains(&f.name().as_str())
+                && encoded(f.name())
+            {
+                changed = true;
+                let dict =
+                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+                f.with_data_type(dict)
+            } else {
+                f
+            }
+        })
+        .collect();
+    changed.then(|| Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())))
 }
 
 fn text(a: &StringArray, i: usize) -> &[u8] {
@@ -163,7 +266,7 @@ impl Groups {
 pub(super) struct EventColumns(Opened);
 
 pub(super) fn events(path: &Path) -> Result<(Groups, EventColumns)> {
-    let opened = Opened::open(path, &EVENT_COLUMNS)?;
+    let opened = Opened::open_with(path, &EVENT_COLUMNS, &["kind", "author_kind", "status_to"])?;
     let sizes = opened
         .metadata
         .metadata()
@@ -191,9 +294,9 @@ impl EventColumns {
                 o.ints(&batch, "agent_id")?,
             );
             let (kind, author, status) = (
-                o.texts(&batch, "kind")?,
-                o.texts(&batch, "author_kind")?,
-                o.texts(&batch, "status_to")?,
+                o.coded_texts(&batch, "kind")?,
+                o.coded_texts(&batch, "author_kind")?,
+                o.coded_texts(&batch, "status_to")?,
             );
             let public = o.bools(&batch, "public")?;
             for i in 0..batch.num_rows() {
@@ -201,7 +304,7 @@ impl EventColumns {
                     (Some(t), Some(a)) => rows::event(
                         t,
                         a,
-                        [text(&kind, i), text(&author, i), text(&status, i)],
+                        [kind.at(i), author.at(i), status.at(i)],
                         public.is_valid(i) && public.value(i),
                         id(&agent, i).unwrap_or(0),
                         teams,

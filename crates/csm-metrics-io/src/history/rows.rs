@@ -128,8 +128,30 @@ pub(crate) const MIN_SECONDS: i64 = DateTime::<Utc>::MIN_UTC.timestamp();
 pub(crate) const MAX_SECONDS: i64 = DateTime::<Utc>::MAX_UTC.timestamp();
 
 pub(crate) fn instant(s: i64) -> DateTime<Utc> {
-    // Checked when parsed.
-    DateTime::from_timestamp(s, 0).unwrap_or_default()
+    // Histories come mostly in time order: the calendar date of the day before is kept
+    // (chrono's day-number-to-date conversion was 5 % of a Parquet read), the time of day
+    // added to it. The same instant as `DateTime::from_timestamp`.
+    thread_local! {
+        static DAY: std::cell::Cell<Option<(i64, chrono::NaiveDate)>> =
+            const { std::cell::Cell::new(None) };
+    }
+    let (day, second) = (s.div_euclid(86_400), s.rem_euclid(86_400) as u32);
+    let date = DAY.with(|cache| match cache.get() {
+        Some((d, date)) if d == day => Some(date),
+        _ => {
+            // Checked when parsed: in chrono's range.
+            let date = DateTime::from_timestamp(day * 86_400, 0)?.date_naive();
+            cache.set(Some((day, date)));
+            Some(date)
+        }
+    });
+    match (
+        date,
+        chrono::NaiveTime::from_num_seconds_from_midnight_opt(second, 0),
+    ) {
+        (Some(date), Some(time)) => date.and_time(time).and_utc(),
+        _ => DateTime::from_timestamp(s, 0).unwrap_or_default(),
+    }
 }
 
 /// Interned names (teams, queues): a name's id is its FNV-1a hash, so parsers on other
@@ -764,5 +786,32 @@ mod tests {
         assert_eq!(int(b"+1"), None);
         assert_eq!(seconds(b"-5"), Some(-5));
         assert_eq!(seconds(b"99999999999999999"), None);
+    }
+
+    #[test]
+    fn instants_from_the_day_cache_are_chronos() {
+        // In order, out of order, before 1970, at day edges, and the range's ends.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut cases = vec![
+            0,
+            -1,
+            86_399,
+            86_400,
+            -86_400,
+            -86_401,
+            MIN_SECONDS,
+            MAX_SECONDS,
+        ];
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            cases.push((x % 8_000_000_000) as i64 - 4_000_000_000);
+            let last = *cases.last().unwrap();
+            cases.push(last + (x % 5) as i64);
+        }
+        for s in cases {
+            assert_eq!(instant(s), DateTime::from_timestamp(s, 0).unwrap(), "{s}");
+        }
     }
 }
