@@ -15,8 +15,9 @@ fn t(minutes: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap() + TimeDelta::minutes(minutes)
 }
 
-fn policies() -> SlaPolicies {
-    let tier = |name: &str, team: u64, hours: u64| Policy {
+/// A group SLA policy: team `team` owns its tickets within `hours`.
+fn tier(name: &str, team: u64, hours: u64) -> Policy {
+    Policy {
         name: name.into(),
         condition: Condition {
             teams: vec![TeamId(team)],
@@ -27,7 +28,10 @@ fn policies() -> SlaPolicies {
             hours * 3600,
             Basis::Calendar,
         )],
-    };
+    }
+}
+
+fn policies() -> SlaPolicies {
     SlaPolicies::new(vec![tier("Tier 1", 1, 2), tier("Tier 2", 2, 4)], None).unwrap()
 }
 
@@ -137,19 +141,9 @@ mod laws {
     use proptest::prelude::*;
 
     fn group_policies() -> SlaPolicies {
-        let tier = |team: u64, hours: u64| Policy {
-            name: format!("team {team}"),
-            condition: Condition {
-                teams: vec![TeamId(team)],
-                ..Condition::default()
-            },
-            targets: vec![Target::new(
-                SlaMetric::GroupOwnership,
-                hours * 3600,
-                Basis::Calendar,
-            )],
-        };
-        SlaPolicies::new(vec![tier(0, 1), tier(1, 2), tier(2, 4)], None).unwrap()
+        let policies = [(0, 1), (1, 2), (2, 4)]
+            .map(|(team, hours)| tier(&format!("team {team}"), team, hours));
+        SlaPolicies::new(policies.to_vec(), None).unwrap()
     }
 
     fn run(
