@@ -103,6 +103,21 @@ pub fn versus(a: &LifecycleSnapshot, b: &LifecycleSnapshot) -> Value {
     })
 }
 
+/// The overall distributions' buckets, `[from, to (null: open), count]` in seconds, for
+/// the HTML page.
+pub fn buckets(s: &LifecycleSnapshot) -> Value {
+    let rows = |d: &DurationSnapshot| -> Vec<Value> {
+        d.buckets
+            .iter()
+            .map(|b| json!([b.from, b.to, b.count]))
+            .collect()
+    };
+    json!({
+        "first_response": rows(&s.first_response),
+        "full_resolution": rows(&s.full_resolution),
+    })
+}
+
 pub fn calls(c: &CallSnapshot) -> Value {
     // In the history format ended − answered includes the hold: AHT = that + wrap, the
     // crate's definition (hold lies inside the connected time).

@@ -5,7 +5,7 @@
 //!                     [--calendar FILE] [--zone AREA/CITY] [--mapping FILE]
 //!                     [--group-by team,assignee,channel,priority] [--as-of INSTANT]
 //!                     [--window hour|day|week|month] [--sla FILE] [--group-sla FILE]
-//!                     [--format json|table|csv] [--threads N] [--stats]
+//!                     [--format json|table|csv|html] [--output FILE] [--threads N] [--stats]
 //! csm-metrics tickets --from csv|parquet|zendesk|fivetran-zendesk|freshdesk|servicenow|xes PATH
 //!                     [--calendar FILE] [--zone AREA/CITY] [--mapping FILE] [--threads N]
 //! csm-metrics convert --from csv PATH --to DIR
@@ -19,6 +19,7 @@
 
 mod convert;
 mod groups;
+mod html;
 mod json;
 mod progress;
 mod source;
@@ -150,6 +151,9 @@ struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     format: Format,
+    /// Write the report to this file instead of standard output (`--format html`).
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
     /// Print wall time and peak memory to stderr.
     #[arg(long)]
     stats: bool,
@@ -184,6 +188,8 @@ enum Format {
     Json,
     Table,
     Csv,
+    /// One self-contained page with charts (inline SVG, no script, no network fetch).
+    Html,
 }
 
 fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
@@ -411,7 +417,9 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         Some(w) => Some((w, args.input.zone()?)),
         None => None,
     };
-    let (overall, sections, in_play, mut import, sla) = if dims == [Dim::Team] && window.is_none() {
+    let ((overall, buckets), sections, in_play, mut import, sla) = if dims == [Dim::Team]
+        && window.is_none()
+    {
         // The common case on its own grouping: one key per ticket, no dispatch.
         let Tracked {
             snapshot: s,
@@ -430,7 +438,7 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         sections.insert("by_team".into(), Value::Object(by_team));
         let import = with_tracker(import, &s.ingest.rejected);
         (
-            json::lifecycle(&s.overall),
+            (json::lifecycle(&s.overall), json::buckets(&s.overall)),
             sections,
             s.in_play,
             import,
@@ -495,7 +503,7 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         }
         let import = with_tracker(import, &s.ingest.rejected);
         (
-            json::lifecycle(&s.overall),
+            (json::lifecycle(&s.overall), json::buckets(&s.overall)),
             sections,
             s.in_play,
             import,
@@ -548,6 +556,15 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         }
         Format::Table => json::table(&mut stdout, &out)?,
         Format::Csv => json::csv(&mut stdout, &out)?,
+        Format::Html => {
+            let page = html::page(&out, &buckets, "Support report");
+            match &args.output {
+                Some(path) => {
+                    std::fs::write(path, page).map_err(|e| format!("{}: {e}", path.display()))?
+                }
+                None => stdout.write_all(page.as_bytes())?,
+            }
+        }
     }
     stdout.flush()?;
     if args.stats {

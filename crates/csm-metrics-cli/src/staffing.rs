@@ -93,6 +93,7 @@ pub fn run(args: &StaffingArgs) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     let model = model(args);
     match args.format {
+        Format::Html => return Err("staffing prints json, table or csv; html is for report".into()),
         Format::Json => writeln!(out, "{}", prediction_json(model, &p, positions, args))?,
         Format::Csv => {
             writeln!(out, "{}", COLUMNS[1..].join(","))?;
@@ -248,6 +249,7 @@ fn run_plan(args: &StaffingArgs, path: &std::path::Path) -> Result<(), Failure> 
     )?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
+        Format::Html => return Err("staffing prints json, table or csv; html is for report".into()),
         Format::Json => {
             let rows: Vec<Value> = week
                 .rows

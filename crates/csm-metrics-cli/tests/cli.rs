@@ -790,3 +790,64 @@ fn group_slas_report_ownership_apart_from_the_sla() {
     }
     assert!(instances >= 400);
 }
+
+#[test]
+fn an_html_report_is_one_page_with_the_reports_figures() {
+    let dir = std::env::temp_dir().join(format!("csm-html-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("report.html");
+    let out = run(&[
+        "report",
+        "tests/data/sample_slice",
+        "--window",
+        "day",
+        "--format",
+        "html",
+        "--output",
+        page.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    for id in [
+        "headline",
+        "distributions",
+        "windows",
+        "calls",
+        "by_team",
+        "import",
+    ] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "section {id}");
+    }
+    // Every chart is inline SVG with a title, beside a table of its numbers; nothing is
+    // fetched (no script, no external reference).
+    let charts = html.matches("<svg").count();
+    assert!(charts >= 3, "{charts} charts");
+    assert_eq!(html.matches("<title id=").count(), charts);
+    assert!(html.matches("<table>").count() >= charts);
+    for banned in [
+        "<script", "http://", "https://", "src=", "@import", "url(http",
+    ] {
+        assert!(!html.contains(banned), "{banned}");
+    }
+    // The headline numbers are the JSON report's.
+    let r = report(&["report", "tests/data/sample_slice", "--window", "day"]);
+    let card = |id: &str| {
+        let at = html.find(&format!("id=\"{id}\"")).unwrap();
+        let b = html[at..].find("<b>").unwrap() + at + 3;
+        let e = html[b..].find("</b>").unwrap() + b;
+        html[b..e].to_string()
+    };
+    let o = &r["tickets"]["overall"];
+    assert_eq!(card("h-tickets"), o["tickets"].to_string());
+    assert_eq!(card("h-solved"), o["solved"].to_string());
+    let csat = r["surveys"]["csat"]["score"].as_f64().unwrap();
+    assert_eq!(card("h-csat"), format!("{csat:.1} %"));
+    // 5,245 s is under two hours: shown in minutes.
+    let frt_minutes = o["first_response"]["p50"].as_f64().unwrap() / 60.0;
+    assert_eq!(card("h-frt"), format!("{frt_minutes:.1} min"));
+}

@@ -1,0 +1,583 @@
+//! The report as one self-contained HTML page (`--format html`): headline figures with
+//! their intervals, distributions, windows, SLA attainment, surveys, calls and the import
+//! report. Charts are inline SVG drawn here (no script, no network fetch), each with a
+//! title, labelled axes, a line defining the figure and its numbers as a table beside it;
+//! shades and hatching stay apart in grayscale, and the page prints on A4.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+/// HTML-escapes text.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A duration in seconds as people read it.
+fn duration(v: Option<f64>) -> String {
+    match v {
+        None => "—".into(),
+        Some(s) if s < 120.0 => format!("{s:.0} s"),
+        Some(s) if s < 7_200.0 => format!("{:.1} min", s / 60.0),
+        Some(s) if s < 172_800.0 => format!("{:.1} h", s / 3_600.0),
+        Some(s) => format!("{:.1} d", s / 86_400.0),
+    }
+}
+
+fn share(v: Option<f64>) -> String {
+    v.map_or("—".into(), |v| format!("{:.1} %", v * 100.0))
+}
+
+fn number(v: &Value) -> String {
+    match v {
+        Value::Number(n) if n.is_u64() || n.is_i64() => n.to_string(),
+        Value::Number(n) => format!("{:.2}", n.as_f64().unwrap_or(0.0)),
+        Value::Null => "—".into(),
+        Value::String(s) => esc(s),
+        other => esc(&other.to_string()),
+    }
+}
+
+const STYLE: &str = r#"
+body { font: 14px/1.45 system-ui, sans-serif; color: #111; margin: 2em auto; max-width: 60em; padding: 0 1em; }
+h1 { font-size: 1.6em; margin-bottom: 0; } h2 { font-size: 1.2em; border-bottom: 1px solid #999; margin-top: 2em; }
+.meta, .def { color: #444; font-size: 0.9em; } .def { margin: 0.2em 0 0.6em; }
+.cards { display: flex; flex-wrap: wrap; gap: 0.8em; } .card { border: 1px solid #888; padding: 0.5em 0.8em; min-width: 11em; }
+.card b { display: block; font-size: 1.4em; } .card span { color: #444; font-size: 0.85em; }
+figure { margin: 1em 0; display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; break-inside: avoid; }
+figcaption { font-weight: 600; width: 100%; }
+table { border-collapse: collapse; font-size: 0.9em; } th, td { border: 1px solid #bbb; padding: 0.2em 0.5em; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+svg text { font: 11px system-ui, sans-serif; fill: #111; }
+.better { font-weight: 600; } .worse { font-weight: 600; text-decoration: underline; }
+@page { size: A4; margin: 15mm; } @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } }
+"#;
+
+/// A bar chart (bars in one gray, hatched where `marked`), with a value axis from 0.
+struct Bars<'a> {
+    id: &'a str,
+    title: &'a str,
+    x_label: &'a str,
+    y_label: &'a str,
+    bars: Vec<(String, f64, bool)>,
+    /// The value axis' upper end (the largest bar when `None`).
+    max: Option<f64>,
+}
+
+impl Bars<'_> {
+    fn svg(&self) -> String {
+        let (w, h, left, bottom, top) = (560.0, 240.0, 56.0, 48.0, 12.0);
+        let plot_w = w - left - 12.0;
+        let plot_h = h - bottom - top;
+        let max = self
+            .max
+            .unwrap_or_else(|| self.bars.iter().map(|b| b.1).fold(0.0, f64::max))
+            .max(f64::MIN_POSITIVE);
+        let n = self.bars.len().max(1) as f64;
+        let slot = plot_w / n;
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            r##"<svg role="img" aria-labelledby="{id}-t" viewBox="0 0 {w} {h}" width="{w}" height="{h}"><title id="{id}-t">{title}</title><defs><pattern id="{id}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#bbb"/><line x1="0" y1="0" x2="0" y2="6" stroke="#222" stroke-width="2"/></pattern></defs>"##,
+            id = self.id,
+            title = esc(self.title),
+        );
+        // Axes and four gridlines with their values.
+        for k in 0..=4 {
+            let v = max * f64::from(k) / 4.0;
+            let y = top + plot_h - plot_h * f64::from(k) / 4.0;
+            let _ = write!(
+                s,
+                r##"<line x1="{left}" y1="{y:.1}" x2="{x2:.1}" y2="{y:.1}" stroke="#ccc"/><text x="{tx:.1}" y="{ty:.1}" text-anchor="end">{label}</text>"##,
+                x2 = left + plot_w,
+                tx = left - 4.0,
+                ty = y + 4.0,
+                label = esc(&tick(v, max)),
+            );
+        }
+        for (i, (label, v, marked)) in self.bars.iter().enumerate() {
+            let bh = plot_h * (v / max).clamp(0.0, 1.0);
+            let x = left + slot * i as f64 + slot * 0.15;
+            let fill = if *marked {
+                format!("url(#{}-hatch)", self.id)
+            } else {
+                "#777".into()
+            };
+            let _ = write!(
+                s,
+                r##"<rect x="{x:.1}" y="{y:.1}" width="{bw:.1}" height="{bh:.1}" fill="{fill}" stroke="#111"><title>{label}: {v}</title></rect><text x="{cx:.1}" y="{ly:.1}" text-anchor="middle">{label}</text>"##,
+                y = top + plot_h - bh,
+                bw = slot * 0.7,
+                cx = x + slot * 0.35,
+                ly = top + plot_h + 14.0,
+                label = esc(label),
+                v = number(&serde_json::json!(v)),
+            );
+        }
+        let _ = write!(
+            s,
+            r##"<line x1="{left}" y1="{y0}" x2="{x2}" y2="{y0}" stroke="#111"/><text x="{xm:.1}" y="{xl:.1}" text-anchor="middle">{xlab}</text><text transform="translate(14 {ym:.1}) rotate(-90)" text-anchor="middle">{ylab}</text></svg>"##,
+            y0 = top + plot_h,
+            x2 = left + plot_w,
+            xm = left + plot_w / 2.0,
+            xl = h - 10.0,
+            ym = top + plot_h / 2.0,
+            xlab = esc(self.x_label),
+            ylab = esc(self.y_label),
+        );
+        s
+    }
+}
+
+fn tick(v: f64, max: f64) -> String {
+    if max <= 1.0 {
+        format!("{:.0} %", v * 100.0)
+    } else if v >= 10_000.0 {
+        format!("{:.0}k", v / 1_000.0)
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+/// A chart with its definition and its numbers as a table.
+fn figure(out: &mut String, caption: &str, definition: &str, svg: &str, table: &str) {
+    let _ = write!(
+        out,
+        "<figure><figcaption>{}</figcaption><p class=\"def\">{}</p>{svg}{table}</figure>",
+        esc(caption),
+        esc(definition),
+    );
+}
+
+fn table(head: &[&str], rows: &[Vec<String>]) -> String {
+    let mut t = String::from("<table><thead><tr>");
+    for h in head {
+        let _ = write!(t, "<th>{}</th>", esc(h));
+    }
+    t.push_str("</tr></thead><tbody>");
+    for r in rows {
+        t.push_str("<tr>");
+        for c in r {
+            let _ = write!(t, "<td>{c}</td>");
+        }
+        t.push_str("</tr>");
+    }
+    t.push_str("</tbody></table>");
+    t
+}
+
+fn card(out: &mut String, id: &str, label: &str, value: &str, note: &str) {
+    let _ = write!(
+        out,
+        "<div class=\"card\" id=\"{id}\"><span>{}</span><b>{}</b><span>{}</span></div>",
+        esc(label),
+        value,
+        esc(note)
+    );
+}
+
+fn headline(out: &mut String, r: &Value) {
+    let t = &r["tickets"]["overall"];
+    let s = &r["surveys"];
+    out.push_str("<h2 id=\"headline\">Headline figures</h2><div class=\"cards\">");
+    card(
+        out,
+        "h-tickets",
+        "Tickets created",
+        &number(&t["tickets"]),
+        "",
+    );
+    card(out, "h-solved", "Solved", &number(&t["solved"]), "");
+    for (id, label, key) in [
+        ("h-frt", "First response, median", "first_response"),
+        ("h-res", "Full resolution, median", "full_resolution"),
+    ] {
+        let k = &t[format!("{key}_survival")];
+        let note = format!(
+            "naive {} · censoring-aware {} [{} – {}]",
+            duration(t[key]["p50"].as_f64()),
+            k["median"]
+                .as_f64()
+                .map_or("not reached".into(), |v| duration(Some(v))),
+            duration(k["median_low"].as_f64()),
+            k["median_high"]
+                .as_f64()
+                .map_or("not reached".into(), |v| duration(Some(v))),
+        );
+        card(out, id, label, &duration(t[key]["p50"].as_f64()), &note);
+    }
+    card(
+        out,
+        "h-within",
+        "Resolved within 24 h",
+        &share(t["resolved_within_24h"].as_f64()),
+        "of solved tickets",
+    );
+    let csat = &s["csat"];
+    card(
+        out,
+        "h-csat",
+        "CSAT",
+        &csat["score"]
+            .as_f64()
+            .map_or("—".into(), |v| format!("{v:.1} %")),
+        &format!(
+            "95 % {} – {} · {} responses",
+            csat["ci_low"]
+                .as_f64()
+                .map_or("—".into(), |v| format!("{v:.1}")),
+            csat["ci_high"]
+                .as_f64()
+                .map_or("—".into(), |v| format!("{v:.1}")),
+            number(&csat["responses"])
+        ),
+    );
+    let nps = &s["nps"];
+    card(
+        out,
+        "h-nps",
+        "NPS",
+        &nps["score"]
+            .as_f64()
+            .map_or("—".into(), |v| format!("{v:+.1}")),
+        &format!(
+            "± {} · {} responses",
+            nps["margin_of_error"]
+                .as_f64()
+                .map_or("—".into(), |v| format!("{v:.1}")),
+            number(&nps["responses"])
+        ),
+    );
+    out.push_str("</div>");
+}
+
+/// Bucket bars of a duration (`[from, to, count]` rows), the buckets holding the median
+/// and the p90 hatched.
+fn distribution(out: &mut String, id: &str, title: &str, d: &Value, buckets: &Value) {
+    let Some(rows) = buckets.as_array() else {
+        return;
+    };
+    let (p50, p90) = (d["p50"].as_f64(), d["p90"].as_f64());
+    let inside = |v: Option<f64>, from: f64, to: Option<f64>| {
+        v.is_some_and(|v| v >= from && to.is_none_or(|t| v < t))
+    };
+    let mut bars = Vec::new();
+    let mut rows_out = Vec::new();
+    for b in rows {
+        let (from, to, n) = (
+            b[0].as_f64().unwrap_or(0.0),
+            b[1].as_f64(),
+            b[2].as_f64().unwrap_or(0.0),
+        );
+        let label = match to {
+            Some(to) => format!("{}–{}", duration(Some(from)), duration(Some(to))),
+            None => format!("> {}", duration(Some(from))),
+        };
+        let marked = inside(p50, from, to) || inside(p90, from, to);
+        rows_out.push(vec![esc(&label), format!("{n:.0}")]);
+        bars.push((label, n, marked));
+    }
+    let chart = Bars {
+        id,
+        title,
+        x_label: "time (buckets)",
+        y_label: "tickets",
+        bars,
+        max: None,
+    };
+    let def = format!(
+        "Median {} and p90 {} (hatched: the buckets holding them); mean {}; {} tickets.",
+        duration(p50),
+        duration(p90),
+        duration(d["mean"].as_f64()),
+        number(&d["count"])
+    );
+    figure(
+        out,
+        title,
+        &def,
+        &chart.svg(),
+        &table(&["bucket", "tickets"], &rows_out),
+    );
+}
+
+fn windows(out: &mut String, r: &Value) {
+    let Some(w) = r["tickets"]["by_window"].as_object() else {
+        return;
+    };
+    let mut keys: Vec<&String> = w.keys().collect();
+    keys.sort();
+    out.push_str("<h2 id=\"windows\">Windows</h2>");
+    let bars = keys
+        .iter()
+        .map(|k| {
+            (
+                k.to_string(),
+                w[*k]["tickets"].as_f64().unwrap_or(0.0),
+                false,
+            )
+        })
+        .collect();
+    let chart = Bars {
+        id: "volume",
+        title: "Tickets created per window",
+        x_label: "window (local start)",
+        y_label: "tickets created",
+        bars,
+        max: None,
+    };
+    let rows: Vec<Vec<String>> = keys
+        .iter()
+        .map(|k| {
+            let v = &w[*k];
+            let verdict = |f: &str| {
+                let c = v["vs_previous"][f]["change"].as_str().unwrap_or("");
+                let class = match c {
+                    "better" => "better",
+                    "worse" => "worse",
+                    _ => "",
+                };
+                format!(
+                    "<span class=\"{class}\">{}</span>",
+                    esc(&c.replace('_', " "))
+                )
+            };
+            vec![
+                esc(k),
+                number(&v["tickets"]),
+                number(&v["solved"]),
+                duration(v["full_resolution"]["p50"].as_f64()),
+                verdict("full_resolution_median"),
+                share(v["one_touch_rate"].as_f64()),
+                verdict("one_touch_rate"),
+            ]
+        })
+        .collect();
+    figure(
+        out,
+        "Volume and change window over window",
+        "Tickets created in each window (cohorts); each window against the one before: difference beyond noise at 95 % (better / worse), no detectable change, or not enough data (fewer than 30 each side).",
+        &chart.svg(),
+        &table(
+            &[
+                "window",
+                "created",
+                "solved",
+                "resolution median",
+                "vs previous",
+                "one-touch",
+                "vs previous",
+            ],
+            &rows,
+        ),
+    );
+}
+
+fn sla(out: &mut String, r: &Value, key: &str, heading: &str) {
+    let Some(targets) = r[key]["targets"].as_object() else {
+        return;
+    };
+    let _ = write!(out, "<h2 id=\"{key}\">{}</h2>", esc(heading));
+    let mut bars = Vec::new();
+    let mut rows = Vec::new();
+    for (name, t) in targets {
+        let att = t["attainment"].as_f64();
+        bars.push((
+            name.clone(),
+            att.unwrap_or(0.0),
+            att.is_some_and(|a| a < 0.8),
+        ));
+        rows.push(vec![
+            esc(name),
+            duration(t["target_seconds"].as_f64()),
+            number(&t["achieved"]),
+            number(&t["breached"]),
+            number(&t["active"]),
+            share(att),
+        ]);
+    }
+    let chart = Bars {
+        id: key,
+        title: heading,
+        x_label: "policy: target",
+        y_label: "attainment",
+        bars,
+        max: Some(1.0),
+    };
+    figure(
+        out,
+        heading,
+        "Attainment = achieved / (achieved + breached); a target is breached the moment its deadline passes. Hatched: below 80 %.",
+        &chart.svg(),
+        &table(
+            &[
+                "policy: target",
+                "target",
+                "achieved",
+                "breached",
+                "active",
+                "attainment",
+            ],
+            &rows,
+        ),
+    );
+}
+
+fn calls(out: &mut String, r: &Value) {
+    let c = &r["calls"];
+    if c["offered"].as_u64().unwrap_or(0) == 0 {
+        return;
+    }
+    out.push_str("<h2 id=\"calls\">Contact center</h2><div class=\"cards\">");
+    card(
+        out,
+        "c-offered",
+        "Calls offered",
+        &number(&c["offered"]),
+        "",
+    );
+    card(
+        out,
+        "c-sl",
+        "Service level (20 s)",
+        &share(c["service_level_20s"].as_f64()),
+        "answered within 20 s / offered, short abandons excluded",
+    );
+    card(
+        out,
+        "c-abandon",
+        "Abandoned",
+        &share(c["abandon_rate"].as_f64()),
+        "",
+    );
+    card(
+        out,
+        "c-asa",
+        "Speed of answer",
+        &duration(c["asa"].as_f64()),
+        "mean",
+    );
+    card(
+        out,
+        "c-aht",
+        "Handle time",
+        &duration(c["aht"].as_f64()),
+        "mean, talk + hold + wrap",
+    );
+    out.push_str("</div>");
+}
+
+fn import(out: &mut String, r: &Value) {
+    let i = &r["input"];
+    out.push_str("<h2 id=\"import\">What was read</h2>");
+    let mut rows = Vec::new();
+    for k in ["tickets", "events", "surveys", "calls"] {
+        rows.push(vec![esc(k), number(&i[k])]);
+    }
+    out.push_str(&table(&["table", "rows taken"], &rows));
+    let rejected: Vec<Vec<String>> = i["rejected"]
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| vec![esc(k), number(v)]).collect())
+        .unwrap_or_default();
+    if rejected.is_empty() {
+        out.push_str("<p>No row was turned away.</p>");
+    } else {
+        out.push_str("<p>Rows turned away, by table and rule:</p>");
+        out.push_str(&table(&["table: rule", "rows"], &rejected));
+    }
+}
+
+fn groups(out: &mut String, r: &Value) {
+    let t = &r["tickets"];
+    for (key, name) in [
+        ("by_team", "team"),
+        ("by_assignee", "assignee"),
+        ("by_channel", "channel"),
+        ("by_priority", "priority"),
+    ] {
+        let Some(m) = t[key].as_object() else {
+            continue;
+        };
+        let rows: Vec<Vec<String>> = m
+            .iter()
+            .map(|(k, v)| {
+                vec![
+                    esc(k),
+                    number(&v["tickets"]),
+                    number(&v["solved"]),
+                    duration(v["first_response"]["p50"].as_f64()),
+                    duration(v["full_resolution"]["p50"].as_f64()),
+                    v["full_resolution_survival"]["median"]
+                        .as_f64()
+                        .map_or("not reached".into(), |x| duration(Some(x))),
+                    share(v["resolved_within_24h"].as_f64()),
+                ]
+            })
+            .collect();
+        let _ = write!(out, "<h2 id=\"{key}\">By {name}</h2>");
+        out.push_str(&table(
+            &[
+                name,
+                "created",
+                "solved",
+                "FRT median",
+                "resolution median",
+                "resolution median, censoring-aware",
+                "within 24 h",
+            ],
+            &rows,
+        ));
+    }
+}
+
+/// The page: `report` is the report's JSON, `buckets` the overall distributions' buckets
+/// (`{"first_response": [[from, to, n], …], …}`).
+pub fn page(report: &Value, buckets: &Value, title: &str) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{t}</title><style>{STYLE}</style></head><body><h1>{t}</h1><p class=\"meta\">Generated by csm-metrics. Definitions: the crate's metric contract (docs/METRICS.md).</p>",
+        t = esc(title)
+    );
+    headline(&mut out, report);
+    out.push_str("<h2 id=\"distributions\">Distributions</h2>");
+    let t = &report["tickets"]["overall"];
+    distribution(
+        &mut out,
+        "frt",
+        "First response time",
+        &t["first_response"],
+        &buckets["first_response"],
+    );
+    distribution(
+        &mut out,
+        "res",
+        "Full resolution time",
+        &t["full_resolution"],
+        &buckets["full_resolution"],
+    );
+    windows(&mut out, report);
+    sla(&mut out, report, "sla", "SLA attainment");
+    sla(
+        &mut out,
+        report,
+        "group_sla",
+        "Group SLA attainment (ownership)",
+    );
+    calls(&mut out, report);
+    groups(&mut out, report);
+    import(&mut out, report);
+    out.push_str("</body></html>\n");
+    out
+}
