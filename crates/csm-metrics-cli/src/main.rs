@@ -151,7 +151,7 @@ struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     format: Format,
-    /// Write the report to this file instead of standard output (`--format html`).
+    /// Write the report to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Print wall time and peak memory to stderr.
@@ -548,7 +548,13 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
     for (name, snap) in sla_sections.iter().zip(&sla) {
         out[*name] = json::sla(snap);
     }
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let sink: Box<dyn Write> = match &args.output {
+        Some(path) => {
+            Box::new(std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?)
+        }
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut stdout = std::io::BufWriter::new(sink);
     match args.format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut stdout, &out)?;
@@ -557,13 +563,7 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         Format::Table => json::table(&mut stdout, &out)?,
         Format::Csv => json::csv(&mut stdout, &out)?,
         Format::Html => {
-            let page = html::page(&out, &buckets, "Support report");
-            match &args.output {
-                Some(path) => {
-                    std::fs::write(path, page).map_err(|e| format!("{}: {e}", path.display()))?
-                }
-                None => stdout.write_all(page.as_bytes())?,
-            }
+            stdout.write_all(html::page(&out, &buckets, "Support report").as_bytes())?
         }
     }
     stdout.flush()?;
