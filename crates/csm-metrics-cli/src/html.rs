@@ -140,6 +140,107 @@ impl Bars<'_> {
     }
 }
 
+/// Lines over days: each series in black with its own dash pattern (apart in grayscale),
+/// a legend, the first, middle and last day on the time axis.
+struct Lines<'a> {
+    id: &'a str,
+    title: &'a str,
+    y_label: &'a str,
+    days: Vec<String>,
+    series: Vec<(String, Vec<f64>)>,
+}
+
+const DASHES: [&str; 6] = ["", "6 3", "2 2", "8 3 2 3", "1 3", "10 2"];
+
+impl Lines<'_> {
+    fn svg(&self) -> String {
+        let (w, h, left, bottom, top) = (560.0, 260.0, 56.0, 64.0, 12.0);
+        let plot_w = w - left - 12.0;
+        let plot_h = h - bottom - top;
+        let max = self
+            .series
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .fold(0.0, f64::max)
+            .max(1.0);
+        let n = self.days.len().max(2) as f64 - 1.0;
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            r##"<svg role="img" aria-labelledby="{id}-t" viewBox="0 0 {w} {h}" width="{w}" height="{h}"><title id="{id}-t">{title}</title>"##,
+            id = self.id,
+            title = esc(self.title),
+        );
+        for k in 0..=4 {
+            let v = max * f64::from(k) / 4.0;
+            let y = top + plot_h - plot_h * f64::from(k) / 4.0;
+            let _ = write!(
+                s,
+                r##"<line x1="{left}" y1="{y:.1}" x2="{x2:.1}" y2="{y:.1}" stroke="#ccc"/><text x="{tx:.1}" y="{ty:.1}" text-anchor="end">{label}</text>"##,
+                x2 = left + plot_w,
+                tx = left - 4.0,
+                ty = y + 4.0,
+                label = esc(&tick(v, max)),
+            );
+        }
+        for (i, (name, values)) in self.series.iter().enumerate() {
+            let points: Vec<String> = values
+                .iter()
+                .enumerate()
+                .map(|(j, v)| {
+                    let x = left + plot_w * j as f64 / n;
+                    let y = top + plot_h - plot_h * (v / max).clamp(0.0, 1.0);
+                    format!("{x:.1},{y:.1}")
+                })
+                .collect();
+            let dash = DASHES[i % DASHES.len()];
+            let _ = write!(
+                s,
+                r##"<polyline fill="none" stroke="#111" stroke-width="1.5" stroke-dasharray="{dash}" points="{}"><title>{}</title></polyline>"##,
+                points.join(" "),
+                esc(name)
+            );
+            let lx = left + 120.0 * (i % 4) as f64;
+            let ly = h - 14.0 - 14.0 * (i / 4) as f64;
+            let _ = write!(
+                s,
+                r##"<line x1="{lx:.1}" y1="{ly:.1}" x2="{:.1}" y2="{ly:.1}" stroke="#111" stroke-width="1.5" stroke-dasharray="{dash}"/><text x="{:.1}" y="{:.1}">{}</text>"##,
+                lx + 24.0,
+                lx + 28.0,
+                ly + 4.0,
+                esc(name)
+            );
+        }
+        let label_at = |j: usize, anchor: &str| {
+            format!(
+                r##"<text x="{:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"##,
+                left + plot_w * j as f64 / n,
+                top + plot_h + 14.0,
+                esc(self.days.get(j).map_or("", |d| d.as_str()))
+            )
+        };
+        let last = self.days.len().saturating_sub(1);
+        s.push_str(&label_at(0, "start"));
+        if last > 1 {
+            s.push_str(&label_at(last / 2, "middle"));
+        }
+        if last > 0 {
+            s.push_str(&label_at(last, "end"));
+        }
+        let _ = write!(
+            s,
+            r##"<line x1="{left}" y1="{y0}" x2="{x2}" y2="{y0}" stroke="#111"/><text x="{xm:.1}" y="{xl:.1}" text-anchor="middle">day (local)</text><text transform="translate(14 {ym:.1}) rotate(-90)" text-anchor="middle">{ylab}</text></svg>"##,
+            y0 = top + plot_h,
+            x2 = left + plot_w,
+            xm = left + plot_w / 2.0,
+            xl = top + plot_h + 30.0,
+            ym = top + plot_h / 2.0,
+            ylab = esc(self.y_label),
+        );
+        s
+    }
+}
+
 fn tick(v: f64, max: f64) -> String {
     if max <= 1.0 {
         format!("{:.0} %", v * 100.0)
@@ -384,6 +485,98 @@ fn windows(out: &mut String, r: &Value) {
     );
 }
 
+/// Volume created and solved per day, and the backlog at each day's end, overall and per
+/// team.
+fn daily(out: &mut String, days: &Value) {
+    let Some(rows) = days.as_array().filter(|r| !r.is_empty()) else {
+        return;
+    };
+    out.push_str("<h2 id=\"daily\">Volume and backlog per day</h2>");
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|r| r["day"].as_str().unwrap_or("").to_string())
+        .collect();
+    // Over more than 120 days the lines are weekly: 7-day sums of the volume, the backlog
+    // at each 7th day's end (the table keeps every day).
+    let step = if rows.len() > 120 { 7 } else { 1 };
+    let column = |value: &dyn Fn(&Value) -> f64, sum: bool| -> Vec<f64> {
+        rows.chunks(step)
+            .map(|c| match sum {
+                true => c.iter().map(value).sum(),
+                false => c.last().map_or(0.0, value),
+            })
+            .collect()
+    };
+    let field = |key: &'static str| move |r: &Value| r[key].as_f64().unwrap_or(0.0);
+    let labels: Vec<String> = labels.chunks(step).map(|c| c[0].clone()).collect();
+    let unit = if step == 7 { "per week" } else { "per day" };
+    let volume_title = format!("Tickets created and solved {unit}");
+    let volume = Lines {
+        id: "volume-day",
+        title: &volume_title,
+        y_label: "tickets",
+        days: labels.clone(),
+        series: vec![
+            ("created".into(), column(&field("created"), true)),
+            ("solved".into(), column(&field("solved"), true)),
+        ],
+    };
+    let mut teams: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r["backlog_by_group"].as_object())
+        .flat_map(|m| m.keys().cloned())
+        .collect();
+    teams.sort();
+    teams.dedup();
+    let mut series = vec![("all".to_string(), column(&field("backlog"), false))];
+    for t in &teams {
+        let team = |r: &Value| r["backlog_by_group"][t].as_f64().unwrap_or(0.0);
+        series.push((t.clone(), column(&team, false)));
+    }
+    let backlog = Lines {
+        id: "backlog-day",
+        title: "Backlog at each day's end",
+        y_label: "open tickets",
+        days: labels,
+        series,
+    };
+    let mut head = vec!["day", "created", "solved", "reopened", "backlog"];
+    head.extend(teams.iter().map(String::as_str));
+    let table_rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                esc(r["day"].as_str().unwrap_or("")),
+                number(&r["created"]),
+                number(&r["solved"]),
+                number(&r["reopened"]),
+                number(&r["backlog"]),
+            ];
+            row.extend(teams.iter().map(|t| number(&r["backlog_by_group"][t])));
+            row
+        })
+        .collect();
+    let numbers = format!(
+        "<details><summary>The figures ({} days)</summary>{}</details>",
+        rows.len(),
+        table(&head, &table_rows)
+    );
+    figure(
+        out,
+        &volume_title,
+        "Created: tickets created (spam left out); solved: solves, one per open → solved cycle; days in the report's zone (weeks: 7-day sums from the first day).",
+        &volume.svg(),
+        "",
+    );
+    figure(
+        out,
+        "Backlog at each day's end",
+        "Open tickets (not solved, closed, merged or spam) when the stream passed the day's end, overall and per team.",
+        &backlog.svg(),
+        &numbers,
+    );
+}
+
 fn sla(out: &mut String, r: &Value, key: &str, heading: &str) {
     let Some(targets) = r[key]["targets"].as_object() else {
         return;
@@ -542,8 +735,9 @@ fn groups(out: &mut String, r: &Value) {
 }
 
 /// The page: `report` is the report's JSON, `buckets` the overall distributions' buckets
-/// (`{"first_response": [[from, to, n], …], …}`).
-pub fn page(report: &Value, buckets: &Value, title: &str) -> String {
+/// (`{"first_response": [[from, to, n], …], …}`), `days` the daily volume and backlog rows
+/// ([`crate::daily::Daily::rows`]; `null`: none).
+pub fn page(report: &Value, buckets: &Value, days: &Value, title: &str) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
@@ -567,6 +761,7 @@ pub fn page(report: &Value, buckets: &Value, title: &str) -> String {
         &t["full_resolution"],
         &buckets["full_resolution"],
     );
+    daily(&mut out, days);
     windows(&mut out, report);
     sla(&mut out, report, "sla", "SLA attainment");
     sla(

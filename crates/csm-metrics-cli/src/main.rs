@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 mod convert;
+mod daily;
 mod groups;
 mod html;
 mod json;
@@ -312,16 +313,22 @@ struct Tracked<K: Ord> {
     import: ImportReport,
     teams: Names,
     agents: Option<Names>,
+    /// The daily volume and backlog, when asked.
+    daily: Option<daily::Daily<K>>,
 }
 
 /// One shard's trackers: the ticket tracker, and the SLA tracker when policies are given.
 struct Shard<G: TicketGrouping> {
     tickets: TicketTracker<G>,
     sla: Vec<SlaTracker>,
+    daily: Option<daily::Daily<G::Key>>,
 }
 
 impl<G: TicketGrouping + Send> TicketSink for Shard<G> {
     fn ticket(&mut self, ticket: &csm_metrics::Ticket, report: &mut ImportReport) {
+        if let Some(d) = &mut self.daily {
+            d.pass(ticket.created_at.timestamp(), &self.tickets);
+        }
         self.tickets.ticket(ticket, report);
         for s in &mut self.sla {
             s.ticket(ticket, report);
@@ -329,6 +336,9 @@ impl<G: TicketGrouping + Send> TicketSink for Shard<G> {
     }
 
     fn interaction(&mut self, i: &csm_metrics::Interaction, report: &mut ImportReport) {
+        if let Some(d) = &mut self.daily {
+            d.pass(i.at.timestamp(), &self.tickets);
+        }
         self.tickets.interaction(i, report);
         for s in &mut self.sla {
             s.interaction(i, report);
@@ -343,6 +353,7 @@ fn track<G: TicketGrouping + Sync>(
     grouping: G,
     as_of: Option<DateTime<Utc>>,
     sla: &[&std::path::Path],
+    daily: Option<chrono_tz::Tz>,
 ) -> Result<Tracked<G::Key>, Failure> {
     let config = input.config()?;
     // Checked once, so the shards' `make` cannot fail.
@@ -361,14 +372,27 @@ fn track<G: TicketGrouping + Sync>(
             .iter()
             .map(|c| SlaTracker::with_config(c.clone(), Overall))
             .collect(),
+        daily: daily.map(daily::Daily::new),
     })?;
     bar.finish();
     let (mut shards, report, teams) = (read.sinks, read.import, read.teams);
+    // Each shard's days up to the latest instant of them all, then summed.
+    let latest = shards.iter().filter_map(|s| s.tickets.latest()).max();
+    if let Some(latest) = latest {
+        for s in &mut shards {
+            if let Some(d) = &mut s.daily {
+                d.finish(latest.timestamp(), &s.tickets);
+            }
+        }
+    }
     let mut all = shards.pop().ok_or("no shard")?;
     for s in &shards {
         all.tickets.merge(&s.tickets)?;
         for (a, b) in all.sla.iter_mut().zip(&s.sla) {
             a.merge(b)?;
+        }
+        if let (Some(a), Some(b)) = (&mut all.daily, &s.daily) {
+            a.merge(b);
         }
     }
     let snapshot = match as_of {
@@ -389,6 +413,7 @@ fn track<G: TicketGrouping + Sync>(
         import: report,
         teams,
         agents: read.agents,
+        daily: all.daily,
     })
 }
 
@@ -417,7 +442,12 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         Some(w) => Some((w, args.input.zone()?)),
         None => None,
     };
-    let ((overall, buckets), sections, in_play, mut import, sla) = if dims == [Dim::Team]
+    // The HTML page plots the volume and backlog per local day.
+    let daily_zone = match args.format {
+        Format::Html => Some(args.input.zone()?),
+        _ => None,
+    };
+    let ((overall, buckets, days), sections, in_play, mut import, sla) = if dims == [Dim::Team]
         && window.is_none()
     {
         // The common case on its own grouping: one key per ticket, no dispatch.
@@ -426,8 +456,17 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
             import,
             teams,
             sla,
+            daily,
             ..
-        } = track(&args.input, &history, ByTeam, args.as_of, &sla_paths)?;
+        } = track(
+            &args.input,
+            &history,
+            ByTeam,
+            args.as_of,
+            &sla_paths,
+            daily_zone,
+        )?;
+        let days = daily.map(|d| d.rows(|team| Some(groups::team_name(*team, &teams))));
         let by_team: serde_json::Map<String, Value> = s
             .groups
             .iter()
@@ -438,7 +477,7 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         sections.insert("by_team".into(), Value::Object(by_team));
         let import = with_tracker(import, &s.ingest.rejected);
         (
-            (json::lifecycle(&s.overall), json::buckets(&s.overall)),
+            (json::lifecycle(&s.overall), json::buckets(&s.overall), days),
             sections,
             s.in_play,
             import,
@@ -452,7 +491,22 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
             teams,
             agents,
             sla,
-        } = track(&args.input, &history, grouping, args.as_of, &sla_paths)?;
+            daily,
+        } = track(
+            &args.input,
+            &history,
+            grouping,
+            args.as_of,
+            &sla_paths,
+            daily_zone,
+        )?;
+        // Per team where teams are grouped (the other keys are not plotted per day).
+        let days = daily.map(|d| {
+            d.rows(|key| match key {
+                GroupKey::Team(t) => Some(groups::team_name(*t, &teams)),
+                _ => None,
+            })
+        });
         let mut sections = serde_json::Map::new();
         if window.is_some() {
             sections.insert("by_window".into(), Value::Object(serde_json::Map::new()));
@@ -503,7 +557,7 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         }
         let import = with_tracker(import, &s.ingest.rejected);
         (
-            (json::lifecycle(&s.overall), json::buckets(&s.overall)),
+            (json::lifecycle(&s.overall), json::buckets(&s.overall), days),
             sections,
             s.in_play,
             import,
@@ -563,7 +617,9 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         Format::Table => json::table(&mut stdout, &out)?,
         Format::Csv => json::csv(&mut stdout, &out)?,
         Format::Html => {
-            stdout.write_all(html::page(&out, &buckets, "Support report").as_bytes())?
+            let days = days.unwrap_or(Value::Null);
+            let page = html::page(&out, &buckets, &days, "Support report");
+            stdout.write_all(page.as_bytes())?
         }
     }
     stdout.flush()?;

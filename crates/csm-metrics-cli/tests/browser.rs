@@ -136,6 +136,7 @@ fn the_html_report_renders_with_the_reports_figures_and_fetches_nothing() {
     for id in [
         "headline",
         "distributions",
+        "daily",
         "windows",
         "calls",
         "by_team",

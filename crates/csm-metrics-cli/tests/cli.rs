@@ -816,12 +816,28 @@ fn an_html_report_is_one_page_with_the_reports_figures() {
     for id in [
         "headline",
         "distributions",
+        "daily",
         "windows",
         "calls",
         "by_team",
         "import",
     ] {
         assert!(html.contains(&format!("id=\"{id}\"")), "section {id}");
+    }
+    // The daily table: created sums to the tickets; each day's backlog is the sum of the
+    // teams' (they partition the tickets).
+    let at = html.find("<details>").unwrap();
+    let table = &html[at..html[at..].find("</details>").unwrap() + at];
+    let mut created = 0;
+    for row in table.split("<tr>").skip(2) {
+        let cells: Vec<u64> = row
+            .split("<td>")
+            .skip(2)
+            .filter_map(|c| c.split("</td>").next()?.parse().ok())
+            .collect();
+        // created, solved, reopened, backlog, then one column per team
+        created += cells[0];
+        assert_eq!(cells[3], cells[4..].iter().sum::<u64>(), "{row}");
     }
     // Every chart is inline SVG with a title, beside a table of its numbers; nothing is
     // fetched (no script, no external reference).
@@ -843,6 +859,7 @@ fn an_html_report_is_one_page_with_the_reports_figures() {
         html[b..e].to_string()
     };
     let o = &r["tickets"]["overall"];
+    assert_eq!(created, o["tickets"].as_u64().unwrap());
     assert_eq!(card("h-tickets"), o["tickets"].to_string());
     assert_eq!(card("h-solved"), o["solved"].to_string());
     let csat = r["surveys"]["csat"]["score"].as_f64().unwrap();

@@ -69,7 +69,52 @@ impl Waiting {
     }
 }
 
+/// A group's volume and backlog counters ([`TicketTracker::counts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct VolumeCounts {
+    /// Tickets created (merged ones included, spam not: [`LifecycleSnapshot::tickets`]).
+    pub created: u64,
+    /// Tickets open now: not solved, closed, merged or spam.
+    pub backlog: u64,
+    /// Solves so far, one per open → solved cycle.
+    pub solve_events: u64,
+    /// Reopens so far.
+    pub reopen_events: u64,
+}
+
 impl<G: TicketGrouping> TicketTracker<G> {
+    /// The volume and backlog counters, overall and per group, as they stand: O(groups),
+    /// without the walk of the tickets in play a snapshot does; taken at each day's end as
+    /// a stream passes it, they give the daily volume and backlog table.
+    pub fn counts(&self) -> (VolumeCounts, Vec<(G::Key, VolumeCounts)>) {
+        let of = |a: &TicketLifecycle| VolumeCounts {
+            created: a.created,
+            backlog: a.backlog,
+            solve_events: a.solve_events,
+            reopen_events: a.reopen_events,
+        };
+        let groups: Vec<(G::Key, VolumeCounts)> = self
+            .groups
+            .list
+            .iter()
+            .map(|(k, a)| (k.clone(), of(a)))
+            .collect();
+        let overall = if G::ONE_KEY_PER_TICKET {
+            groups
+                .iter()
+                .fold(VolumeCounts::default(), |t, (_, c)| VolumeCounts {
+                    created: t.created + c.created,
+                    backlog: t.backlog + c.backlog,
+                    solve_events: t.solve_events + c.solve_events,
+                    reopen_events: t.reopen_events + c.reopen_events,
+                })
+        } else {
+            of(&self.overall)
+        };
+        (overall, groups)
+    }
+
     /// Folds every open (unsolved) ticket in play into an accumulator made by `empty`,
     /// overall and per group (groups without an open ticket are left out).
     fn walk_open<A>(

@@ -137,5 +137,5 @@ pub use lifecycle::{
 pub(crate) use tracker::AgePair;
 pub use tracker::{
     Ages, AgesSnapshot, TicketEvent, TicketFacts, TicketOutcome, TicketReplay, TicketTracker,
-    TrackerSnapshot,
+    TrackerSnapshot, VolumeCounts,
 };

@@ -551,6 +551,7 @@ impl<G: TicketGrouping> Calculator for TicketTracker<G> {
 
 #[path = "ages.rs"]
 mod ages;
+pub use ages::VolumeCounts;
 #[path = "replay.rs"]
 mod replay;
 pub use replay::{TicketFacts, TicketOutcome, TicketReplay};
