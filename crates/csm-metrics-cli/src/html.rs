@@ -488,7 +488,7 @@ fn windows(out: &mut String, r: &Value) {
 /// Volume created and solved per day, and the backlog at each day's end, overall and per
 /// team.
 fn daily(out: &mut String, days: &Value) {
-    let Some(rows) = days.as_array().filter(|r| !r.is_empty()) else {
+    let Some(rows) = days["tickets"].as_array().filter(|r| !r.is_empty()) else {
         return;
     };
     out.push_str("<h2 id=\"daily\">Volume and backlog per day</h2>");
@@ -573,6 +573,225 @@ fn daily(out: &mut String, days: &Value) {
         "Backlog at each day's end",
         "Open tickets (not solved, closed, merged or spam) when the stream passed the day's end, overall and per team.",
         &backlog.svg(),
+        &numbers,
+    );
+}
+
+/// A figure per window with its 95 % band (a gray area between the interval's ends).
+struct Band<'a> {
+    id: &'a str,
+    title: &'a str,
+    y_label: &'a str,
+    range: (f64, f64),
+    labels: Vec<String>,
+    /// Value, low, high per window (`None`: no data).
+    points: Vec<Option<(f64, f64, f64)>>,
+}
+
+impl Band<'_> {
+    fn svg(&self) -> String {
+        let (w, h, left, bottom, top) = (560.0, 240.0, 56.0, 48.0, 12.0);
+        let plot_w = w - left - 12.0;
+        let plot_h = h - bottom - top;
+        let (lo, hi) = self.range;
+        let n = self.points.len().max(2) as f64 - 1.0;
+        let x = |j: usize| left + plot_w * j as f64 / n;
+        let y = |v: f64| top + plot_h - plot_h * ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            r##"<svg role="img" aria-labelledby="{id}-t" viewBox="0 0 {w} {h}" width="{w}" height="{h}"><title id="{id}-t">{title}</title>"##,
+            id = self.id,
+            title = esc(self.title),
+        );
+        for k in 0..=4 {
+            let v = lo + (hi - lo) * f64::from(k) / 4.0;
+            let _ = write!(
+                s,
+                r##"<line x1="{left}" y1="{yy:.1}" x2="{x2:.1}" y2="{yy:.1}" stroke="#ccc"/><text x="{tx:.1}" y="{ty:.1}" text-anchor="end">{v:.0}</text>"##,
+                yy = y(v),
+                x2 = left + plot_w,
+                tx = left - 4.0,
+                ty = y(v) + 4.0,
+            );
+        }
+        let known: Vec<(usize, (f64, f64, f64))> = self
+            .points
+            .iter()
+            .enumerate()
+            .filter_map(|(j, p)| Some((j, (*p)?)))
+            .collect();
+        if !known.is_empty() {
+            let upper: Vec<String> = known
+                .iter()
+                .map(|(j, p)| format!("{:.1},{:.1}", x(*j), y(p.2)))
+                .collect();
+            let lower: Vec<String> = known
+                .iter()
+                .rev()
+                .map(|(j, p)| format!("{:.1},{:.1}", x(*j), y(p.1)))
+                .collect();
+            let line: Vec<String> = known
+                .iter()
+                .map(|(j, p)| format!("{:.1},{:.1}", x(*j), y(p.0)))
+                .collect();
+            let _ = write!(
+                s,
+                r##"<polygon fill="#ddd" stroke="none" points="{} {}"><title>95 % interval</title></polygon><polyline fill="none" stroke="#111" stroke-width="1.5" points="{}"/>"##,
+                upper.join(" "),
+                lower.join(" "),
+                line.join(" ")
+            );
+            for (j, p) in &known {
+                let _ = write!(
+                    s,
+                    r##"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="#111"><title>{}: {:.1} [{:.1} – {:.1}]</title></circle>"##,
+                    x(*j),
+                    y(p.0),
+                    esc(&self.labels[*j]),
+                    p.0,
+                    p.1,
+                    p.2
+                );
+            }
+        }
+        let last = self.labels.len().saturating_sub(1);
+        for (j, anchor) in [(0, "start"), (last, "end")] {
+            if j < self.labels.len() {
+                let _ = write!(
+                    s,
+                    r##"<text x="{:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"##,
+                    x(j),
+                    top + plot_h + 14.0,
+                    esc(&self.labels[j])
+                );
+            }
+        }
+        let _ = write!(
+            s,
+            r##"<line x1="{left}" y1="{y0}" x2="{x2}" y2="{y0}" stroke="#111"/><text x="{xm:.1}" y="{xl:.1}" text-anchor="middle">week (local start)</text><text transform="translate(14 {ym:.1}) rotate(-90)" text-anchor="middle">{ylab}</text></svg>"##,
+            y0 = top + plot_h,
+            x2 = left + plot_w,
+            xm = left + plot_w / 2.0,
+            xl = h - 10.0,
+            ym = top + plot_h / 2.0,
+            ylab = esc(self.y_label),
+        );
+        s
+    }
+}
+
+/// CSAT and NPS per ISO week with their 95 % bands.
+fn weekly(out: &mut String, days: &Value) {
+    let Some(rows) = days["weeks"].as_array().filter(|r| !r.is_empty()) else {
+        return;
+    };
+    out.push_str("<h2 id=\"surveys\">Surveys per week</h2>");
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|r| r["start"].as_str().unwrap_or("").to_string())
+        .collect();
+    for (key, id, title, range, def) in [
+        (
+            "csat",
+            "csat-week",
+            "CSAT per week",
+            (0.0, 100.0),
+            "Satisfied / responses × 100, with its Wilson 95 % interval (the gray band).",
+        ),
+        (
+            "nps",
+            "nps-week",
+            "NPS per week",
+            (-100.0, 100.0),
+            "% promoters − % detractors, with its Wald 95 % interval (the gray band).",
+        ),
+    ] {
+        let points = rows
+            .iter()
+            .map(|r| {
+                Some((
+                    r[key].as_f64()?,
+                    r[format!("{key}_low")].as_f64()?,
+                    r[format!("{key}_high")].as_f64()?,
+                ))
+            })
+            .collect();
+        let chart = Band {
+            id,
+            title,
+            y_label: if key == "csat" { "CSAT (%)" } else { "NPS" },
+            range,
+            labels: labels.clone(),
+            points,
+        };
+        let table_rows: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    esc(r["start"].as_str().unwrap_or("")),
+                    number(&r[key]),
+                    number(&r[format!("{key}_low")]),
+                    number(&r[format!("{key}_high")]),
+                    number(&r[format!("{key}_responses")]),
+                ]
+            })
+            .collect();
+        let mut numbers = table(&["week", key, "low", "high", "responses"], &table_rows);
+        if rows.len() > 20 {
+            numbers = format!(
+                "<details><summary>The figures ({} weeks)</summary>{numbers}</details>",
+                rows.len()
+            );
+        }
+        figure(out, title, def, &chart.svg(), &numbers);
+    }
+}
+
+/// Service level and abandonment per day.
+fn call_days(out: &mut String, days: &Value) {
+    let Some(rows) = days["calls"].as_array().filter(|r| !r.is_empty()) else {
+        return;
+    };
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|r| r["start"].as_str().unwrap_or("").to_string())
+        .collect();
+    let column = |k: &str| rows.iter().map(|r| r[k].as_f64().unwrap_or(0.0)).collect();
+    let chart = Lines {
+        id: "calls-day",
+        title: "Service level and abandonment per day",
+        y_label: "share of calls",
+        days: labels,
+        series: vec![
+            ("service level (20 s)".into(), column("service_level")),
+            ("abandoned".into(), column("abandon_rate")),
+        ],
+    };
+    let table_rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                esc(r["start"].as_str().unwrap_or("")),
+                number(&r["offered"]),
+                share(r["service_level"].as_f64()),
+                share(r["abandon_rate"].as_f64()),
+            ]
+        })
+        .collect();
+    let numbers = format!(
+        "<details><summary>The figures ({} days)</summary>{}</details>",
+        rows.len(),
+        table(
+            &["day", "offered", "service level", "abandoned"],
+            &table_rows
+        )
+    );
+    figure(
+        out,
+        "Service level and abandonment per day",
+        "Service level: answered within 20 s / offered (short abandons left out); abandoned: abandoned / offered.",
+        &chart.svg(),
         &numbers,
     );
 }
@@ -735,8 +954,9 @@ fn groups(out: &mut String, r: &Value) {
 }
 
 /// The page: `report` is the report's JSON, `buckets` the overall distributions' buckets
-/// (`{"first_response": [[from, to, n], …], …}`), `days` the daily volume and backlog rows
-/// ([`crate::daily::Daily::rows`]; `null`: none).
+/// (`{"first_response": [[from, to, n], …], …}`), `days` the series by window:
+/// `{"tickets": daily volume and backlog rows (crate::daily::Daily::rows), "weeks": CSAT
+/// and NPS per week, "calls": calls per day}` (each may be absent).
 pub fn page(report: &Value, buckets: &Value, days: &Value, title: &str) -> String {
     let mut out = String::new();
     let _ = write!(
@@ -770,7 +990,9 @@ pub fn page(report: &Value, buckets: &Value, days: &Value, title: &str) -> Strin
         "group_sla",
         "Group SLA attainment (ownership)",
     );
+    weekly(&mut out, days);
     calls(&mut out, report);
+    call_days(&mut out, days);
     groups(&mut out, report);
     import(&mut out, report);
     out.push_str("</body></html>\n");

@@ -1,6 +1,7 @@
 //! The report as JSON: the shape of the replay report (`input`, `tickets`, `surveys`,
 //! `calls`, `compute_seconds`), with the same keys and units.
 
+use csm_metrics::Calculator;
 use csm_metrics::compare::{self, Change, CompareOptions, Difference};
 use csm_metrics::metrics::calls::CallSnapshot;
 use csm_metrics::metrics::surveys::SurveySnapshot;
@@ -116,6 +117,44 @@ pub fn buckets(s: &LifecycleSnapshot) -> Value {
         "first_response": rows(&s.first_response),
         "full_resolution": rows(&s.full_resolution),
     })
+}
+
+/// CSAT and NPS per window with their intervals, for the HTML page.
+pub fn weeks(w: &csm_metrics::Windowed<csm_metrics::SurveySuite, chrono_tz::Tz>) -> Value {
+    let rows: Vec<Value> = w
+        .snapshot()
+        .iter()
+        .map(|x| {
+            let (c, n) = (&x.value.csat, &x.value.nps);
+            json!({
+                "start": x.start.with_timezone(w.zone()).format("%Y-%m-%d").to_string(),
+                "csat": c.score, "csat_low": c.interval.map(|i| i.low),
+                "csat_high": c.interval.map(|i| i.high), "csat_responses": c.responses,
+                "nps": n.score, "nps_low": n.interval.map(|i| i.low),
+                "nps_high": n.interval.map(|i| i.high), "nps_responses": n.responses,
+            })
+        })
+        .collect();
+    Value::Array(rows)
+}
+
+/// Service level and abandonment per window, for the HTML page.
+pub fn call_days(
+    w: &csm_metrics::Windowed<csm_metrics::metrics::calls::CallCenter, chrono_tz::Tz>,
+) -> Value {
+    let rows: Vec<Value> = w
+        .snapshot()
+        .iter()
+        .map(|x| {
+            let c = &x.value;
+            json!({
+                "start": x.start.with_timezone(w.zone()).format("%Y-%m-%d").to_string(),
+                "offered": c.offered, "service_level": c.service_level,
+                "abandon_rate": c.abandonment_rate,
+            })
+        })
+        .collect();
+    Value::Array(rows)
 }
 
 pub fn calls(c: &CallSnapshot) -> Value {

@@ -428,7 +428,11 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
     // Surveys and calls on their own thread, beside the tickets.
     let side = {
         let (history, options) = (history.clone(), args.input.options());
-        std::thread::spawn(move || history.side(&options))
+        let windows = match args.format {
+            Format::Html => Some(args.input.zone()?),
+            _ => None,
+        };
+        std::thread::spawn(move || history.side_in(&options, windows))
     };
     // Each SLA policy set and the report section it fills.
     let (sla_sections, sla_paths): (Vec<&str>, Vec<&std::path::Path>) = [
@@ -564,7 +568,7 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
             sla,
         )
     };
-    let (surveys, calls, others) = match side.join() {
+    let (surveys, calls, others, side_windows) = match side.join() {
         Ok(done) => done?,
         Err(_) => return Err("the survey and call reader stopped".into()),
     };
@@ -617,7 +621,12 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         Format::Table => json::table(&mut stdout, &out)?,
         Format::Csv => json::csv(&mut stdout, &out)?,
         Format::Html => {
-            let days = days.unwrap_or(Value::Null);
+            let mut days = days.unwrap_or(Value::Null);
+            if let Some(w) = &side_windows {
+                days = serde_json::json!({"tickets": days, "weeks": json::weeks(&w.weeks), "calls": json::call_days(&w.days)});
+            } else {
+                days = serde_json::json!({"tickets": days});
+            }
             let page = html::page(&out, &buckets, &days, "Support report");
             stdout.write_all(page.as_bytes())?
         }

@@ -1,9 +1,9 @@
 //! What `--from` names: the crate's history format (CSV or Parquet) or a help desk's
 //! export, behind one reading interface.
 
-use csm_metrics::SurveySuite;
 use csm_metrics::metrics::calls::CallCenter;
 use csm_metrics::metrics::tickets::{OutboundReplies, TrackerConfig};
+use csm_metrics::{Calculator, Granularity, SurveySuite, Windowed};
 use csm_metrics_io::freshdesk::Freshdesk;
 use csm_metrics_io::history::{History, Names, ReadOptions, TicketSink};
 use csm_metrics_io::servicenow::ServiceNow;
@@ -11,6 +11,12 @@ use csm_metrics_io::xes::Xes;
 use csm_metrics_io::zendesk::api::ApiExport;
 use csm_metrics_io::zendesk::fivetran::Fivetran;
 use csm_metrics_io::{ImportReport, Table};
+
+/// The surveys per ISO week and the calls per day, for the HTML page.
+pub struct SideWindows {
+    pub weeks: Windowed<SurveySuite, chrono_tz::Tz>,
+    pub days: Windowed<CallCenter, chrono_tz::Tz>,
+}
 
 /// An input opened.
 #[derive(Clone)]
@@ -91,28 +97,48 @@ impl Source {
         }
     }
 
-    /// Surveys and calls: the history's tables; the satisfaction ratings of a Zendesk API
-    /// or Freshdesk export; none for the others.
-    pub fn side(
+    /// The surveys and the calls of the input (its import report apart), and with
+    /// `windows` (a zone) the surveys per ISO week and the calls per day in that zone, for
+    /// the history format (other sources: none).
+    pub fn side_in(
         &self,
         options: &ReadOptions,
-    ) -> csm_metrics_io::Result<(SurveySuite, CallCenter, ImportReport)> {
+        windows: Option<chrono_tz::Tz>,
+    ) -> csm_metrics_io::Result<(SurveySuite, CallCenter, ImportReport, Option<SideWindows>)> {
         let mut report = ImportReport::default();
         match self {
             Source::History(h) => {
-                let surveys = h.read_surveys(options, &mut report)?;
-                let (calls, _queues) = h.read_calls(options, &mut report)?;
-                Ok((surveys, calls, report))
+                let mut surveys = SurveySuite::default();
+                let mut calls = CallCenter::default();
+                let mut w = windows.map(|zone| SideWindows {
+                    weeks: Windowed::new(Granularity::IsoWeek, zone),
+                    days: Windowed::new(Granularity::Day, zone),
+                });
+                h.read_surveys_with(options, &mut report, |r| {
+                    surveys.observe(r)?;
+                    if let Some(w) = &mut w {
+                        w.weeks.observe(r)?;
+                    }
+                    Ok(())
+                })?;
+                h.read_calls_with(options, &mut report, |c| {
+                    calls.observe(c)?;
+                    if let Some(w) = &mut w {
+                        w.days.observe(c)?;
+                    }
+                    Ok(())
+                })?;
+                Ok((surveys, calls, report, w))
             }
             Source::ZendeskApi(z) => {
                 let surveys = z.read_surveys(&mut report)?;
-                Ok((surveys, CallCenter::default(), report))
+                Ok((surveys, CallCenter::default(), report, None))
             }
             Source::Freshdesk(f) => {
                 let surveys = f.read_surveys(&mut report)?;
-                Ok((surveys, CallCenter::default(), report))
+                Ok((surveys, CallCenter::default(), report, None))
             }
-            _ => Ok((SurveySuite::default(), CallCenter::default(), report)),
+            _ => Ok((SurveySuite::default(), CallCenter::default(), report, None)),
         }
     }
 

@@ -138,6 +138,7 @@ fn the_html_report_renders_with_the_reports_figures_and_fetches_nothing() {
         "distributions",
         "daily",
         "windows",
+        "surveys",
         "calls",
         "by_team",
         "import",

@@ -818,6 +818,7 @@ fn an_html_report_is_one_page_with_the_reports_figures() {
         "distributions",
         "daily",
         "windows",
+        "surveys",
         "calls",
         "by_team",
         "import",

@@ -54,7 +54,7 @@ use std::sync::atomic::AtomicU64;
 
 use csm_metrics::metrics::calls::CallCenter;
 use csm_metrics::metrics::tickets::{TicketGrouping, TicketTracker};
-use csm_metrics::{Calculator, Call, Interaction, SurveySuite, Ticket};
+use csm_metrics::{Calculator, Call, Interaction, SurveyResponse, SurveySuite, Ticket};
 
 use crate::chunks::Chunker;
 use crate::error::{Error, Result};
@@ -222,9 +222,21 @@ impl History {
         report: &mut ImportReport,
     ) -> Result<SurveySuite> {
         let mut suite = SurveySuite::default();
+        self.read_surveys_with(options, report, |s| suite.observe(s))?;
+        Ok(suite)
+    }
+
+    /// Reads `surveys.csv` (or `.parquet`), giving each response to `observe` (a response
+    /// it refuses is counted as refused, by its rule).
+    pub fn read_surveys_with(
+        &self,
+        options: &ReadOptions,
+        report: &mut ImportReport,
+        mut observe: impl FnMut(&SurveyResponse) -> csm_metrics::Result<()>,
+    ) -> Result<()> {
         let path = self.path("surveys");
         if !path.is_file() {
-            return Ok(suite);
+            return Ok(());
         }
         let mut row = 0;
         self.each_record(
@@ -237,7 +249,7 @@ impl History {
                 row += 1;
                 match rows::parse_survey(c, r, row) {
                     Ok(s) => {
-                        if let Err(e) = suite.observe(&s) {
+                        if let Err(e) = observe(&s) {
                             report.reject(Table::Surveys, refused(&e));
                         }
                     }
@@ -246,7 +258,7 @@ impl History {
                 Ok(())
             },
         )?;
-        Ok(suite)
+        Ok(())
     }
 
     /// Reads the calls table (absent: nothing) into a call center; returns it and the queue
@@ -257,10 +269,22 @@ impl History {
         report: &mut ImportReport,
     ) -> Result<(CallCenter, Names)> {
         let mut calls = CallCenter::default();
+        let queues = self.read_calls_with(options, report, |c| calls.observe(c))?;
+        Ok((calls, queues))
+    }
+
+    /// Reads the calls table (absent: nothing), giving each call to `observe` (a call it
+    /// refuses is counted as refused, by its rule); returns the queue names.
+    pub fn read_calls_with(
+        &self,
+        options: &ReadOptions,
+        report: &mut ImportReport,
+        mut observe: impl FnMut(&Call) -> csm_metrics::Result<()>,
+    ) -> Result<Names> {
         let mut queues = Names::default();
         let path = self.path("calls");
         if !path.is_file() {
-            return Ok((calls, queues));
+            return Ok(queues);
         }
         self.each_record(
             &path,
@@ -270,13 +294,17 @@ impl History {
             Table::Calls,
             |c, r, report| {
                 match rows::parse_call(c, r, &mut queues)? {
-                    Ok(call) => observe_call(&mut calls, &call, report),
+                    Ok(call) => {
+                        if let Err(e) = observe(&call) {
+                            report.reject(Table::Calls, refused(&e));
+                        }
+                    }
                     Err(rule) => report.reject(Table::Calls, rule),
                 }
                 Ok(())
             },
         )?;
-        Ok((calls, queues))
+        Ok(queues)
     }
 }
 
@@ -329,12 +357,6 @@ impl History {
         }
         report.read(table, rows);
         Ok(())
-    }
-}
-
-fn observe_call(calls: &mut CallCenter, call: &Call, report: &mut ImportReport) {
-    if let Err(e) = calls.observe(call) {
-        report.reject(Table::Calls, refused(&e));
     }
 }
 
