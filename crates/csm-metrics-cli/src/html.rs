@@ -981,6 +981,21 @@ pub fn page(report: &Value, buckets: &Value, days: &Value, title: &str) -> Strin
         &t["full_resolution"],
         &buckets["full_resolution"],
     );
+    // In business time, on a calendar.
+    distribution(
+        &mut out,
+        "frt-business",
+        "First response time, business hours",
+        &t["first_response_business"],
+        &buckets["first_response_business"],
+    );
+    distribution(
+        &mut out,
+        "res-business",
+        "Full resolution time, business hours",
+        &t["full_resolution_business"],
+        &buckets["full_resolution_business"],
+    );
     daily(&mut out, days);
     windows(&mut out, report);
     sla(&mut out, report, "sla", "SLA attainment");

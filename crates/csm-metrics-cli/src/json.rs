@@ -113,10 +113,15 @@ pub fn buckets(s: &LifecycleSnapshot) -> Value {
             .map(|b| json!([b.from, b.to, b.count]))
             .collect()
     };
-    json!({
+    let mut out = json!({
         "first_response": rows(&s.first_response),
         "full_resolution": rows(&s.full_resolution),
-    })
+    });
+    if let Some(b) = &s.business {
+        out["first_response_business"] = json!(rows(&b.first_response));
+        out["full_resolution_business"] = json!(rows(&b.full_resolution));
+    }
+    out
 }
 
 /// CSAT and NPS per window with their intervals, for the HTML page.

@@ -869,3 +869,30 @@ fn an_html_report_is_one_page_with_the_reports_figures() {
     let frt_minutes = o["first_response"]["p50"].as_f64().unwrap() / 60.0;
     assert_eq!(card("h-frt"), format!("{frt_minutes:.1} min"));
 }
+
+#[test]
+fn an_html_report_on_a_calendar_shows_business_time_too() {
+    let out = run(&[
+        "report",
+        "tests/data/sample_slice",
+        "--calendar",
+        "examples/new_york_2025.json",
+        "--format",
+        "html",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(html.contains("<figcaption>First response time, business hours"));
+    assert!(html.contains("<figcaption>Full resolution time, business hours"));
+    // Without a calendar, none.
+    let plain = run(&["report", "tests/data/sample_slice", "--format", "html"]);
+    assert!(
+        !String::from_utf8(plain.stdout)
+            .unwrap()
+            .contains("business hours")
+    );
+}
