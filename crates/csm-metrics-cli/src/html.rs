@@ -93,19 +93,9 @@ impl Bars<'_> {
             id = self.id,
             title = esc(self.title),
         );
-        // Axes and four gridlines with their values.
-        for k in 0..=4 {
-            let v = max * f64::from(k) / 4.0;
-            let y = top + plot_h - plot_h * f64::from(k) / 4.0;
-            let _ = write!(
-                s,
-                r##"<line x1="{left}" y1="{y:.1}" x2="{x2:.1}" y2="{y:.1}" stroke="#ccc"/><text x="{tx:.1}" y="{ty:.1}" text-anchor="end">{label}</text>"##,
-                x2 = left + plot_w,
-                tx = left - 4.0,
-                ty = y + 4.0,
-                label = esc(&tick(v, max)),
-            );
-        }
+        gridlines(&mut s, (left, top, plot_w, plot_h), (0.0, max), |v| {
+            tick(v, max)
+        });
         for (i, (label, v, marked)) in self.bars.iter().enumerate() {
             let bh = plot_h * (v / max).clamp(0.0, 1.0);
             let x = left + slot * i as f64 + slot * 0.15;
@@ -171,18 +161,9 @@ impl Lines<'_> {
             id = self.id,
             title = esc(self.title),
         );
-        for k in 0..=4 {
-            let v = max * f64::from(k) / 4.0;
-            let y = top + plot_h - plot_h * f64::from(k) / 4.0;
-            let _ = write!(
-                s,
-                r##"<line x1="{left}" y1="{y:.1}" x2="{x2:.1}" y2="{y:.1}" stroke="#ccc"/><text x="{tx:.1}" y="{ty:.1}" text-anchor="end">{label}</text>"##,
-                x2 = left + plot_w,
-                tx = left - 4.0,
-                ty = y + 4.0,
-                label = esc(&tick(v, max)),
-            );
-        }
+        gridlines(&mut s, (left, top, plot_w, plot_h), (0.0, max), |v| {
+            tick(v, max)
+        });
         for (i, (name, values)) in self.series.iter().enumerate() {
             let points: Vec<String> = values
                 .iter()
@@ -238,6 +219,28 @@ impl Lines<'_> {
             ylab = esc(self.y_label),
         );
         s
+    }
+}
+
+/// Five gridlines from `lo` to `hi` across the plot (`left, top, width, height`), each
+/// with its value.
+fn gridlines(
+    s: &mut String,
+    (left, top, plot_w, plot_h): (f64, f64, f64, f64),
+    (lo, hi): (f64, f64),
+    label: impl Fn(f64) -> String,
+) {
+    for k in 0..=4 {
+        let v = lo + (hi - lo) * f64::from(k) / 4.0;
+        let y = top + plot_h - plot_h * f64::from(k) / 4.0;
+        let _ = write!(
+            s,
+            r##"<line x1="{left}" y1="{y:.1}" x2="{x2:.1}" y2="{y:.1}" stroke="#ccc"/><text x="{tx:.1}" y="{ty:.1}" text-anchor="end">{l}</text>"##,
+            x2 = left + plot_w,
+            tx = left - 4.0,
+            ty = y + 4.0,
+            l = esc(&label(v)),
+        );
     }
 }
 
@@ -604,17 +607,9 @@ impl Band<'_> {
             id = self.id,
             title = esc(self.title),
         );
-        for k in 0..=4 {
-            let v = lo + (hi - lo) * f64::from(k) / 4.0;
-            let _ = write!(
-                s,
-                r##"<line x1="{left}" y1="{yy:.1}" x2="{x2:.1}" y2="{yy:.1}" stroke="#ccc"/><text x="{tx:.1}" y="{ty:.1}" text-anchor="end">{v:.0}</text>"##,
-                yy = y(v),
-                x2 = left + plot_w,
-                tx = left - 4.0,
-                ty = y(v) + 4.0,
-            );
-        }
+        gridlines(&mut s, (left, top, plot_w, plot_h), (lo, hi), |v| {
+            format!("{v:.0}")
+        });
         let known: Vec<(usize, (f64, f64, f64))> = self
             .points
             .iter()
