@@ -291,6 +291,51 @@ fn card(out: &mut String, id: &str, label: &str, value: &str, note: &str) {
     );
 }
 
+/// The surveys of the latest full week against the week before, as cards (the last week
+/// is left out when it may be partial: with three weeks or more).
+fn week_over_week(out: &mut String, days: &Value) {
+    let Some(weeks) = days["weeks"].as_array() else {
+        return;
+    };
+    let full = if weeks.len() >= 3 {
+        &weeks[..weeks.len() - 1]
+    } else {
+        &weeks[..]
+    };
+    let Some(w) = full.last().filter(|w| !w["csat_vs_previous"].is_null()) else {
+        return;
+    };
+    let week = esc(w["start"].as_str().unwrap_or(""));
+    for (id, label, key, unit) in [
+        (
+            "h-csat-week",
+            "CSAT, week against the week before",
+            "csat_vs_previous",
+            " points",
+        ),
+        (
+            "h-nps-week",
+            "NPS, week against the week before",
+            "nps_vs_previous",
+            "",
+        ),
+    ] {
+        let d = &w[key];
+        let value = d["difference"]
+            .as_f64()
+            .map_or("—".into(), |v| format!("{v:+.1}{unit}"));
+        let note = format!(
+            "week of {week} · 95 % {} – {} · {}",
+            d["low"].as_f64().map_or("—".into(), |v| format!("{v:+.1}")),
+            d["high"]
+                .as_f64()
+                .map_or("—".into(), |v| format!("{v:+.1}")),
+            d["change"].as_str().unwrap_or("").replace('_', " ")
+        );
+        card(out, id, label, &value, &note);
+    }
+}
+
 fn headline(out: &mut String, r: &Value) {
     let t = &r["tickets"]["overall"];
     let s = &r["surveys"];
@@ -960,6 +1005,9 @@ pub fn page(report: &Value, buckets: &Value, days: &Value, title: &str) -> Strin
         t = esc(title)
     );
     headline(&mut out, report);
+    out.push_str("<div class=\"cards\">");
+    week_over_week(&mut out, days);
+    out.push_str("</div>");
     out.push_str("<h2 id=\"distributions\">Distributions</h2>");
     let t = &report["tickets"]["overall"];
     distribution(

@@ -126,12 +126,19 @@ pub fn buckets(s: &LifecycleSnapshot) -> Value {
 
 /// CSAT and NPS per window with their intervals, for the HTML page.
 pub fn weeks(w: &csm_metrics::Windowed<csm_metrics::SurveySuite, chrono_tz::Tz>) -> Value {
-    let rows: Vec<Value> = w
-        .snapshot()
+    let windows = w.snapshot();
+    let rows: Vec<Value> = windows
         .iter()
-        .map(|x| {
+        .enumerate()
+        .map(|(i, x)| {
             let (c, n) = (&x.value.csat, &x.value.nps);
+            // Against the window before: CSAT in points (Newcombe), NPS (adjusted Wald).
+            let before = i.checked_sub(1).map(|j| &windows[j].value);
+            let options = CompareOptions::default();
+            let csat_vs = before.map_or(Value::Null, |b| difference(c.compare(&b.csat, &options)));
+            let nps_vs = before.map_or(Value::Null, |b| difference(n.compare(&b.nps, &options)));
             json!({
+                "csat_vs_previous": csat_vs, "nps_vs_previous": nps_vs,
                 "start": x.start.with_timezone(w.zone()).format("%Y-%m-%d").to_string(),
                 "csat": c.score, "csat_low": c.interval.map(|i| i.low),
                 "csat_high": c.interval.map(|i| i.high), "csat_responses": c.responses,

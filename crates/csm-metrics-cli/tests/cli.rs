@@ -865,6 +865,17 @@ fn an_html_report_is_one_page_with_the_reports_figures() {
     assert_eq!(card("h-solved"), o["solved"].to_string());
     let csat = r["surveys"]["csat"]["score"].as_f64().unwrap();
     assert_eq!(card("h-csat"), format!("{csat:.1} %"));
+    // The surveys' latest week against the one before, with a verdict.
+    for id in ["h-csat-week", "h-nps-week"] {
+        let at = html.find(&format!("id=\"{id}\"")).expect(id);
+        let card = &html[at..at + html[at..].find("</div>").unwrap()];
+        assert!(
+            ["better", "worse", "no detectable change", "not enough data"]
+                .iter()
+                .any(|v| card.contains(v)),
+            "{card}"
+        );
+    }
     // 5,245 s is under two hours: shown in minutes.
     let frt_minutes = o["first_response"]["p50"].as_f64().unwrap() / 60.0;
     assert_eq!(card("h-frt"), format!("{frt_minutes:.1} min"));
