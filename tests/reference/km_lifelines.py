@@ -5,6 +5,10 @@ Run once by hand (not by CI; the crate does not depend on Python):
     pip install lifelines==0.30.0 numpy
     python3 tests/reference/km_lifelines.py > tests/data/survival/lifelines.json
 
+and, for a generated history read half way (see tests/survival_history.rs),
+
+    python3 tests/reference/km_lifelines.py --history FILE > tests/data/survival/history_lifelines.json
+
 Each case holds its data (durations in seconds, observed 1 = event, 0 = censored) and what
 lifelines' KaplanMeierFitter reports on it: the survival function and its 95 % interval
 (exponential Greenwood, lifelines' default) at each time of the timeline, the median and
@@ -56,6 +60,21 @@ def case(name, durations, observed, horizons, whole=False):
 
 # restricted_mean_survival_time integrates the step function on its own timeline: exact.
 warnings.filterwarnings("ignore", category=lifelines.exceptions.ApproximationWarning)
+import sys
+
+if len(sys.argv) == 3 and sys.argv[1] == "--history":
+    # The per-ticket data tests/survival_history.rs wrote from a generated history.
+    data = json.load(open(sys.argv[2]))
+    out = {"lifelines": lifelines.__version__}
+    for name in ("first_response", "full_resolution"):
+        d = data[name]
+        c = case(name, np.array(d["durations"]), np.array(d["observed"]), [86400.0])
+        out[name] = {k: c[k] for k in ("median", "median_low", "median_high",
+                                       "p90", "p90_low", "p90_high")}
+        out[name]["n"] = len(d["durations"])
+    print(json.dumps(out, indent=1))
+    sys.exit(0)
+
 rng = np.random.default_rng(20261203)
 cases = []
 
