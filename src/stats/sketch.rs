@@ -3,6 +3,8 @@
 use crate::calculator::Calculator;
 use crate::error::{Error, Result};
 
+#[path = "sketch_ranks.rs"]
+mod ranks;
 #[path = "sketch_repr.rs"]
 mod repr;
 pub(crate) use repr::SketchRepr;
@@ -446,22 +448,6 @@ impl QuantileSketch {
             .map(move |(i, c)| (self.offset + i as i32, *c))
     }
 
-    /// Every non-empty bin in ascending order as `(order, count)`, the zero bin first
-    /// (order `i32::MIN`); [`order_value`](Self::order_value) gives its value.
-    pub(crate) fn weighted_bins(&self) -> impl Iterator<Item = (i32, u64)> + '_ {
-        let zero = (self.zero_count > 0).then_some((i32::MIN, self.zero_count));
-        zero.into_iter().chain(self.nonempty_bins())
-    }
-
-    /// The value reported for a bin of [`weighted_bins`](Self::weighted_bins).
-    pub(crate) fn order_value(&self, order: i32) -> f64 {
-        if order == i32::MIN {
-            0.0
-        } else {
-            self.bin_value(order)
-        }
-    }
-
     fn same_config(&self, other: &Self) -> bool {
         self.alpha == other.alpha && self.max_bins == other.max_bins
     }
@@ -543,22 +529,6 @@ impl QuantileSketch {
         // Unreachable while count == zero_count + Σ bins (an invariant kept by every
         // operation and checked on deserialisation); the top bin is the honest answer.
         self.bin_value(self.offset + self.bins.len() as i32 - 1)
-    }
-
-    /// The order statistics around the median at ranks `c` and `n + 1 − c` (1-based),
-    /// `c = round((n + 1)/2 − z·√n/2)`: a distribution-free 95 % interval for the median,
-    /// each end within α. `None` when `c < 1` (fewer than 6 values).
-    pub(crate) fn median_interval(&self) -> Option<super::Interval> {
-        let n = self.count;
-        let c = ((n as f64 + 1.0) / 2.0 - super::Z_95 * (n as f64).sqrt() / 2.0).round();
-        if n == 0 || c < 1.0 {
-            return None;
-        }
-        let c = c as u64;
-        Some(super::Interval {
-            low: self.value_at_rank(c - 1),
-            high: self.value_at_rank(n - c),
-        })
     }
 
     /// The `q`-quantile (type 7, see the type's docs) within relative error α. `None` when

@@ -1,0 +1,39 @@
+//! The sketch read bin by bin and by rank, for the figures built on it: the Kaplan-Meier
+//! curve walks the bins of two sketches together; a median's distribution-free interval
+//! reads two order statistics.
+
+use super::QuantileSketch;
+
+impl QuantileSketch {
+    /// Every non-empty bin in ascending order as `(order, count)`, the zero bin first
+    /// (order `i32::MIN`); [`order_value`](Self::order_value) gives its value.
+    pub(crate) fn weighted_bins(&self) -> impl Iterator<Item = (i32, u64)> + '_ {
+        let zero = (self.zero_count > 0).then_some((i32::MIN, self.zero_count));
+        zero.into_iter().chain(self.nonempty_bins())
+    }
+
+    /// The value reported for a bin of [`weighted_bins`](Self::weighted_bins).
+    pub(crate) fn order_value(&self, order: i32) -> f64 {
+        if order == i32::MIN {
+            0.0
+        } else {
+            self.bin_value(order)
+        }
+    }
+
+    /// The order statistics around the median at ranks `c` and `n + 1 − c` (1-based),
+    /// `c = round((n + 1)/2 − z·√n/2)`: a distribution-free 95 % interval for the median,
+    /// each end within α. `None` when `c < 1` (fewer than 6 values).
+    pub(crate) fn median_interval(&self) -> Option<crate::stats::Interval> {
+        let n = self.count;
+        let c = ((n as f64 + 1.0) / 2.0 - crate::stats::Z_95 * (n as f64).sqrt() / 2.0).round();
+        if n == 0 || c < 1.0 {
+            return None;
+        }
+        let c = c as u64;
+        Some(crate::stats::Interval {
+            low: self.value_at_rank(c - 1),
+            high: self.value_at_rank(n - c),
+        })
+    }
+}
