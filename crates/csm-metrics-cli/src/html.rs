@@ -86,12 +86,11 @@ impl Bars<'_> {
             .max(f64::MIN_POSITIVE);
         let n = self.bars.len().max(1) as f64;
         let slot = plot_w / n;
-        let mut s = String::new();
+        let mut s = svg_open(self.id, self.title, w, h);
         let _ = write!(
             s,
-            r##"<svg role="img" aria-labelledby="{id}-t" viewBox="0 0 {w} {h}" width="{w}" height="{h}"><title id="{id}-t">{title}</title><defs><pattern id="{id}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#bbb"/><line x1="0" y1="0" x2="0" y2="6" stroke="#222" stroke-width="2"/></pattern></defs>"##,
+            r##"<defs><pattern id="{id}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#bbb"/><line x1="0" y1="0" x2="0" y2="6" stroke="#222" stroke-width="2"/></pattern></defs>"##,
             id = self.id,
-            title = esc(self.title),
         );
         gridlines(&mut s, (left, top, plot_w, plot_h), (0.0, max), |v| {
             tick(v, max)
@@ -154,13 +153,7 @@ impl Lines<'_> {
             .fold(0.0, f64::max)
             .max(1.0);
         let n = self.days.len().max(2) as f64 - 1.0;
-        let mut s = String::new();
-        let _ = write!(
-            s,
-            r##"<svg role="img" aria-labelledby="{id}-t" viewBox="0 0 {w} {h}" width="{w}" height="{h}"><title id="{id}-t">{title}</title>"##,
-            id = self.id,
-            title = esc(self.title),
-        );
+        let mut s = svg_open(self.id, self.title, w, h);
         gridlines(&mut s, (left, top, plot_w, plot_h), (0.0, max), |v| {
             tick(v, max)
         });
@@ -220,6 +213,14 @@ impl Lines<'_> {
         );
         s
     }
+}
+
+/// A chart's opening tag with its accessible title (`id`-t).
+fn svg_open(id: &str, title: &str, w: f64, h: f64) -> String {
+    format!(
+        r##"<svg role="img" aria-labelledby="{id}-t" viewBox="0 0 {w} {h}" width="{w}" height="{h}"><title id="{id}-t">{}</title>"##,
+        esc(title)
+    )
 }
 
 /// Five gridlines from `lo` to `hi` across the plot (`left, top, width, height`), each
@@ -645,13 +646,7 @@ impl Band<'_> {
         let n = self.points.len().max(2) as f64 - 1.0;
         let x = |j: usize| left + plot_w * j as f64 / n;
         let y = |v: f64| top + plot_h - plot_h * ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
-        let mut s = String::new();
-        let _ = write!(
-            s,
-            r##"<svg role="img" aria-labelledby="{id}-t" viewBox="0 0 {w} {h}" width="{w}" height="{h}"><title id="{id}-t">{title}</title>"##,
-            id = self.id,
-            title = esc(self.title),
-        );
+        let mut s = svg_open(self.id, self.title, w, h);
         gridlines(&mut s, (left, top, plot_w, plot_h), (lo, hi), |v| {
             format!("{v:.0}")
         });
