@@ -116,6 +116,15 @@ fn honest(c: &mut Criterion) {
         }
         s.snapshot()
     };
+    let mut million = DurationSummary::default();
+    for x in values(1_000_000, 14) {
+        million.add(x as u64).unwrap();
+    }
+    // The snapshot reads the median's Price–Bonett standard error (a binomial tail of
+    // about 2.5·√n terms) beside the quantiles.
+    group.bench_function("duration snapshot, 1M values", |b| {
+        b.iter(|| black_box(million.snapshot()))
+    });
     let (m1, m2) = (summary(12), summary(13));
     let lower = CompareOptions::default().lower_is_better();
     group.bench_function("compare two medians (from snapshots)", |b| {

@@ -1,8 +1,9 @@
 //! Comparisons with a verdict against published values (Newcombe 1998, Table II, method
-//! 10), worked by hand, and their laws.
+//! 10; Rocks's R package NPS for the NPS intervals; the worked example of Bonett's
+//! statpsych for the medians), worked by hand, and their laws.
 
 use csm_metrics::compare::{self, Change, CompareOptions, NpsCounts};
-use csm_metrics::{Calculator, DurationSummary};
+use csm_metrics::{Calculator, DurationSummary, SummaryConfig};
 use proptest::prelude::*;
 
 fn any_options() -> CompareOptions {
@@ -88,6 +89,109 @@ fn nps_adjusted_wald_by_hand() {
     assert_eq!(
         (none.difference, none.change),
         (None, Change::NotEnoughData)
+    );
+}
+
+/// Category counts in the R package's order: (detractors, passives, promoters).
+fn npc(d: u64, p: u64, pr: u64) -> NpsCounts {
+    NpsCounts {
+        promoters: pr,
+        passives: p,
+        detractors: d,
+    }
+}
+
+/// (detractors, passives, promoters).
+type Counts = (u64, u64, u64);
+
+#[test]
+fn nps_against_rocks_r_package() {
+    // Reference: `NPS::nps_test_(x, y, test = "adjusted.wald" | "wald")` from Rocks's own
+    // R package (github.com/brendan-r/NPS at cd9473e, the implementation behind Rocks,
+    // The American Statistician 70 (2016)), run in R 4.2 by `tests/reference/nps_rocks.R`;
+    // default pseudo-observations c(0.75, 1.5, 0.75). It reports |Δ| ± z·se; every case
+    // here has a ≥ b, so its interval is ours. Units there are fractions, here points.
+    #[rustfmt::skip]
+    let cases: [(Counts, Counts, [f64; 2], [f64; 2]); 6] = [
+        ((15, 25, 60), (25, 30, 45),
+         [0.030_433_437_016_530, 0.455_003_456_187_353], [0.034_626_800_042_620, 0.465_373_199_957_380]),
+        ((3, 4, 13), (6, 5, 9),
+         [-0.156_612_840_652_288, 0.765_308_492_826_202], [-0.145_351_574_310_446, 0.845_351_574_310_446]),
+        ((0, 0, 10), (10, 0, 0),
+         [1.122_406_620_576_013, 1.954_516_456_347_064], [2.0, 2.0]),
+        ((120, 310, 570), (150, 320, 530),
+         [0.007_163_648_197_780, 0.132_417_608_033_526], [0.007_308_720_547_016, 0.132_691_279_452_984]),
+        ((2, 1, 2), (1, 3, 1),
+         [-0.734_986_494_202_520, 0.734_986_494_202_520], [-0.960_182_335_271_062, 0.960_182_335_271_062]),
+        ((40, 20, 40), (35, 30, 35),
+         [-0.235_372_966_912_576, 0.235_372_966_912_576], [-0.240_045_583_817_765, 0.240_045_583_817_765]),
+    ];
+    for ((ad, ap, apr), (bd, bp, bpr), adjusted, wald) in cases {
+        let (a, b) = (npc(ad, ap, apr), npc(bd, bp, bpr));
+        let o = any_options();
+        for (got, want) in [
+            (compare::nps(a, b, &o).unwrap(), adjusted),
+            (compare::nps_wald(a, b, &o).unwrap(), wald),
+        ] {
+            let i = got.interval.unwrap();
+            assert!(
+                (i.low - 100.0 * want[0]).abs() < 1e-9 && (i.high - 100.0 * want[1]).abs() < 1e-9,
+                "{a:?} vs {b:?}: {i:?}, R {want:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn medians_against_bonett_published_example() {
+    // The worked example published with Bonett's R package statpsych (`ci.median2`,
+    // Price & Bonett's 2002 interval for a difference of medians; its documentation gives
+    // "Median1 75.5, Median2 160.5, Median1-Median2 −85, SE 37.11502, LL −157.7441,
+    // UL −12.25589").
+    let y1 = [
+        70, 394, 43, 95, 62, 128, 2, 203, 81, 436, 85, 35, 156, 1, 3, 27, 63, 181, 184, 18,
+    ];
+    let y2 = [
+        102, 120, 78, 78, 417, 124, 86, 171, 176, 129, 230, 194, 100, 157, 306, 411, 164, 103, 193,
+        312,
+    ];
+    let fine = |values: &[u64], alpha: f64| {
+        let mut s = DurationSummary::with_config(&SummaryConfig {
+            relative_accuracy: alpha,
+            max_bins: 1 << 20,
+            ..SummaryConfig::default()
+        })
+        .unwrap();
+        for v in values {
+            s.add(*v).unwrap();
+        }
+        s.snapshot()
+    };
+    let o = any_options().lower_is_better();
+    // Nearly exact order statistics (α = 10⁻⁵, every value within 0.005 s): the published
+    // figures to their last digits but one.
+    let (a, b) = (fine(&y1, 1e-5), fine(&y2, 1e-5));
+    let se = (a.p50_se.unwrap().powi(2) + b.p50_se.unwrap().powi(2)).sqrt();
+    assert!((se - 37.115_02).abs() < 0.01, "{se}");
+    let d = compare::medians(&a, &b, &o).unwrap();
+    let i = d.interval.unwrap();
+    assert!(
+        (d.difference.unwrap() + 85.0).abs() < 0.01,
+        "{:?}",
+        d.difference
+    );
+    assert!(
+        (i.low + 157.744_1).abs() < 0.02 && (i.high + 12.255_89).abs() < 0.02,
+        "{i:?}"
+    );
+    assert_eq!(d.change, Change::Better);
+    // The default α = 1 %: every order statistic within 1 %, so the ends move by at most
+    // 1 % of the values they are read from (the largest here 436 s).
+    let (a, b) = (fine(&y1, 0.01), fine(&y2, 0.01));
+    let i = compare::medians(&a, &b, &o).unwrap().interval.unwrap();
+    assert!(
+        (i.low + 157.744_1).abs() < 8.0 && (i.high + 12.255_89).abs() < 8.0,
+        "{i:?}"
     );
 }
 

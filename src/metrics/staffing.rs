@@ -21,6 +21,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::stats::ln_factorial;
 
 const WHAT: &str = "staffing";
 
@@ -342,7 +343,7 @@ impl ErlangA {
         let mut cumulative = 0.0;
         let max_steps = (mean + 12.0 * mean.sqrt() + 50.0) as usize;
         // Poisson weights computed in log space when e^(−mean) underflows.
-        let log_weight = |s: usize| -mean + s as f64 * mean.ln() - ln_factorial(s);
+        let log_weight = |s: usize| -mean + s as f64 * mean.ln() - ln_factorial(s as u64);
         for s in 0..=max_steps {
             let w = if weight > 0.0 {
                 weight
@@ -410,16 +411,6 @@ impl ErlangA {
             n += 1;
         }
     }
-}
-
-/// ln(n!) by Stirling's series past 20, exactly below.
-fn ln_factorial(n: usize) -> f64 {
-    if n < 20 {
-        return (1..=n).map(|k| (k as f64).ln()).sum();
-    }
-    let x = n as f64;
-    x * x.ln() - x + 0.5 * (2.0 * core::f64::consts::PI * x).ln() + 1.0 / (12.0 * x)
-        - 1.0 / (360.0 * x * x * x)
 }
 
 /// The targets a staffing plan meets. The default is the industry's usual: 80 % answered

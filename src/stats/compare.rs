@@ -12,14 +12,16 @@
 //! | a share (CSAT, SLA attainment, one-touch, resolved within target) | Newcombe's hybrid score interval from the two Wilson intervals ("method 10") | Newcombe, *Statistics in Medicine* 17 (1998) 873–890 |
 //! | NPS | adjusted-Wald: each side with 3 more responses, ¾ more promoters and ¾ more detractors; the variances of the two NPS added | Rocks, *The American Statistician* 70 (2016) 365–372; Lewis & Sauro, MeasuringU (2021) |
 //! | NPS, plain | Wald: `(p + d − (p − d)²)/n` per side, added | — |
-//! | a duration's median | the medians' difference ± z·√(SE²ₐ + SE²ᵦ), each SE from the order statistics around the median (McKean & Schrader's estimator), read from the sketch | McKean & Schrader, *Comm. Statist. Simul.* 13 (1984) 751–773; Price & Bonett, *J. Stat. Comput. Simul.* 72 (2002) |
+//! | a duration's median | the medians' difference ± z·√(SE²ₐ + SE²ᵦ), each SE Price & Bonett's distribution-free one from two order statistics around the median, read from the sketch | Price & Bonett, *J. Stat. Comput. Simul.* 72 (2002) 119–124; Bonett's `statpsych::ci.median2` |
 //!
-//! Why that method for medians: a sketch keeps every order statistic within α, so the
-//! distribution-free interval for each median (the order statistics at ranks
-//! `(n + 1)/2 ∓ z·√n/2`) is available from any sketch, merged or not; its width gives the
-//! median's standard error without assuming a distribution, and two independent medians'
-//! errors add in quadrature. The sketch's α moves both ends by at most α (a 1 % wider
-//! or narrower interval), stated in the [`DurationSnapshot::p50_interval`](super::DurationSnapshot::p50_interval) docs.
+//! Why that method for medians: a sketch keeps every order statistic within α, so
+//! Price & Bonett's standard error of each median ([`DurationSnapshot::p50_se`](super::DurationSnapshot::p50_se):
+//! the order statistics at ranks `a` and `n + 1 − a`, `a = round(n/2 − √n)`, over twice
+//! the normal quantile of their binomial coverage) is available from any sketch, merged or
+//! not, without assuming a distribution; two independent medians' errors add in
+//! quadrature. The sketch's α moves both order statistics by at most α, so the standard
+//! error is within about α·(x₍ₙ₋ₐ₊₁₎ + x₍ₐ₎)/(2z₀) of the exact one. Checked against the
+//! worked example published with Bonett's R package (`tests/compare.rs`).
 //!
 //! **Sample needed** ([`Difference::needed_per_side`], when
 //! [`CompareOptions::detectable`] is set): responses per side for a difference of that
@@ -317,8 +319,8 @@ pub fn nps_wald(a: NpsCounts, b: NpsCounts, o: &CompareOptions) -> Result<Differ
     nps_with(a, b, 0.0, o)
 }
 
-/// Compares two durations' medians: `a − b` in seconds, with the standard errors from each
-/// median's order-statistic interval ([`DurationSnapshot::p50_interval`]). For times,
+/// Compares two durations' medians: `a − b` in seconds, with each median's
+/// distribution-free standard error ([`DurationSnapshot::p50_se`], Price & Bonett 2002). For times,
 /// lower is better: pass [`CompareOptions::lower_is_better`].
 pub fn medians(
     a: &DurationSnapshot,
@@ -328,8 +330,8 @@ pub fn medians(
     o.check()?;
     let samples = [a.count, b.count];
     let parts = |s: &DurationSnapshot| {
-        let (m, i) = (s.p50?, s.p50_interval?);
-        Some((m, (i.high - i.low) / (2.0 * Z_95)))
+        let (m, se) = (s.p50?, s.p50_se?);
+        se.is_finite().then_some((m, se))
     };
     let (Some((ma, sa)), Some((mb, sb))) = (parts(a), parts(b)) else {
         return Ok(Difference::no_figure(samples));

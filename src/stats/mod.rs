@@ -16,6 +16,7 @@ mod survival;
 pub use buckets::{Bucket, DEFAULT_BUCKET_EDGES, DurationBuckets};
 pub use moments::DurationMoments;
 pub use proportion::{Interval, Proportion, Z_95, normal_quantile, wilson_interval};
+pub(crate) use proportion::{binomial_half_cdf, ln_factorial};
 pub use sketch::{
     DEFAULT_MAX_BINS, DEFAULT_RELATIVE_ACCURACY, MIN_INDEXABLE, QuantileSketch, SketchSnapshot,
 };

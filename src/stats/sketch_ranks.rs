@@ -36,4 +36,20 @@ impl QuantileSketch {
             high: self.value_at_rank(n - c),
         })
     }
+
+    /// Price & Bonett's (2002) distribution-free standard error of the median:
+    /// `(x₍ₙ₋ₐ₊₁₎ − x₍ₐ₎) / (2·z₀)`, `a = max(1, round(n/2 − √n))`,
+    /// `z₀ = Φ⁻¹(1 − P(B ≤ a − 1))` with `B ~ Binomial(n, ½)`; the two order statistics
+    /// within α. `None` below 2 values.
+    pub(crate) fn median_standard_error(&self) -> Option<f64> {
+        let n = self.count;
+        if n < 2 {
+            return None;
+        }
+        let a = ((n as f64) / 2.0 - (n as f64).sqrt()).round().max(1.0) as u64;
+        let tail = crate::stats::binomial_half_cdf(a - 1, n);
+        let z0 = crate::stats::normal_quantile(1.0 - tail)?;
+        let (low, high) = (self.value_at_rank(a - 1), self.value_at_rank(n - a));
+        Some((high - low) / (2.0 * z0))
+    }
 }

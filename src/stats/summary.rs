@@ -104,11 +104,17 @@ pub struct DurationSnapshot {
     /// The median, within α.
     pub p50: Option<f64>,
     /// A distribution-free 95 % interval for the median: the order statistics at ranks
-    /// `c` and `n + 1 − c`, `c = round((n + 1)/2 − 1.96·√n/2)` (the binomial interval
-    /// McKean & Schrader's standard error is read from), each within α; `None` below 6
-    /// values. Comparisons of medians ([`compare::medians`](crate::compare::medians)) use it.
+    /// `c` and `n + 1 − c`, `c = round((n + 1)/2 − 1.96·√n/2)` (the binomial interval),
+    /// each within α; `None` below 6 values. The goals' median targets use it.
     #[cfg_attr(feature = "serde", serde(default))]
     pub p50_interval: Option<super::Interval>,
+    /// The median's distribution-free standard error (Price & Bonett, 2002):
+    /// `(x₍ₙ₋ₐ₊₁₎ − x₍ₐ₎) / (2·z₀)` with `a = max(1, round(n/2 − √n))` and
+    /// `z₀ = Φ⁻¹(1 − P(B ≤ a − 1))`, `B ~ Binomial(n, ½)`; the two order statistics within
+    /// α. `None` below 2 values. Comparisons of medians
+    /// ([`compare::medians`](crate::compare::medians)) use it.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub p50_se: Option<f64>,
     /// The 90th percentile, within α.
     pub p90: Option<f64>,
     /// The 95th percentile, within α.
@@ -297,6 +303,7 @@ impl Calculator for DurationSummary {
             }),
             p50,
             p50_interval: this.sketch.median_interval(),
+            p50_se: this.sketch.median_standard_error(),
             p90,
             p95,
             p99,
