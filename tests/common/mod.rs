@@ -53,6 +53,11 @@ pub fn same_but_extremes(
                 &mut h.assignment_to_reply,
             ]);
             summaries.extend(h.statuses.iter_mut().map(|t| &mut t.time));
+            summaries.extend(
+                h.credited
+                    .iter_mut()
+                    .flat_map(|c| [&mut c.first_response, &mut c.next_reply]),
+            );
         }
         for d in summaries {
             extremes.push(d.min.take());

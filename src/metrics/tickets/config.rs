@@ -77,6 +77,10 @@ pub struct TrackerConfig {
     /// ticket in play keeps a small record of its statuses and assignees (about 100 bytes
     /// and one allocation).
     pub handling: bool,
+    /// Who the handling figures credit each reply to
+    /// ([`HandlingSnapshot::credited`](super::HandlingSnapshot::credited); default: the
+    /// assignee at the solve). Needs [`handling`](Self::handling).
+    pub reply_credit: super::ReplyCredit,
     /// The first response of outbound tickets (default: none).
     pub outbound: OutboundReplies,
 }
@@ -94,6 +98,7 @@ impl Default for TrackerConfig {
             team_calendars: BTreeMap::new(),
             resequence: false,
             handling: false,
+            reply_credit: super::ReplyCredit::AssigneeAtSolve,
             outbound: OutboundReplies::NoFirstResponse,
         }
     }

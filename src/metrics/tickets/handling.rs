@@ -3,6 +3,11 @@
 //! assignment, unassigned time, first assignment → reply, assignee and group stations,
 //! reassignments, hand-offs between groups) and bots (hand-offs, bot resolutions).
 //!
+//! **Reply credit** ([`ReplyCredit`], [`TrackerConfig::reply_credit`](super::TrackerConfig::reply_credit)):
+//! the first responses and next replies of the solved tickets per agent, credited to the
+//! assignee at the solve (default), to the assignee at the moment of each reply, or to the
+//! agent who wrote it.
+//!
 //! Turned on by [`TrackerConfig::handling`](super::TrackerConfig::handling). Each ticket
 //! keeps a [`HandlingState`] beside the machine's; its figures are facts of the solved
 //! ticket ([contract](crate::contract) "Handling"): filed in its groups when it is solved,
@@ -12,7 +17,7 @@
 
 use crate::calculator::Calculator;
 use crate::error::{Error, Result};
-use crate::model::{AgentId, InteractionKind, Status, StatusCategory, StatusId, TeamId};
+use crate::model::{AgentId, Author, InteractionKind, Status, StatusCategory, StatusId, TeamId};
 use crate::stats::{DurationSnapshot, DurationSummary};
 
 use super::lifecycle::{WHAT, ratio};
@@ -53,6 +58,36 @@ impl StatusKey {
     }
 }
 
+/// Which agent a reply's time is credited to, in [`HandlingSnapshot::credited`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum ReplyCredit {
+    /// The ticket's assignee when it is solved, for every reply of the ticket: the agent
+    /// a grouping by assignee files the ticket under (Zendesk's and dbt_zendesk's
+    /// ticket-level reply times, which are reported by the ticket's assignee). The default.
+    #[default]
+    AssigneeAtSolve,
+    /// The ticket's assignee at the moment of each reply (Zendesk's reply-time reports
+    /// "by assignee" read off the ticket's audit trail; Intercom's "teammate assigned").
+    AssigneeAtReply,
+    /// The agent who wrote the reply (Front's reply-time analytics; Intercom's "teammate
+    /// replied").
+    Author,
+}
+
+/// A reply of an unsolved ticket that ended a first-response or next-reply wait: who
+/// wrote it, who was assigned, and the wait it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) struct Credit {
+    author: AgentId,
+    assignee: Option<AgentId>,
+    /// A next reply (else the first response).
+    next: bool,
+    secs: u32,
+}
+
 /// One ticket's handling so far (instants and durations in seconds after its creation).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -75,6 +110,9 @@ pub(crate) struct HandlingState {
     /// Set at the solve: what the solved ticket files.
     bot_resolved: bool,
     handed_off: bool,
+    /// The replies that ended a wait while unsolved, for [`ReplyCredit`].
+    #[cfg_attr(feature = "serde", serde(default))]
+    credits: Vec<Credit>,
 }
 
 impl HandlingState {
@@ -96,6 +134,7 @@ impl HandlingState {
             handoffs: 0,
             bot_resolved: false,
             handed_off: false,
+            credits: Vec::new(),
         }
     }
 
@@ -182,6 +221,7 @@ impl HandlingState {
             && at_most(self.assignment_reply)
             && at_most(self.unassigned_since)
             && self.times.iter().any(|t| t.0 == self.status)
+            && self.credits.iter().all(|c| c.secs <= last)
     }
 }
 
@@ -214,10 +254,27 @@ pub(crate) fn follow(
                 h.enter(key, at);
             }
         }
-        (Transition::Replied(r), false)
-            if !r.while_solved && h.first_assigned != UNSET && h.assignment_reply == UNSET =>
-        {
-            h.assignment_reply = at - h.first_assigned;
+        (Transition::Replied(r), false) if !r.while_solved => {
+            if h.first_assigned != UNSET && h.assignment_reply == UNSET {
+                h.assignment_reply = at - h.first_assigned;
+            }
+            if let InteractionKind::Message {
+                author: Author::Agent(author),
+                ..
+            } = *kind
+            {
+                for (next, secs) in [(false, r.first_response), (true, r.next_reply)] {
+                    // A wait is at most the ticket's life, which fits in u32 seconds.
+                    if let Some(secs) = secs.and_then(|s| u32::try_from(s).ok()) {
+                        h.credits.push(Credit {
+                            author,
+                            assignee: attributes.assignee,
+                            next,
+                            secs,
+                        });
+                    }
+                }
+            }
         }
         (Transition::Reopened { .. }, false) => {
             if let Some(key) = key {
@@ -254,6 +311,21 @@ pub struct Handling {
     bot_resolved: u64,
     /// Hand-offs of every ticket (solved or not), moving with the ticket.
     handoff_events: u64,
+    /// Who replies are credited to.
+    #[cfg_attr(feature = "serde", serde(default))]
+    credit: ReplyCredit,
+    /// The solved tickets' credited replies per agent, in agent order (`None`: a reply
+    /// credited to no agent: an unassigned ticket).
+    #[cfg_attr(feature = "serde", serde(default))]
+    credits: Vec<(Option<AgentId>, CreditFigures)>,
+}
+
+/// The replies credited to one agent.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+struct CreditFigures {
+    first_response: DurationSummary,
+    next_reply: DurationSummary,
 }
 
 /// Time in one status of a group's solved tickets.
@@ -265,9 +337,12 @@ struct StatusFigures {
 }
 
 impl Handling {
-    /// Empty figures whose durations are summarised like `template`.
-    pub(crate) fn new(template: DurationSummary) -> Self {
+    /// Empty figures whose durations are summarised like `template`, replies credited by
+    /// `credit`.
+    pub(crate) fn new(template: DurationSummary, credit: ReplyCredit) -> Self {
         Handling {
+            credit,
+            credits: Vec::new(),
             solved: 0,
             statuses: Vec::new(),
             first_assignment: template.clone(),
@@ -305,12 +380,17 @@ impl Handling {
             }
         }
         if solved {
-            self.put_solved(h, add)?;
+            self.put_solved(h, s.assignee, add)?;
         }
         Ok(())
     }
 
-    fn put_solved(&mut self, h: &HandlingState, add: bool) -> Result<()> {
+    fn put_solved(
+        &mut self,
+        h: &HandlingState,
+        assignee: Option<AgentId>,
+        add: bool,
+    ) -> Result<()> {
         let step = |v: &mut u64, by: u64| {
             if add { *v += by } else { *v -= by }
         };
@@ -347,6 +427,34 @@ impl Handling {
         step(&mut self.group_handoffs, u64::from(h.group_handoffs));
         step(&mut self.handed_off, u64::from(h.handed_off));
         step(&mut self.bot_resolved, u64::from(h.bot_resolved));
+        for c in &h.credits {
+            let agent = match self.credit {
+                ReplyCredit::AssigneeAtSolve => assignee,
+                ReplyCredit::AssigneeAtReply => c.assignee,
+                ReplyCredit::Author => Some(c.author),
+            };
+            let i = match self.credits.binary_search_by_key(&agent, |e| e.0) {
+                Ok(i) => i,
+                Err(i) => {
+                    let figures = CreditFigures {
+                        first_response: self.template.clone(),
+                        next_reply: self.template.clone(),
+                    };
+                    self.credits.insert(i, (agent, figures));
+                    i
+                }
+            };
+            let f = &mut self.credits[i].1;
+            let d = if c.next {
+                &mut f.next_reply
+            } else {
+                &mut f.first_response
+            };
+            put(d, u64::from(c.secs))?;
+            if f.first_response.count() == 0 && f.next_reply.count() == 0 {
+                self.credits.remove(i);
+            }
+        }
         Ok(())
     }
 
@@ -357,6 +465,22 @@ impl Handling {
                 WHAT,
                 "handling summaries configured apart",
             ));
+        }
+        if self.credit != other.credit {
+            return Err(Error::incompatible(
+                WHAT,
+                "replies credited by different rules",
+            ));
+        }
+        for (agent, f) in &other.credits {
+            match self.credits.binary_search_by_key(agent, |e| e.0) {
+                Ok(i) => {
+                    let mine = &mut self.credits[i].1;
+                    mine.first_response.merge(&f.first_response)?;
+                    mine.next_reply.merge(&f.next_reply)?;
+                }
+                Err(i) => self.credits.insert(i, (*agent, f.clone())),
+            }
         }
         let overflow = || Error::Overflow { what: WHAT };
         let add = |a: &mut u64, b: u64| -> Result<()> {
@@ -392,6 +516,11 @@ impl Handling {
         Ok(())
     }
 
+    /// The rule its replies are credited by.
+    pub(crate) fn credit(&self) -> ReplyCredit {
+        self.credit
+    }
+
     /// A bot hand-off of one of the group's tickets.
     pub(crate) fn handed_off(&mut self) {
         self.handoff_events += 1;
@@ -419,6 +548,17 @@ impl Handling {
                 .iter()
                 .any(|(_, f)| f.time.count() > solved || f.entries < f.time.count())
             || self.statuses.windows(2).any(|w| w[0].0 >= w[1].0)
+            || self.credits.windows(2).any(|w| w[0].0 >= w[1].0)
+            || self
+                .credits
+                .iter()
+                .any(|(_, f)| f.first_response.count() == 0 && f.next_reply.count() == 0)
+            || self
+                .credits
+                .iter()
+                .map(|(_, f)| f.first_response.count())
+                .sum::<u64>()
+                > solved
         {
             return bad("more tickets in a figure than solved");
         }
@@ -452,6 +592,16 @@ impl Handling {
             bot_resolved: self.bot_resolved,
             bot_resolution_rate: ratio(self.bot_resolved, self.solved),
             bot_handoffs: self.handoff_events,
+            reply_credit: self.credit,
+            credited: self
+                .credits
+                .iter()
+                .map(|(agent, f)| CreditedReplies {
+                    agent: *agent,
+                    first_response: f.first_response.snapshot(),
+                    next_reply: f.next_reply.snapshot(),
+                })
+                .collect(),
         }
     }
 }
@@ -493,6 +643,27 @@ pub struct HandlingSnapshot {
     pub bot_resolution_rate: Option<f64>,
     /// Bot hand-offs of every ticket of the group, solved or not.
     pub bot_handoffs: u64,
+    /// The rule [`credited`](Self::credited) follows.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub reply_credit: ReplyCredit,
+    /// The solved tickets' first responses and next replies per agent they are credited
+    /// to, in agent order (`None`: credited to no agent, an unassigned ticket). Replies
+    /// while a ticket was unsolved: a reply to a solved ticket (which does not reopen it)
+    /// is in the ticket's reply count but credited to no one.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub credited: Vec<CreditedReplies>,
+}
+
+/// The replies credited to one agent ([`ReplyCredit`]): calendar seconds.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CreditedReplies {
+    /// The agent (`None`: no agent: the ticket or reply had no assignee).
+    pub agent: Option<AgentId>,
+    /// The first response times credited.
+    pub first_response: DurationSnapshot,
+    /// The next reply times credited.
+    pub next_reply: DurationSnapshot,
 }
 
 /// Time a group's solved tickets spent in one status.

@@ -150,7 +150,11 @@ impl TicketLifecycle {
         };
         self.target == other.target
             && business
-            && self.handling.is_some() == other.handling.is_some()
+            && match (&self.handling, &other.handling) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.credit() == b.credit(),
+                _ => false,
+            }
             && summaries(self)
                 .iter()
                 .zip(summaries(other))

@@ -128,7 +128,9 @@ pub use grouping::{
     ByAssignee, ByChannel, ByCreationPriority, ByPriority, ByRequester, ByTag, ByTeam, CreatedIn,
     Overall, SolvedIn, TicketGrouping, TicketView,
 };
-pub use handling::{Handling, HandlingSnapshot, StatusKey, StatusTime};
+pub use handling::{
+    CreditedReplies, Handling, HandlingSnapshot, ReplyCredit, StatusKey, StatusTime,
+};
 pub use ingest::{IngestReport, RejectReason};
 pub use lifecycle::{
     BusinessFacts, BusinessLifecycle, BusinessSnapshot, DEFAULT_BUSINESS_RESPONSE_TARGET,

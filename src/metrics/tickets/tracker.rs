@@ -170,9 +170,10 @@ impl<G: TicketGrouping> TicketTracker<G> {
             )));
         }
         if config.handling {
-            template.handling = Some(Box::new(Handling::new(DurationSummary::with_config(
-                &config.summary,
-            )?)));
+            template.handling = Some(Box::new(Handling::new(
+                DurationSummary::with_config(&config.summary)?,
+                config.reply_credit,
+            )));
         }
         Ok(TicketTracker {
             overall: template.clone(),
