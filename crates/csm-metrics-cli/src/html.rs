@@ -60,6 +60,7 @@ figcaption { font-weight: 600; width: 100%; }
 table { border-collapse: collapse; font-size: 0.9em; } th, td { border: 1px solid #bbb; padding: 0.2em 0.5em; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 svg text { font: 11px system-ui, sans-serif; fill: #111; }
+pre.contract { white-space: pre-wrap; font: 0.85em/1.4 ui-monospace, monospace; color: #222; }
 .better { font-weight: 600; } .worse { font-weight: 600; text-decoration: underline; }
 @page { size: A4; margin: 15mm; } @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } }
 "#;
@@ -255,14 +256,77 @@ fn tick(v: f64, max: f64) -> String {
     }
 }
 
-/// A chart with its definition and its numbers as a table.
-fn figure(out: &mut String, caption: &str, definition: &str, svg: &str, table: &str) {
+/// A chart with its definition (and a link to the contract's section `see`, a
+/// [`slug`]) and its numbers as a table.
+fn figure(
+    out: &mut String,
+    caption: &str,
+    (definition, see): (&str, &str),
+    svg: &str,
+    table: &str,
+) {
     let _ = write!(
         out,
-        "<figure><figcaption>{}</figcaption><p class=\"def\">{}</p>{svg}{table}</figure>",
+        "<figure><figcaption>{}</figcaption><p class=\"def\">{} <a href=\"#c-{see}\">Definition</a>.</p>{svg}{table}</figure>",
         esc(caption),
         esc(definition),
     );
+}
+
+/// The crate's metric contract, carried into every page.
+const CONTRACT: &str = include_str!("../../../docs/METRICS.md");
+
+/// A contract heading's anchor: its words before any parenthesis, lower case, joined by
+/// hyphens ("Time metrics (calendar time…)" → `time-metrics`).
+fn slug(heading: &str) -> String {
+    let words = heading.split(" (").next().unwrap_or(heading);
+    let words = words.split(" *(").next().unwrap_or(words);
+    words
+        .chars()
+        .filter_map(|c| match c {
+            c if c.is_alphanumeric() => Some(c.to_ascii_lowercase()),
+            ' ' | '-' => Some('-'),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The contract as the page's last section: each heading with its anchor (`c-` and its
+/// [`slug`]) for the figures' links, the text as written.
+fn contract(out: &mut String) {
+    out.push_str("<h2 id=\"contract\">Definitions: the metric contract</h2>");
+    let mut text = String::new();
+    let flush = |out: &mut String, text: &mut String| {
+        if !text.trim().is_empty() {
+            let _ = write!(
+                out,
+                "<pre class=\"contract\">{}</pre>",
+                esc(text.trim_matches('\n'))
+            );
+        }
+        text.clear();
+    };
+    for line in CONTRACT.lines().skip_while(|l| !l.starts_with("## ")) {
+        let heading = [("## ", "h3"), ("### ", "h4")]
+            .into_iter()
+            .find_map(|(mark, tag)| Some((line.strip_prefix(mark)?, tag)));
+        match heading {
+            Some((title, tag)) => {
+                flush(out, &mut text);
+                let _ = write!(
+                    out,
+                    "<{tag} id=\"c-{}\">{}</{tag}>",
+                    slug(title),
+                    esc(title)
+                );
+            }
+            None => {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    flush(out, &mut text);
 }
 
 fn table(head: &[&str], rows: &[Vec<String>]) -> String {
@@ -292,48 +356,109 @@ fn card(out: &mut String, id: &str, label: &str, value: &str, note: &str) {
     );
 }
 
-/// The surveys of the latest full week against the week before, as cards (the last week
-/// is left out when it may be partial: with three weeks or more).
+/// The latest full period of a time-ordered list (the last one is left out when it may be
+/// partial: with three periods or more).
+fn latest_full<T>(periods: &[T]) -> Option<&T> {
+    let full = if periods.len() >= 3 {
+        &periods[..periods.len() - 1]
+    } else {
+        periods
+    };
+    full.last()
+}
+
+/// A signed duration in seconds as people read it.
+fn signed_duration(v: f64) -> String {
+    let sign = if v < 0.0 { "-" } else { "+" };
+    format!("{sign}{}", duration(Some(v.abs())))
+}
+
+/// A card for one comparison (`difference`, `low`, `high`, `change`) of `period` against
+/// the one before, each figure written by `show`.
+fn versus_card(
+    out: &mut String,
+    (id, label): (&str, &str),
+    d: &Value,
+    period: &str,
+    show: &dyn Fn(f64) -> String,
+) {
+    let value = d["difference"].as_f64().map_or("—".into(), show);
+    let note = format!(
+        "{period} · 95 % {} – {} · {}",
+        d["low"].as_f64().map_or("—".into(), show),
+        d["high"].as_f64().map_or("—".into(), show),
+        d["change"].as_str().unwrap_or("").replace('_', " ")
+    );
+    card(out, id, label, &value, &note);
+}
+
+/// The surveys of the latest full week against the week before, as cards.
 fn week_over_week(out: &mut String, days: &Value) {
     let Some(weeks) = days["weeks"].as_array() else {
         return;
     };
-    let full = if weeks.len() >= 3 {
-        &weeks[..weeks.len() - 1]
-    } else {
-        &weeks[..]
-    };
-    let Some(w) = full.last().filter(|w| !w["csat_vs_previous"].is_null()) else {
+    let Some(w) = latest_full(weeks).filter(|w| !w["csat_vs_previous"].is_null()) else {
         return;
     };
-    let week = esc(w["start"].as_str().unwrap_or(""));
-    for (id, label, key, unit) in [
+    let week = format!("week of {}", esc(w["start"].as_str().unwrap_or("")));
+    let points = |v: f64| format!("{v:+.1}");
+    versus_card(
+        out,
+        ("h-csat-week", "CSAT, week against the week before (points)"),
+        &w["csat_vs_previous"],
+        &week,
+        &points,
+    );
+    versus_card(
+        out,
+        ("h-nps-week", "NPS, week against the week before"),
+        &w["nps_vs_previous"],
+        &week,
+        &points,
+    );
+}
+
+/// The tickets created in the latest full window against the window before (cohorts), as
+/// cards: the medians (lower is better) and the shares of solved tickets.
+fn window_over_window(out: &mut String, r: &Value) {
+    let Some(w) = r["tickets"]["by_window"].as_object() else {
+        return;
+    };
+    let mut keys: Vec<&String> = w.keys().collect();
+    keys.sort();
+    let Some(key) = latest_full(&keys).filter(|k| w[**k]["vs_previous"].is_object()) else {
+        return;
+    };
+    let v = &w[*key]["vs_previous"];
+    let period = format!("created {}", esc(key));
+    let points = |x: f64| format!("{:+.1} pt", x * 100.0);
+    for (id, label, field, show) in [
         (
-            "h-csat-week",
-            "CSAT, week against the week before",
-            "csat_vs_previous",
-            " points",
+            "h-frt-window",
+            "First response median, against the window before",
+            "first_response_median",
+            &signed_duration as &dyn Fn(f64) -> String,
         ),
         (
-            "h-nps-week",
-            "NPS, week against the week before",
-            "nps_vs_previous",
-            "",
+            "h-res-window",
+            "Resolution median, against the window before",
+            "full_resolution_median",
+            &signed_duration,
+        ),
+        (
+            "h-one-touch-window",
+            "One-touch, against the window before",
+            "one_touch_rate",
+            &points,
+        ),
+        (
+            "h-within-window",
+            "Resolved within 24 h, against the window before",
+            "resolved_within_24h",
+            &points,
         ),
     ] {
-        let d = &w[key];
-        let value = d["difference"]
-            .as_f64()
-            .map_or("—".into(), |v| format!("{v:+.1}{unit}"));
-        let note = format!(
-            "week of {week} · 95 % {} – {} · {}",
-            d["low"].as_f64().map_or("—".into(), |v| format!("{v:+.1}")),
-            d["high"]
-                .as_f64()
-                .map_or("—".into(), |v| format!("{v:+.1}")),
-            d["change"].as_str().unwrap_or("").replace('_', " ")
-        );
-        card(out, id, label, &value, &note);
+        versus_card(out, (id, label), &v[field], &period, show);
     }
 }
 
@@ -456,7 +581,7 @@ fn distribution(out: &mut String, id: &str, title: &str, d: &Value, buckets: &Va
     figure(
         out,
         title,
-        &def,
+        (&def, "time-metrics"),
         &chart.svg(),
         &table(&["bucket", "tickets"], &rows_out),
     );
@@ -517,7 +642,10 @@ fn windows(out: &mut String, r: &Value) {
     figure(
         out,
         "Volume and change window over window",
-        "Tickets created in each window (cohorts); each window against the one before: difference beyond noise at 95 % (better / worse), no detectable change, or not enough data (fewer than 30 each side).",
+        (
+            "Tickets created in each window (cohorts); each window against the one before: difference beyond noise at 95 % (better / worse), no detectable change, or not enough data (fewer than 30 each side).",
+            "comparisons",
+        ),
         &chart.svg(),
         &table(
             &[
@@ -613,14 +741,20 @@ fn daily(out: &mut String, days: &Value) {
     figure(
         out,
         &volume_title,
-        "Created: tickets created (spam left out); solved: solves, one per open → solved cycle; days in the report's zone (weeks: 7-day sums from the first day).",
+        (
+            "Created: tickets created (spam left out); solved: solves, one per open → solved cycle; days in the report's zone (weeks: 7-day sums from the first day).",
+            "rates-and-counts",
+        ),
         &volume.svg(),
         "",
     );
     figure(
         out,
         "Backlog at each day's end",
-        "Open tickets (not solved, closed, merged or spam) when the stream passed the day's end, overall and per team.",
+        (
+            "Open tickets (not solved, closed, merged or spam) when the stream passed the day's end, overall and per team.",
+            "rates-and-counts",
+        ),
         &backlog.svg(),
         &numbers,
     );
@@ -779,7 +913,7 @@ fn weekly(out: &mut String, days: &Value) {
                 rows.len()
             );
         }
-        figure(out, title, def, &chart.svg(), &numbers);
+        figure(out, title, (def, "surveys"), &chart.svg(), &numbers);
     }
 }
 
@@ -825,7 +959,10 @@ fn call_days(out: &mut String, days: &Value) {
     figure(
         out,
         "Service level and abandonment per day",
-        "Service level: answered within 20 s / offered (short abandons left out); abandoned: abandoned / offered.",
+        (
+            "Service level: answered within 20 s / offered (short abandons left out); abandoned: abandoned / offered.",
+            "contact-center",
+        ),
         &chart.svg(),
         &numbers,
     );
@@ -865,7 +1002,10 @@ fn sla(out: &mut String, r: &Value, key: &str, heading: &str) {
     figure(
         out,
         heading,
-        "Attainment = achieved / (achieved + breached); a target is breached the moment its deadline passes. Hatched: below 80 %.",
+        (
+            "Attainment = achieved / (achieved + breached); a target is breached the moment its deadline passes. Hatched: below 80 %.",
+            "sla",
+        ),
         &chart.svg(),
         &table(
             &[
@@ -996,11 +1136,12 @@ pub fn page(report: &Value, buckets: &Value, days: &Value, title: &str) -> Strin
     let mut out = String::new();
     let _ = write!(
         out,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{t}</title><style>{STYLE}</style></head><body><h1>{t}</h1><p class=\"meta\">Generated by csm-metrics. Definitions: the crate's metric contract (docs/METRICS.md).</p>",
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{t}</title><style>{STYLE}</style></head><body><h1>{t}</h1><p class=\"meta\">Generated by csm-metrics. Every figure is defined in the crate's metric contract, at the <a href=\"#contract\">end of this page</a>.</p>",
         t = esc(title)
     );
     headline(&mut out, report);
-    out.push_str("<div class=\"cards\">");
+    out.push_str("<h2 id=\"changes\">Changes beyond noise</h2><p class=\"def\">Each figure of the latest full period against the period before, with its 95 % interval and a verdict: better, worse, no detectable change (the interval holds 0) or not enough data (fewer than 30 each side). <a href=\"#c-comparisons\">Definition</a>.</p><div class=\"cards\">");
+    window_over_window(&mut out, report);
     week_over_week(&mut out, days);
     out.push_str("</div>");
     out.push_str("<h2 id=\"distributions\">Distributions</h2>");
@@ -1048,6 +1189,7 @@ pub fn page(report: &Value, buckets: &Value, days: &Value, title: &str) -> Strin
     call_days(&mut out, days);
     groups(&mut out, report);
     import(&mut out, report);
+    contract(&mut out);
     out.push_str("</body></html>\n");
     out
 }

@@ -132,7 +132,8 @@ struct ReportArgs {
     #[arg(long, value_enum, value_delimiter = ',', default_value = "team")]
     group_by: Vec<Dim>,
     /// Figures per window of creation (cohorts: "of tickets created that week…"), in
-    /// --zone (UTC by default), as a `by_window` section keyed by the window's local start.
+    /// --zone (UTC by default), as a `by_window` section keyed by the window's local start;
+    /// each window against the one before. `--format html` defaults to weeks.
     #[arg(long, value_enum)]
     window: Option<groups::WindowLength>,
     /// The instant ages are dated at (RFC 3339 or Unix seconds); default: the latest
@@ -442,7 +443,11 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
     .into_iter()
     .filter_map(|(name, path)| Some((name, path?)))
     .unzip();
-    let window = match args.window {
+    // The HTML page compares the latest full week with the one before unless told otherwise.
+    let window = match args
+        .window
+        .or((args.format == Format::Html).then_some(groups::WindowLength::Week))
+    {
         Some(w) => Some((w, args.input.zone()?)),
         None => None,
     };

@@ -3,7 +3,7 @@
 
 use csm_metrics::metrics::calls::CallCenter;
 use csm_metrics::metrics::tickets::{OutboundReplies, TrackerConfig};
-use csm_metrics::{Calculator, Granularity, SurveySuite, Windowed};
+use csm_metrics::{Calculator, CesScale, Granularity, SurveySuite, Windowed};
 use csm_metrics_io::freshdesk::Freshdesk;
 use csm_metrics_io::history::{History, Names, ReadOptions, TicketSink};
 use csm_metrics_io::servicenow::ServiceNow;
@@ -130,13 +130,29 @@ impl Source {
                 })?;
                 Ok((surveys, calls, report, w))
             }
-            Source::ZendeskApi(z) => {
-                let surveys = z.read_surveys(&mut report)?;
-                Ok((surveys, CallCenter::default(), report, None))
-            }
-            Source::Freshdesk(f) => {
-                let surveys = f.read_surveys(&mut report)?;
-                Ok((surveys, CallCenter::default(), report, None))
+            Source::ZendeskApi(_) | Source::Freshdesk(_) => {
+                let scale = match self {
+                    Source::ZendeskApi(_) => ApiExport::CSAT_SCALE,
+                    _ => Freshdesk::CSAT_SCALE,
+                };
+                let mut surveys = SurveySuite::new(scale, CesScale::default())?;
+                let mut w = windows.map(|zone| SideWindows {
+                    weeks: Windowed::with_template(Granularity::IsoWeek, zone, surveys.clone()),
+                    days: Windowed::new(Granularity::Day, zone),
+                });
+                let mut observe = |r: &csm_metrics::SurveyResponse| -> csm_metrics::Result<()> {
+                    surveys.observe(r)?;
+                    if let Some(w) = &mut w {
+                        w.weeks.observe(r)?;
+                    }
+                    Ok(())
+                };
+                match self {
+                    Source::ZendeskApi(z) => z.read_surveys_with(&mut report, &mut observe)?,
+                    Source::Freshdesk(f) => f.read_surveys_with(&mut report, &mut observe)?,
+                    _ => {}
+                }
+                Ok((surveys, CallCenter::default(), report, w))
             }
             _ => Ok((SurveySuite::default(), CallCenter::default(), report, None)),
         }

@@ -410,6 +410,41 @@ fn api_exports_report_their_satisfaction_ratings() {
     assert_eq!(r["surveys"]["csat"]["responses"], 3);
 }
 
+#[test]
+fn api_exports_chart_their_ratings_per_week() {
+    // All three ratings of each hand-made export fall in the ISO week of 2025-03-03:
+    // Zendesk 2 good of 3 (501 as changed to good, 502, 505 bad); Freshdesk 1 satisfied of
+    // 3 on its 7-point scale (9001 happy as last given; 9002 neutral; 9003 unhappy).
+    for (from, dir, csat) in [
+        (
+            "zendesk",
+            "crates/csm-metrics-io/tests/data/zendesk_api_hand",
+            "66.67",
+        ),
+        (
+            "freshdesk",
+            "crates/csm-metrics-io/tests/data/freshdesk_hand",
+            "33.33",
+        ),
+    ] {
+        let out = run(&["report", "--from", from, dir, "--format", "html"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let html = String::from_utf8(out.stdout).unwrap();
+        let at = html.find("id=\"surveys\"").expect(from);
+        let row = "<tr><td>2025-03-03</td><td>";
+        let week = &html[at + html[at..].find(row).expect(from) + row.len()..];
+        assert!(
+            week.starts_with(&format!("{csat}</td>")),
+            "{from}: {}",
+            &week[..40]
+        );
+    }
+}
+
 // Erlang C by hand (a few lines of Python from the textbook formula): 100 contacts in 30
 // minutes at 180 s is 10 Erlangs; 13 agents answer 79.56 % in 20 s, 14 agents 88.835 %
 // (P(wait) 0.174132, occupancy 10/14); 14 agents at 30 % shrinkage are 20 positions.
@@ -800,7 +835,7 @@ fn an_html_report_is_one_page_with_the_reports_figures() {
         "report",
         "tests/data/sample_slice",
         "--window",
-        "day",
+        "hour",
         "--format",
         "html",
         "--output",
@@ -852,7 +887,7 @@ fn an_html_report_is_one_page_with_the_reports_figures() {
         assert!(!html.contains(banned), "{banned}");
     }
     // The headline numbers are the JSON report's.
-    let r = report(&["report", "tests/data/sample_slice", "--window", "day"]);
+    let r = report(&["report", "tests/data/sample_slice", "--window", "hour"]);
     let card = |id: &str| {
         let at = html.find(&format!("id=\"{id}\"")).unwrap();
         let b = html[at..].find("<b>").unwrap() + at + 3;
@@ -874,6 +909,51 @@ fn an_html_report_is_one_page_with_the_reports_figures() {
                 .iter()
                 .any(|v| card.contains(v)),
             "{card}"
+        );
+    }
+    // The tickets of the latest full window against the window before: the JSON's
+    // comparison, each with a verdict.
+    let w = r["tickets"]["by_window"].as_object().unwrap();
+    let mut keys: Vec<&String> = w.keys().collect();
+    keys.sort();
+    let latest = &w[keys[keys.len() - 2]]["vs_previous"];
+    let one_touch = latest["one_touch_rate"]["difference"].as_f64().unwrap();
+    assert_eq!(
+        card("h-one-touch-window"),
+        format!("{:+.1} pt", one_touch * 100.0)
+    );
+    for id in [
+        "h-frt-window",
+        "h-res-window",
+        "h-one-touch-window",
+        "h-within-window",
+    ] {
+        let at = html.find(&format!("id=\"{id}\"")).expect(id);
+        let card = &html[at..at + html[at..].find("</div>").unwrap()];
+        assert!(
+            card.contains(&format!("created {}", keys[keys.len() - 2])),
+            "{card}"
+        );
+        assert!(
+            ["better", "worse", "no detectable change", "not enough data"]
+                .iter()
+                .any(|v| card.contains(v)),
+            "{card}"
+        );
+    }
+    // Every figure links to its definition in the contract carried at the page's end, and
+    // every link lands on an anchor of the page.
+    assert!(html.contains("id=\"contract\"") && html.contains("id=\"c-time-metrics\""));
+    let links: Vec<&str> = html
+        .split("href=\"#")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect();
+    assert!(links.len() >= charts, "{} links", links.len());
+    for target in links {
+        assert!(
+            html.contains(&format!("id=\"{target}\"")),
+            "#{target} lands nowhere"
         );
     }
     // 5,245 s is under two hours: shown in minutes.
@@ -898,12 +978,16 @@ fn an_html_report_on_a_calendar_shows_business_time_too() {
     );
     let html = String::from_utf8(out.stdout).unwrap();
     assert!(html.contains("<figcaption>First response time, business hours"));
+    // Without --window the page has weekly windows: the slice's one week (2024-12-30),
+    // with no week before it to compare with.
+    assert!(html.contains("id=\"windows\"") && html.contains("<td>2024-12-30</td>"));
+    assert!(!html.contains("id=\"h-res-window\""));
     assert!(html.contains("<figcaption>Full resolution time, business hours"));
     // Without a calendar, none.
     let plain = run(&["report", "tests/data/sample_slice", "--format", "html"]);
     assert!(
         !String::from_utf8(plain.stdout)
             .unwrap()
-            .contains("business hours")
+            .contains(", business hours</figcaption>")
     );
 }

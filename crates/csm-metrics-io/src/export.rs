@@ -48,19 +48,18 @@ where
     })
 }
 
-/// Satisfaction ratings of a help desk's export into a survey suite with the given CSAT
-/// scale: `parse` turns an object into (rating id, when it was last given, the response)
-/// or the rule it breaks. A rating given again (a customer changing their answer) counts
-/// once, as last given; a response the suite refuses is counted by its rule.
+/// Satisfaction ratings of a help desk's export, given to `observe` in time order (then by
+/// id): `parse` turns an object into (rating id, when it was last given, the response) or
+/// the rule it breaks. A rating given again (a customer changing their answer) counts once,
+/// as last given; a response `observe` refuses is counted by its rule.
 pub(crate) fn ratings(
     files: &[std::path::PathBuf],
     resource: &'static str,
     table: Table,
-    scale: csm_metrics::CsatScale,
     report: &mut ImportReport,
     parse: impl Fn(&Value) -> core::result::Result<(u64, i64, csm_metrics::SurveyResponse), Rule>,
-) -> Result<csm_metrics::SurveySuite> {
-    use csm_metrics::Calculator;
+    mut observe: impl FnMut(&csm_metrics::SurveyResponse) -> csm_metrics::Result<()>,
+) -> Result<()> {
     let mut latest: HashMap<u64, (i64, csm_metrics::SurveyResponse)> = HashMap::new();
     each_json(files, resource, table, report, |o, report| match parse(o) {
         Ok((id, at, r)) => match latest.get(&id) {
@@ -75,15 +74,19 @@ pub(crate) fn ratings(
         },
         Err(rule) => report.reject(table, rule),
     })?;
-    let mut suite = csm_metrics::SurveySuite::new(scale, csm_metrics::CesScale::default())?;
     let mut responses: Vec<_> = latest.into_values().map(|(_, r)| r).collect();
     responses.sort_by_key(|r| (r.at, r.id));
     for r in &responses {
-        if let Err(e) = suite.observe(r) {
+        if let Err(e) = observe(r) {
             report.reject(table, crate::history::refused(&e));
         }
     }
-    Ok(suite)
+    Ok(())
+}
+
+/// An empty survey suite on a help desk's CSAT scale (CES on the default scale).
+pub(crate) fn suite(scale: csm_metrics::CsatScale) -> Result<csm_metrics::SurveySuite> {
+    csm_metrics::SurveySuite::new(scale, csm_metrics::CesScale::default()).map_err(Error::from)
 }
 
 /// A file's bytes, decompressed when its first bytes are gzip's.

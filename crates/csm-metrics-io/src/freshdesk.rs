@@ -38,12 +38,14 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use csm_metrics::Calculator;
 use serde_json::Value;
 
 use crate::error::Result;
 use crate::export::{
     HAS_A, HAS_B, KIND_ASSIGNEE, KIND_COMMENT, KIND_CREATED, KIND_GROUP, KIND_PRIORITY,
-    KIND_STATUS, OUTBOUND, Palette, Row, deliver_all, each_json, id, ratings, resource_files, when,
+    KIND_STATUS, OUTBOUND, Palette, Row, deliver_all, each_json, id, ratings, resource_files,
+    suite, when,
 };
 use crate::history::sorted::Runs;
 use crate::history::{Names, ReadOptions, TicketSink};
@@ -109,18 +111,33 @@ impl Freshdesk {
         self
     }
 
+    /// Freshdesk's CSAT scale: 1..=7, satisfied from 5 (happy).
+    pub const CSAT_SCALE: CsatScale = CsatScale::Points {
+        max: 7,
+        satisfied_from: 5,
+    };
+
     /// Reads the satisfaction ratings (none without `satisfaction_ratings*` files) into a
-    /// survey suite whose CSAT scale is 1..=7, satisfied from 5 (happy).
+    /// survey suite on [`CSAT_SCALE`](Self::CSAT_SCALE).
     pub fn read_surveys(&self, report: &mut ImportReport) -> Result<SurveySuite> {
+        let mut suite = suite(Self::CSAT_SCALE)?;
+        self.read_surveys_with(report, |r| suite.observe(r))?;
+        Ok(suite)
+    }
+
+    /// Reads the satisfaction ratings, giving each response to `observe` in time order
+    /// (a rating given again once, as last given; a response `observe` refuses counted by
+    /// its rule). Responses are on [`CSAT_SCALE`](Self::CSAT_SCALE).
+    pub fn read_surveys_with(
+        &self,
+        report: &mut ImportReport,
+        observe: impl FnMut(&SurveyResponse) -> csm_metrics::Result<()>,
+    ) -> Result<()> {
         let files = self
             .files
             .get("satisfaction_ratings")
             .map_or(&[][..], Vec::as_slice);
-        let scale = CsatScale::Points {
-            max: 7,
-            satisfied_from: 5,
-        };
-        ratings(files, "satisfaction_ratings", RATINGS, scale, report, |o| {
+        let parse = |o: &Value| {
             let rating = o
                 .get("ratings")
                 .and_then(|r| r.get("default_question"))
@@ -143,7 +160,15 @@ impl Freshdesk {
             r.agent = id(o.get("agent_id")).map(AgentId);
             r.customer = id(o.get("user_id")).map(CustomerId);
             Ok((id_, at.timestamp(), r))
-        })
+        };
+        ratings(
+            files,
+            "satisfaction_ratings",
+            RATINGS,
+            report,
+            parse,
+            observe,
+        )
     }
 
     /// Reads tickets and their conversations and status history into one sink per shard,

@@ -33,6 +33,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use csm_metrics::Calculator;
 use csm_metrics::{
     AgentId, CsatScale, CustomerId, FieldId, SurveyId, SurveyResponse, SurveyScore, SurveySuite,
     TagId, TicketId, ValueId,
@@ -43,7 +44,7 @@ use crate::error::Result;
 use crate::export::{
     HAS_A, HAS_B, KIND_ASSIGNEE, KIND_COMMENT, KIND_CREATED, KIND_CUSTOM, KIND_GROUP,
     KIND_PRIORITY, KIND_STATUS, KIND_TAG_ADDED, KIND_TAG_REMOVED, OUTBOUND, Palette, Row,
-    deliver_all, each_json, id, ratings, resource_files, when,
+    deliver_all, each_json, id, ratings, resource_files, suite, when,
 };
 use crate::history::sorted::Runs;
 use crate::history::{Names, ReadOptions, TicketSink};
@@ -169,9 +170,25 @@ impl ApiExport {
         Ok((sinks, report, groups.into_iter().collect()))
     }
 
+    /// Zendesk's CSAT scale: thumbs up or down (good and bad).
+    pub const CSAT_SCALE: CsatScale = CsatScale::Thumbs;
+
     /// Reads the satisfaction ratings (none without `satisfaction_ratings*` files) into a
-    /// survey suite whose CSAT is thumbs up or down, as Zendesk's good and bad.
+    /// survey suite on [`CSAT_SCALE`](Self::CSAT_SCALE).
     pub fn read_surveys(&self, report: &mut ImportReport) -> Result<SurveySuite> {
+        let mut suite = suite(Self::CSAT_SCALE)?;
+        self.read_surveys_with(report, |r| suite.observe(r))?;
+        Ok(suite)
+    }
+
+    /// Reads the satisfaction ratings, giving each response to `observe` in time order
+    /// (a rating given again once, as last given; a response `observe` refuses counted by
+    /// its rule). Responses are on [`CSAT_SCALE`](Self::CSAT_SCALE).
+    pub fn read_surveys_with(
+        &self,
+        report: &mut ImportReport,
+        observe: impl FnMut(&SurveyResponse) -> csm_metrics::Result<()>,
+    ) -> Result<()> {
         let files = self
             .files
             .get("satisfaction_ratings")
@@ -180,7 +197,6 @@ impl ApiExport {
             files,
             "satisfaction_ratings",
             RATINGS,
-            CsatScale::Thumbs,
             report,
             |o| {
                 let score = match o.get("score").and_then(Value::as_str) {
@@ -202,6 +218,7 @@ impl ApiExport {
                 r.customer = id(o.get("requester_id")).map(CustomerId);
                 Ok((rating, at.timestamp(), r))
             },
+            observe,
         )
     }
 
