@@ -525,6 +525,38 @@ impl Ledger {
         targets: impl Fn(usize) -> Option<(u8, u64)>,
         at: i64,
     ) -> Result<()> {
+        self.repolicy_on([calendar, calendar], s, policy, targets, at)
+    }
+
+    /// Moves a ticket's running clocks from the calendar `old` to `new` at `at` (its team
+    /// moved, and its calendar follows): the time counted so far on `old` stays, what is
+    /// left counts on `new` (its deadlines computed again).
+    pub(super) fn recalendar(
+        &mut self,
+        old: Option<&dyn BusinessClock>,
+        new: Option<&dyn BusinessClock>,
+        s: &mut SlaTicket,
+        at: i64,
+    ) -> Result<()> {
+        let targets: Vec<Option<(u8, u64)>> = s
+            .clocks
+            .iter()
+            .map(|c| c.targeted().then_some((c.index, c.target)))
+            .collect();
+        let policy = s.policy;
+        self.repolicy_on([old, new], s, policy, |i| targets[i], at)
+    }
+
+    /// [`repolicy`](Self::repolicy) with the time so far counted on `calendars[0]` and
+    /// the clocks restarted on `calendars[1]`.
+    fn repolicy_on(
+        &mut self,
+        [calendar, next]: [Option<&dyn BusinessClock>; 2],
+        s: &mut SlaTicket,
+        policy: u8,
+        targets: impl Fn(usize) -> Option<(u8, u64)>,
+        at: i64,
+    ) -> Result<()> {
         for i in 0..s.clocks.len() {
             let c = &mut s.clocks[i];
             let was_overdue = c.paused_overdue();
@@ -549,7 +581,7 @@ impl Ledger {
             }
         }
         s.policy = policy;
-        self.sync_all(calendar, s, at);
+        self.sync_all(next, s, at);
         Ok(())
     }
 

@@ -155,6 +155,8 @@ pub struct SlaPolicies {
     pub(super) uses_tags: bool,
     /// Business calendars of their own for some teams, by team.
     pub(super) team_calendars: Vec<(TeamId, Arc<dyn BusinessClock>)>,
+    /// A ticket's calendar follows its team.
+    pub(super) follow_team: bool,
 }
 
 impl SlaPolicies {
@@ -224,14 +226,16 @@ impl SlaPolicies {
             tags,
             uses_tags,
             team_calendars: Vec::new(),
+            follow_team: false,
         })
     }
 
     /// The same policies with a business calendar of its own for some teams (at most 255),
     /// as [`TrackerConfig::team_calendars`](crate::metrics::tickets::TrackerConfig::team_calendars):
     /// a ticket's business-time targets count on the calendar of the team it is created
-    /// with (the policies' calendar for any other team); a reassignment does not change
-    /// it, as in the ticket tracker.
+    /// with (the policies' calendar for any other team); a reassignment changes it only
+    /// with [`with_calendar_following_team`](Self::with_calendar_following_team), as in the
+    /// ticket tracker.
     pub fn with_team_calendars(
         mut self,
         calendars: std::collections::BTreeMap<TeamId, Arc<dyn BusinessClock>>,
@@ -241,6 +245,22 @@ impl SlaPolicies {
         }
         self.team_calendars = calendars.into_iter().collect();
         Ok(self)
+    }
+
+    /// The same policies with each ticket's calendar following its team, as
+    /// [`TrackerConfig::calendar_follows_team`](crate::metrics::tickets::TrackerConfig::calendar_follows_team):
+    /// a ticket moved to another team counts its running clocks on that team's calendar
+    /// (or the policies') from that instant; the time already counted stays. A ticket
+    /// moved where there is no calendar, or one that does not cover the instant, keeps its
+    /// calendar.
+    pub fn with_calendar_following_team(mut self) -> Self {
+        self.follow_team = true;
+        self
+    }
+
+    /// Whether a ticket's calendar follows its team.
+    pub(super) fn follows_team(&self) -> bool {
+        self.follow_team
     }
 
     /// The index of the calendar of a ticket created with `team`: 0 the policies', 1 + i
@@ -286,6 +306,7 @@ impl SlaPolicies {
         self.policies == other.policies
             && print(&self.calendar) == print(&other.calendar)
             && self.team_prints() == other.team_prints()
+            && self.follow_team == other.follow_team
     }
 
     /// The policy of a ticket with these fields (the first that matches).

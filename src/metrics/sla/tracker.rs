@@ -375,6 +375,23 @@ impl<G: TicketGrouping> SlaTracker<G> {
         let calendar = self.config.policies.calendar_at(s.machine.calendar);
         let ledger = &mut self.ledger;
         let moves_to = ledger.follow(calendar, s, &change, at, uses_tags, G::USES_SOLVE)?;
+        // A calendar that follows the team: the clocks count on the new team's from now.
+        let policies = &self.config.policies;
+        if let (true, Some(to), Transition::Reassigned { .. } | Transition::Reopened { .. }) =
+            (policies.follows_team(), moves_to, change)
+        {
+            let index = policies.calendar_index(to.team);
+            let next = policies.calendar_at(index);
+            if to.team != s.machine.team
+                && s.machine.phase != Phase::Solved
+                && index != s.machine.calendar
+                && next.is_some_and(|c| c.covers(at))
+            {
+                ledger.recalendar(calendar, next, s, at)?;
+                // The machine's own business figures are not the SLA's: no clock.
+                s.machine.change_calendar(index, None);
+            }
+        }
         if let Some(to) = moves_to {
             self.regroup(slot, to)?;
         }

@@ -214,7 +214,11 @@ impl TicketState {
             created_priority: self.created_priority,
             inbound: self.inbound && self.flags & DESCRIPTION_FIRST == 0,
             description_first: self.flags & DESCRIPTION_FIRST != 0,
-            calendar: self.calendar,
+            calendar: self
+                .extra
+                .as_ref()
+                .and_then(|e| e.shift)
+                .map_or(self.calendar, |s| s.origin),
         };
         let extra = Box::new(Extra {
             tags,

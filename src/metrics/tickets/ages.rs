@@ -58,12 +58,17 @@ impl Waiting {
         if let Some(start) = start {
             let _ = self.response.add_seconds((t - start) as u64);
         }
-        if let Some(c) = clock {
-            if let Some(b) = c.business_between(s.created, t) {
-                let _ = self.business_resolution.add_seconds(b);
-            }
-            if let Some(b) = start.and_then(|start| c.business_between(start, t)) {
-                let _ = self.business_response.add_seconds(b);
+        // On the calendars the ticket had (a calendar that follows its team); dated before
+        // its last calendar change, on the one it has.
+        if clock.is_some_and(|c| c.covers(t)) {
+            let to = u32::try_from(age).unwrap_or(u32::MAX);
+            let _ = self
+                .business_resolution
+                .add_seconds(s.business_from_creation(clock, to));
+            if start.is_some() {
+                let _ = self
+                    .business_response
+                    .add_seconds(s.business_from_clock_start(clock, to));
             }
         }
     }

@@ -62,8 +62,17 @@ pub struct TrackerConfig {
     /// Calendars by team (e.g. each team's region): a ticket's business time is counted on
     /// the calendar of the team it was created with, or on [`calendar`](Self::calendar)
     /// when its team has none (then a ticket with neither has no business figures counted:
-    /// zero). At most 255. A reassignment does not change a ticket's calendar.
+    /// zero). At most 255. A reassignment changes a ticket's calendar only with
+    /// [`calendar_follows_team`](Self::calendar_follows_team).
     pub team_calendars: BTreeMap<TeamId, Arc<dyn BusinessClock>>,
+    /// A ticket moved to another team moves to that team's calendar (or to
+    /// [`calendar`](Self::calendar) when the team has none) from that instant, as
+    /// dbt_zendesk's schedule history and Zendesk's schedules do: every business duration
+    /// is split across the calendars the ticket had (default off: the calendar of the team
+    /// a ticket was created with, so that the business figures of existing states and
+    /// reports do not change). A ticket moved where there is no calendar, or one that does
+    /// not cover the instant, keeps its calendar.
+    pub calendar_follows_team: bool,
     /// Re-sequence late events (default off). On, the tracker keeps each ticket's events
     /// while it is in play (about 32 bytes an event) and an interaction earlier than one
     /// already applied to its ticket is put in its place: the ticket's figures are
@@ -96,6 +105,7 @@ impl Default for TrackerConfig {
             business_response_target: super::lifecycle::DEFAULT_BUSINESS_RESPONSE_TARGET,
             business_resolution_target: super::lifecycle::DEFAULT_RESOLUTION_TARGET,
             team_calendars: BTreeMap::new(),
+            calendar_follows_team: false,
             resequence: false,
             handling: false,
             reply_credit: super::ReplyCredit::AssigneeAtSolve,

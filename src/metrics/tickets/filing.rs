@@ -69,6 +69,10 @@ pub(super) struct Filing<'a, G: TicketGrouping> {
     pub(super) grouping: &'a G,
     pub(super) clock: Option<&'a dyn BusinessClock>,
     pub(super) team_clocks: &'a [Arc<dyn BusinessClock>],
+    /// The team calendars when a ticket's calendar follows its team
+    /// ([`TrackerConfig::calendar_follows_team`](super::TrackerConfig::calendar_follows_team)).
+    pub(super) follow:
+        Option<&'a std::collections::BTreeMap<crate::model::TeamId, Arc<dyn BusinessClock>>>,
     /// Whether the handling consumer is on.
     pub(super) handling: bool,
 }
@@ -77,7 +81,14 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
     /// The business calendar of a ticket.
     #[inline]
     pub(super) fn clock_of(&self, s: &TicketState) -> Option<&'a dyn BusinessClock> {
-        match s.calendar {
+        self.clock_at(s.calendar)
+    }
+
+    /// The business calendar of a calendar slot (0: the tracker's, 1 + i: the i-th team
+    /// calendar).
+    #[inline]
+    fn clock_at(&self, calendar: u8) -> Option<&'a dyn BusinessClock> {
+        match calendar {
             0 => self.clock,
             i => self.team_clocks.get(usize::from(i) - 1).map(|c| &**c),
         }
@@ -146,6 +157,18 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
     /// not change).
     pub(super) fn refile(&mut self, state: &mut TicketState, latest: Attributes) -> Result<()> {
         let filed = state.attributes();
+        if let Some(teams) = self.follow.filter(|_| latest.team != filed.team) {
+            // The calendar of the new team, else the tracker's; kept when that is none or
+            // does not cover the instant.
+            let to = latest
+                .team
+                .and_then(|t| teams.keys().position(|k| *k == t))
+                .map_or(0, |i| i as u8 + 1);
+            let now = state.created + i64::from(state.last_event);
+            if self.clock_at(to).is_some_and(|c| c.covers(now)) {
+                state.change_calendar(to, self.clock_of(state));
+            }
+        }
         if latest == filed {
             return Ok(());
         }

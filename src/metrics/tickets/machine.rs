@@ -36,6 +36,27 @@ pub(crate) struct Extra {
     pub(crate) log: Vec<(u32, InteractionKind)>,
     /// The handling consumer's state (statuses, assignments, bots), when it is on.
     pub(crate) handling: Option<super::handling::HandlingState>,
+    /// Where a ticket whose calendar follows its team last changed calendar.
+    pub(crate) shift: Option<CalendarShift>,
+}
+
+/// A ticket's last change of business calendar (its team moved to one with another
+/// calendar): the business seconds it had counted up to then, on the calendars it had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) struct CalendarShift {
+    /// The calendar it was created with (a re-sequenced ticket starts on it again).
+    pub(crate) origin: u8,
+    /// When it last changed (seconds after creation).
+    pub(crate) at: u32,
+    /// Business seconds from creation to `at`.
+    pub(crate) from_creation: u32,
+    /// The first-response clock start at `at` (`UNSET`: not started), and the business
+    /// seconds from it to `at`.
+    pub(crate) clock_start: u32,
+    pub(crate) from_clock_start: u32,
+    /// The business first response, when it was answered by `at` (else `UNSET`).
+    pub(crate) response: u32,
 }
 
 impl Extra {
@@ -49,6 +70,7 @@ impl Extra {
             && self.origin.is_none()
             && self.log.is_empty()
             && self.handling.is_none()
+            && self.shift.is_none()
     }
 }
 
@@ -161,7 +183,69 @@ impl TicketState {
     /// The business first response time, if answered and a calendar is set.
     pub(crate) fn business_response(&self, clock: Option<&dyn BusinessClock>) -> Option<u64> {
         (clock.is_some() && self.first_reply != UNSET && self.clock_start != UNSET && self.inbound)
-            .then(|| self.business(clock, self.clock_start, self.first_reply))
+            .then(|| match self.shift() {
+                Some(s) if s.response != UNSET && self.first_reply <= s.at => u64::from(s.response),
+                _ => self.business_from_clock_start(clock, self.first_reply),
+            })
+    }
+
+    #[inline]
+    fn shift(&self) -> Option<&CalendarShift> {
+        self.extra.as_ref()?.shift.as_ref()
+    }
+
+    /// Business seconds from creation to `to`, on the calendars the ticket had.
+    #[inline]
+    pub(crate) fn business_from_creation(&self, clock: Option<&dyn BusinessClock>, to: u32) -> u64 {
+        match self.shift() {
+            Some(s) if to >= s.at => u64::from(s.from_creation) + self.business(clock, s.at, to),
+            _ => self.business(clock, 0, to),
+        }
+    }
+
+    /// Business seconds from the first-response clock start to `to`, on the calendars the
+    /// ticket had.
+    #[inline]
+    pub(crate) fn business_from_clock_start(
+        &self,
+        clock: Option<&dyn BusinessClock>,
+        to: u32,
+    ) -> u64 {
+        match self.shift() {
+            Some(s)
+                if to >= s.at && s.clock_start == self.clock_start && s.clock_start != UNSET =>
+            {
+                u64::from(s.from_clock_start) + self.business(clock, s.at, to)
+            }
+            _ => self.business(clock, self.clock_start, to),
+        }
+    }
+
+    /// Moves the unsolved ticket to `calendar` at `at` (its last event): closes the period
+    /// in its status on the calendar it had and keeps what it had counted, so that every
+    /// business duration is split across the calendars (the one-engine contract's "a
+    /// team's calendar follows the ticket").
+    pub(crate) fn change_calendar(&mut self, calendar: u8, old: Option<&dyn BusinessClock>) {
+        if calendar == self.calendar {
+            return;
+        }
+        let at = self.last_event;
+        self.close_period(at, old);
+        let shift = CalendarShift {
+            origin: self.shift().map_or(self.calendar, |s| s.origin),
+            at,
+            // Business seconds fit a u32: at most the calendar seconds.
+            from_creation: self.business_from_creation(old, at) as u32,
+            clock_start: self.clock_start,
+            from_clock_start: if self.clock_start != UNSET && self.clock_start <= at {
+                self.business_from_clock_start(old, at) as u32
+            } else {
+                0
+            },
+            response: self.business_response(old).map_or(UNSET, |v| v as u32),
+        };
+        self.extra().shift = Some(shift);
+        self.calendar = calendar;
     }
 
     pub(crate) fn solved_facts(&self, clock: Option<&dyn BusinessClock>) -> SolvedFacts {
@@ -520,7 +604,7 @@ impl TicketState {
                 let was_unanswered = self.unanswered();
                 self.phase = Phase::Solved;
                 // Business seconds fit a u32: at most the calendar seconds.
-                let business = self.business(clock, 0, at) as u32;
+                let business = self.business_from_creation(clock, at) as u32;
                 if self.first_solved == UNSET {
                     self.first_solved = at;
                     self.business_first_solved = business;

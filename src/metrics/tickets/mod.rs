@@ -57,7 +57,7 @@
 //! | next reply? | from the first unanswered public customer message (after the first response, also the one that reopens a solved ticket) to the next response; a solve stops it uncounted | — |
 //! | resolved within target? | full resolution ≤ target (24 h by default), over solved tickets | [`TrackerConfig::resolution_target`] |
 //! | which group gets the figures? | the ticket's current team, assignee and priority; reassigning an unsolved ticket (or changing its priority) moves its figures; a solved ticket stays with the team, assignee and priority it was solved with (the assignee at solve time) | a [`TicketGrouping`] of your own; [`ByCreationPriority`] for the priority at creation |
-//! | business time on which calendar? | the tracker's [`TrackerConfig::calendar`], or per team ([`TrackerConfig::team_calendars`], e.g. each team's region): the calendar of the team a ticket was created with; a reassignment does not change it | — |
+//! | business time on which calendar? | the tracker's [`TrackerConfig::calendar`], or per team ([`TrackerConfig::team_calendars`], e.g. each team's region): the calendar of the team a ticket was created with; with [`TrackerConfig::calendar_follows_team`], the calendar of each team it had, from its move there | dbt_zendesk (schedule history) |
 //! | merged and spam tickets? | a merged ticket leaves every figure but volume (`tickets`); a spam ticket leaves every figure | — |
 //! | the same event twice (ticket, instant, kind, author)? | counted once; the copy is counted in [`IngestReport::duplicates`] (among the last four distinct events of that second) | — |
 //! | events after a close, for unknown tickets, out of order? | see the next table | [`TrackerConfig::resequence`], [`TicketTracker::evict_solved_before`] |

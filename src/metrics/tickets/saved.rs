@@ -6,7 +6,8 @@ use super::*;
 use crate::metrics::tickets::filing::NO_GROUP;
 use crate::metrics::tickets::handling::HandlingState;
 use crate::metrics::tickets::machine::{
-    Attributes, BOT_WROTE, CLOCK_FOLLOWS_HANDOFF, DESCRIPTION_FIRST, DESCRIPTION_PENDING,
+    Attributes, BOT_WROTE, CLOCK_FOLLOWS_HANDOFF, CalendarShift, DESCRIPTION_FIRST,
+    DESCRIPTION_PENDING,
 };
 use crate::model::{AgentId, Channel, CustomerId, Priority};
 
@@ -131,6 +132,9 @@ pub(crate) struct SavedTicket {
     /// The handling consumer's state, when it is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     handling: Option<HandlingState>,
+    /// Its last change of calendar (a calendar that follows its team).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    shift: Option<CalendarShift>,
 }
 
 /// Team and assignee as saved (the priority apart, for states saved before it moved).
@@ -214,6 +218,7 @@ impl SavedTicket {
             description_pending: (s.flags & DESCRIPTION_FIRST != 0)
                 .then_some(s.flags & DESCRIPTION_PENDING != 0),
             handling: extra.and_then(|e| e.handling.clone()),
+            shift: extra.and_then(|e| e.shift),
         }
     }
 
@@ -261,6 +266,17 @@ impl SavedTicket {
         if self.handling.as_ref().is_some_and(|h| !h.fits(last)) {
             return Err(bad("handling durations longer than its life"));
         }
+        if self.shift.is_some_and(|s| {
+            s.at > last
+                || s.from_creation > s.at
+                || (s.clock_start != UNSET
+                    && (s.clock_start > s.at || s.from_clock_start > s.at - s.clock_start))
+                || (s.response != UNSET && s.response > s.at)
+        }) {
+            return Err(bad(
+                "a calendar change after its latest event or longer than its life",
+            ));
+        }
         if !self.log.is_empty() && self.origin.is_none() {
             return Err(bad(
                 "an event log without the attributes it was created with",
@@ -307,6 +323,7 @@ impl SavedTicket {
             origin: (self.origin).map(|p| attributes(p, self.origin_priority, self.priority)),
             log: self.log,
             handling: self.handling,
+            shift: self.shift,
         };
         let extra = (!extra.is_empty()).then(|| Box::new(extra));
         Ok(TicketState {
@@ -472,7 +489,8 @@ impl<G: TicketGrouping> TicketTracker<G> {
                     state.id
                 )));
             }
-            if usize::from(state.calendar) > self.team_clocks.len() {
+            let origin = state.extra.as_ref().and_then(|e| e.shift).map(|s| s.origin);
+            if usize::from(state.calendar.max(origin.unwrap_or(0))) > self.team_clocks.len() {
                 return Err(corrupt(format!(
                     "{}: a calendar that does not exist",
                     state.id

@@ -276,6 +276,10 @@ impl<G: TicketGrouping> TicketTracker<G> {
                 grouping: &self.grouping,
                 clock: self.config.calendar.as_deref(),
                 team_clocks: &self.team_clocks,
+                follow: self
+                    .config
+                    .calendar_follows_team
+                    .then_some(&self.config.team_calendars),
                 handling: self.config.handling,
             },
             &self.config,
