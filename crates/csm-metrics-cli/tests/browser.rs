@@ -111,7 +111,7 @@ fn the_html_report_renders_with_the_reports_figures_and_fetches_nothing() {
     let dir = scratch("browser-report");
     let page = dir.join("report.html");
     let bin = env!("CARGO_BIN_EXE_csm-metrics");
-    let args = ["report", "tests/data/sample_slice", "--window", "day"];
+    let args = ["report", "tests/data/sample_slice", "--window", "hour"];
     let html = Command::new(bin)
         .args(args)
         .args(["--format", "html", "--output"])
@@ -135,6 +135,8 @@ fn the_html_report_renders_with_the_reports_figures_and_fetches_nothing() {
     assert!(asked.is_empty(), "the page asked for {asked:?}");
     for id in [
         "headline",
+        "changes",
+        "h-res-window",
         "distributions",
         "daily",
         "windows",
@@ -142,6 +144,8 @@ fn the_html_report_renders_with_the_reports_figures_and_fetches_nothing() {
         "calls",
         "by_team",
         "import",
+        "contract",
+        "c-comparisons",
     ] {
         assert!(
             dom.contains(&format!("id=\"{id}\"")),
@@ -160,6 +164,17 @@ fn the_html_report_renders_with_the_reports_figures_and_fetches_nothing() {
     assert_eq!(card("h-solved"), o["solved"].to_string());
     let csat = r["surveys"]["csat"]["score"].as_f64().unwrap();
     assert_eq!(card("h-csat"), format!("{csat:.1} %"));
+    // The latest full window against the one before, as the JSON compares them.
+    let w = r["tickets"]["by_window"].as_object().unwrap();
+    let mut keys: Vec<&String> = w.keys().collect();
+    keys.sort();
+    let one_touch = w[keys[keys.len() - 2]]["vs_previous"]["one_touch_rate"]["difference"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(
+        card("h-one-touch-window"),
+        format!("{:+.1} pt", one_touch * 100.0)
+    );
 
     let png = dir.join("report.png");
     let (_, asked) = load(&browser, &page, &dir, Some(&png));
