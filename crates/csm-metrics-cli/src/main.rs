@@ -632,8 +632,16 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
             } else {
                 days = serde_json::json!({"tickets": days});
             }
+            let drawn = Instant::now();
             let page = html::page(&out, &buckets, &days, "Support report");
-            stdout.write_all(page.as_bytes())?
+            stdout.write_all(page.as_bytes())?;
+            if args.stats {
+                eprintln!(
+                    "html page of {} KiB drawn and written in {:.3} s",
+                    page.len() / 1024,
+                    drawn.elapsed().as_secs_f64()
+                );
+            }
         }
     }
     stdout.flush()?;
