@@ -52,13 +52,9 @@ pub(crate) struct Opened {
 }
 
 impl Opened {
-    pub(crate) fn open(path: &Path, columns: &[&'static str]) -> Result<Opened> {
-        Self::open_with(path, columns, &[])
-    }
-
-    /// As [`open`](Self::open), reading the text columns `coded` as dictionary arrays where
-    /// the file stores them dictionary-encoded (each row then costs a key, not a copy of
-    /// its text).
+    /// Opens a file for the `columns` it needs, reading the text columns `coded` as
+    /// dictionary arrays where the file stores them dictionary-encoded (each row then costs
+    /// a key, not a copy of its text).
     pub(crate) fn open_with(
         path: &Path,
         columns: &[&'static str],
@@ -327,7 +323,7 @@ pub(super) struct Tickets {
 
 impl Tickets {
     pub(super) fn open(path: &Path) -> Result<Tickets> {
-        let opened = Opened::open(path, &TICKET_COLUMNS)?;
+        let opened = Opened::open_with(path, &TICKET_COLUMNS, &["channel", "priority", "team"])?;
         let reader = opened.reader(None)?;
         Ok(Tickets { opened, reader })
     }
@@ -351,9 +347,9 @@ impl Tickets {
             o.ints(&batch, "requester_id")?,
         );
         let (channel, priority, team) = (
-            o.texts(&batch, "channel")?,
-            o.texts(&batch, "priority")?,
-            o.texts(&batch, "team")?,
+            o.coded_texts(&batch, "channel")?,
+            o.coded_texts(&batch, "priority")?,
+            o.coded_texts(&batch, "team")?,
         );
         for i in 0..batch.num_rows() {
             let owned = id(&ids, i).map_or(unowned, &mine);
@@ -366,12 +362,7 @@ impl Tickets {
                 report.reject(Table::Tickets, Rule::BadIdOrInstant);
                 continue;
             };
-            match rows::ticket(
-                t,
-                c,
-                r,
-                [text(&channel, i), text(&priority, i), text(&team, i)],
-            ) {
+            match rows::ticket(t, c, r, [channel.at(i), priority.at(i), team.at(i)]) {
                 Ok((mut row, name)) => {
                     if let Some(name) = name {
                         row.team = Some(teams.team(name)?);
