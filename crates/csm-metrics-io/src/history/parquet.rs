@@ -134,10 +134,10 @@ impl Opened {
         if let DataType::Dictionary(key, value) = column.data_type() {
             if **key == DataType::Int32 && **value == DataType::Utf8 {
                 let d = column.as_dictionary::<Int32Type>();
-                return Ok(Texts::Coded(
-                    d.keys().clone(),
-                    d.values().as_string::<i32>().clone(),
-                ));
+                let values = d.values().as_string::<i32>();
+                // A batch's few distinct texts, trimmed once.
+                let values = (0..values.len()).map(|k| text(values, k).to_vec()).collect();
+                return Ok(Texts::Coded(d.keys().clone(), values));
             }
         }
         Ok(Texts::Plain(self.texts(batch, name)?))
@@ -173,7 +173,7 @@ fn seconds(a: &Int64Array, i: usize) -> Option<i64> {
 /// A text column of a batch: plain, or dictionary keys into their values.
 enum Texts {
     Plain(StringArray),
-    Coded(Int32Array, StringArray),
+    Coded(Int32Array, Vec<Vec<u8>>),
 }
 
 impl Texts {
@@ -185,10 +185,10 @@ impl Texts {
                 if !keys.is_valid(i) {
                     return b"";
                 }
-                match usize::try_from(keys.value(i)) {
-                    Ok(k) if k < values.len() => text(values, k),
-                    _ => b"",
-                }
+                usize::try_from(keys.value(i))
+                    .ok()
+                    .and_then(|k| values.get(k))
+                    .map_or(b"", |v| v.as_slice())
             }
         }
     }
