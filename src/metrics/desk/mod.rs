@@ -73,7 +73,8 @@ impl Default for PendingLimits {
 pub struct DeskConfig {
     /// The ticket engine's configuration (re-sequencing, handling figures, calendars …).
     pub tickets: TrackerConfig,
-    /// SLA policies, if any; the SLA engine re-sequences as the ticket engine does.
+    /// SLA policies, if any; the SLA engine re-sequences, recognises replies and moves
+    /// calendars with teams (`TrackerConfig::calendar_follows_team`) as the ticket engine does.
     pub sla: Option<SlaConfig>,
     /// The CSAT scale.
     pub csat: CsatScale,
@@ -244,6 +245,8 @@ impl<G: TicketGrouping> Desk<G> {
         let sla = config.sla.clone().map(|mut c| {
             c.resequence = config.tickets.resequence;
             c.is_response = config.tickets.is_response;
+            // One calendar rule for both engines.
+            c.policies.follow_team = config.tickets.calendar_follows_team;
             SlaTracker::with_config(c, grouping.clone())
         });
         Ok(Desk {

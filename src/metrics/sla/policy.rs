@@ -156,7 +156,7 @@ pub struct SlaPolicies {
     /// Business calendars of their own for some teams, by team.
     pub(super) team_calendars: Vec<(TeamId, Arc<dyn BusinessClock>)>,
     /// A ticket's calendar follows its team.
-    pub(super) follow_team: bool,
+    pub(crate) follow_team: bool,
 }
 
 impl SlaPolicies {

@@ -136,7 +136,9 @@ impl Opened {
                 let d = column.as_dictionary::<Int32Type>();
                 let values = d.values().as_string::<i32>();
                 // A batch's few distinct texts, trimmed once.
-                let values = (0..values.len()).map(|k| text(values, k).to_vec()).collect();
+                let values = (0..values.len())
+                    .map(|k| text(values, k).to_vec())
+                    .collect();
                 return Ok(Texts::Coded(d.keys().clone(), values));
             }
         }
