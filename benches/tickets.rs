@@ -95,6 +95,21 @@ fn suite(c: &mut Criterion) {
             black_box(t.in_play())
         })
     });
+    // And a reply-credit table (each reply credited to its author).
+    let credit = csm_metrics::metrics::tickets::TrackerConfig {
+        reply_credit: Some(csm_metrics::metrics::tickets::ReplyCredit::Author),
+        ..handling.clone()
+    };
+    group.bench_function(
+        "calendar suite + handling + reply credit, by team, 1M tickets",
+        |b| {
+            b.iter(|| {
+                let mut t = TicketTracker::new(credit.clone(), ByTeam).unwrap();
+                replay(&s, &mut t);
+                black_box(t.in_play())
+            })
+        },
+    );
     group.bench_function("calendar suite, overall only, 1M tickets", |b| {
         b.iter(|| {
             let mut t = TicketTracker::<Overall>::default();

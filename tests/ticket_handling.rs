@@ -530,7 +530,7 @@ fn reply_credit_by_hand() {
     let (ticket, events) = credit_history();
     let run = |credit: ReplyCredit, extra: &[Interaction]| {
         let config = TrackerConfig {
-            reply_credit: credit,
+            reply_credit: Some(credit),
             ..handling_config()
         };
         let mut tr = TicketTracker::<ByTeam>::new(config, ByTeam).unwrap();
@@ -543,7 +543,7 @@ fn reply_credit_by_hand() {
     // The assignee at the solve (8) gets both; the assignee at each reply: 7 the first
     // response (9 wrote it while 7 held the ticket), 8 the next reply; the author: 9 and 7.
     let h = run(ReplyCredit::AssigneeAtSolve, &[]);
-    assert_eq!(h.reply_credit, ReplyCredit::AssigneeAtSolve);
+    assert_eq!(h.reply_credit, Some(ReplyCredit::AssigneeAtSolve));
     assert_eq!(credited(&h), [(Some(8), vec![1_800.0], vec![900.0])]);
     assert_eq!(
         credited(&run(ReplyCredit::AssigneeAtReply, &[])),
@@ -592,7 +592,7 @@ fn reply_credit_by_hand() {
     );
     // Trackers crediting by different rules do not merge.
     let config = |credit| TrackerConfig {
-        reply_credit: credit,
+        reply_credit: Some(credit),
         ..handling_config()
     };
     let mut a = TicketTracker::<ByTeam>::new(config(ReplyCredit::Author), ByTeam).unwrap();
@@ -632,7 +632,7 @@ proptest! {
         let end = at(9, 0) + TimeDelta::days(2);
         let mut totals = Vec::new();
         for credit in [ReplyCredit::AssigneeAtSolve, ReplyCredit::AssigneeAtReply, ReplyCredit::Author] {
-            let config = TrackerConfig { reply_credit: credit, ..handling_config() };
+            let config = TrackerConfig { reply_credit: Some(credit), ..handling_config() };
             let whole = handling(&run(&records, &config).snapshot_at(end));
             let mut merged = TicketTracker::new(config.clone(), ByTeam).unwrap();
             for k in 0..shards {

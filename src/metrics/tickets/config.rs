@@ -86,10 +86,12 @@ pub struct TrackerConfig {
     /// ticket in play keeps a small record of its statuses and assignees (about 100 bytes
     /// and one allocation).
     pub handling: bool,
-    /// Who the handling figures credit each reply to
-    /// ([`HandlingSnapshot::credited`](super::HandlingSnapshot::credited); default: the
-    /// assignee at the solve). Needs [`handling`](Self::handling).
-    pub reply_credit: super::ReplyCredit,
+    /// The first responses and next replies per agent, credited by this rule
+    /// ([`HandlingSnapshot::credited`](super::HandlingSnapshot::credited); default none:
+    /// the table is not kept, and a grouping by assignee credits the assignee at the solve).
+    /// Needs [`handling`](Self::handling); each reply a ticket makes while unsolved then
+    /// costs 16 bytes until its solve.
+    pub reply_credit: Option<super::ReplyCredit>,
     /// The first response of outbound tickets (default: none).
     pub outbound: OutboundReplies,
 }
@@ -108,7 +110,7 @@ impl Default for TrackerConfig {
             calendar_follows_team: false,
             resequence: false,
             handling: false,
-            reply_credit: super::ReplyCredit::AssigneeAtSolve,
+            reply_credit: None,
             outbound: OutboundReplies::NoFirstResponse,
         }
     }

@@ -75,6 +75,8 @@ pub(super) struct Filing<'a, G: TicketGrouping> {
         Option<&'a std::collections::BTreeMap<crate::model::TeamId, Arc<dyn BusinessClock>>>,
     /// Whether the handling consumer is on.
     pub(super) handling: bool,
+    /// Whether it keeps replies for a reply-credit table.
+    pub(super) reply_credit: bool,
 }
 
 impl<'a, G: TicketGrouping> Filing<'a, G> {
@@ -219,7 +221,7 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
             return self.file_change(state, change);
         }
         let from = state.attributes();
-        handling::follow(state, change, kind, from, true);
+        handling::follow(state, change, kind, from, true, self.reply_credit);
         if let Transition::HandedOff = change {
             self.file(true, state, |a| {
                 a.handed_off();
@@ -227,7 +229,7 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
             })?;
         }
         self.file_change(state, change)?;
-        handling::follow(state, change, kind, from, false);
+        handling::follow(state, change, kind, from, false, self.reply_credit);
         Ok(())
     }
 

@@ -5,7 +5,7 @@
 //!
 //! **Reply credit** ([`ReplyCredit`], [`TrackerConfig::reply_credit`](super::TrackerConfig::reply_credit)):
 //! the first responses and next replies of the solved tickets per agent, credited to the
-//! assignee at the solve (default), to the assignee at the moment of each reply, or to the
+//! assignee at the solve, to the assignee at the moment of each reply, or to the
 //! agent who wrote it.
 //!
 //! Turned on by [`TrackerConfig::handling`](super::TrackerConfig::handling). Each ticket
@@ -65,7 +65,7 @@ impl StatusKey {
 pub enum ReplyCredit {
     /// The ticket's assignee when it is solved, for every reply of the ticket: the agent
     /// a grouping by assignee files the ticket under (Zendesk's and dbt_zendesk's
-    /// ticket-level reply times, which are reported by the ticket's assignee). The default.
+    /// ticket-level reply times, which are reported by the ticket's assignee).
     #[default]
     AssigneeAtSolve,
     /// The ticket's assignee at the moment of each reply (Zendesk's reply-time reports
@@ -228,13 +228,14 @@ impl HandlingState {
 /// Updates a ticket's handling for a transition, before (`before: true`) or after the
 /// lifecycle filed it: what a solve closes must be in the facts it files, what a reopen
 /// opens must not be in the facts it retracts. `from` are its attributes before the
-/// transition.
+/// transition; replies are kept for [`ReplyCredit`] when `credit`.
 pub(crate) fn follow(
     state: &mut TicketState,
     change: &Transition,
     kind: &InteractionKind,
     from: Attributes,
     before: bool,
+    credit: bool,
 ) {
     let at = state.last_event;
     let bot_resolved = state.replies == 0 && state.flags & BOT_WROTE != 0;
@@ -258,10 +259,13 @@ pub(crate) fn follow(
             if h.first_assigned != UNSET && h.assignment_reply == UNSET {
                 h.assignment_reply = at - h.first_assigned;
             }
-            if let InteractionKind::Message {
-                author: Author::Agent(author),
-                ..
-            } = *kind
+            if let (
+                true,
+                InteractionKind::Message {
+                    author: Author::Agent(author),
+                    ..
+                },
+            ) = (credit, *kind)
             {
                 for (next, secs) in [(false, r.first_response), (true, r.next_reply)] {
                     // A wait is at most the ticket's life, which fits in u32 seconds.
@@ -311,9 +315,9 @@ pub struct Handling {
     bot_resolved: u64,
     /// Hand-offs of every ticket (solved or not), moving with the ticket.
     handoff_events: u64,
-    /// Who replies are credited to.
+    /// Who replies are credited to (none: no table).
     #[cfg_attr(feature = "serde", serde(default))]
-    credit: ReplyCredit,
+    credit: Option<ReplyCredit>,
     /// The solved tickets' credited replies per agent, in agent order (`None`: a reply
     /// credited to no agent: an unassigned ticket).
     #[cfg_attr(feature = "serde", serde(default))]
@@ -339,7 +343,7 @@ struct StatusFigures {
 impl Handling {
     /// Empty figures whose durations are summarised like `template`, replies credited by
     /// `credit`.
-    pub(crate) fn new(template: DurationSummary, credit: ReplyCredit) -> Self {
+    pub(crate) fn new(template: DurationSummary, credit: Option<ReplyCredit>) -> Self {
         Handling {
             credit,
             credits: Vec::new(),
@@ -427,8 +431,11 @@ impl Handling {
         step(&mut self.group_handoffs, u64::from(h.group_handoffs));
         step(&mut self.handed_off, u64::from(h.handed_off));
         step(&mut self.bot_resolved, u64::from(h.bot_resolved));
+        let Some(rule) = self.credit else {
+            return Ok(());
+        };
         for c in &h.credits {
-            let agent = match self.credit {
+            let agent = match rule {
                 ReplyCredit::AssigneeAtSolve => assignee,
                 ReplyCredit::AssigneeAtReply => c.assignee,
                 ReplyCredit::Author => Some(c.author),
@@ -517,7 +524,7 @@ impl Handling {
     }
 
     /// The rule its replies are credited by.
-    pub(crate) fn credit(&self) -> ReplyCredit {
+    pub(crate) fn credit(&self) -> Option<ReplyCredit> {
         self.credit
     }
 
@@ -643,9 +650,9 @@ pub struct HandlingSnapshot {
     pub bot_resolution_rate: Option<f64>,
     /// Bot hand-offs of every ticket of the group, solved or not.
     pub bot_handoffs: u64,
-    /// The rule [`credited`](Self::credited) follows.
+    /// The rule [`credited`](Self::credited) follows (none: the table is not kept).
     #[cfg_attr(feature = "serde", serde(default))]
-    pub reply_credit: ReplyCredit,
+    pub reply_credit: Option<ReplyCredit>,
     /// The solved tickets' first responses and next replies per agent they are credited
     /// to, in agent order (`None`: credited to no agent, an unassigned ticket). Replies
     /// while a ticket was unsolved: a reply to a solved ticket (which does not reopen it)

@@ -281,6 +281,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
                     .calendar_follows_team
                     .then_some(&self.config.team_calendars),
                 handling: self.config.handling,
+                reply_credit: self.config.reply_credit.is_some(),
             },
             &self.config,
             &mut self.ingest,
