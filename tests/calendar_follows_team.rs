@@ -175,22 +175,12 @@ fn run(
     config: &TrackerConfig,
 ) -> TicketTracker<metrics::tickets::ByTeam> {
     let mut tr = TicketTracker::new(config.clone(), metrics::tickets::ByTeam).unwrap();
-    let base = at(9, 0).timestamp();
-    for (id, s, kind) in records {
-        let when = DateTime::from_timestamp(base + s, 0).unwrap();
-        let _ = match kind {
-            None => {
-                let mut t = Ticket::new(TicketId(*id), when, CustomerId(1));
-                t.team = Some(TeamId(id % 3));
-                tr.observe_ticket(&t)
-            }
-            Some(kind) => tr.observe_interaction(&Interaction {
-                ticket: TicketId(*id),
-                at: when,
-                kind: *kind,
-            }),
+    common::feed_records(records, at(9, 0), |r| {
+        let _ = match r {
+            common::Fed::Ticket(t) => tr.observe_ticket(&t),
+            common::Fed::Interaction(i) => tr.observe_interaction(&i),
         };
-    }
+    });
     tr
 }
 
@@ -251,22 +241,12 @@ fn sla_run(
         },
         metrics::tickets::Overall,
     );
-    let base = at(9, 0).timestamp();
-    for (id, s, kind) in records {
-        let when = DateTime::from_timestamp(base + s, 0).unwrap();
-        let _ = match kind {
-            None => {
-                let mut t = Ticket::new(TicketId(*id), when, CustomerId(1));
-                t.team = Some(TeamId(id % 3));
-                sla.observe_ticket(&t)
-            }
-            Some(kind) => sla.observe_interaction(&Interaction {
-                ticket: TicketId(*id),
-                at: when,
-                kind: *kind,
-            }),
+    common::feed_records(records, at(9, 0), |r| {
+        let _ = match r {
+            common::Fed::Ticket(t) => sla.observe_ticket(&t),
+            common::Fed::Interaction(i) => sla.observe_interaction(&i),
         };
-    }
+    });
     sla.snapshot_at(at(9, 0) + chrono::TimeDelta::days(2))
         .targets
         .iter()

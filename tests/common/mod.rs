@@ -103,8 +103,9 @@ pub fn same_targets(
 }
 
 use csm_metrics::{
-    AgentId, Author, CustomStatus, FieldChange, FieldId, InteractionKind, Priority, Status,
-    StatusCategory, StatusId, TagId, TeamId, TicketId, ValueId, Visibility,
+    AgentId, Author, CustomStatus, CustomerId, FieldChange, FieldId, Interaction, InteractionKind,
+    Priority, Status, StatusCategory, StatusId, TagId, TeamId, Ticket, TicketId, ValueId,
+    Visibility,
 };
 use proptest::prelude::*;
 
@@ -231,4 +232,36 @@ pub fn webhook_order(
         .collect();
     keyed.sort_by_key(|k| k.0);
     keyed.into_iter().map(|k| k.1).collect()
+}
+
+/// One of [`records`]: a ticket's creation (in team `id % 3`, requester 1) or an interaction.
+#[allow(dead_code)]
+pub enum Fed {
+    Ticket(Ticket),
+    Interaction(Interaction),
+}
+
+/// Hands [`records`] (offsets in seconds after `base`) to `f` as tickets and interactions,
+/// in their order.
+#[allow(dead_code)]
+pub fn feed_records(
+    records: &[(u64, i64, Option<InteractionKind>)],
+    base: chrono::DateTime<chrono::Utc>,
+    mut f: impl FnMut(Fed),
+) {
+    for (id, s, kind) in records {
+        let when = base + chrono::TimeDelta::seconds(*s);
+        f(match kind {
+            None => {
+                let mut t = Ticket::new(TicketId(*id), when, CustomerId(1));
+                t.team = Some(TeamId(id % 3));
+                Fed::Ticket(t)
+            }
+            Some(kind) => Fed::Interaction(Interaction {
+                ticket: TicketId(*id),
+                at: when,
+                kind: *kind,
+            }),
+        });
+    }
 }
