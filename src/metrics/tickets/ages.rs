@@ -211,13 +211,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
         let template = self.waiting_template();
         self.walk_open(
             || template.clone(),
-            |w, s| {
-                let clock = match s.calendar {
-                    0 => self.config.calendar.as_deref(),
-                    i => self.team_clocks.get(usize::from(i) - 1).map(|c| &**c),
-                };
-                w.add(s, t, clock)
-            },
+            |w, s| w.add(s, t, self.clock_for(s.calendar)),
         )
     }
 }

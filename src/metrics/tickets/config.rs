@@ -96,6 +96,16 @@ pub struct TrackerConfig {
     pub outbound: OutboundReplies,
 }
 
+/// The calendar slot of a ticket with `team`: 1 + the team's index among `calendars`, or
+/// 0 (the tracker's calendar) for a team without one.
+pub(crate) fn calendar_slot(
+    calendars: &BTreeMap<TeamId, Arc<dyn BusinessClock>>,
+    team: Option<TeamId>,
+) -> u8 {
+    team.and_then(|t| calendars.keys().position(|k| *k == t))
+        .map_or(0, |i| i as u8 + 1)
+}
+
 impl Default for TrackerConfig {
     fn default() -> Self {
         TrackerConfig {

@@ -162,10 +162,7 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
         if let Some(teams) = self.follow.filter(|_| latest.team != filed.team) {
             // The calendar of the new team, else the tracker's; kept when that is none or
             // does not cover the instant.
-            let to = latest
-                .team
-                .and_then(|t| teams.keys().position(|k| *k == t))
-                .map_or(0, |i| i as u8 + 1);
+            let to = super::config::calendar_slot(teams, latest.team);
             let now = state.created + i64::from(state.last_event);
             if self.clock_at(to).is_some_and(|c| c.covers(now)) {
                 state.change_calendar(to, self.clock_of(state));

@@ -295,6 +295,17 @@ pub(crate) fn follow(
     }
 }
 
+/// The index of `key` in a list sorted by key, inserted with `make()` where missing.
+fn slot<K: Ord + Copy, V>(list: &mut Vec<(K, V)>, key: K, make: impl FnOnce() -> V) -> usize {
+    match list.binary_search_by_key(&key, |e| e.0) {
+        Ok(i) => i,
+        Err(i) => {
+            list.insert(i, (key, make()));
+            i
+        }
+    }
+}
+
 /// The handling figures of one group, filed per solved ticket.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -401,15 +412,10 @@ impl Handling {
         let put = |d: &mut DurationSummary, v: u64| if add { d.add(v) } else { d.remove(v) };
         step(&mut self.solved, 1);
         for &(key, secs, entries) in &h.times {
-            let i = match self.statuses.binary_search_by_key(&key, |s| s.0) {
-                Ok(i) => i,
-                Err(i) => {
-                    let time = self.template.clone();
-                    self.statuses
-                        .insert(i, (key, StatusFigures { entries: 0, time }));
-                    i
-                }
-            };
+            let i = slot(&mut self.statuses, key, || StatusFigures {
+                entries: 0,
+                time: self.template.clone(),
+            });
             let f = &mut self.statuses[i].1;
             step(&mut f.entries, u64::from(entries));
             put(&mut f.time, u64::from(secs))?;
@@ -440,17 +446,10 @@ impl Handling {
                 ReplyCredit::AssigneeAtReply => c.assignee,
                 ReplyCredit::Author => Some(c.author),
             };
-            let i = match self.credits.binary_search_by_key(&agent, |e| e.0) {
-                Ok(i) => i,
-                Err(i) => {
-                    let figures = CreditFigures {
-                        first_response: self.template.clone(),
-                        next_reply: self.template.clone(),
-                    };
-                    self.credits.insert(i, (agent, figures));
-                    i
-                }
-            };
+            let i = slot(&mut self.credits, agent, || CreditFigures {
+                first_response: self.template.clone(),
+                next_reply: self.template.clone(),
+            });
             let f = &mut self.credits[i].1;
             let d = if c.next {
                 &mut f.next_reply

@@ -299,10 +299,7 @@ impl<G: TicketGrouping> TicketTracker<G> {
         }
         let created = ticket.created_at.timestamp();
         // The calendar of the team it is created with, else the tracker's.
-        let calendar = ticket
-            .team
-            .and_then(|t| self.config.team_calendars.keys().position(|k| *k == t))
-            .map_or(0, |i| i as u8 + 1);
+        let calendar = super::config::calendar_slot(&self.config.team_calendars, ticket.team);
         let clock = self.clock_for(calendar);
         if clock.is_some_and(|c| !c.covers(created)) {
             return self.reject(
