@@ -174,14 +174,7 @@ fn run(
     records: &[(u64, i64, Option<InteractionKind>)],
     config: &TrackerConfig,
 ) -> TicketTracker<metrics::tickets::ByTeam> {
-    let mut tr = TicketTracker::new(config.clone(), metrics::tickets::ByTeam).unwrap();
-    common::feed_records(records, at(9, 0), |r| {
-        let _ = match r {
-            common::Fed::Ticket(t) => tr.observe_ticket(&t),
-            common::Fed::Interaction(i) => tr.observe_interaction(&i),
-        };
-    });
-    tr
+    common::tracked(records, at(9, 0), config)
 }
 
 proptest! {

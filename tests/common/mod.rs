@@ -265,3 +265,22 @@ pub fn feed_records(
         });
     }
 }
+
+/// A tracker by team of `config` fed [`records`] (offsets after `base`), refusals ignored
+/// (the laws compare what was taken).
+#[allow(dead_code)]
+pub fn tracked(
+    records: &[(u64, i64, Option<InteractionKind>)],
+    base: chrono::DateTime<chrono::Utc>,
+    config: &csm_metrics::metrics::tickets::TrackerConfig,
+) -> csm_metrics::metrics::tickets::TicketTracker<csm_metrics::metrics::tickets::ByTeam> {
+    use csm_metrics::metrics::tickets::{ByTeam, TicketTracker};
+    let mut tr = TicketTracker::new(config.clone(), ByTeam).unwrap();
+    feed_records(records, base, |r| {
+        let _ = match r {
+            Fed::Ticket(t) => tr.observe_ticket(&t),
+            Fed::Interaction(i) => tr.observe_interaction(&i),
+        };
+    });
+    tr
+}
