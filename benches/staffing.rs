@@ -1,4 +1,4 @@
-//! Staffing: Erlang C agents-needed searches.
+//! Staffing: Erlang C agents-needed searches; forecasts learned from a call log.
 
 use std::hint::black_box;
 
@@ -28,5 +28,41 @@ fn search(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, search);
+/// Eight weeks of a generated call log (200,000 calls) in 15-minute intervals: counted,
+/// learned (the weights chosen over the grid) and a week forecast.
+fn forecast(c: &mut Criterion) {
+    use chrono::{TimeDelta, TimeZone, Utc};
+    use csm_metrics::metrics::forecast::{ContactSeries, ForecastConfig};
+    let mut config = csm_metrics_synth::Config::new(3, 1, 56);
+    config.start = Utc.with_ymd_and_hms(2025, 3, 3, 0, 0, 0).unwrap();
+    let calls = csm_metrics_synth::calls(&config, 200_000);
+    let end = config.start + TimeDelta::weeks(8);
+    let mut group = c.benchmark_group("forecast");
+    group.sample_size(10);
+    group.bench_function("count 200,000 calls into 15-minute intervals", |b| {
+        b.iter(|| {
+            let mut s = ContactSeries::new(&Utc, 900, config.start, end).unwrap();
+            for call in &calls {
+                s.add_call(call).unwrap();
+            }
+            black_box(s.len())
+        })
+    });
+    let mut series = ContactSeries::new(&Utc, 900, config.start, end).unwrap();
+    for call in &calls {
+        series.add_call(call).unwrap();
+    }
+    group.bench_function(
+        "learn 8 weeks of 15-minute intervals and forecast a week",
+        |b| {
+            b.iter(|| {
+                let model = series.fit(&Utc, &ForecastConfig::default()).unwrap();
+                black_box(model.forecast(7 * 96).intervals.len())
+            })
+        },
+    );
+    group.finish();
+}
+
+criterion_group!(benches, search, forecast);
 criterion_main!(benches);

@@ -39,6 +39,12 @@
 //! * **SLAs** ([`metrics::sla`]): policies (chosen again when priority, team or tags
 //!   change), targets in calendar or business time, achieved / breached / active,
 //!   attainment, and the targets about to breach.
+//! * **Contact center and workforce planning** ([`metrics::calls`], [`metrics::staffing`],
+//!   [`metrics::forecast`], [`metrics::patience`]): service level, abandonment, ASA;
+//!   Erlang B, C and A staffing plans (chat concurrency too); seasonal forecasts of
+//!   contacts and handle time per local interval, scored against seasonal-naive; callers'
+//!   mean patience from the abandons, censored by answers. Shift schedules that cover a
+//!   plan are in the workspace member `csm-metrics-schedule` (an integer program).
 //! * **One front end** ([`metrics::desk::Desk`]): one stream of tickets, interactions,
 //!   surveys and calls in any order (events before their ticket wait in a bounded buffer),
 //!   one snapshot with every section; merges across pods, saves and restores whole.

@@ -181,6 +181,7 @@ fn call() -> impl Strategy<Value = Call> {
 
 laws!(call_center, metrics::calls::CallCenter, call());
 laws!(call_center_by_queue, Grouped<QueueId, metrics::calls::CallCenter, ByQueue>, call());
+laws!(patience, metrics::patience::Patience, call());
 fn solved_facts() -> impl Strategy<Value = metrics::tickets::SolvedFacts> {
     (
         0u64..400_000,

@@ -116,6 +116,32 @@ mod plans {
         Targets::default()
     }
 
+    /// Chats, three at once: 100 chats in 30 minutes of 180 s each need the 14 servers
+    /// (chat slots) of the published case, so ⌈14 / 3⌉ = 5 agents and, at 30 % shrinkage,
+    /// ⌈5 / 0.7⌉ = 8 positions; the prediction stays the slots' (88.8 % in 20 s).
+    #[test]
+    fn chats_held_three_at_a_time() {
+        let forecast = [IntervalForecast {
+            start: t(9, 0),
+            contacts: 100.0,
+            aht: 180.0,
+        }];
+        let chats = Targets {
+            concurrency: 3,
+            ..targets()
+        };
+        let p = plan(&forecast, 1_800, chats).unwrap();
+        let s = p.rows[0].staffing.unwrap();
+        assert_eq!((s.agents, s.positions, s.prediction.agents), (5, 8, 14));
+        assert!((s.prediction.service_level - 0.888).abs() < 5e-4);
+        assert!((p.agent_hours - 2.5).abs() < 1e-12);
+        let none = Targets {
+            concurrency: 0,
+            ..targets()
+        };
+        assert!(plan(&forecast, 1_800, none).is_err());
+    }
+
     #[test]
     fn a_plan_and_its_coverage() {
         let forecast = [

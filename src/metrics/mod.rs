@@ -3,6 +3,8 @@
 pub mod agents;
 pub mod calls;
 pub mod desk;
+pub mod forecast;
+pub mod patience;
 pub mod retention;
 pub mod sla;
 pub mod staffing;

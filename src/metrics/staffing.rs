@@ -428,6 +428,15 @@ pub struct Targets {
     pub shrinkage: f64,
     /// Mean patience, seconds: plan with Erlang A when given, Erlang C otherwise.
     pub patience: Option<f64>,
+    /// Contacts an agent handles at once (1 for calls; 2–4 is usual for chats). See
+    /// [`plan`] for the model.
+    #[cfg_attr(feature = "serde", serde(default = "one"))]
+    pub concurrency: u32,
+}
+
+#[cfg(feature = "serde")]
+fn one() -> u32 {
+    1
 }
 
 impl Default for Targets {
@@ -438,6 +447,7 @@ impl Default for Targets {
             max_occupancy: 0.85,
             shrinkage: 0.3,
             patience: None,
+            concurrency: 1,
         }
     }
 }
@@ -511,6 +521,13 @@ pub struct Coverage {
 /// The plan for a forecast of intervals of `interval_seconds`: per interval the fewest
 /// agents meeting the targets (Erlang C, or Erlang A with a patience), the positions after
 /// shrinkage, and the prediction; the totals in agent-hours.
+///
+/// **Concurrency** (`targets.concurrency = k > 1`, chats): each agent holds `k` chat slots,
+/// and every slot is one server of the queue, serving one chat at a time for the chat's
+/// handle time *as measured while concurrent* (a chat's elapsed time, not the agent's
+/// attention). The Erlang model gives the slots needed; the agents are slots / k, rounded
+/// up, and the prediction (service level, waits, occupancy of slots) is the slots'. The
+/// model ignores that chats slow each other down beyond what the handle time measured.
 pub fn plan(
     forecast: &[IntervalForecast],
     interval_seconds: u64,
@@ -524,6 +541,9 @@ pub fn plan(
         targets.max_occupancy,
         targets.shrinkage,
     )?;
+    if targets.concurrency == 0 {
+        return Err(Error::config(WHAT, "a concurrency of 0 contacts per agent"));
+    }
     let length = interval_seconds as f64;
     let mut rows = Vec::with_capacity(forecast.len());
     let (mut agent_hours, mut position_hours) = (0.0, 0.0);
@@ -552,6 +572,7 @@ pub fn plan(
                     targets.shrinkage,
                 )?,
             };
+            let s = with_concurrency(s, targets.concurrency, targets.shrinkage);
             agent_hours += f64::from(s.agents) * length / 3_600.0;
             position_hours += f64::from(s.positions) * length / 3_600.0;
             Some(s)
@@ -568,6 +589,19 @@ pub fn plan(
         agent_hours,
         position_hours,
     })
+}
+
+/// Agents for `slots` servers of `k` contacts each (the prediction stays the slots').
+fn with_concurrency(s: Staffing, k: u32, shrinkage: f64) -> Staffing {
+    if k == 1 {
+        return s;
+    }
+    let agents = s.agents.div_ceil(k);
+    Staffing {
+        agents,
+        positions: positions(agents, shrinkage),
+        prediction: s.prediction,
+    }
 }
 
 impl Plan {

@@ -7,6 +7,7 @@
 mod buckets;
 pub(crate) mod codec;
 pub mod compare;
+mod gamma;
 mod moments;
 mod proportion;
 pub(crate) mod sketch;
@@ -14,6 +15,7 @@ mod summary;
 mod survival;
 
 pub use buckets::{Bucket, DEFAULT_BUCKET_EDGES, DurationBuckets};
+pub(crate) use gamma::chi_square_quantile_even;
 pub use moments::DurationMoments;
 pub use proportion::{Interval, Proportion, Z_95, normal_quantile, wilson_interval};
 pub(crate) use proportion::{binomial_half_cdf, ln_factorial};
