@@ -136,6 +136,7 @@ struct Lines<'a> {
     id: &'a str,
     title: &'a str,
     y_label: &'a str,
+    x_label: &'a str,
     days: Vec<String>,
     series: Vec<(String, Vec<f64>)>,
 }
@@ -204,13 +205,14 @@ impl Lines<'_> {
         }
         let _ = write!(
             s,
-            r##"<line x1="{left}" y1="{y0}" x2="{x2}" y2="{y0}" stroke="#111"/><text x="{xm:.1}" y="{xl:.1}" text-anchor="middle">day (local)</text><text transform="translate(14 {ym:.1}) rotate(-90)" text-anchor="middle">{ylab}</text></svg>"##,
+            r##"<line x1="{left}" y1="{y0}" x2="{x2}" y2="{y0}" stroke="#111"/><text x="{xm:.1}" y="{xl:.1}" text-anchor="middle">{xlab}</text><text transform="translate(14 {ym:.1}) rotate(-90)" text-anchor="middle">{ylab}</text></svg>"##,
             y0 = top + plot_h,
             x2 = left + plot_w,
             xm = left + plot_w / 2.0,
             xl = top + plot_h + 30.0,
             ym = top + plot_h / 2.0,
             ylab = esc(self.y_label),
+            xlab = esc(self.x_label),
         );
         s
     }
@@ -692,6 +694,7 @@ fn daily(out: &mut String, days: &Value) {
         id: "volume-day",
         title: &volume_title,
         y_label: "tickets",
+        x_label: "day (local)",
         days: labels.clone(),
         series: vec![
             ("created".into(), column(&field("created"), true)),
@@ -714,6 +717,7 @@ fn daily(out: &mut String, days: &Value) {
         id: "backlog-day",
         title: "Backlog at each day's end",
         y_label: "open tickets",
+        x_label: "day (local)",
         days: labels,
         series,
     };
@@ -931,6 +935,7 @@ fn call_days(out: &mut String, days: &Value) {
         id: "calls-day",
         title: "Service level and abandonment per day",
         y_label: "share of calls",
+        x_label: "day (local)",
         days: labels,
         series: vec![
             ("service level (20 s)".into(), column("service_level")),
@@ -1192,4 +1197,27 @@ pub fn page(report: &Value, buckets: &Value, days: &Value, title: &str) -> Strin
     contract(&mut out);
     out.push_str("</body></html>\n");
     out
+}
+
+/// A stand-alone SVG chart of positions needed against positions scheduled per interval
+/// (`csm-metrics staffing --chart FILE`): two lines, the time axis labelled with the
+/// intervals' local starts.
+pub(crate) fn need_vs_scheduled_svg(
+    labels: Vec<String>,
+    need: Vec<f64>,
+    scheduled: Vec<f64>,
+) -> String {
+    let chart = Lines {
+        id: "need-vs-scheduled",
+        title: "Positions needed and scheduled per interval",
+        y_label: "positions",
+        x_label: "interval (local start)",
+        days: labels,
+        series: vec![("needed".into(), need), ("scheduled".into(), scheduled)],
+    };
+    chart.svg().replacen(
+        "<svg ",
+        r#"<svg xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="11" "#,
+        1,
+    )
 }

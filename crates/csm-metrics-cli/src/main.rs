@@ -12,13 +12,18 @@
 //! csm-metrics staffing --contacts N --aht-seconds S [--interval-minutes 30] [--target-level 0.8]
 //!                     [--target-seconds 20] [--max-occupancy 1] [--shrinkage 0]
 //!                     [--patience-seconds P] [--agents N] [--format table|json|csv]
-//! csm-metrics staffing --forecast FILE.csv [the same targets]
+//! csm-metrics staffing --forecast FILE.csv [the same targets] [--shifts FILE] [--chart FILE.svg]
+//! csm-metrics staffing --calls calls.csv [--next-week] [--zone AREA/CITY] [--patience-from-calls]
+//!                     [--concurrency K] [--shifts FILE] [--time-limit S] [--chart FILE.svg]
+//! csm-metrics forecast --calls calls.csv [--until INSTANT] [--horizon 7d] [--interval 30m]
+//!                     [--zone AREA/CITY] [--holidays DATES] [--format table|json|csv]
 //! ```
 
 #![forbid(unsafe_code)]
 
 mod convert;
 mod daily;
+mod forecast;
 mod groups;
 mod html;
 mod json;
@@ -76,6 +81,9 @@ enum Command {
     /// How many agents a queue needs: Erlang C (Erlang A with --patience-seconds), for one
     /// interval or every interval of a forecast.
     Staffing(staffing::StaffingArgs),
+    /// Contacts and handle time per interval for the days after a call log (weekly and
+    /// intraday seasonality, level and trend), scored against held-out calls.
+    Forecast(forecast::ForecastArgs),
 }
 
 #[derive(Args)]
@@ -213,6 +221,7 @@ fn main() -> ExitCode {
         Command::Tickets(args) => tickets::run(&args),
         Command::Convert(args) => convert(&args),
         Command::Staffing(args) => staffing::run(&args),
+        Command::Forecast(args) => forecast::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,10 +4,13 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use chrono::{Datelike, NaiveDate};
 use clap::Args;
+use csm_metrics::Zone;
 use csm_metrics::metrics::staffing::{
     ErlangA, ErlangC, IntervalForecast, Prediction, Targets, plan, positions,
 };
+use csm_metrics_schedule::{BreakRule, Options, Schedule, ShiftTemplate, schedule};
 use serde_json::{Value, json};
 
 use crate::{Failure, Format, parse_instant};
@@ -16,10 +19,10 @@ use crate::{Failure, Format, parse_instant};
 #[derive(Args)]
 pub struct StaffingArgs {
     /// Contacts arriving in one interval (with --aht-seconds; or give --forecast).
-    #[arg(long, required_unless_present = "forecast")]
+    #[arg(long, required_unless_present_any = ["forecast", "calls"])]
     contacts: Option<f64>,
     /// Mean handle time, seconds.
-    #[arg(long, required_unless_present = "forecast")]
+    #[arg(long, required_unless_present_any = ["forecast", "calls"])]
     aht_seconds: Option<f64>,
     /// A forecast: a CSV file with a header and the columns `start` (RFC 3339 or Unix
     /// seconds), `contacts` and `aht_seconds`, one row per interval; the plan of every
@@ -49,12 +52,54 @@ pub struct StaffingArgs {
     /// targets.
     #[arg(long)]
     agents: Option<u32>,
+    /// A call log (the history format's calls.csv): forecast the days after it, plan them
+    /// and schedule shifts (see --next-week, --shifts).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["contacts", "aht_seconds", "agents", "forecast"])]
+    calls: Option<PathBuf>,
+    /// With --calls: plan the local calendar week (Monday to Sunday) after the one the log
+    /// ends in, rather than the seven days right after the log.
+    #[arg(long, requires = "calls")]
+    next_week: bool,
+    /// With --calls: learn from the calls offered before this instant only.
+    #[arg(long, value_name = "INSTANT", requires = "calls")]
+    until: Option<String>,
+    /// The local time zone of the intervals and shift start times; UTC by default.
+    #[arg(long, value_name = "AREA/CITY")]
+    zone: Option<String>,
+    /// With --calls: Erlang A with the mean patience estimated from the log's abandons
+    /// (answered calls censored at their wait).
+    #[arg(long, requires = "calls", conflicts_with = "patience_seconds")]
+    patience_from_calls: bool,
+    /// Local dates that are holidays (YYYY-MM-DD, comma-separated), for the forecast.
+    #[arg(long, value_delimiter = ',', value_name = "DATES", requires = "calls")]
+    holidays: Vec<NaiveDate>,
+    /// Contacts an agent handles at once (chats); agents = slots / concurrency.
+    #[arg(long, default_value_t = 1)]
+    concurrency: u32,
+    /// Shift templates (a JSON list: name, starts ["06:00:00", …], minutes, days, breaks
+    /// [{minutes, earliest, latest, step, paid}], cost_per_hour): schedule the plan with
+    /// them. With --calls and no file: 8.5-hour shifts with a 30-minute unpaid break 3–5
+    /// hours in and 4-hour shifts, starting on any half hour.
+    #[arg(long, value_name = "FILE")]
+    shifts: Option<PathBuf>,
+    /// Branch and bound's time limit for the schedule, seconds (0: the rounded relaxation).
+    #[arg(long, default_value_t = 10.0)]
+    time_limit: f64,
+    /// Stop branch and bound once within this relative gap of its bound (0: prove optimal).
+    #[arg(long, default_value_t = 0.01)]
+    mip_gap: f64,
+    /// Write a chart of positions needed against scheduled per interval (SVG).
+    #[arg(long, value_name = "FILE")]
+    chart: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
 
 pub fn run(args: &StaffingArgs) -> Result<(), Failure> {
+    if let Some(path) = &args.calls {
+        return run_calls(args, path);
+    }
     if let Some(path) = &args.forecast {
         return run_plan(args, path);
     }
@@ -94,7 +139,7 @@ pub fn run(args: &StaffingArgs) -> Result<(), Failure> {
     let model = model(args);
     match args.format {
         Format::Html => return Err("staffing prints json, table or csv; html is for report".into()),
-        Format::Json => writeln!(out, "{}", prediction_json(model, &p, positions, args))?,
+        Format::Json => writeln!(out, "{}", prediction_json(model, &p, positions))?,
         Format::Csv => {
             writeln!(out, "{}", COLUMNS[1..].join(","))?;
             writeln!(out, "{}", csv_row(&p, positions))?;
@@ -129,7 +174,7 @@ fn model(args: &StaffingArgs) -> &'static str {
     }
 }
 
-fn prediction_json(model: &str, p: &Prediction, positions: u32, args: &StaffingArgs) -> Value {
+fn prediction_json(model: &str, p: &Prediction, positions: u32) -> Value {
     let mut v = json!({
         "model": model,
         "traffic_erlangs": p.traffic,
@@ -140,7 +185,7 @@ fn prediction_json(model: &str, p: &Prediction, positions: u32, args: &StaffingA
         "occupancy": p.occupancy,
         "asa_seconds": p.asa,
     });
-    if args.patience_seconds.is_some() {
+    if model == "erlang_a" {
         v["abandon_probability"] = json!(p.abandon_probability);
     }
     v
@@ -230,23 +275,189 @@ fn read_forecast(path: &std::path::Path) -> Result<Vec<IntervalForecast>, Failur
     Ok(rows)
 }
 
+fn targets(args: &StaffingArgs, patience: Option<f64>) -> Targets {
+    Targets {
+        service_level: args.target_level,
+        answer_seconds: args.target_seconds,
+        max_occupancy: args.max_occupancy,
+        shrinkage: args.shrinkage,
+        patience,
+        concurrency: args.concurrency,
+    }
+}
+
 fn run_plan(args: &StaffingArgs, path: &std::path::Path) -> Result<(), Failure> {
     let forecast = read_forecast(path)?;
     if !(args.interval_minutes.is_finite() && args.interval_minutes >= 1.0) {
         return Err("--interval-minutes must be at least 1".into());
     }
-    let targets = Targets {
-        service_level: args.target_level,
-        answer_seconds: args.target_seconds,
-        max_occupancy: args.max_occupancy,
-        shrinkage: args.shrinkage,
-        patience: args.patience_seconds,
-    };
     let week = plan(
         &forecast,
         (args.interval_minutes * 60.0).round() as u64,
-        targets,
+        targets(args, args.patience_seconds),
     )?;
+    let zone = crate::forecast::zone_of(&args.zone)?;
+    let shifts = match &args.shifts {
+        Some(file) => Some(scheduled(args, &week, &zone, read_templates(file)?)?),
+        None => None,
+    };
+    print_plan(args, &week, shifts.as_ref(), json!({}), &zone)
+}
+
+/// Forecast the log's next days, plan them, schedule them.
+fn run_calls(args: &StaffingArgs, path: &std::path::Path) -> Result<(), Failure> {
+    let zone = crate::forecast::zone_of(&args.zone)?;
+    let interval = match args.interval_minutes {
+        m if m == 15.0 || m == 30.0 || m == 60.0 => (m * 60.0) as u32,
+        m => return Err(format!("--interval-minutes {m}: 15, 30 or 60 with --calls").into()),
+    };
+    let until = args
+        .until
+        .as_deref()
+        .map(|u| crate::parse_instant(u).map_err(|e| format!("--until: {e}")))
+        .transpose()?;
+    let learned = crate::forecast::learn(&crate::forecast::LogQuestion {
+        calls: path,
+        zone,
+        interval,
+        until,
+        horizon: 14 * 86_400,
+    })?;
+    let model = crate::forecast::model_of(&learned, &args.holidays)?;
+    let end = learned.series.end();
+    let (from, to) = if args.next_week {
+        let last_day = (end - chrono::TimeDelta::seconds(1))
+            .with_timezone(&zone)
+            .date_naive();
+        let monday = last_day
+            - chrono::TimeDelta::days(i64::from(last_day.weekday().num_days_from_monday()));
+        let local = |d: NaiveDate| d.and_hms_opt(0, 0, 0).and_then(|m| zone.instant_of(m));
+        let start =
+            local(monday + chrono::TimeDelta::days(7)).ok_or("the next week is out of range")?;
+        let stop =
+            local(monday + chrono::TimeDelta::days(14)).ok_or("the next week is out of range")?;
+        (start, stop)
+    } else {
+        (end, end + chrono::TimeDelta::days(7))
+    };
+    let steps = ((to - end).num_seconds() / i64::from(interval)) as usize;
+    let forecast: Vec<IntervalForecast> = model
+        .forecast(steps)
+        .intervals
+        .into_iter()
+        .filter(|f| f.start >= from)
+        .collect();
+    let patience =
+        if args.patience_from_calls {
+            Some(learned.patience.mean.ok_or(
+                "--patience-from-calls: the log has no abandoned call (plan with Erlang C)",
+            )?)
+        } else {
+            args.patience_seconds
+        };
+    let week = plan(&forecast, u64::from(interval), targets(args, patience))?;
+    let templates = match &args.shifts {
+        Some(file) => read_templates(file)?,
+        None => default_templates(),
+    };
+    let shifts = scheduled(args, &week, &zone, templates)?;
+    let about = json!({
+        "forecast": {
+            "model": model.forecast(0).model,
+            "learned_from": learned.series.start().timestamp(),
+            "learned_until": end.timestamp(),
+            "calls": learned.calls,
+        },
+        "patience": crate::forecast::patience_json(&learned.patience),
+    });
+    print_plan(args, &week, Some(&shifts), about, &zone)
+}
+
+fn default_templates() -> Vec<ShiftTemplate> {
+    let lunch = BreakRule {
+        minutes: 30,
+        earliest: 180,
+        latest: 300,
+        step: 30,
+        paid: false,
+    };
+    vec![
+        ShiftTemplate::new("8.5 hours", 510)
+            .starting_every((0, 0), (23, 30), 30)
+            .with_break(lunch),
+        ShiftTemplate::new("4 hours", 240).starting_every((0, 0), (23, 30), 30),
+    ]
+}
+
+fn read_templates(path: &std::path::Path) -> Result<Vec<ShiftTemplate>, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
+fn scheduled(
+    args: &StaffingArgs,
+    week: &csm_metrics::metrics::staffing::Plan,
+    zone: &chrono_tz::Tz,
+    templates: Vec<ShiftTemplate>,
+) -> Result<Schedule, Failure> {
+    let options = Options {
+        time_limit: args.time_limit,
+        mip_gap: args.mip_gap,
+        ..Options::default()
+    };
+    let s = schedule(week, zone, &templates, &options)?;
+    if let Some(file) = &args.chart {
+        let labels = week
+            .rows
+            .iter()
+            .map(|r| {
+                r.forecast
+                    .start
+                    .with_timezone(zone)
+                    .format("%a %H:%M")
+                    .to_string()
+            })
+            .collect();
+        let need = s.coverage.iter().map(|c| f64::from(c.needed)).collect();
+        let have = s.coverage.iter().map(|c| c.scheduled).collect();
+        std::fs::write(file, crate::html::need_vs_scheduled_svg(labels, need, have))
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+    }
+    Ok(s)
+}
+
+fn schedule_json(s: &Schedule) -> Value {
+    json!({
+        "method": s.method,
+        "paid_hours": s.paid_hours,
+        "cost": s.cost,
+        "lower_bound": s.lower_bound,
+        "gap": s.gap,
+        "short_hours": s.short_hours,
+        "variants": s.variants,
+        "shifts": s.assignments.iter().map(|a| json!({
+            "template": a.template,
+            "start": a.start.timestamp(),
+            "end": a.end.timestamp(),
+            "breaks": a.breaks.iter().map(|(b, e)| json!([b.timestamp(), e.timestamp()])).collect::<Vec<_>>(),
+            "agents": a.agents,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn print_plan(
+    args: &StaffingArgs,
+    week: &csm_metrics::metrics::staffing::Plan,
+    shifts: Option<&Schedule>,
+    about: Value,
+    zone: &chrono_tz::Tz,
+) -> Result<(), Failure> {
+    let erlang = if week.targets.patience.is_some() {
+        "erlang_a"
+    } else {
+        "erlang_c"
+    };
+    let scheduled_at = |i: usize| shifts.and_then(|s| s.coverage.get(i)).map(|c| c.scheduled);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
         Format::Html => return Err("staffing prints json, table or csv; html is for report".into()),
@@ -254,54 +465,79 @@ fn run_plan(args: &StaffingArgs, path: &std::path::Path) -> Result<(), Failure> 
             let rows: Vec<Value> = week
                 .rows
                 .iter()
-                .map(|r| {
+                .enumerate()
+                .map(|(i, r)| {
                     let mut v = match &r.staffing {
-                        Some(s) => prediction_json(model(args), &s.prediction, s.positions, args),
+                        Some(s) => prediction_json(erlang, &s.prediction, s.positions),
                         None => json!({"agents": 0, "positions": 0}),
                     };
-                    v["start"] = json!(r.forecast.start.to_rfc3339());
+                    v["start"] = json!(r.forecast.start.with_timezone(zone).to_rfc3339());
                     v["contacts"] = json!(r.forecast.contacts);
+                    v["aht_seconds"] = json!(r.forecast.aht);
+                    if let Some(have) = scheduled_at(i) {
+                        v["scheduled"] = json!(have);
+                    }
                     v
                 })
                 .collect();
-            let v = json!({
-                "model": model(args),
+            let mut v = json!({
+                "model": erlang,
                 "interval_seconds": week.interval_seconds,
                 "agent_hours": week.agent_hours,
                 "position_hours": week.position_hours,
                 "intervals": rows,
             });
+            if let (Some(o), Some(extra)) = (v.as_object_mut(), about.as_object()) {
+                o.extend(extra.clone());
+            }
+            if let Some(s) = shifts {
+                v["schedule"] = schedule_json(s);
+            }
             serde_json::to_writer_pretty(&mut out, &v)?;
             writeln!(out)?;
         }
         Format::Csv => {
-            writeln!(out, "{}", COLUMNS.join(","))?;
-            for r in &week.rows {
+            let extra = if shifts.is_some() { ",scheduled" } else { "" };
+            writeln!(out, "{}{extra}", COLUMNS.join(","))?;
+            for (i, r) in week.rows.iter().enumerate() {
                 let start = r.forecast.start.timestamp();
+                let have = scheduled_at(i).map_or(String::new(), |v| format!(",{v}"));
                 match &r.staffing {
                     Some(s) => writeln!(
                         out,
-                        "{start},{},{}",
+                        "{start},{},{}{have}",
                         csv_row(&s.prediction, s.positions),
                         r.forecast.contacts
                     )?,
-                    None => writeln!(out, "{start},0,0,0,,,,,,{}", r.forecast.contacts)?,
+                    None => writeln!(out, "{start},0,0,0,,,,,,{}{have}", r.forecast.contacts)?,
                 }
             }
         }
         Format::Table => {
             writeln!(
                 out,
-                "{:<25} {:>8} {:>9} {:>7} {:>9} {:>7} {:>10}",
-                "interval", "contacts", "Erlangs", "agents", "positions", "SL", "occupancy"
+                "{:<25} {:>8} {:>9} {:>7} {:>9} {:>7} {:>10}{}",
+                "interval",
+                "contacts",
+                "Erlangs",
+                "agents",
+                "positions",
+                "SL",
+                "occupancy",
+                if shifts.is_some() { " scheduled" } else { "" }
             )?;
-            for r in &week.rows {
-                let start = r.forecast.start.to_rfc3339();
+            for (i, r) in week.rows.iter().enumerate() {
+                let start = r.forecast.start.with_timezone(zone).to_rfc3339();
+                let have = scheduled_at(i).map_or(String::new(), |v| format!(" {v:>9.1}"));
+                let contacts = if r.forecast.contacts.fract() == 0.0 {
+                    format!("{}", r.forecast.contacts)
+                } else {
+                    format!("{:.2}", r.forecast.contacts)
+                };
                 match &r.staffing {
                     Some(s) => writeln!(
                         out,
-                        "{start:<25} {:>8} {:>9.2} {:>7} {:>9} {:>6.1}% {:>9.1}%",
-                        r.forecast.contacts,
+                        "{start:<25} {contacts:>8} {:>9.2} {:>7} {:>9} {:>6.1}% {:>9.1}%{have}",
                         s.prediction.traffic,
                         s.agents,
                         s.positions,
@@ -310,8 +546,8 @@ fn run_plan(args: &StaffingArgs, path: &std::path::Path) -> Result<(), Failure> 
                     )?,
                     None => writeln!(
                         out,
-                        "{start:<25} {:>8} {:>9} {:>7} {:>9}",
-                        r.forecast.contacts, 0, 0, 0
+                        "{start:<25} {contacts:>8} {:>9} {:>7} {:>9} {:>7} {:>10}{have}",
+                        0, 0, 0, "", ""
                     )?,
                 }
             }
@@ -320,6 +556,49 @@ fn run_plan(args: &StaffingArgs, path: &std::path::Path) -> Result<(), Failure> 
                 "{:.1} agent-hours on the phones, {:.1} scheduled",
                 week.agent_hours, week.position_hours
             )?;
+            if let Some(s) = shifts {
+                writeln!(
+                    out,
+                    "schedule: {} shifts, {} agents, {:.1} paid hours ({:?}; within {:.1} % of the best possible, bound {:.1}){}",
+                    s.assignments.len(),
+                    s.assignments.iter().map(|a| a.agents).sum::<u32>(),
+                    s.paid_hours,
+                    s.method,
+                    s.gap * 100.0,
+                    s.lower_bound,
+                    if s.short_hours > 0.0 {
+                        format!(", {:.1} position-hours short", s.short_hours)
+                    } else {
+                        String::new()
+                    }
+                )?;
+                for a in &s.assignments {
+                    let breaks: Vec<String> = a
+                        .breaks
+                        .iter()
+                        .map(|(b, e)| {
+                            format!(
+                                "{}–{}",
+                                b.with_timezone(zone).format("%H:%M"),
+                                e.with_timezone(zone).format("%H:%M")
+                            )
+                        })
+                        .collect();
+                    writeln!(
+                        out,
+                        "  {} × {:<10} {} → {}{}",
+                        a.agents,
+                        a.template,
+                        a.start.with_timezone(zone).format("%a %Y-%m-%d %H:%M"),
+                        a.end.with_timezone(zone).format("%H:%M"),
+                        if breaks.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", break {}", breaks.join(", "))
+                        }
+                    )?;
+                }
+            }
         }
     }
     out.flush()?;

@@ -991,3 +991,109 @@ fn an_html_report_on_a_calendar_shows_business_time_too() {
             .contains(", business hours</figcaption>")
     );
 }
+
+/// Six weeks of a generated call log (weekday × hour seasonality): `forecast` learns on
+/// five and scores the sixth against seasonal-naive; its CSV feeds `staffing --forecast`;
+/// `staffing --calls --next-week` forecasts, plans (Erlang A with the log's patience) and
+/// schedules the week after, covering every interval.
+#[test]
+fn forecast_and_staffing_from_a_call_log() {
+    let dir = std::env::temp_dir().join(format!("csm-forecast-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut config = csm_metrics_synth::Config::new(5, 1, 42);
+    config.start = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 3, 3, 0, 0, 0).unwrap();
+    let calls = dir.join("calls.csv");
+    csm_metrics_synth::write::calls_csv(&calls, &config, 40_000).unwrap();
+    let f = calls.to_str().unwrap();
+    let r = report(&[
+        "forecast",
+        "--calls",
+        f,
+        "--until",
+        "2025-04-07T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert!(r["model"].as_str().unwrap().contains("Taylor"));
+    let intervals = r["intervals"].as_array().unwrap();
+    assert_eq!(intervals.len(), 7 * 48);
+    assert_eq!(intervals[0]["start"], 1_743_984_000); // 2025-04-07T00:00:00Z
+    assert!(
+        intervals
+            .iter()
+            .all(|i| i["contacts"].as_f64().unwrap() >= 0.0 && i["aht"].as_f64().unwrap() > 0.0)
+    );
+    let (ours, naive) = (
+        r["accuracy"]["model"]["wape"].as_f64().unwrap(),
+        r["accuracy"]["seasonal_naive"]["wape"].as_f64().unwrap(),
+    );
+    assert!(ours < naive, "WAPE {ours} vs seasonal naive {naive}");
+    assert_eq!(r["accuracy"]["by_day"].as_array().unwrap().len(), 7);
+
+    let out = run(&[
+        "forecast",
+        "--calls",
+        f,
+        "--until",
+        "2025-04-07T00:00:00Z",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success());
+    let plan_file = dir.join("forecast.csv");
+    std::fs::write(&plan_file, &out.stdout).unwrap();
+    let plan = report(&[
+        "staffing",
+        "--forecast",
+        plan_file.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(plan["intervals"].as_array().unwrap().len(), 7 * 48);
+
+    let chart = dir.join("week.svg");
+    let s = report(&[
+        "staffing",
+        "--calls",
+        f,
+        "--next-week",
+        "--patience-from-calls",
+        "--shrinkage",
+        "0.1",
+        "--time-limit",
+        "2",
+        "--chart",
+        chart.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let rows = s["intervals"].as_array().unwrap();
+    assert_eq!(rows.len(), 7 * 48);
+    // The next week: the Monday after the log's last week, at midnight.
+    let first = chrono::DateTime::parse_from_rfc3339(rows[0]["start"].as_str().unwrap()).unwrap();
+    let learned_until = s["forecast"]["learned_until"].as_i64().unwrap();
+    assert_eq!(chrono::Datelike::weekday(&first), chrono::Weekday::Mon);
+    assert_eq!(first.timestamp() % 86_400, 0);
+    assert!((learned_until..learned_until + 7 * 86_400).contains(&first.timestamp()));
+    for row in rows {
+        let need = row["positions"].as_f64().unwrap();
+        assert!(row["scheduled"].as_f64().unwrap() >= need - 1e-9, "{row}");
+    }
+    let mean = s["patience"]["mean_seconds"].as_f64().unwrap();
+    assert!(
+        (mean - 90.0).abs() < 6.0,
+        "the generator's patience is 90 s: {mean}"
+    );
+    assert_eq!(s["model"], "erlang_a");
+    let gap = s["schedule"]["gap"].as_f64().unwrap();
+    assert!((0.0..0.1).contains(&gap), "{gap}");
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    assert!(svg.starts_with("<svg xmlns") && svg.contains("scheduled"));
+
+    let out = run(&["forecast", "--calls", "no/such/calls.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/calls.csv"));
+    let out = run(&["forecast", "--calls", f, "--interval", "7m"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("15m, 30m or 60m"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

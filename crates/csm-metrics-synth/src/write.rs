@@ -114,31 +114,7 @@ pub fn history(dir: &Path, tickets: u64, days: u32, seed: u64) -> std::io::Resul
     }
     s.flush()?;
 
-    let mut c = BufWriter::new(File::create(dir.join("calls.csv"))?);
-    writeln!(
-        c,
-        "\"call_id\",\"queue\",\"offered_at\",\"answered_at\",\"ended_at\",\"hold_s\",\"wrap_s\",\"agent_id\""
-    )?;
-    for call in calls(&config, tickets / 2) {
-        writeln!(
-            c,
-            "{},\"{}\",{},{},{},{},{},{}",
-            call.id.0,
-            if call.queue.0 == 1 {
-                "sales"
-            } else {
-                "support"
-            },
-            call.offered_at.timestamp(),
-            call.answered_at
-                .map_or(String::new(), |a| a.timestamp().to_string()),
-            call.ended_at.timestamp(),
-            call.hold,
-            call.wrap,
-            call.agent.map_or(0, |a| a.0)
-        )?;
-    }
-    c.flush()?;
+    calls_csv(&dir.join("calls.csv"), &config, tickets / 2)?;
 
     // Agents' schedules and states, and customer accounts (formats: docs/HISTORY_FORMAT.md).
     let (schedule, states) = agent_days(&config);
@@ -193,4 +169,34 @@ pub fn history(dir: &Path, tickets: u64, days: u32, seed: u64) -> std::io::Resul
     }
     w.flush()?;
     Ok(())
+}
+
+/// Writes `n` generated calls (see [`calls`]) as the history format's calls.csv: a call log
+/// on its own, for `csm-metrics forecast --calls FILE`.
+pub fn calls_csv(path: &Path, config: &Config, n: u64) -> std::io::Result<()> {
+    let mut c = BufWriter::new(File::create(path)?);
+    writeln!(
+        c,
+        "\"call_id\",\"queue\",\"offered_at\",\"answered_at\",\"ended_at\",\"hold_s\",\"wrap_s\",\"agent_id\""
+    )?;
+    for call in calls(config, n) {
+        writeln!(
+            c,
+            "{},\"{}\",{},{},{},{},{},{}",
+            call.id.0,
+            if call.queue.0 == 1 {
+                "sales"
+            } else {
+                "support"
+            },
+            call.offered_at.timestamp(),
+            call.answered_at
+                .map_or(String::new(), |a| a.timestamp().to_string()),
+            call.ended_at.timestamp(),
+            call.hold,
+            call.wrap,
+            call.agent.map_or(0, |a| a.0)
+        )?;
+    }
+    c.flush()
 }

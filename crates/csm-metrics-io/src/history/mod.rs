@@ -279,15 +279,51 @@ impl History {
         &self,
         options: &ReadOptions,
         report: &mut ImportReport,
+        observe: impl FnMut(&Call) -> csm_metrics::Result<()>,
+    ) -> Result<Names> {
+        let path = self.path("calls");
+        if !path.is_file() {
+            return Ok(Names::default());
+        }
+        self.calls_at(&path, options, report, observe)
+    }
+
+    /// Reads a calls table on its own (`calls.csv`, or a `.parquet` file of the same
+    /// columns), as [`read_calls_with`](Self::read_calls_with) does in a history: for a
+    /// call log without tickets (`csm-metrics forecast --calls FILE`). A missing file is
+    /// an error.
+    pub fn read_calls_file(
+        path: impl AsRef<Path>,
+        options: &ReadOptions,
+        report: &mut ImportReport,
+        observe: impl FnMut(&Call) -> csm_metrics::Result<()>,
+    ) -> Result<Names> {
+        let path = path.as_ref();
+        if !path.is_file() {
+            return Err(Error::MissingFile {
+                path: path.to_path_buf(),
+                what: "calls",
+            });
+        }
+        let format = match path.extension().and_then(|e| e.to_str()) {
+            #[cfg(feature = "parquet")]
+            Some("parquet") => Format::Parquet,
+            _ => Format::Csv,
+        };
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        History { dir, format }.calls_at(path, options, report, observe)
+    }
+
+    fn calls_at(
+        &self,
+        path: &Path,
+        options: &ReadOptions,
+        report: &mut ImportReport,
         mut observe: impl FnMut(&Call) -> csm_metrics::Result<()>,
     ) -> Result<Names> {
         let mut queues = Names::default();
-        let path = self.path("calls");
-        if !path.is_file() {
-            return Ok(queues);
-        }
         self.each_record(
-            &path,
+            path,
             options,
             CALL_COLUMNS,
             report,
