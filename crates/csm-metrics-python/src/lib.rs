@@ -1,0 +1,269 @@
+//! `csm_metrics` for Python: the crate's calculators as classes (observe, merge, snapshot,
+//! state as bytes and pickle), and its staffing models as functions.
+//!
+//! Records are Python dicts in the crate's serde form (the same keys as its JSON: instants
+//! as RFC 3339 strings, ids as integers, enums in snake case); snapshots come back as
+//! dicts. A record or setting the crate refuses raises [`CsmMetricsError`] with the crate's
+//! message, which names the record and the rule; nothing panics into Python.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+use core_metrics::Calculator;
+use core_metrics::metrics::staffing::{self, IntervalForecast, Targets};
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+pyo3::create_exception!(
+    csm_metrics,
+    CsmMetricsError,
+    PyException,
+    "A record, state or setting the crate refuses; the message names the record and the rule."
+);
+
+fn refused(e: core_metrics::Error) -> PyErr {
+    CsmMetricsError::new_err(e.to_string())
+}
+
+fn unreadable(what: &str, e: impl std::fmt::Display) -> PyErr {
+    CsmMetricsError::new_err(format!("{what}: {e}"))
+}
+
+fn to_python<'py, T: serde::Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
+    pythonize::pythonize(py, value).map_err(|e| unreadable("snapshot", e))
+}
+
+macro_rules! calculator {
+    ($py:ident, $rust:ty, $record:ty, $what:literal, $doc:literal) => {
+        #[doc = $doc]
+        #[pyclass(module = "csm_metrics")]
+        #[derive(Clone, Default)]
+        pub struct $py {
+            inner: $rust,
+        }
+
+        #[pymethods]
+        impl $py {
+            /// An empty state.
+            #[new]
+            fn new() -> Self {
+                Self::default()
+            }
+
+            /// Observes one record (a dict in the crate's serde form); a record the crate
+            /// refuses raises `CsmMetricsError` and changes nothing.
+            fn observe(&mut self, record: &Bound<'_, PyAny>) -> PyResult<()> {
+                let r: $record = pythonize::depythonize(record)
+                    .map_err(|e| unreadable(concat!("a ", $what, " record"), e))?;
+                self.inner.observe(&r).map_err(refused)
+            }
+
+            /// Observes every record of an iterable, stopping at the first refused one
+            /// (those before it stay observed); returns how many were observed.
+            fn observe_all(&mut self, records: &Bound<'_, PyAny>) -> PyResult<usize> {
+                let mut n = 0;
+                for record in records.try_iter()? {
+                    self.observe(&record?)?;
+                    n += 1;
+                }
+                Ok(n)
+            }
+
+            /// Merges another state of the same kind into this one (shards of a stream
+            /// merge into exactly the state of one pass).
+            fn merge(&mut self, other: &Self) -> PyResult<()> {
+                self.inner.merge(&other.inner).map_err(refused)
+            }
+
+            /// What the state reports now, as a dict.
+            fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                to_python(py, &self.inner.snapshot())
+            }
+
+            /// The whole state as bytes (the crate's serde form, JSON).
+            fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+                let bytes = serde_json::to_vec(&self.inner).map_err(|e| unreadable("state", e))?;
+                Ok(PyBytes::new(py, &bytes))
+            }
+
+            /// A state read back from [`to_bytes`]; a tampered state raises.
+            #[staticmethod]
+            fn from_bytes(data: &[u8]) -> PyResult<Self> {
+                let inner = serde_json::from_slice(data).map_err(|e| unreadable("state", e))?;
+                Ok(Self { inner })
+            }
+
+            fn __getstate__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+                self.to_bytes(py)
+            }
+
+            fn __setstate__(&mut self, state: &[u8]) -> PyResult<()> {
+                *self = Self::from_bytes(state)?;
+                Ok(())
+            }
+
+            fn __eq__(&self, other: &Self) -> bool {
+                self.inner == other.inner
+            }
+
+            fn __repr__(&self) -> String {
+                format!("{}({:?})", stringify!($py), self.inner.snapshot())
+            }
+        }
+    };
+}
+
+use core_metrics::model::{Call, SurveyResponse};
+
+calculator!(
+    NetPromoterScore,
+    core_metrics::NetPromoterScore,
+    SurveyResponse,
+    "survey",
+    "Net Promoter Score: % promoters (9–10) − % detractors (0–6), −100..=100, with its interval."
+);
+calculator!(
+    CustomerSatisfaction,
+    core_metrics::CustomerSatisfaction,
+    SurveyResponse,
+    "survey",
+    "CSAT: % of responses at 4 or 5 on a 1–5 scale (0..=100), with its Wilson interval."
+);
+calculator!(
+    CustomerEffortScore,
+    core_metrics::CustomerEffortScore,
+    SurveyResponse,
+    "survey",
+    "CES: mean effort score and % agreeing (5–7 on a 1–7 scale)."
+);
+calculator!(
+    EmployeeNetPromoterScore,
+    core_metrics::EmployeeNetPromoterScore,
+    SurveyResponse,
+    "survey",
+    "eNPS: the Net Promoter Score of employees."
+);
+calculator!(
+    SurveySuite,
+    core_metrics::SurveySuite,
+    SurveyResponse,
+    "survey",
+    "Every survey metric at once, each response routed by its kind."
+);
+calculator!(
+    CallCenter,
+    core_metrics::metrics::calls::CallCenter,
+    Call,
+    "call",
+    "Contact-center figures of calls: offered, answered, abandoned, service level, ASA, AHT."
+);
+calculator!(
+    Patience,
+    core_metrics::metrics::patience::Patience,
+    Call,
+    "call",
+    "Callers' mean patience: abandons observed, answers censored at their wait (for Erlang A)."
+);
+
+/// The targets of a staffing question, from keyword arguments.
+fn targets(
+    service_level: f64,
+    answer_seconds: f64,
+    max_occupancy: f64,
+    shrinkage: f64,
+    patience: Option<f64>,
+    concurrency: u32,
+) -> Targets {
+    Targets {
+        service_level,
+        answer_seconds,
+        max_occupancy,
+        shrinkage,
+        patience,
+        concurrency,
+    }
+}
+
+/// The fewest agents for `contacts` in an interval of `interval_seconds` at `aht_seconds`
+/// each to answer `service_level` within `answer_seconds`, with occupancy at most
+/// `max_occupancy`; positions after `shrinkage`. Erlang C, or Erlang A with a mean
+/// `patience` (seconds). Returns a dict: agents, positions, prediction.
+#[pyfunction]
+#[pyo3(signature = (contacts, aht_seconds, interval_seconds = 1800.0, service_level = 0.8,
+    answer_seconds = 20.0, max_occupancy = 0.85, shrinkage = 0.3, patience = None))]
+#[allow(clippy::too_many_arguments)]
+fn agents_needed<'py>(
+    py: Python<'py>,
+    contacts: f64,
+    aht_seconds: f64,
+    interval_seconds: f64,
+    service_level: f64,
+    answer_seconds: f64,
+    max_occupancy: f64,
+    shrinkage: f64,
+    patience: Option<f64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if !(interval_seconds.is_finite() && interval_seconds > 0.0) {
+        return Err(CsmMetricsError::new_err(format!(
+            "an interval of {interval_seconds} s"
+        )));
+    }
+    let rate = contacts / interval_seconds;
+    let s = match patience {
+        Some(p) => staffing::ErlangA::new(rate, aht_seconds, p)
+            .and_then(|m| m.agents_for(service_level, answer_seconds, max_occupancy, shrinkage)),
+        None => staffing::ErlangC::new(rate, aht_seconds)
+            .and_then(|m| m.agents_for(service_level, answer_seconds, max_occupancy, shrinkage)),
+    }
+    .map_err(refused)?;
+    to_python(py, &s)
+}
+
+/// The staffing plan of a forecast: a list of dicts with `start` (RFC 3339), `contacts` and
+/// `aht` (seconds) per interval of `interval_seconds`. Returns the plan as a dict (rows,
+/// agent-hours, position-hours).
+#[pyfunction]
+#[pyo3(signature = (forecast, interval_seconds = 1800, service_level = 0.8, answer_seconds = 20.0,
+    max_occupancy = 0.85, shrinkage = 0.3, patience = None, concurrency = 1))]
+#[allow(clippy::too_many_arguments)]
+fn plan<'py>(
+    py: Python<'py>,
+    forecast: &Bound<'py, PyAny>,
+    interval_seconds: u64,
+    service_level: f64,
+    answer_seconds: f64,
+    max_occupancy: f64,
+    shrinkage: f64,
+    patience: Option<f64>,
+    concurrency: u32,
+) -> PyResult<Bound<'py, PyAny>> {
+    let rows: Vec<IntervalForecast> =
+        pythonize::depythonize(forecast).map_err(|e| unreadable("a forecast", e))?;
+    let t = targets(
+        service_level,
+        answer_seconds,
+        max_occupancy,
+        shrinkage,
+        patience,
+        concurrency,
+    );
+    let p = staffing::plan(&rows, interval_seconds, t).map_err(refused)?;
+    to_python(py, &p)
+}
+
+/// The crate's metrics for Python.
+#[pymodule]
+fn csm_metrics(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("CsmMetricsError", m.py().get_type::<CsmMetricsError>())?;
+    m.add_class::<NetPromoterScore>()?;
+    m.add_class::<CustomerSatisfaction>()?;
+    m.add_class::<CustomerEffortScore>()?;
+    m.add_class::<EmployeeNetPromoterScore>()?;
+    m.add_class::<SurveySuite>()?;
+    m.add_class::<CallCenter>()?;
+    m.add_class::<Patience>()?;
+    m.add_function(wrap_pyfunction!(agents_needed, m)?)?;
+    m.add_function(wrap_pyfunction!(plan, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
