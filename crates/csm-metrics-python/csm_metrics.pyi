@@ -49,3 +49,16 @@ def plan(
     patience: Optional[float] = None,
     concurrency: int = 1,
 ) -> Snapshot: ...
+
+def report_files(
+    path: str,
+    source: str = "csv",
+    threads: int = 1,
+    calendar: Optional[str] = None,
+    zone: Optional[str] = None,
+    group_by: Optional[list[str]] = None,
+    window: Optional[str] = None,
+    as_of: Optional[str] = None,
+    sla: Optional[str] = None,
+    mapping: Optional[str] = None,
+) -> Snapshot: ...

@@ -251,6 +251,55 @@ fn plan<'py>(
     to_python(py, &p)
 }
 
+/// The replay report of a history on disk: what `csm-metrics report --format json`
+/// prints, as a dict (`input`, `tickets`, `surveys`, `calls` and the sections the options
+/// add; durations in seconds, shares as fractions, survey scores in points). `source` is
+/// the format of `path` (csv, parquet, fivetran-zendesk, zendesk, freshdesk, servicenow,
+/// xes); the other arguments are the command's options. The computation runs without the
+/// GIL.
+#[pyfunction]
+#[pyo3(signature = (path, source = "csv", threads = 1, calendar = None, zone = None,
+    group_by = None, window = None, as_of = None, sla = None, mapping = None))]
+#[allow(clippy::too_many_arguments)]
+fn report_files<'py>(
+    py: Python<'py>,
+    path: std::path::PathBuf,
+    source: &str,
+    threads: u16,
+    calendar: Option<std::path::PathBuf>,
+    zone: Option<String>,
+    group_by: Option<Vec<String>>,
+    window: Option<String>,
+    as_of: Option<String>,
+    sla: Option<std::path::PathBuf>,
+    mapping: Option<std::path::PathBuf>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut argv: Vec<std::ffi::OsString> = vec![
+        path.into_os_string(),
+        "--from".into(),
+        source.into(),
+        "--threads".into(),
+        threads.to_string().into(),
+    ];
+    let mut option = |name: &str, value: Option<std::ffi::OsString>| {
+        if let Some(v) = value {
+            argv.push(name.into());
+            argv.push(v);
+        }
+    };
+    option("--calendar", calendar.map(Into::into));
+    option("--zone", zone.map(Into::into));
+    option("--group-by", group_by.map(|g| g.join(",").into()));
+    option("--window", window.map(Into::into));
+    option("--as-of", as_of.map(Into::into));
+    option("--sla", sla.map(Into::into));
+    option("--mapping", mapping.map(Into::into));
+    let report = py
+        .detach(move || csm_metrics_cli::report_json(argv).map_err(|e| e.to_string()))
+        .map_err(CsmMetricsError::new_err)?;
+    to_python(py, &report)
+}
+
 /// The crate's metrics for Python.
 #[pymodule]
 fn csm_metrics(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -264,6 +313,7 @@ fn csm_metrics(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Patience>()?;
     m.add_function(wrap_pyfunction!(agents_needed, m)?)?;
     m.add_function(wrap_pyfunction!(plan, m)?)?;
+    m.add_function(wrap_pyfunction!(report_files, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
