@@ -56,6 +56,14 @@ pub struct StaffingArgs {
     /// and schedule shifts (see --next-week, --shifts).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["contacts", "aht_seconds", "agents", "forecast"])]
     calls: Option<PathBuf>,
+    /// With --calls: the interval length as 15m, 30m or 60m (instead of --interval-minutes).
+    #[arg(
+        long,
+        value_name = "LENGTH",
+        requires = "calls",
+        conflicts_with = "interval_minutes"
+    )]
+    interval: Option<String>,
     /// With --calls: plan the local calendar week (Monday to Sunday) after the one the log
     /// ends in, rather than the seven days right after the log.
     #[arg(long, requires = "calls")]
@@ -307,9 +315,12 @@ fn run_plan(args: &StaffingArgs, path: &std::path::Path) -> Result<(), Failure> 
 /// Forecast the log's next days, plan them, schedule them.
 fn run_calls(args: &StaffingArgs, path: &std::path::Path) -> Result<(), Failure> {
     let zone = crate::forecast::zone_of(&args.zone)?;
-    let interval = match args.interval_minutes {
-        m if m == 15.0 || m == 30.0 || m == 60.0 => (m * 60.0) as u32,
-        m => return Err(format!("--interval-minutes {m}: 15, 30 or 60 with --calls").into()),
+    let interval = match (&args.interval, args.interval_minutes) {
+        (Some(length), _) => crate::forecast::interval_of(length)?,
+        (None, m) if m == 15.0 || m == 30.0 || m == 60.0 => (m * 60.0) as u32,
+        (None, m) => {
+            return Err(format!("--interval-minutes {m}: 15, 30 or 60 with --calls").into());
+        }
     };
     let until = args
         .until

@@ -1058,6 +1058,8 @@ fn forecast_and_staffing_from_a_call_log() {
         f,
         "--next-week",
         "--patience-from-calls",
+        "--interval",
+        "30m",
         "--shrinkage",
         "0.1",
         "--time-limit",

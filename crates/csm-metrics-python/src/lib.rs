@@ -165,6 +165,149 @@ calculator!(
     "Callers' mean patience: abandons observed, answers censored at their wait (for Erlang A)."
 );
 
+/// A ticket's fields over the defaults of a new ticket (web, normal priority, created by the
+/// customer, no team, no tags): only `id`, `created_at` and `requester` are required.
+fn ticket_of(record: &Bound<'_, PyAny>) -> PyResult<core_metrics::Ticket> {
+    let given: serde_json::Map<String, serde_json::Value> =
+        pythonize::depythonize(record).map_err(|e| unreadable("a ticket record", e))?;
+    let field = |k: &str| given.get(k).cloned().unwrap_or(serde_json::Value::Null);
+    let base: core_metrics::Ticket = serde_json::from_value(serde_json::json!({
+        "id": field("id"),
+        "created_at": field("created_at"),
+        "requester": field("requester"),
+    }))
+    .map(|t: MinimalTicket| core_metrics::Ticket::new(t.id, t.created_at, t.requester))
+    .map_err(|e| unreadable("a ticket record (id, created_at, requester)", e))?;
+    let mut full = serde_json::to_value(&base).map_err(|e| unreadable("a ticket record", e))?;
+    if let Some(m) = full.as_object_mut() {
+        m.extend(given);
+    }
+    serde_json::from_value(full).map_err(|e| unreadable("a ticket record", e))
+}
+
+#[derive(serde::Deserialize)]
+struct MinimalTicket {
+    id: core_metrics::TicketId,
+    created_at: chrono::DateTime<chrono::Utc>,
+    requester: core_metrics::CustomerId,
+}
+
+/// The saved form of a Python `TicketTracker`: its calendar's spec and the tracker's state.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedPyTracker {
+    calendar: Option<String>,
+    state: core_metrics::metrics::tickets::SavedTracker<Option<core_metrics::TeamId>>,
+}
+
+type Tracker =
+    core_metrics::metrics::tickets::TicketTracker<core_metrics::metrics::tickets::ByTeam>;
+
+/// The ticket lifecycle, overall and per team: first response, resolution, reopens,
+/// backlog… in calendar time and, with a business calendar, in business time. Tickets and
+/// interactions are dicts in the crate's serde form.
+#[pyclass(module = "csm_metrics")]
+#[derive(Clone)]
+pub struct TicketTracker {
+    inner: Tracker,
+    calendar: Option<String>,
+}
+
+impl TicketTracker {
+    fn config(calendar: Option<&str>) -> PyResult<core_metrics::metrics::tickets::TrackerConfig> {
+        let mut config = core_metrics::metrics::tickets::TrackerConfig::default();
+        if let Some(spec) = calendar {
+            let c =
+                csm_metrics_io::calendar::parse(spec).map_err(|e| unreadable("the calendar", e))?;
+            config.calendar = Some(std::sync::Arc::new(c));
+        }
+        Ok(config)
+    }
+}
+
+#[pymethods]
+impl TicketTracker {
+    /// A tracker; `calendar` is a business calendar's JSON spec (as the command's
+    /// `--calendar` file holds) for business-time figures.
+    #[new]
+    #[pyo3(signature = (calendar = None))]
+    fn new(calendar: Option<String>) -> PyResult<Self> {
+        let config = Self::config(calendar.as_deref())?;
+        let inner =
+            Tracker::new(config, core_metrics::metrics::tickets::ByTeam).map_err(refused)?;
+        Ok(TicketTracker { inner, calendar })
+    }
+
+    /// Observes a ticket's creation: `id`, `created_at`, `requester` and any other field
+    /// of the crate's ticket (`channel`, `priority`, `team`, `tags`…).
+    fn observe_ticket(&mut self, ticket: &Bound<'_, PyAny>) -> PyResult<()> {
+        let t = ticket_of(ticket)?;
+        self.inner.observe_ticket(&t).map_err(refused)
+    }
+
+    /// Observes an interaction: `{"ticket": 1, "at": "…", "kind": {"message": {"author":
+    /// {"agent": 2}, "visibility": "public"}}}`, `{"kind": {"status": "solved"}}`, ….
+    fn observe_interaction(&mut self, interaction: &Bound<'_, PyAny>) -> PyResult<()> {
+        let i: core_metrics::Interaction = pythonize::depythonize(interaction)
+            .map_err(|e| unreadable("an interaction record", e))?;
+        self.inner.observe_interaction(&i).map_err(refused)
+    }
+
+    /// Merges the tracker of another shard (tickets split by id).
+    fn merge(&mut self, other: &Self) -> PyResult<()> {
+        self.inner.merge_shard(&other.inner).map_err(refused)
+    }
+
+    /// The figures at `as_of` (RFC 3339; default: the latest instant observed), as a dict.
+    #[pyo3(signature = (as_of = None))]
+    fn snapshot<'py>(&self, py: Python<'py>, as_of: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+        let at = match as_of {
+            Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+                .map_err(|e| unreadable("as_of", e))?
+                .with_timezone(&chrono::Utc),
+            None => self.inner.latest().unwrap_or_default(),
+        };
+        to_python(py, &self.inner.snapshot_at(at))
+    }
+
+    /// The whole state (tickets in play included) as bytes.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let saved = SavedPyTracker {
+            calendar: self.calendar.clone(),
+            state: self.inner.save(),
+        };
+        let bytes = serde_json::to_vec(&saved).map_err(|e| unreadable("state", e))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// A tracker read back from [`to_bytes`]; a tampered state raises.
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+        let saved: SavedPyTracker =
+            serde_json::from_slice(data).map_err(|e| unreadable("state", e))?;
+        let config = Self::config(saved.calendar.as_deref())?;
+        let inner = Tracker::restore(config, core_metrics::metrics::tickets::ByTeam, saved.state)
+            .map_err(refused)?;
+        Ok(TicketTracker {
+            inner,
+            calendar: saved.calendar,
+        })
+    }
+
+    fn __getstate__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        self.to_bytes(py)
+    }
+
+    fn __setstate__(&mut self, state: &[u8]) -> PyResult<()> {
+        *self = Self::from_bytes(state)?;
+        Ok(())
+    }
+
+    /// Tickets in play (not closed, merged or evicted).
+    fn in_play(&self) -> usize {
+        self.inner.in_play()
+    }
+}
+
 /// The targets of a staffing question, from keyword arguments.
 fn targets(
     service_level: f64,
@@ -311,6 +454,7 @@ fn csm_metrics(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SurveySuite>()?;
     m.add_class::<CallCenter>()?;
     m.add_class::<Patience>()?;
+    m.add_class::<TicketTracker>()?;
     m.add_function(wrap_pyfunction!(agents_needed, m)?)?;
     m.add_function(wrap_pyfunction!(plan, m)?)?;
     m.add_function(wrap_pyfunction!(report_files, m)?)?;

@@ -1,10 +1,13 @@
 """The csm_metrics package: calculators by hand, the merge law, pickling, errors, staffing."""
 
+import pathlib
 import pickle
 
 import pytest
 
 import csm_metrics as cm
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
 
 
 def nps(i, score, agent=7):
@@ -94,3 +97,62 @@ def test_staffing_the_published_case():
     assert week["rows"][1]["staffing"] is None
     with pytest.raises(cm.CsmMetricsError):
         cm.agents_needed(100, 180, service_level=1.0)
+
+
+def reply(ticket, at, agent=2):
+    return {"ticket": ticket, "at": at, "kind": {"message": {"author": {"agent": agent}, "visibility": "public"}}}
+
+
+def solved(ticket, at):
+    return {"ticket": ticket, "at": at, "kind": {"status": "solved"}}
+
+
+def test_ticket_tracker_by_hand_saved_and_merged():
+    # Ticket 1: created 09:00, answered 10:00, solved 11:00 — FRT 3,600 s, resolution 7,200 s.
+    # Ticket 2 (team 3): created 09:30, answered 09:45, still open.
+    def first_half():
+        t = cm.TicketTracker()
+        t.observe_ticket({"id": 1, "created_at": "2025-03-03T09:00:00Z", "requester": 5})
+        t.observe_ticket({"id": 2, "created_at": "2025-03-03T09:30:00Z", "requester": 6, "team": 3})
+        t.observe_interaction(reply(2, "2025-03-03T09:45:00Z"))
+        return t
+    t = first_half()
+    restored = pickle.loads(pickle.dumps(t))
+    for x in (t, restored):
+        x.observe_interaction(reply(1, "2025-03-03T10:00:00Z"))
+        x.observe_interaction(solved(1, "2025-03-03T11:00:00Z"))
+    a, b = t.snapshot(), restored.snapshot()
+    assert a == b
+    overall = a["overall"]
+    assert overall["tickets"] == 2 and overall["solved"] == 1
+    assert overall["first_response"]["mean"] == pytest.approx((3600 + 900) / 2)
+    assert overall["full_resolution"]["mean"] == pytest.approx(7200)
+    assert t.in_play() == 2
+    # Shards by ticket id merge into the one-pass figures.
+    s1, s2 = cm.TicketTracker(), cm.TicketTracker()
+    s1.observe_ticket({"id": 1, "created_at": "2025-03-03T09:00:00Z", "requester": 5})
+    s1.observe_interaction(reply(1, "2025-03-03T10:00:00Z"))
+    s1.observe_interaction(solved(1, "2025-03-03T11:00:00Z"))
+    s2.observe_ticket({"id": 2, "created_at": "2025-03-03T09:30:00Z", "requester": 6, "team": 3})
+    s2.observe_interaction(reply(2, "2025-03-03T09:45:00Z"))
+    s1.merge(s2)
+    assert s1.snapshot(as_of="2025-03-03T11:00:00Z") == a
+    with pytest.raises(cm.CsmMetricsError) as e:
+        t.observe_interaction(reply(1, "2025-03-03T08:00:00Z"))
+    assert "1" in str(e.value)
+
+
+def test_ticket_tracker_in_business_hours():
+    spec = (REPO / "examples" / "new_york_2025.json").read_text()
+    t = cm.TicketTracker(calendar=spec)
+    # Created Friday 16:00 in New York (21:00 UTC, EST), answered Monday 10:00 (14:00 UTC:
+    # EDT from 9 March). Business hours 09:00–17:00: 1 h on Friday + 1 h on Monday.
+    t.observe_ticket({"id": 1, "created_at": "2025-03-07T21:00:00Z", "requester": 5})
+    t.observe_interaction(reply(1, "2025-03-10T14:00:00Z"))
+    s = t.snapshot()
+    assert s["overall"]["business"]["first_response"]["mean"] == pytest.approx(7200)
+    assert s["overall"]["first_response"]["mean"] == pytest.approx(65 * 3600)  # 21:00 Friday to 14:00 Monday, UTC
+    back = cm.TicketTracker.from_bytes(t.to_bytes())
+    assert back.snapshot() == s
+    with pytest.raises(cm.CsmMetricsError):
+        cm.TicketTracker(calendar="{not json")
