@@ -10,7 +10,7 @@ use csm_metrics::Zone;
 use csm_metrics::metrics::staffing::{
     ErlangA, ErlangC, IntervalForecast, Prediction, Targets, plan, positions,
 };
-use csm_metrics_schedule::{BreakRule, Options, Schedule, ShiftTemplate, schedule};
+use csm_metrics_schedule::{Options, Schedule, ShiftTemplate, schedule};
 use serde_json::{Value, json};
 
 use crate::{Failure, Format, parse_instant};
@@ -369,7 +369,7 @@ fn run_calls(args: &StaffingArgs, path: &std::path::Path) -> Result<(), Failure>
     let week = plan(&forecast, u64::from(interval), targets(args, patience))?;
     let templates = match &args.shifts {
         Some(file) => read_templates(file)?,
-        None => default_templates(),
+        None => csm_metrics_schedule::any_half_hour(),
     };
     let shifts = scheduled(args, &week, &zone, templates)?;
     let about = json!({
@@ -382,22 +382,6 @@ fn run_calls(args: &StaffingArgs, path: &std::path::Path) -> Result<(), Failure>
         "patience": crate::forecast::patience_json(&learned.patience),
     });
     print_plan(args, &week, Some(&shifts), about, &zone)
-}
-
-fn default_templates() -> Vec<ShiftTemplate> {
-    let lunch = BreakRule {
-        minutes: 30,
-        earliest: 180,
-        latest: 300,
-        step: 30,
-        paid: false,
-    };
-    vec![
-        ShiftTemplate::new("8.5 hours", 510)
-            .starting_every((0, 0), (23, 30), 30)
-            .with_break(lunch),
-        ShiftTemplate::new("4 hours", 240).starting_every((0, 0), (23, 30), 30),
-    ]
 }
 
 fn read_templates(path: &std::path::Path) -> Result<Vec<ShiftTemplate>, Failure> {

@@ -308,25 +308,6 @@ impl TicketTracker {
     }
 }
 
-/// The targets of a staffing question, from keyword arguments.
-fn targets(
-    service_level: f64,
-    answer_seconds: f64,
-    max_occupancy: f64,
-    shrinkage: f64,
-    patience: Option<f64>,
-    concurrency: u32,
-) -> Targets {
-    Targets {
-        service_level,
-        answer_seconds,
-        max_occupancy,
-        shrinkage,
-        patience,
-        concurrency,
-    }
-}
-
 /// The fewest agents for `contacts` in an interval of `interval_seconds` at `aht_seconds`
 /// each to answer `service_level` within `answer_seconds`, with occupancy at most
 /// `max_occupancy`; positions after `shrinkage`. Erlang C, or Erlang A with a mean
@@ -382,14 +363,14 @@ fn plan<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let rows: Vec<IntervalForecast> =
         pythonize::depythonize(forecast).map_err(|e| unreadable("a forecast", e))?;
-    let t = targets(
+    let t = Targets {
         service_level,
         answer_seconds,
         max_occupancy,
         shrinkage,
         patience,
         concurrency,
-    );
+    };
     let p = staffing::plan(&rows, interval_seconds, t).map_err(refused)?;
     to_python(py, &p)
 }

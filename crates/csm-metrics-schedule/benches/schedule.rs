@@ -78,19 +78,7 @@ fn bench(c: &mut Criterion) {
     );
     // Any half hour of the day: 8.5-hour shifts (5 lunch positions) and 4-hour ones, the
     // command's default templates (`csm-metrics staffing --calls`), stopping within 1 %.
-    let lunch = BreakRule {
-        minutes: 30,
-        earliest: 180,
-        latest: 300,
-        step: 30,
-        paid: false,
-    };
-    let any_time = vec![
-        ShiftTemplate::new("8.5 hours", 510)
-            .starting_every((0, 0), (23, 30), 30)
-            .with_break(lunch),
-        ShiftTemplate::new("4 hours", 240).starting_every((0, 0), (23, 30), 30),
-    ];
+    let any_time = csm_metrics_schedule::any_half_hour();
     let opts = Options {
         mip_gap: 0.01,
         ..Options::default()

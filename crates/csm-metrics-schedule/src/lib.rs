@@ -212,6 +212,25 @@ impl ShiftTemplate {
     }
 }
 
+/// Templates for a desk open around the clock, the `csm-metrics staffing --calls` default:
+/// 8.5-hour shifts with a 30-minute unpaid break 3 to 5 hours in, and 4-hour shifts, each
+/// starting on any half hour of any day, at cost 1 an hour.
+pub fn any_half_hour() -> Vec<ShiftTemplate> {
+    let lunch = BreakRule {
+        minutes: 30,
+        earliest: 180,
+        latest: 300,
+        step: 30,
+        paid: false,
+    };
+    vec![
+        ShiftTemplate::new("8.5 hours", 510)
+            .starting_every((0, 0), (23, 30), 30)
+            .with_break(lunch),
+        ShiftTemplate::new("4 hours", 240).starting_every((0, 0), (23, 30), 30),
+    ]
+}
+
 /// How to solve.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
