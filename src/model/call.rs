@@ -75,6 +75,18 @@ impl Call {
     }
 }
 
+impl Call {
+    /// Its handle time in seconds, connected time (answer to end) plus wrap-up; `None` for
+    /// an abandoned call. Meaningful for a call that [`validate`](Self::validate)s (an end
+    /// before the answer counts as no connected time).
+    pub fn handle_seconds(&self) -> Option<f64> {
+        self.answered_at.map(|a| {
+            let connected = (self.ended_at - a).num_seconds().max(0) as f64;
+            connected + self.wrap as f64
+        })
+    }
+}
+
 impl Timestamped for Call {
     #[inline]
     fn at(&self) -> DateTime<Utc> {

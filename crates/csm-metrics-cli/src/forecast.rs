@@ -107,12 +107,9 @@ pub(crate) fn learn(q: &LogQuestion) -> Result<Learned, Failure> {
     History::read_calls_file(q.calls, &ReadOptions::default(), &mut report, |c| {
         c.validate()?;
         let (wait, abandoned) = Patience::wait_of(c);
-        let handle = c
-            .answered_at
-            .map(|a| (c.ended_at - a).num_seconds() as f64 + c.wrap as f64);
         calls.push(Row {
             offered: c.offered_at.timestamp(),
-            handle,
+            handle: c.handle_seconds(),
             wait,
             abandoned,
         });

@@ -374,7 +374,7 @@ fn run_calls(args: &StaffingArgs, path: &std::path::Path) -> Result<(), Failure>
     let shifts = scheduled(args, &week, &zone, templates)?;
     let about = json!({
         "forecast": {
-            "model": model.forecast(0).model,
+            "model": csm_metrics::metrics::forecast::Model::<chrono_tz::Tz>::NAME,
             "learned_from": learned.series.start().timestamp(),
             "learned_until": end.timestamp(),
             "calls": learned.calls,

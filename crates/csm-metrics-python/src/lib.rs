@@ -170,14 +170,9 @@ calculator!(
 fn ticket_of(record: &Bound<'_, PyAny>) -> PyResult<core_metrics::Ticket> {
     let given: serde_json::Map<String, serde_json::Value> =
         pythonize::depythonize(record).map_err(|e| unreadable("a ticket record", e))?;
-    let field = |k: &str| given.get(k).cloned().unwrap_or(serde_json::Value::Null);
-    let base: core_metrics::Ticket = serde_json::from_value(serde_json::json!({
-        "id": field("id"),
-        "created_at": field("created_at"),
-        "requester": field("requester"),
-    }))
-    .map(|t: MinimalTicket| core_metrics::Ticket::new(t.id, t.created_at, t.requester))
-    .map_err(|e| unreadable("a ticket record (id, created_at, requester)", e))?;
+    let required: MinimalTicket = serde_json::from_value(serde_json::Value::Object(given.clone()))
+        .map_err(|e| unreadable("a ticket record (id, created_at, requester)", e))?;
+    let base = core_metrics::Ticket::new(required.id, required.created_at, required.requester);
     let mut full = serde_json::to_value(&base).map_err(|e| unreadable("a ticket record", e))?;
     if let Some(m) = full.as_object_mut() {
         m.extend(given);

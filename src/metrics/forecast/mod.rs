@@ -204,12 +204,8 @@ impl ContactSeries {
     /// wrap-up), abandoned ones as offered only. An invalid call is an error naming it.
     pub fn add_call(&mut self, call: &Call) -> Result<bool> {
         call.validate()?;
-        let handle = call.answered_at.map(|a| {
-            let connected = (call.ended_at - a).num_seconds().max(0) as f64;
-            connected + call.wrap as f64
-        });
         // A valid call's handle time is finite and not negative: `add` cannot refuse it.
-        self.add(call.offered_at, handle, 1)
+        self.add(call.offered_at, call.handle_seconds(), 1)
     }
 
     fn index_of(&self, at: DateTime<Utc>) -> Option<usize> {
@@ -301,6 +297,11 @@ impl ContactSeries {
         let answered: f64 = self.answered.iter().sum();
         (answered > 0.0).then(|| self.handle_seconds.iter().sum::<f64>() / answered)
     }
+}
+
+/// Slots in a day of `interval`-second intervals.
+pub(crate) fn slots_per_day(interval: u32) -> usize {
+    (86_400 / interval) as usize
 }
 
 pub(crate) fn step(interval: u32, i: usize) -> TimeDelta {

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc, Weekday};
 
-use super::{ContactSeries, LocalSlot, WHAT, local_slot, step};
+use super::{ContactSeries, LocalSlot, WHAT, local_slot, slots_per_day, step};
 use crate::error::{Error, Result};
 use crate::metrics::staffing::IntervalForecast;
 use crate::zone::Zone;
@@ -271,7 +271,7 @@ impl ContactSeries {
     /// and weekly profile; weekdays the history has not seen are forecast from the intraday
     /// profile alone.
     pub fn fit<Z: Zone>(&self, zone: &Z, config: &ForecastConfig) -> Result<Model<Z>> {
-        let per_day = (86_400 / self.interval) as usize;
+        let per_day = slots_per_day(self.interval);
         if self.len() < 2 * per_day {
             return Err(Error::config(
                 WHAT,
@@ -312,7 +312,7 @@ impl ContactSeries {
     /// same local slot and weekday's figure in the last week it was seen (zero if never).
     /// The yardstick a forecast must beat.
     pub fn seasonal_naive<Z: Zone>(&self, zone: &Z, horizon: usize) -> Forecast {
-        let per_day = (86_400 / self.interval) as usize;
+        let per_day = slots_per_day(self.interval);
         let mut last = vec![(0.0, 0.0, 0.0); 7 * per_day];
         for (i, s) in self.slots.iter().enumerate() {
             last[keys(s, s.weekday(), per_day).1] =
@@ -370,6 +370,10 @@ impl Forecast {
 }
 
 impl<Z: Zone> Model<Z> {
+    /// The model's name, as forecasts carry it.
+    pub const NAME: &'static str =
+        "double-seasonal exponential smoothing (Taylor 2003), damped trend";
+
     /// The contacts' smoothing weights.
     pub fn smoothing(&self) -> Smoothing {
         self.contacts.smoothing
@@ -384,7 +388,7 @@ impl<Z: Zone> Model<Z> {
     /// forecast handle seconds / forecast answered contacts, drawn toward the history's mean
     /// where fewer than one answered contact is forecast (`(H + (1 − A)·mean) / 1`).
     pub fn forecast(&self, horizon: usize) -> Forecast {
-        let per_day = (86_400 / self.interval) as usize;
+        let per_day = slots_per_day(self.interval);
         let mut intervals = Vec::with_capacity(horizon);
         let mut slots = Vec::with_capacity(horizon);
         let (mut grown, mut power) = ([0.0; 3], [1.0; 3]);
@@ -423,7 +427,7 @@ impl<Z: Zone> Model<Z> {
             slots.push(slot);
         }
         Forecast {
-            model: "double-seasonal exponential smoothing (Taylor 2003), damped trend".into(),
+            model: Self::NAME.into(),
             smoothing: Some(self.contacts.smoothing),
             interval_seconds: self.interval,
             intervals,
