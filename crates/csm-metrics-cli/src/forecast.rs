@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use clap::Args;
 use csm_metrics::metrics::forecast::{
-    Accuracy, ContactSeries, DayAccuracy, Forecast, ForecastConfig, Model,
+    Accuracy, ContactSeries, DayAccuracy, Forecast, ForecastConfig, Model, next_boundary,
 };
 use csm_metrics::metrics::patience::{Patience, PatienceSnapshot};
 use csm_metrics::{Calculator, Zone};
@@ -127,11 +127,10 @@ pub(crate) fn learn(q: &LogQuestion) -> Result<Learned, Failure> {
         .date_naive()
         .and_hms_opt(0, 0, 0);
     let from = midnight.and_then(|m| q.zone.instant_of(m)).unwrap_or(first);
-    let step = TimeDelta::seconds(i64::from(q.interval));
     let until = match q.until {
         Some(u) => u,
-        // The boundary after the last call: no empty intervals after the log ends.
-        None => ContactSeries::new(&q.zone, q.interval, last, last + step)?.start() + step,
+        // The end of the last call's interval: no empty intervals after the log ends.
+        None => next_boundary(&q.zone, last + TimeDelta::seconds(1), q.interval)?,
     };
     if until <= from {
         return Err(format!("--until {until}: before the log's first call ({first})").into());

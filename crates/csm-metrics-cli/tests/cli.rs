@@ -1092,6 +1092,18 @@ fn forecast_and_staffing_from_a_call_log() {
     let svg = std::fs::read_to_string(&chart).unwrap();
     assert!(svg.starts_with("<svg xmlns") && svg.contains("scheduled"));
 
+    // Without --until the learned span ends at the end of the last call's interval.
+    let last = std::fs::read_to_string(&calls)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().parse::<i64>().unwrap())
+        .max()
+        .unwrap();
+    let whole = report(&["forecast", "--calls", f, "--format", "json"]);
+    let until = whole["learned"]["until"].as_i64().unwrap();
+    assert_eq!(until, (last / 1_800 + 1) * 1_800, "last call at {last}");
+
     let out = run(&["forecast", "--calls", "no/such/calls.csv"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/calls.csv"));

@@ -103,6 +103,23 @@ pub(crate) fn check_interval(interval: u32) -> Result<()> {
     Ok(())
 }
 
+/// The first local boundary of `interval`-second intervals (15, 30 or 60 minutes) at or
+/// after `at`: where a series covering every contact up to `at` (exclusive) may end.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use csm_metrics::metrics::forecast::next_boundary;
+///
+/// let at = Utc.with_ymd_and_hms(2025, 3, 3, 10, 7, 0).unwrap();
+/// assert_eq!(next_boundary(&Utc, at, 1_800)?, Utc.with_ymd_and_hms(2025, 3, 3, 10, 30, 0).unwrap());
+/// assert_eq!(next_boundary(&Utc, Utc.with_ymd_and_hms(2025, 3, 3, 10, 30, 0).unwrap(), 1_800)?.timestamp() % 1_800, 0);
+/// # Ok::<(), csm_metrics::Error>(())
+/// ```
+pub fn next_boundary<Z: Zone>(zone: &Z, at: DateTime<Utc>, interval: u32) -> Result<DateTime<Utc>> {
+    check_interval(interval)?;
+    Ok(first_boundary(zone, at, interval))
+}
+
 /// The first local interval boundary at or after `at`.
 fn first_boundary<Z: Zone>(zone: &Z, at: DateTime<Utc>, interval: u32) -> DateTime<Utc> {
     let local = at.with_timezone(zone).naive_local();
