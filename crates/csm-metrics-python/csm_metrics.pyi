@@ -1,9 +1,16 @@
 """Type stubs of the csm_metrics extension module."""
 
-from typing import Any, Iterable, Mapping, Optional
+import os
+from typing import Any, Iterable, Mapping, Optional, Union
 
 Record = Mapping[str, Any]
 Snapshot = dict[str, Any]
+# Anything with the Arrow PyCapsule interface (__arrow_c_stream__ / __arrow_c_array__): a
+# pyarrow Table or RecordBatch, a Polars DataFrame, a pandas DataFrame (2.2+; older ones
+# through pyarrow.table()).
+ArrowTable = Any
+# A calendar or SLA spec: its JSON value (a dict), its JSON text, or a file's path.
+Spec = Union[Mapping[str, Any], str, "os.PathLike[str]"]
 
 __version__: str
 
@@ -74,3 +81,29 @@ def report_files(
     sla: Optional[str] = None,
     mapping: Optional[str] = None,
 ) -> Snapshot: ...
+
+def report(
+    tickets: ArrowTable,
+    events: ArrowTable,
+    surveys: Optional[ArrowTable] = None,
+    calls: Optional[ArrowTable] = None,
+    calendar: Optional[Spec] = None,
+    *,
+    threads: int = 1,
+    zone: Optional[str] = None,
+    group_by: Optional[list[str]] = None,
+    window: Optional[str] = None,
+    as_of: Optional[str] = None,
+    sla: Optional[Spec] = None,
+    group_sla: Optional[Spec] = None,
+) -> Snapshot:
+    """The replay report (the `csm-metrics report` JSON as a dict) of a history held as
+    Arrow tables in memory, in the history format's columns; instants as Unix seconds or
+    timestamps. Raises CsmMetricsError with the crate's message for a table or spec it
+    refuses; rows that break a rule are counted in report["input"]["rejected"]."""
+
+def tables(report: Snapshot) -> dict[str, Any]:
+    """A report's figures as tables (pyarrow.Table where pyarrow is installed): "overall",
+    each "by_team"/"by_channel"/"by_window"…, "sla", "group_sla", "surveys", "calls",
+    "input"; a row per group, nested figures as columns named by path
+    ("first_response.p50")."""

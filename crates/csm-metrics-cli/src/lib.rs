@@ -130,6 +130,85 @@ struct InputArgs {
     /// examples/mappings/helpdesk.toml); required with --from xes.
     #[arg(long, value_name = "FILE")]
     mapping: Option<PathBuf>,
+    /// What a binding hands over beside the arguments.
+    #[arg(skip)]
+    given: Given,
+}
+
+/// What a binding hands [`report_json_with`] beside the command's arguments: the history as
+/// tables in memory, and the specs as JSON text rather than files.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct Given {
+    /// The history as Arrow tables in memory ([`History::from_arrow`]); PATH is then only
+    /// a label.
+    pub history: Option<History>,
+    /// A business calendar spec (JSON, as `--calendar`'s file holds).
+    pub calendar: Option<String>,
+    /// SLA policies (JSON, as `--sla`'s file holds).
+    pub sla: Option<String>,
+    /// Group SLA policies (JSON, as `--group-sla`'s file holds).
+    pub group_sla: Option<String>,
+}
+
+impl Given {
+    /// Nothing given: the arguments say it all.
+    pub fn new() -> Given {
+        Given::default()
+    }
+
+    /// The history as tables in memory.
+    pub fn history(self, history: History) -> Given {
+        Given {
+            history: Some(history),
+            ..self
+        }
+    }
+
+    /// A business calendar spec.
+    pub fn calendar(self, json: impl Into<String>) -> Given {
+        Given {
+            calendar: Some(json.into()),
+            ..self
+        }
+    }
+
+    /// SLA policies.
+    pub fn sla(self, json: impl Into<String>) -> Given {
+        Given {
+            sla: Some(json.into()),
+            ..self
+        }
+    }
+
+    /// Group SLA policies.
+    pub fn group_sla(self, json: impl Into<String>) -> Given {
+        Given {
+            group_sla: Some(json.into()),
+            ..self
+        }
+    }
+}
+
+/// A spec (calendar, SLA policies) in a file or as JSON text.
+#[derive(Clone, Copy)]
+enum Spec<'a> {
+    File(&'a std::path::Path),
+    Json(&'a str),
+}
+
+impl<'a> Spec<'a> {
+    /// The JSON text given, else the file named.
+    fn either(json: Option<&'a str>, file: Option<&'a std::path::Path>) -> Option<Spec<'a>> {
+        json.map(Spec::Json).or(file.map(Spec::File))
+    }
+
+    fn policies(self) -> csm_metrics_io::Result<Vec<csm_metrics::metrics::sla::Policy>> {
+        match self {
+            Spec::File(path) => csm_metrics_io::sla::read(path),
+            Spec::Json(json) => csm_metrics_io::sla::parse(json),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -241,8 +320,10 @@ pub fn main() -> ExitCode {
 
 impl InputArgs {
     fn config(&self) -> Result<TrackerConfig, Failure> {
-        let calendar: Option<Arc<dyn BusinessClock>> = match (&self.calendar, self.source()?) {
-            (Some(path), _) => Some(Arc::new(csm_metrics_io::calendar::read(path)?)),
+        let spec = Spec::either(self.given.calendar.as_deref(), self.calendar.as_deref());
+        let calendar: Option<Arc<dyn BusinessClock>> = match (spec, self.source()?) {
+            (Some(Spec::Json(json)), _) => Some(Arc::new(csm_metrics_io::calendar::parse(json)?)),
+            (Some(Spec::File(path)), _) => Some(Arc::new(csm_metrics_io::calendar::read(path)?)),
             // A Fivetran Zendesk export's own schedule: the one named, else the default.
             (None, Source::Zendesk(export)) if export.has("schedule") => {
                 let (options, mut report) = (self.options(), ImportReport::default());
@@ -283,6 +364,9 @@ impl InputArgs {
     }
 
     fn source(&self) -> Result<Source, Failure> {
+        if let Some(history) = &self.given.history {
+            return Ok(Source::History(history.clone()));
+        }
         Ok(match self.from {
             From::Csv => Source::History(History::open_as(&self.path, Files::Csv)?),
             From::Parquet => Source::History(History::open_as(&self.path, Files::Parquet)?),
@@ -364,15 +448,15 @@ fn track<G: TicketGrouping + Sync>(
     history: &Source,
     grouping: G,
     as_of: Option<DateTime<Utc>>,
-    sla: &[&std::path::Path],
+    sla: &[Spec<'_>],
     daily: Option<chrono_tz::Tz>,
 ) -> Result<Tracked<G::Key>, Failure> {
     let config = input.config()?;
     // Checked once, so the shards' `make` cannot fail.
     TicketTracker::new(config.clone(), grouping.clone())?;
     let mut configs = Vec::new();
-    for path in sla {
-        let policies = SlaPolicies::new(csm_metrics_io::sla::read(path)?, config.calendar.clone())?;
+    for spec in sla {
+        let policies = SlaPolicies::new(spec.policies()?, config.calendar.clone())?;
         configs.push(SlaConfig::new(policies));
     }
     let mut options = input.options();
@@ -449,13 +533,27 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    report_json_with(Given::new(), arguments)
+}
+
+/// [`report_json`] with what a binding holds in memory: tables for the history (PATH in
+/// `arguments` is then a label), JSON specs for the calendar and the SLA policies (in
+/// place of `--calendar`, `--sla`, `--group-sla`). The Python package's `report`.
+pub fn report_json_with<I, T>(given: Given, arguments: I) -> Result<Value, Failure>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
     let argv = ["csm-metrics", "report"]
         .into_iter()
         .map(std::ffi::OsString::from)
         .chain(arguments.into_iter().map(Into::into));
     let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
     match cli.command {
-        Command::Report(args) => Ok(compute(&args)?.out),
+        Command::Report(mut args) => {
+            args.input.given = given;
+            Ok(compute(&args)?.out)
+        }
         _ => Err("not a report".into()),
     }
 }
@@ -502,12 +600,19 @@ fn compute(args: &ReportArgs) -> Result<Computed, Failure> {
         std::thread::spawn(move || history.side_in(&options, windows))
     };
     // Each SLA policy set and the report section it fills.
-    let (sla_sections, sla_paths): (Vec<&str>, Vec<&std::path::Path>) = [
-        ("sla", args.sla.as_deref()),
-        ("group_sla", args.group_sla.as_deref()),
+    let given = &args.input.given;
+    let (sla_sections, sla_specs): (Vec<&str>, Vec<Spec<'_>>) = [
+        (
+            "sla",
+            Spec::either(given.sla.as_deref(), args.sla.as_deref()),
+        ),
+        (
+            "group_sla",
+            Spec::either(given.group_sla.as_deref(), args.group_sla.as_deref()),
+        ),
     ]
     .into_iter()
-    .filter_map(|(name, path)| Some((name, path?)))
+    .filter_map(|(name, spec)| Some((name, spec?)))
     .unzip();
     // The HTML page compares the latest full week with the one before unless told otherwise.
     let window = match args
@@ -538,7 +643,7 @@ fn compute(args: &ReportArgs) -> Result<Computed, Failure> {
             &history,
             ByTeam,
             args.as_of,
-            &sla_paths,
+            &sla_specs,
             daily_zone,
         )?;
         let days = daily.map(|d| d.rows(|team| Some(groups::team_name(*team, &teams))));
@@ -572,7 +677,7 @@ fn compute(args: &ReportArgs) -> Result<Computed, Failure> {
             &history,
             grouping,
             args.as_of,
-            &sla_paths,
+            &sla_specs,
             daily_zone,
         )?;
         // Per team where teams are grouped (the other keys are not plotted per day).

@@ -58,7 +58,14 @@ fn reference(dir: &Path) -> Figures {
 }
 
 fn read(dir: &Path, options: &ReadOptions) -> Result<(Figures, ImportReport), Error> {
-    let (mut trackers, report, teams) = History::open(dir)?.read_tickets(options, |_| tracker())?;
+    read_history(&History::open(dir)?, options)
+}
+
+fn read_history(
+    history: &History,
+    options: &ReadOptions,
+) -> Result<(Figures, ImportReport), Error> {
+    let (mut trackers, report, teams) = history.read_tickets(options, |_| tracker())?;
     let mut all = trackers.remove(0);
     for t in &trackers {
         all.merge(t).unwrap();
@@ -398,17 +405,166 @@ fn parquet_round_trip() {
         assert_eq!(report.rows_of(Table::Events), 3_571);
         assert_eq!(report.rejected_total(), 0);
     }
-    let (mut a, mut b) = (ImportReport::default(), ImportReport::default());
+    same_surveys_and_calls(&csv, &pq);
+}
+
+/// Two histories' surveys and calls give the same figures and import counts.
+#[cfg(feature = "parquet")]
+fn same_surveys_and_calls(a: &History, b: &History) {
+    let (mut ra, mut rb) = (ImportReport::default(), ImportReport::default());
     let o = ReadOptions::default();
     assert_eq!(
-        csv.read_surveys(&o, &mut a).unwrap().snapshot(),
-        pq.read_surveys(&o, &mut b).unwrap().snapshot()
+        a.read_surveys(&o, &mut ra).unwrap().snapshot(),
+        b.read_surveys(&o, &mut rb).unwrap().snapshot()
     );
     assert_eq!(
-        csv.read_calls(&o, &mut a).unwrap().0.snapshot(),
-        pq.read_calls(&o, &mut b).unwrap().0.snapshot()
+        a.read_calls(&o, &mut ra).unwrap().0.snapshot(),
+        b.read_calls(&o, &mut rb).unwrap().0.snapshot()
     );
-    assert_eq!(a, b);
+    assert_eq!(ra, rb);
+}
+
+/// The slice as Arrow record batches in memory (as pyarrow, Polars and pandas hand them
+/// over) reads to the files' figures and counts in every layout a data frame library
+/// gives: the Parquet reader's own batches; small batches; texts as `LargeUtf8`,
+/// `Utf8View` and dictionaries; instants as timestamps in milliseconds and nanoseconds
+/// with a zone; ids as `Int32` and `UInt64`; `public` as 0/1. Surveys and calls too.
+#[cfg(feature = "parquet")]
+#[test]
+fn arrow_tables_in_memory_read_as_the_files() {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, RecordBatch};
+    use arrow_schema::{DataType, Field, Schema, TimeUnit};
+    use csm_metrics_io::history::{ArrowTable, Format, to_parquet};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    let dir = tempfile::tempdir().unwrap();
+    let csv = History::open(slice()).unwrap();
+    to_parquet(&csv, dir.path(), &ReadOptions::default()).unwrap();
+    let load = |name: &str, rows: usize| -> Vec<RecordBatch> {
+        let file = std::fs::File::open(dir.path().join(format!("{name}.parquet"))).unwrap();
+        ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .with_batch_size(rows)
+            .build()
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    // A layout: each column's new type by name, or as it is.
+    let relayout = |batches: Vec<RecordBatch>, to: &dyn Fn(&str, &DataType) -> DataType| {
+        batches
+            .into_iter()
+            .map(|b| {
+                let (fields, columns): (Vec<Field>, Vec<ArrayRef>) = b
+                    .schema()
+                    .fields()
+                    .iter()
+                    .zip(b.columns())
+                    .map(|(f, c)| {
+                        let t = to(f.name(), f.data_type());
+                        let c = match (&t, f.data_type()) {
+                            // Seconds to a finer timestamp: scale, then reinterpret.
+                            (DataType::Timestamp(unit, _), DataType::Int64) => {
+                                let k = match unit {
+                                    TimeUnit::Millisecond => 1_000,
+                                    _ => 1_000_000_000,
+                                };
+                                let v = c
+                                    .as_any()
+                                    .downcast_ref::<arrow_array::Int64Array>()
+                                    .unwrap();
+                                let scaled: arrow_array::Int64Array =
+                                    v.iter().map(|x| x.map(|x| x * k + k / 3)).collect();
+                                arrow_cast::cast(&scaled, &t).unwrap()
+                            }
+                            _ => arrow_cast::cast(c, &t).unwrap(),
+                        };
+                        (Field::new(f.name(), t, true), c)
+                    })
+                    .unzip();
+                RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
+            })
+            .collect::<Vec<_>>()
+    };
+    let table = |b: Vec<RecordBatch>| ArrowTable::from_batches(b).unwrap().unwrap();
+    let want = reference(&slice());
+    let as_is = |_: &str, t: &DataType| t.clone();
+    let frames = |n: &str, t: &DataType| match (n, t) {
+        ("at" | "created_at", _) => DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+        ("offered_at", _) => DataType::Timestamp(TimeUnit::Nanosecond, None),
+        ("kind" | "channel", _) => DataType::LargeUtf8,
+        ("author_kind" | "team", _) => DataType::Utf8View,
+        ("status_to" | "priority", _) => {
+            DataType::Dictionary(Box::new(DataType::UInt16), Box::new(DataType::Utf8))
+        }
+        ("ticket_id", _) => DataType::UInt64,
+        ("agent_id", _) => DataType::Int32,
+        ("public", _) => DataType::Int8,
+        _ => t.clone(),
+    };
+    for (rows, layout) in [
+        (8192, &as_is as &dyn Fn(&str, &DataType) -> DataType),
+        (37, &as_is),
+        (500, &frames),
+    ] {
+        let history = History::from_arrow(
+            table(relayout(load("tickets", rows), layout)),
+            table(relayout(load("events", rows), layout)),
+            Some(table(relayout(load("surveys", rows), layout))),
+            Some(table(relayout(load("calls", rows), layout))),
+        )
+        .unwrap();
+        assert_eq!(history.format(), Format::Arrow);
+        for o in [
+            options(1, 1, 1 << 20),
+            options(3, 2, 1 << 20),
+            ReadOptions {
+                always_sort: true,
+                ..options(2, 2, 1)
+            },
+        ] {
+            let (got, report) = read_history(&history, &o).unwrap();
+            assert_eq!(got, want, "{rows} rows a batch");
+            assert_eq!(report.rows_of(Table::Tickets), 400);
+            assert_eq!(report.rows_of(Table::Events), 3_571);
+            assert_eq!(report.rejected_total(), 0);
+        }
+        same_surveys_and_calls(&csv, &history);
+    }
+    // A table without a required column names the table and the column.
+    let e = History::from_arrow(
+        table(load("events", 100)),
+        table(load("events", 100)),
+        None,
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("tickets (Arrow table)") && e.to_string().contains("created_at"),
+        "{e}"
+    );
+    // Batches of different columns are refused.
+    let mixed = [load("tickets", 100), load("events", 100)].concat();
+    assert!(ArrowTable::from_batches(mixed).unwrap().is_err());
+    // Rows that break the format's rules are counted as in a file: a negative id.
+    let mut events = load("events", 4000);
+    let b = &events[0];
+    let ids = arrow_array::Int64Array::from(vec![-1; b.num_rows()]);
+    let mut columns = b.columns().to_vec();
+    columns[b.schema().index_of("ticket_id").unwrap()] = Arc::new(ids);
+    events[0] = RecordBatch::try_new(b.schema(), columns).unwrap();
+    let history =
+        History::from_arrow(table(load("tickets", 100)), table(events), None, None).unwrap();
+    let (_, report) = read_history(&history, &ReadOptions::default()).unwrap();
+    assert_eq!(
+        report.rejected.get(&csm_metrics_io::Rejection {
+            table: Table::Events,
+            rule: Rule::BadTicketIdOrInstant
+        }),
+        Some(&3_571)
+    );
 }
 
 /// A truncated Parquet file and one without a column are typed errors.

@@ -419,6 +419,278 @@ fn report_files<'py>(
     to_python(py, &report)
 }
 
+/// A table handed over from Python: anything with the Arrow PyCapsule interface (a pyarrow
+/// table or record batch, a Polars data frame, a pandas data frame from 2.2), else what
+/// `pyarrow.table()` takes (an older pandas data frame, a dict of columns).
+fn arrow_table(
+    py: Python<'_>,
+    name: &str,
+    data: &Bound<'_, PyAny>,
+) -> PyResult<csm_metrics_io::history::ArrowTable> {
+    let capsule = data.hasattr("__arrow_c_stream__")? || data.hasattr("__arrow_c_array__")?;
+    let data = if capsule {
+        data.clone()
+    } else {
+        let pyarrow = py.import("pyarrow").map_err(|_| {
+            pyo3::exceptions::PyTypeError::new_err(format!(
+                "{name}: not an Arrow table (no __arrow_c_stream__) and pyarrow is not installed to convert it"
+            ))
+        })?;
+        pyarrow.call_method1("table", (data,)).map_err(|e| {
+            pyo3::exceptions::PyTypeError::new_err(format!("{name}: not a table: {e}"))
+        })?
+    };
+    let table = data
+        .extract::<pyo3_arrow::input::AnyRecordBatch>()
+        .map_err(|e| {
+            pyo3::exceptions::PyTypeError::new_err(format!("{name}: not an Arrow table: {e}"))
+        })?
+        .into_table()
+        .map_err(PyErr::from)?;
+    let (batches, schema) = table.into_inner();
+    csm_metrics_io::history::ArrowTable::new(schema, batches)
+        .map_err(|e| CsmMetricsError::new_err(format!("{name}: {e}")))
+}
+
+/// A spec (business calendar, SLA policies) from Python: a dict or list as the JSON spec's
+/// value, a `str` starting with `{` as its text, else a path to a file holding it.
+fn spec_text(py: Python<'_>, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(text) = spec.extract::<String>() {
+        if text.trim_start().starts_with('{') {
+            return Ok(text);
+        }
+        return std::fs::read_to_string(&text)
+            .map_err(|e| CsmMetricsError::new_err(format!("{name}: {text}: {e}")));
+    }
+    if let Ok(path) = spec.extract::<std::path::PathBuf>() {
+        return std::fs::read_to_string(&path)
+            .map_err(|e| CsmMetricsError::new_err(format!("{name}: {}: {e}", path.display())));
+    }
+    let value: serde_json::Value = pythonize::depythonize(spec)
+        .map_err(|e| pyo3::exceptions::PyTypeError::new_err(format!("{name}: {e}")))?;
+    let _ = py;
+    Ok(value.to_string())
+}
+
+/// The replay report (the `csm-metrics report` command's JSON, as a dict: `input`,
+/// `tickets`, `surveys`, `calls` and the sections options add) of a history given as Arrow
+/// tables in memory: `tickets` and `events` in the history format's columns (required),
+/// `surveys` and `calls` optional. pyarrow tables, Polars and pandas data frames are read
+/// through the Arrow C stream interface, without a copy where the layout allows; instants
+/// may be integers (Unix seconds) or timestamps. `calendar`, `sla` and `group_sla` are a
+/// spec as a dict, its JSON text, or a file's path. Computed without the GIL.
+#[pyfunction]
+#[pyo3(signature = (tickets, events, surveys = None, calls = None, calendar = None, *,
+    threads = 1, zone = None, group_by = None, window = None, as_of = None, sla = None,
+    group_sla = None))]
+#[allow(clippy::too_many_arguments)]
+fn report<'py>(
+    py: Python<'py>,
+    tickets: &Bound<'py, PyAny>,
+    events: &Bound<'py, PyAny>,
+    surveys: Option<&Bound<'py, PyAny>>,
+    calls: Option<&Bound<'py, PyAny>>,
+    calendar: Option<&Bound<'py, PyAny>>,
+    threads: u16,
+    zone: Option<String>,
+    group_by: Option<Vec<String>>,
+    window: Option<String>,
+    as_of: Option<String>,
+    sla: Option<&Bound<'py, PyAny>>,
+    group_sla: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let tickets = arrow_table(py, "tickets", tickets)?;
+    let events = arrow_table(py, "events", events)?;
+    let surveys = surveys.map(|t| arrow_table(py, "surveys", t)).transpose()?;
+    let calls = calls.map(|t| arrow_table(py, "calls", t)).transpose()?;
+    let mut given = csm_metrics_cli::Given::new();
+    if let Some(c) = calendar {
+        given = given.calendar(spec_text(py, "calendar", c)?);
+    }
+    if let Some(s) = sla {
+        given = given.sla(spec_text(py, "sla", s)?);
+    }
+    if let Some(s) = group_sla {
+        given = given.group_sla(spec_text(py, "group_sla", s)?);
+    }
+    let mut argv: Vec<String> = vec![
+        "<arrow tables>".into(),
+        "--threads".into(),
+        threads.to_string(),
+    ];
+    let mut option = |name: &str, value: Option<String>| {
+        if let Some(v) = value {
+            argv.push(name.into());
+            argv.push(v);
+        }
+    };
+    option("--zone", zone);
+    option("--group-by", group_by.map(|g| g.join(",")));
+    option("--window", window);
+    option("--as-of", as_of);
+    let report = py
+        .detach(move || {
+            let history =
+                csm_metrics_io::history::History::from_arrow(tickets, events, surveys, calls)
+                    .map_err(|e| e.to_string())?;
+            csm_metrics_cli::report_json_with(given.history(history), argv)
+                .map_err(|e| e.to_string())
+        })
+        .map_err(CsmMetricsError::new_err)?;
+    to_python(py, &report)
+}
+
+/// A report's figures as rows: each group's (or window's) figures flattened to columns
+/// named by their path (`first_response.p50`), lists as their JSON text.
+mod rows {
+    use serde_json::{Map, Value};
+
+    /// Puts `value`'s leaves into `row` under `prefix`.
+    fn flatten(prefix: &str, value: &Value, row: &mut Map<String, Value>) {
+        match value {
+            Value::Object(fields) => {
+                for (k, v) in fields {
+                    let name = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    flatten(&name, v, row);
+                }
+            }
+            Value::Array(_) => {
+                row.insert(prefix.to_string(), Value::String(value.to_string()));
+            }
+            leaf => {
+                row.insert(prefix.to_string(), leaf.clone());
+            }
+        }
+    }
+
+    /// One row of an object's figures.
+    pub(super) fn one(value: &Value) -> Vec<Value> {
+        let mut row = Map::new();
+        flatten("", value, &mut row);
+        vec![Value::Object(row)]
+    }
+
+    /// A row per key of a map of groups, the key in the column `key`.
+    pub(super) fn keyed(key: &str, groups: &Value) -> Vec<Value> {
+        let Some(groups) = groups.as_object() else {
+            return Vec::new();
+        };
+        groups
+            .iter()
+            .map(|(name, figures)| {
+                let mut row = Map::new();
+                row.insert(key.to_string(), Value::String(name.clone()));
+                flatten("", figures, &mut row);
+                Value::Object(row)
+            })
+            .collect()
+    }
+
+    /// The tables of a report: `overall` (the tickets'), each `tickets.by_*` section
+    /// (`by_team` keyed by `team`…), `sla` and `group_sla` (a row per target), `surveys`
+    /// (a row per kind), `calls`, `input` (one row each).
+    pub(super) fn tables(report: &Value) -> Vec<(String, Option<String>, Vec<Value>)> {
+        let mut out = Vec::new();
+        let tickets = &report["tickets"];
+        if let Some(sections) = tickets.as_object() {
+            for (name, section) in sections {
+                if name == "overall" {
+                    out.push(("overall".to_string(), None, one(section)));
+                } else if let Some(key) = name.strip_prefix("by_") {
+                    out.push((name.clone(), Some(key.into()), keyed(key, section)));
+                }
+            }
+        }
+        for sla in ["sla", "group_sla"] {
+            if let Some(targets) = report.get(sla).and_then(|s| s.get("targets")) {
+                out.push((
+                    sla.to_string(),
+                    Some("target".into()),
+                    keyed("target", targets),
+                ));
+            }
+        }
+        if let Some(surveys) = report.get("surveys") {
+            out.push((
+                "surveys".to_string(),
+                Some("kind".into()),
+                keyed("kind", surveys),
+            ));
+        }
+        for section in ["calls", "input"] {
+            if let Some(v) = report.get(section) {
+                out.push((section.to_string(), None, one(v)));
+            }
+        }
+        out
+    }
+}
+
+/// A table of rows (JSON objects) as an Arrow record batch: column types inferred (whole
+/// numbers `Int64`, other numbers `Float64`, texts `Utf8`, a column of nulls only `Null`),
+/// the `key` column first.
+fn record_batch(
+    rows: &[serde_json::Value],
+    key: Option<&str>,
+) -> Result<arrow_array::RecordBatch, String> {
+    let schema = arrow_json::reader::infer_json_schema_from_iterator(rows.iter().map(Ok))
+        .map_err(|e| e.to_string())?;
+    let (mut first, rest): (Vec<_>, Vec<_>) = schema
+        .fields()
+        .iter()
+        .cloned()
+        .partition(|f| Some(f.name().as_str()) == key);
+    first.extend(rest);
+    let schema = std::sync::Arc::new(arrow_schema::Schema::new(first));
+    let mut decoder = arrow_json::ReaderBuilder::new(schema.clone())
+        .build_decoder()
+        .map_err(|e| e.to_string())?;
+    decoder.serialize(rows).map_err(|e| e.to_string())?;
+    Ok(decoder
+        .flush()
+        .map_err(|e| e.to_string())?
+        .unwrap_or_else(|| arrow_array::RecordBatch::new_empty(schema)))
+}
+
+/// The report's figures as tables: `{"overall": …, "by_team": …, "by_window": …, "sla": …,
+/// "surveys": …, "calls": …, "input": …}`, a row per group (the group's name in its
+/// first column: `team`, `channel`, `window`, `target`, `kind`), nested figures as columns
+/// named by their path (`first_response.p50`). Each is a `pyarrow.Table` where pyarrow is
+/// installed (`.to_pandas()`, `polars.from_arrow(t)`), else an Arrow table with the
+/// PyCapsule interface (`polars.DataFrame(t)`, `pyarrow.table(t)`).
+#[pyfunction]
+fn tables<'py>(
+    py: Python<'py>,
+    report: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+    let value: serde_json::Value = pythonize::depythonize(report)
+        .map_err(|e| pyo3::exceptions::PyTypeError::new_err(format!("report: {e}")))?;
+    if !value.is_object() || value.get("tickets").is_none() {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "report: not a report (a dict with a \"tickets\" section, as report() returns)",
+        ));
+    }
+    let out = pyo3::types::PyDict::new(py);
+    let pyarrow = py.import("pyarrow").is_ok();
+    for (name, key, rows) in rows::tables(&value) {
+        let batch = record_batch(&rows, key.as_deref())
+            .map_err(|e| CsmMetricsError::new_err(format!("{name}: {e}")))?;
+        let schema = batch.schema();
+        let table = pyo3_arrow::PyTable::try_new(vec![batch], schema)?;
+        let table = if pyarrow {
+            table.into_pyarrow(py)?
+        } else {
+            Bound::new(py, table)?.into_any()
+        };
+        out.set_item(name, table)?;
+    }
+    Ok(out)
+}
+
 /// The crate's metrics for Python.
 #[pymodule]
 fn csm_metrics(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -434,6 +706,8 @@ fn csm_metrics(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(agents_needed, m)?)?;
     m.add_function(wrap_pyfunction!(plan, m)?)?;
     m.add_function(wrap_pyfunction!(report_files, m)?)?;
+    m.add_function(wrap_pyfunction!(report, m)?)?;
+    m.add_function(wrap_pyfunction!(tables, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -66,10 +66,10 @@ pub fn to_parquet(history: &History, out: &Path, options: &ReadOptions) -> Resul
     let mut report = ImportReport::default();
     tickets(history, out, options, &mut report)?;
     events(history, out, options, &mut report)?;
-    if history.path("surveys").is_file() {
+    if history.has("surveys") {
         surveys(history, out, options, &mut report)?;
     }
-    if history.path("calls").is_file() {
+    if history.has("calls") {
         calls(history, out, options, &mut report)?;
     }
     Ok(report)

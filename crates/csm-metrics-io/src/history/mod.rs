@@ -37,6 +37,8 @@
 //! # Ok::<(), csm_metrics_io::Error>(())
 //! ```
 
+#[cfg(feature = "parquet")]
+mod arrow;
 mod assemble;
 #[cfg(feature = "parquet")]
 mod convert;
@@ -60,6 +62,8 @@ use crate::chunks::Chunker;
 use crate::error::{Error, Result};
 use crate::report::{ImportReport, Rule, Table};
 
+#[cfg(feature = "parquet")]
+pub use arrow::ArrowTable;
 #[cfg(feature = "parquet")]
 pub use convert::to_parquet;
 pub use rows::Names;
@@ -140,6 +144,9 @@ impl Default for ReadOptions {
 pub struct History {
     dir: PathBuf,
     format: Format,
+    /// The tables, when they are in memory ([`Format::Arrow`]).
+    #[cfg(feature = "parquet")]
+    memory: Option<Arc<arrow::Memory>>,
 }
 
 impl History {
@@ -165,7 +172,100 @@ impl History {
                 return Err(Error::MissingFile { path, what });
             }
         }
-        Ok(History { dir, format })
+        Ok(History {
+            dir,
+            format,
+            #[cfg(feature = "parquet")]
+            memory: None,
+        })
+    }
+
+    /// A history whose tables are Arrow record batches in memory (a pyarrow table, a
+    /// Polars or pandas data frame through the Arrow C stream interface, batches a
+    /// service built): the columns of the Parquet format, read as the files are (the
+    /// same rules, the same import report; errors name the table, `events (Arrow
+    /// table)`). Each batch of `events` is a job of the parallel parse, as a row group
+    /// is. `tickets` and `events` must have the format's columns; the batches are shared,
+    /// not copied. Feature `parquet`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use arrow_array::{ArrayRef, BooleanArray, Int64Array, RecordBatch, StringArray};
+    /// use csm_metrics::Calculator;
+    /// use csm_metrics::metrics::tickets::{ByTeam, TicketTracker, TrackerConfig};
+    /// use csm_metrics_io::history::{ArrowTable, History, ReadOptions};
+    ///
+    /// let ints = |v: &[i64]| Arc::new(Int64Array::from(v.to_vec())) as ArrayRef;
+    /// let texts = |v: &[&str]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
+    /// let tickets = RecordBatch::try_from_iter([
+    ///     ("ticket_id", ints(&[1])),
+    ///     ("created_at", ints(&[1_700_000_000])),
+    ///     ("channel", texts(&["email"])),
+    ///     ("priority", texts(&["normal"])),
+    ///     ("team", texts(&["billing"])),
+    ///     ("requester_id", ints(&[42])),
+    /// ])?;
+    /// let events = RecordBatch::try_from_iter([
+    ///     ("ticket_id", ints(&[1, 1, 1])),
+    ///     ("at", ints(&[1_700_000_000, 1_700_000_600, 1_700_003_600])),
+    ///     ("kind", texts(&["created", "message", "status"])),
+    ///     ("author_kind", texts(&["customer", "agent", "agent"])),
+    ///     ("public", Arc::new(BooleanArray::from(vec![true, true, false])) as ArrayRef),
+    ///     ("status_to", texts(&["", "", "solved"])),
+    ///     ("agent_id", ints(&[0, 7, 7])),
+    /// ])?;
+    /// let history = History::from_arrow(
+    ///     ArrowTable::from_batches(vec![tickets]).unwrap()?,
+    ///     ArrowTable::from_batches(vec![events]).unwrap()?,
+    ///     None,
+    ///     None,
+    /// )?;
+    /// let (trackers, _report, _teams) = history.read_tickets(&ReadOptions::default(), |_| {
+    ///     TicketTracker::new(TrackerConfig::default(), ByTeam).expect("a valid configuration")
+    /// })?;
+    /// let frt = trackers[0].snapshot().overall.first_response;
+    /// assert_eq!((frt.count, frt.max), (1, Some(600.0)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "parquet")]
+    pub fn from_arrow(
+        tickets: ArrowTable,
+        events: ArrowTable,
+        surveys: Option<ArrowTable>,
+        calls: Option<ArrowTable>,
+    ) -> Result<Self> {
+        let mut history = History {
+            dir: PathBuf::new(),
+            format: Format::Arrow,
+            memory: None,
+        };
+        tickets.require(&history.path("tickets"), &rows::TICKET_COLUMNS)?;
+        events.require(&history.path("events"), &rows::EVENT_COLUMNS)?;
+        history.memory = Some(Arc::new(arrow::Memory {
+            tickets,
+            events,
+            surveys,
+            calls,
+        }));
+        Ok(history)
+    }
+
+    /// The tables in memory.
+    #[cfg(feature = "parquet")]
+    fn memory(&self) -> Result<Arc<arrow::Memory>> {
+        self.memory.clone().ok_or_else(|| Error::Parquet {
+            path: self.dir.clone(),
+            message: "no tables in memory".into(),
+        })
+    }
+
+    /// Whether the history has a table (`surveys` and `calls` are optional).
+    pub fn has(&self, table: &str) -> bool {
+        #[cfg(feature = "parquet")]
+        if let Some(m) = &self.memory {
+            return m.table(table).is_some();
+        }
+        self.path(table).is_file()
     }
 
     /// The format of its files.
@@ -175,12 +275,20 @@ impl History {
 
     /// The file of a table (`tickets`, `events`, `surveys`, `calls`) in the history's format.
     pub fn path(&self, table: &str) -> PathBuf {
+        #[cfg(feature = "parquet")]
+        if self.format == Format::Arrow {
+            return PathBuf::from(format!("{table} (Arrow table)"));
+        }
         self.dir
             .join(format!("{table}.{}", self.format.extension()))
     }
 
     /// Bytes of the tickets and events files together (for progress).
     pub fn ticket_bytes(&self) -> u64 {
+        #[cfg(feature = "parquet")]
+        if let Some(m) = &self.memory {
+            return m.tickets.bytes() + m.events.bytes();
+        }
         ["tickets", "events"]
             .iter()
             .filter_map(|f| std::fs::metadata(self.path(f)).ok())
@@ -235,7 +343,7 @@ impl History {
         mut observe: impl FnMut(&SurveyResponse) -> csm_metrics::Result<()>,
     ) -> Result<()> {
         let path = self.path("surveys");
-        if !path.is_file() {
+        if !self.has("surveys") {
             return Ok(());
         }
         let mut row = 0;
@@ -282,7 +390,7 @@ impl History {
         observe: impl FnMut(&Call) -> csm_metrics::Result<()>,
     ) -> Result<Names> {
         let path = self.path("calls");
-        if !path.is_file() {
+        if !self.has("calls") {
             return Ok(Names::default());
         }
         self.calls_at(&path, options, report, observe)
@@ -311,7 +419,13 @@ impl History {
             _ => Format::Csv,
         };
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        History { dir, format }.calls_at(path, options, report, observe)
+        History {
+            dir,
+            format,
+            #[cfg(feature = "parquet")]
+            memory: None,
+        }
+        .calls_at(path, options, report, observe)
     }
 
     fn calls_at(
@@ -389,6 +503,26 @@ impl History {
                     rows += 1;
                     f(c, record, report)
                 })?;
+            }
+            #[cfg(feature = "parquet")]
+            Format::Arrow => {
+                let memory = self.memory()?;
+                let name = match table {
+                    Table::Surveys => "surveys",
+                    Table::Calls => "calls",
+                    _ => "",
+                };
+                if let Some(t) = memory.table(name) {
+                    let header = arrow::header(t.schema());
+                    let c = Columns::find(path, &header, columns, options.max_row_bytes)?;
+                    let mut record = csv::ByteRecord::new();
+                    for batch in t.batches() {
+                        arrow::each_text_record(path, batch, &header, &mut record, |_, r| {
+                            rows += 1;
+                            f(&c, r, report)
+                        })?;
+                    }
+                }
             }
         }
         report.read(table, rows);

@@ -8,11 +8,6 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Int32Type, Int64Type};
-use arrow_array::{
-    Array, ArrayRef, BooleanArray, Int32Array, Int64Array, RecordBatch, StringArray,
-};
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
@@ -20,9 +15,8 @@ use parquet::arrow::arrow_reader::{
     ParquetRecordBatchReaderBuilder,
 };
 
-use super::rows::{
-    self, EVENT_COLUMNS, EventRow, MAX_SECONDS, MIN_SECONDS, Names, TICKET_COLUMNS, TicketRow,
-};
+use super::arrow::{self, Columns, arrow_failed};
+use super::rows::{EVENT_COLUMNS, EventRow, Names, TICKET_COLUMNS, TicketRow};
 use super::source::Batch;
 use crate::error::{Error, Result};
 use crate::report::{ImportReport, Rule, Table};
@@ -30,13 +24,6 @@ use crate::report::{ImportReport, Rule, Table};
 const BATCH_ROWS: usize = 1 << 13;
 
 pub(crate) fn failed(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> Error + '_ {
-    move |e| Error::Parquet {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
-}
-
-fn arrow_failed(path: &Path) -> impl Fn(arrow_schema::ArrowError) -> Error + '_ {
     move |e| Error::Parquet {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -72,14 +59,7 @@ impl Opened {
             None => metadata,
         };
         let schema = metadata.schema();
-        let found = || {
-            schema
-                .fields()
-                .iter()
-                .map(|f| f.name().as_str())
-                .collect::<Vec<_>>()
-                .join(",")
-        };
+        let found = || arrow::column_names(schema);
         let roots = columns
             .iter()
             .map(|c| {
@@ -108,91 +88,6 @@ impl Opened {
             builder = builder.with_row_groups(groups);
         }
         builder.build().map_err(failed(&self.path))
-    }
-
-    fn column(&self, batch: &RecordBatch, name: &str, to: &DataType) -> Result<ArrayRef> {
-        let column = batch.column_by_name(name).ok_or_else(|| Error::Parquet {
-            path: self.path.clone(),
-            message: format!("no column {name:?} in a batch"),
-        })?;
-        arrow_cast::cast(column, to).map_err(arrow_failed(&self.path))
-    }
-
-    fn ints(&self, batch: &RecordBatch, name: &str) -> Result<Int64Array> {
-        Ok(self
-            .column(batch, name, &DataType::Int64)?
-            .as_primitive::<Int64Type>()
-            .clone())
-    }
-
-    /// A text column as it came: dictionary keys and values, or plain texts.
-    fn coded_texts(&self, batch: &RecordBatch, name: &str) -> Result<Texts> {
-        let column = batch.column_by_name(name).ok_or_else(|| Error::Parquet {
-            path: self.path.clone(),
-            message: format!("no column {name:?} in a batch"),
-        })?;
-        if let DataType::Dictionary(key, value) = column.data_type() {
-            if **key == DataType::Int32 && **value == DataType::Utf8 {
-                let d = column.as_dictionary::<Int32Type>();
-                let values = d.values().as_string::<i32>();
-                // A batch's few distinct texts, trimmed once.
-                let values = (0..values.len())
-                    .map(|k| text(values, k).to_vec())
-                    .collect();
-                return Ok(Texts::Coded(d.keys().clone(), values));
-            }
-        }
-        Ok(Texts::Plain(self.texts(batch, name)?))
-    }
-
-    fn texts(&self, batch: &RecordBatch, name: &str) -> Result<StringArray> {
-        Ok(self
-            .column(batch, name, &DataType::Utf8)?
-            .as_string::<i32>()
-            .clone())
-    }
-
-    fn bools(&self, batch: &RecordBatch, name: &str) -> Result<BooleanArray> {
-        Ok(self
-            .column(batch, name, &DataType::Boolean)?
-            .as_boolean()
-            .clone())
-    }
-}
-
-fn id(a: &Int64Array, i: usize) -> Option<u64> {
-    a.is_valid(i)
-        .then(|| a.value(i))
-        .and_then(|v| u64::try_from(v).ok())
-}
-
-fn seconds(a: &Int64Array, i: usize) -> Option<i64> {
-    a.is_valid(i)
-        .then(|| a.value(i))
-        .filter(|s| (MIN_SECONDS..=MAX_SECONDS).contains(s))
-}
-
-/// A text column of a batch: plain, or dictionary keys into their values.
-enum Texts {
-    Plain(StringArray),
-    Coded(Int32Array, Vec<Vec<u8>>),
-}
-
-impl Texts {
-    #[inline]
-    fn at(&self, i: usize) -> &[u8] {
-        match self {
-            Texts::Plain(a) => text(a, i),
-            Texts::Coded(keys, values) => {
-                if !keys.is_valid(i) {
-                    return b"";
-                }
-                usize::try_from(keys.value(i))
-                    .ok()
-                    .and_then(|k| values.get(k))
-                    .map_or(b"", |v| v.as_slice())
-            }
-        }
     }
 }
 
@@ -236,14 +131,6 @@ fn dictionary_schema(metadata: &ArrowReaderMetadata, coded: &[&str]) -> Option<A
     changed.then(|| Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())))
 }
 
-fn text(a: &StringArray, i: usize) -> &[u8] {
-    if a.is_valid(i) {
-        a.value(i).as_bytes().trim_ascii()
-    } else {
-        b""
-    }
-}
-
 /// The row groups of the events, in order.
 pub(super) struct Groups {
     sizes: Vec<u64>,
@@ -251,6 +138,11 @@ pub(super) struct Groups {
 }
 
 impl Groups {
+    /// Parts of these sizes (bytes), in order.
+    pub(super) fn new(sizes: Vec<u64>) -> Groups {
+        Groups { sizes, next: 0 }
+    }
+
     pub(super) fn next(&mut self) -> Option<(usize, u64)> {
         let k = self.next;
         let size = *self.sizes.get(k)?;
@@ -286,32 +178,7 @@ impl EventColumns {
         let mut rows = 0;
         for batch in o.reader(Some(vec![group]))? {
             let batch = batch.map_err(arrow_failed(&o.path))?;
-            let (ticket, at, agent) = (
-                o.ints(&batch, "ticket_id")?,
-                o.ints(&batch, "at")?,
-                o.ints(&batch, "agent_id")?,
-            );
-            let (kind, author, status) = (
-                o.coded_texts(&batch, "kind")?,
-                o.coded_texts(&batch, "author_kind")?,
-                o.coded_texts(&batch, "status_to")?,
-            );
-            let public = o.bools(&batch, "public")?;
-            for i in 0..batch.num_rows() {
-                let row = match (id(&ticket, i), seconds(&at, i)) {
-                    (Some(t), Some(a)) => rows::event(
-                        t,
-                        a,
-                        [kind.at(i), author.at(i), status.at(i)],
-                        public.is_valid(i) && public.value(i),
-                        id(&agent, i).unwrap_or(0),
-                        teams,
-                    ),
-                    _ => Err(Rule::BadTicketIdOrInstant),
-                };
-                f(row);
-            }
-            rows += batch.num_rows() as u64;
+            rows += arrow::parse_events(Columns(&o.path), &batch, teams, &mut f)?;
         }
         Ok(rows)
     }
@@ -343,41 +210,7 @@ impl Tickets {
             return Ok(None);
         };
         let batch = batch.map_err(arrow_failed(&o.path))?;
-        let (ids, created, requester) = (
-            o.ints(&batch, "ticket_id")?,
-            o.ints(&batch, "created_at")?,
-            o.ints(&batch, "requester_id")?,
-        );
-        let (channel, priority, team) = (
-            o.coded_texts(&batch, "channel")?,
-            o.coded_texts(&batch, "priority")?,
-            o.coded_texts(&batch, "team")?,
-        );
-        for i in 0..batch.num_rows() {
-            let owned = id(&ids, i).map_or(unowned, &mine);
-            if !owned {
-                continue;
-            }
-            let (Some(t), Some(c), Some(r)) =
-                (id(&ids, i), seconds(&created, i), id(&requester, i))
-            else {
-                report.reject(Table::Tickets, Rule::BadIdOrInstant);
-                continue;
-            };
-            match rows::ticket(t, c, r, [channel.at(i), priority.at(i), team.at(i)]) {
-                Ok((mut row, name)) => {
-                    if let Some(name) = name {
-                        row.team = Some(teams.team(name)?);
-                    }
-                    out.push_back(row);
-                }
-                Err(rule) => report.reject(Table::Tickets, rule),
-            }
-        }
-        Ok(Some(Batch {
-            rows: batch.num_rows() as u64,
-            bytes: batch.get_array_memory_size() as u64 / 4,
-        }))
+        arrow::parse_tickets(Columns(&o.path), &batch, mine, unowned, teams, out, report).map(Some)
     }
 }
 
@@ -389,13 +222,7 @@ pub(super) fn each_text_record(
 ) -> Result<()> {
     let file = File::open(path).map_err(crate::error::io(path))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(failed(path))?;
-    let names: Vec<String> = builder
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
-    let header = names.join(",").into_bytes();
+    let header = arrow::header(builder.schema());
     let reader = builder
         .with_batch_size(BATCH_ROWS)
         .build()
@@ -403,23 +230,7 @@ pub(super) fn each_text_record(
     let mut record = csv::ByteRecord::new();
     for batch in reader {
         let batch = batch.map_err(arrow_failed(path))?;
-        let columns: Vec<StringArray> = batch
-            .columns()
-            .iter()
-            .map(|c| {
-                Ok(arrow_cast::cast(c, &DataType::Utf8)
-                    .map_err(arrow_failed(path))?
-                    .as_string::<i32>()
-                    .clone())
-            })
-            .collect::<Result<_>>()?;
-        for i in 0..batch.num_rows() {
-            record.clear();
-            for c in &columns {
-                record.push_field(text(c, i));
-            }
-            f(&header, &record)?;
-        }
+        arrow::each_text_record(path, &batch, &header, &mut record, &mut f)?;
     }
     Ok(())
 }

@@ -20,6 +20,10 @@ pub enum Format {
     /// `NAME.parquet`: Apache Parquet, the columns of the CSV typed (feature `parquet`).
     #[cfg(feature = "parquet")]
     Parquet,
+    /// Apache Arrow record batches in memory, the columns of the Parquet format
+    /// ([`History::from_arrow`](super::History::from_arrow); feature `parquet`).
+    #[cfg(feature = "parquet")]
+    Arrow,
 }
 
 impl Format {
@@ -29,22 +33,25 @@ impl Format {
             Format::Csv => "csv",
             #[cfg(feature = "parquet")]
             Format::Parquet => "parquet",
+            #[cfg(feature = "parquet")]
+            Format::Arrow => "arrow",
         }
     }
 }
 
-/// A unit of work on the events: a chunk of whole CSV rows, or a Parquet row group.
+/// A unit of work on the events: a chunk of whole CSV rows, or a Parquet row group or an
+/// in-memory batch by its index.
 pub(super) enum Job {
     Bytes(Vec<u8>),
     #[cfg(feature = "parquet")]
-    RowGroup(usize),
+    Part(usize),
 }
 
 /// Cuts the events into jobs, in file order.
 pub(super) enum Planner {
     Csv(Chunker),
     #[cfg(feature = "parquet")]
-    Parquet(super::parquet::Groups),
+    Parts(super::parquet::Groups),
 }
 
 impl Planner {
@@ -62,7 +69,21 @@ impl Planner {
             #[cfg(feature = "parquet")]
             Format::Parquet => {
                 let (groups, parser) = super::parquet::events(&path)?;
-                Ok((Planner::Parquet(groups), EventParser::Parquet(parser)))
+                Ok((Planner::Parts(groups), EventParser::Parquet(parser)))
+            }
+            #[cfg(feature = "parquet")]
+            Format::Arrow => {
+                let memory = history.memory()?;
+                let sizes = memory
+                    .events
+                    .batches()
+                    .iter()
+                    .map(|b| b.get_array_memory_size() as u64)
+                    .collect();
+                Ok((
+                    Planner::Parts(super::parquet::Groups::new(sizes)),
+                    EventParser::Arrow(memory, path),
+                ))
             }
         }
     }
@@ -75,7 +96,7 @@ impl Planner {
                 (Job::Bytes(b), n)
             })),
             #[cfg(feature = "parquet")]
-            Planner::Parquet(g) => Ok(g.next().map(|(k, n)| (Job::RowGroup(k), n))),
+            Planner::Parts(g) => Ok(g.next().map(|(k, n)| (Job::Part(k), n))),
         }
     }
 
@@ -84,7 +105,7 @@ impl Planner {
         match self {
             Planner::Csv(c) => c.too_long,
             #[cfg(feature = "parquet")]
-            Planner::Parquet(_) => 0,
+            Planner::Parts(_) => 0,
         }
     }
 }
@@ -95,6 +116,8 @@ pub(super) enum EventParser {
     Csv(Columns<7>, Pool),
     #[cfg(feature = "parquet")]
     Parquet(super::parquet::EventColumns),
+    #[cfg(feature = "parquet")]
+    Arrow(std::sync::Arc<super::arrow::Memory>, std::path::PathBuf),
 }
 
 impl EventParser {
@@ -119,7 +142,14 @@ impl EventParser {
                 Ok(rows)
             }
             #[cfg(feature = "parquet")]
-            (EventParser::Parquet(p), Job::RowGroup(k)) => p.parse(k, teams, f),
+            (EventParser::Parquet(p), Job::Part(k)) => p.parse(k, teams, f),
+            #[cfg(feature = "parquet")]
+            (EventParser::Arrow(m, path), Job::Part(k)) => match m.events.batches().get(k) {
+                Some(batch) => {
+                    super::arrow::parse_events(super::arrow::Columns(path), batch, teams, f)
+                }
+                None => Ok(0),
+            },
             #[cfg(feature = "parquet")]
             _ => Ok(0),
         }
@@ -134,6 +164,12 @@ pub(super) enum TicketBatches {
     },
     #[cfg(feature = "parquet")]
     Parquet(super::parquet::Tickets),
+    #[cfg(feature = "parquet")]
+    Arrow {
+        memory: std::sync::Arc<super::arrow::Memory>,
+        path: std::path::PathBuf,
+        next: usize,
+    },
 }
 
 /// What one batch of ticket rows held.
@@ -159,6 +195,12 @@ impl TicketBatches {
             Format::Parquet => Ok(TicketBatches::Parquet(super::parquet::Tickets::open(
                 &path,
             )?)),
+            #[cfg(feature = "parquet")]
+            Format::Arrow => Ok(TicketBatches::Arrow {
+                memory: history.memory()?,
+                path,
+                next: 0,
+            }),
         }
     }
 
@@ -219,11 +261,29 @@ impl TicketBatches {
             }
             #[cfg(feature = "parquet")]
             TicketBatches::Parquet(t) => t.next_batch(mine, unowned, teams, out, report),
+            #[cfg(feature = "parquet")]
+            TicketBatches::Arrow { memory, path, next } => {
+                let Some(batch) = memory.tickets.batches().get(*next) else {
+                    return Ok(None);
+                };
+                *next += 1;
+                super::arrow::parse_tickets(
+                    super::arrow::Columns(path),
+                    batch,
+                    mine,
+                    unowned,
+                    teams,
+                    out,
+                    report,
+                )
+                .map(Some)
+            }
         }
     }
 }
 
 /// Whether a history's table exists in a format.
+#[cfg(feature = "parquet")]
 pub(super) fn exists(dir: &Path, name: &str, format: Format) -> bool {
     dir.join(format!("{name}.{}", format.extension())).is_file()
 }
