@@ -221,11 +221,12 @@ impl TicketTracker {
 
 #[pymethods]
 impl TicketTracker {
-    /// A tracker; `calendar` is a business calendar's JSON spec (as the command's
-    /// `--calendar` file holds) for business-time figures.
+    /// A tracker; `calendar` is a business calendar's spec (as the command's `--calendar`
+    /// file holds: a dict, its JSON text, or the file's path) for business-time figures.
     #[new]
     #[pyo3(signature = (calendar = None))]
-    fn new(calendar: Option<String>) -> PyResult<Self> {
+    fn new(py: Python<'_>, calendar: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let calendar = calendar.map(|c| spec_text(py, "calendar", c)).transpose()?;
         let config = Self::config(calendar.as_deref())?;
         let inner =
             Tracker::new(config, core_metrics::metrics::tickets::ByTeam).map_err(refused)?;
@@ -298,6 +299,132 @@ impl TicketTracker {
     }
 
     /// Tickets in play (not closed, merged or evicted).
+    fn in_play(&self) -> usize {
+        self.inner.in_play()
+    }
+}
+
+type Sla = core_metrics::metrics::sla::SlaTracker<core_metrics::metrics::tickets::ByTeam>;
+
+/// The saved form of a Python `SlaTracker`: its specs and the tracker's state.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedPySla {
+    sla: String,
+    calendar: Option<String>,
+    state: core_metrics::metrics::sla::SavedSla<Option<core_metrics::TeamId>>,
+}
+
+/// SLA attainment, overall and per team: each policy's targets (first reply, next reply,
+/// periodic update, resolution, group ownership) achieved, breached and at risk, on the
+/// same ticket engine as `TicketTracker` (one duplicate rule, late events re-sequenced).
+/// Tickets and interactions are dicts in the crate's serde form.
+#[pyclass(module = "csm_metrics")]
+#[derive(Clone)]
+pub struct SlaTracker {
+    inner: Sla,
+    sla: String,
+    calendar: Option<String>,
+}
+
+impl SlaTracker {
+    fn config(
+        sla: &str,
+        calendar: Option<&str>,
+    ) -> PyResult<core_metrics::metrics::sla::SlaConfig> {
+        let policies = csm_metrics_io::sla::parse(sla).map_err(|e| unreadable("sla", e))?;
+        let calendar = TicketTracker::config(calendar)?.calendar;
+        let policies =
+            core_metrics::metrics::sla::SlaPolicies::new(policies, calendar).map_err(refused)?;
+        Ok(core_metrics::metrics::sla::SlaConfig::new(policies))
+    }
+}
+
+#[pymethods]
+impl SlaTracker {
+    /// A tracker of the policies `sla` (as the command's `--sla` file holds: a dict, its
+    /// JSON text, or the file's path); `calendar` (the same forms) for business targets.
+    #[new]
+    #[pyo3(signature = (sla, calendar = None))]
+    fn new(
+        py: Python<'_>,
+        sla: &Bound<'_, PyAny>,
+        calendar: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let sla = spec_text(py, "sla", sla)?;
+        let calendar = calendar.map(|c| spec_text(py, "calendar", c)).transpose()?;
+        let config = Self::config(&sla, calendar.as_deref())?;
+        Ok(SlaTracker {
+            inner: Sla::with_config(config, core_metrics::metrics::tickets::ByTeam),
+            sla,
+            calendar,
+        })
+    }
+
+    /// Observes a ticket's creation (as `TicketTracker.observe_ticket`).
+    fn observe_ticket(&mut self, ticket: &Bound<'_, PyAny>) -> PyResult<()> {
+        let t = ticket_of(ticket)?;
+        self.inner.observe_ticket(&t).map_err(refused)
+    }
+
+    /// Observes an interaction (as `TicketTracker.observe_interaction`).
+    fn observe_interaction(&mut self, interaction: &Bound<'_, PyAny>) -> PyResult<()> {
+        let i: core_metrics::Interaction = pythonize::depythonize(interaction)
+            .map_err(|e| unreadable("an interaction record", e))?;
+        self.inner.observe_interaction(&i).map_err(refused)
+    }
+
+    /// Merges the tracker of another shard (tickets split by id; the same policies).
+    fn merge(&mut self, other: &Self) -> PyResult<()> {
+        self.inner.merge(&other.inner).map_err(refused)
+    }
+
+    /// The figures at `as_of` (RFC 3339; default: the latest instant observed), as a dict.
+    #[pyo3(signature = (as_of = None))]
+    fn snapshot<'py>(&self, py: Python<'py>, as_of: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+        let at = match as_of {
+            Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+                .map_err(|e| unreadable("as_of", e))?
+                .with_timezone(&chrono::Utc),
+            None => self.inner.latest().unwrap_or_default(),
+        };
+        to_python(py, &self.inner.snapshot_at(at))
+    }
+
+    /// The whole state (tickets in play included) as bytes.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let saved = SavedPySla {
+            sla: self.sla.clone(),
+            calendar: self.calendar.clone(),
+            state: self.inner.save(),
+        };
+        let bytes = serde_json::to_vec(&saved).map_err(|e| unreadable("state", e))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// A tracker read back from [`to_bytes`]; a tampered state raises.
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+        let saved: SavedPySla = serde_json::from_slice(data).map_err(|e| unreadable("state", e))?;
+        let config = Self::config(&saved.sla, saved.calendar.as_deref())?;
+        let inner = Sla::restore(config, core_metrics::metrics::tickets::ByTeam, saved.state)
+            .map_err(refused)?;
+        Ok(SlaTracker {
+            inner,
+            sla: saved.sla,
+            calendar: saved.calendar,
+        })
+    }
+
+    /// Pickles as its bytes (`from_bytes` rebuilds it).
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let rebuild = slf.get_type().getattr("from_bytes")?;
+        Ok((rebuild, (slf.borrow().to_bytes(py)?,)))
+    }
+
+    /// Tickets in play.
     fn in_play(&self) -> usize {
         self.inner.in_play()
     }
@@ -703,6 +830,7 @@ fn csm_metrics(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<CallCenter>()?;
     m.add_class::<Patience>()?;
     m.add_class::<TicketTracker>()?;
+    m.add_class::<SlaTracker>()?;
     m.add_function(wrap_pyfunction!(agents_needed, m)?)?;
     m.add_function(wrap_pyfunction!(plan, m)?)?;
     m.add_function(wrap_pyfunction!(report_files, m)?)?;

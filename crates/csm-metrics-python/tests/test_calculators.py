@@ -1,5 +1,6 @@
 """The csm_metrics package: calculators by hand, the merge law, pickling, errors, staffing."""
 
+import json
 import pathlib
 import pickle
 
@@ -156,3 +157,65 @@ def test_ticket_tracker_in_business_hours():
     assert back.snapshot() == s
     with pytest.raises(cm.CsmMetricsError):
         cm.TicketTracker(calendar="{not json")
+
+
+SLA = {"policies": [{"name": "All", "targets": {"first_reply": "1h"}}]}
+
+
+def reply(ticket, at):
+    return {"ticket": ticket, "at": at,
+            "kind": {"message": {"author": {"agent": 2}, "visibility": "public"}}}
+
+
+def feed(tracker, tickets):
+    for i, answered in tickets:
+        tracker.observe_ticket({"id": i, "created_at": "2025-03-03T09:00:00Z", "requester": i})
+    for i, answered in tickets:
+        tracker.observe_interaction(reply(i, answered))
+
+
+def test_sla_tracker_by_hand():
+    # Answered after 30 min (achieved, 1,800 s to spare) and after 2 h (breached by 3,600 s).
+    s = cm.SlaTracker(SLA)
+    feed(s, [(1, "2025-03-03T09:30:00Z"), (2, "2025-03-03T11:00:00Z")])
+    t = s.snapshot()["targets"][0]
+    assert (t["policy"], t["metric"], t["achieved"], t["breached"]) == ("All", "first_reply", 1, 1)
+    assert t["attainment"] == pytest.approx(0.5)
+    assert t["breach_by"]["mean"] == pytest.approx(3600.0)
+    assert t["spare"]["mean"] == pytest.approx(1800.0)
+    # A webhook retry of the same reply changes nothing.
+    s.observe_interaction(reply(2, "2025-03-03T11:00:00Z"))
+    assert s.snapshot()["targets"][0]["breached"] == 1
+    # Business time: created Friday 21:00 New York (after hours), answered Monday 10:00:
+    # one business hour, a 4-hour business target achieved; as a calendar target, breached.
+    spec = {"policies": [{"name": "B", "basis": "business", "targets": {"first_reply": "4h"}}]}
+    b = cm.SlaTracker(spec, calendar=(REPO / "examples" / "new_york_2025.json").read_text())
+    b.observe_ticket({"id": 1, "created_at": "2025-03-08T02:00:00Z", "requester": 5})
+    b.observe_interaction(reply(1, "2025-03-10T14:00:00Z"))
+    assert b.snapshot()["targets"][0]["achieved"] == 1
+    with pytest.raises(cm.CsmMetricsError) as e:
+        cm.SlaTracker(spec)
+    assert "calendar" in str(e.value)
+    with pytest.raises(cm.CsmMetricsError):
+        cm.SlaTracker({"policies": "none"})
+
+
+def test_sla_tracker_shards_merge_and_state_round_trips():
+    tickets = [(i, f"2025-03-03T{9 + i % 5:02d}:{(7 * i) % 60:02d}:00Z") for i in range(1, 60)]
+    one, a, b = cm.SlaTracker(SLA), cm.SlaTracker(SLA), cm.SlaTracker(SLA)
+    feed(one, tickets)
+    feed(a, [t for t in tickets if t[0] % 2 == 0])
+    feed(b, [t for t in tickets if t[0] % 2 == 1])
+    a.merge(b)
+    assert a.snapshot() == one.snapshot()
+    back = pickle.loads(pickle.dumps(one))
+    assert back.snapshot() == one.snapshot() and back.in_play() == one.in_play()
+    assert cm.SlaTracker.from_bytes(one.to_bytes()).snapshot() == one.snapshot()
+    with pytest.raises(cm.CsmMetricsError):
+        cm.SlaTracker.from_bytes(b"{not a state")
+    # A calendar as a dict, for the ticket tracker too.
+    spec = json.loads((REPO / "examples" / "new_york_2025.json").read_text())
+    t = cm.TicketTracker(calendar=spec)
+    t.observe_ticket({"id": 1, "created_at": "2025-03-07T21:00:00Z", "requester": 5})
+    t.observe_interaction(reply(1, "2025-03-10T14:00:00Z"))
+    assert t.snapshot()["overall"]["business"]["first_response"]["mean"] == pytest.approx(7200.0)
