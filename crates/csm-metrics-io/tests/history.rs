@@ -567,6 +567,151 @@ fn arrow_tables_in_memory_read_as_the_files() {
     );
 }
 
+/// Survey and call rows that break the format's rules are turned away by the same rule
+/// from typed Arrow columns (in memory and in Parquet) as from CSV text.
+#[cfg(feature = "parquet")]
+#[test]
+fn typed_surveys_and_calls_break_the_rules_the_csv_way() {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+    use csm_metrics_io::history::{ArrowTable, to_parquet};
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("tickets.csv"),
+        "ticket_id,created_at,channel,priority,team,requester_id\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("events.csv"),
+        "ticket_id,at,kind,author_kind,public,status_to,agent_id\n",
+    )
+    .unwrap();
+    // Good; unknown kind; score out of range; no instant.
+    std::fs::write(
+        d.join("surveys.csv"),
+        "kind,at,ticket_id,agent_id,score\nnps,1735689600,1,2,9\nxyz,1735689600,1,2,9\n\
+         csat,1735689600,1,2,300\nces,,0,0,5\n",
+    )
+    .unwrap();
+    // Good; answered out of range; negative hold; no offer; unanswered.
+    std::fs::write(
+        d.join("calls.csv"),
+        "call_id,queue,offered_at,answered_at,ended_at,hold_s,wrap_s,agent_id\n\
+         1,sales,1735689600,1735689610,1735689700,0,5,3\n\
+         2,sales,1735689600,999999999999999,1735689700,0,5,3\n\
+         3,sales,1735689600,1735689610,1735689700,-1,5,3\n\
+         4,sales,,1735689610,1735689700,0,5,3\n\
+         5,support,1735689600,,1735689700,0,0,0\n",
+    )
+    .unwrap();
+    let csv = History::open(d).unwrap();
+    let ints = |v: Vec<Option<i64>>| Arc::new(Int64Array::from(v)) as ArrayRef;
+    let texts = |v: Vec<&str>| Arc::new(StringArray::from(v)) as ArrayRef;
+    let t = 1_735_689_600;
+    let surveys = RecordBatch::try_from_iter([
+        ("kind", texts(vec!["nps", "xyz", "csat", "ces"])),
+        ("at", ints(vec![Some(t), Some(t), Some(t), None])),
+        ("ticket_id", ints(vec![Some(1), Some(1), Some(1), Some(0)])),
+        ("agent_id", ints(vec![Some(2), Some(2), Some(2), Some(0)])),
+        ("score", ints(vec![Some(9), Some(9), Some(300), Some(5)])),
+    ])
+    .unwrap();
+    let calls = RecordBatch::try_from_iter([
+        ("call_id", ints((1..=5).map(Some).collect())),
+        (
+            "queue",
+            texts(vec!["sales", "sales", "sales", "sales", "support"]),
+        ),
+        (
+            "offered_at",
+            ints(vec![Some(t), Some(t), Some(t), None, Some(t)]),
+        ),
+        (
+            "answered_at",
+            ints(vec![
+                Some(t + 10),
+                Some(999_999_999_999_999),
+                Some(t + 10),
+                Some(t + 10),
+                None,
+            ]),
+        ),
+        ("ended_at", ints(vec![Some(t + 100); 5])),
+        (
+            "hold_s",
+            ints(vec![Some(0), Some(0), Some(-1), Some(0), Some(0)]),
+        ),
+        (
+            "wrap_s",
+            ints(vec![Some(5), Some(5), Some(5), Some(5), Some(0)]),
+        ),
+        (
+            "agent_id",
+            ints(vec![Some(3), Some(3), Some(3), Some(3), Some(0)]),
+        ),
+    ])
+    .unwrap();
+    let empty = |names: &[&str]| {
+        let columns: Vec<(&str, ArrayRef)> = names.iter().map(|n| (*n, ints(vec![]))).collect();
+        ArrowTable::from_batches(vec![RecordBatch::try_from_iter(columns).unwrap()])
+            .unwrap()
+            .unwrap()
+    };
+    let table = |b: RecordBatch| ArrowTable::from_batches(vec![b]).unwrap().unwrap();
+    let memory = History::from_arrow(
+        empty(&[
+            "ticket_id",
+            "created_at",
+            "channel",
+            "priority",
+            "team",
+            "requester_id",
+        ]),
+        empty(&[
+            "ticket_id",
+            "at",
+            "kind",
+            "author_kind",
+            "public",
+            "status_to",
+            "agent_id",
+        ]),
+        Some(table(surveys)),
+        Some(table(calls)),
+    )
+    .unwrap();
+    same_surveys_and_calls(&csv, &memory);
+    let pq = tempfile::tempdir().unwrap();
+    to_parquet(&memory, pq.path(), &ReadOptions::default()).unwrap();
+    // The converter writes the rows it could read: the good ones, which read back the same.
+    let mut report = ImportReport::default();
+    let o = ReadOptions::default();
+    let parquet = History::open(pq.path()).unwrap();
+    assert_eq!(
+        parquet.read_calls(&o, &mut report).unwrap().0.snapshot(),
+        csv.read_calls(&o, &mut ImportReport::default())
+            .unwrap()
+            .0
+            .snapshot()
+    );
+    let mut r = ImportReport::default();
+    csv.read_surveys(&o, &mut r).unwrap();
+    csv.read_calls(&o, &mut r).unwrap();
+    let rule = |table, rule| {
+        r.rejected
+            .get(&csm_metrics_io::Rejection { table, rule })
+            .copied()
+    };
+    assert_eq!(rule(Table::Surveys, Rule::UnknownKind), Some(1));
+    assert_eq!(rule(Table::Surveys, Rule::BadInstantOrScore), Some(2));
+    assert_eq!(rule(Table::Calls, Rule::BadAnsweredAt), Some(1));
+    assert_eq!(rule(Table::Calls, Rule::BadHoldOrWrap), Some(1));
+    assert_eq!(rule(Table::Calls, Rule::BadIdOrInstant), Some(1));
+}
+
 /// A truncated Parquet file and one without a column are typed errors.
 #[cfg(feature = "parquet")]
 #[test]

@@ -20,6 +20,8 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, SchemaRef, TimeUnit};
 
+use csm_metrics::{Call, SurveyResponse};
+
 use super::rows::{self, EventRow, MAX_SECONDS, MIN_SECONDS, Names, TicketRow};
 use super::source::Batch;
 use crate::error::{Error, Result};
@@ -371,6 +373,73 @@ pub(super) fn parse_tickets(
         rows: batch.num_rows() as u64,
         bytes: batch.get_array_memory_size() as u64 / 4,
     })
+}
+
+/// Parses a batch of survey rows, in order, numbering them on from `row` (a response's
+/// id is its row, from 1).
+pub(super) fn parse_surveys(
+    o: Columns<'_>,
+    batch: &RecordBatch,
+    row: &mut u64,
+    mut f: impl FnMut(std::result::Result<SurveyResponse, Rule>),
+) -> Result<()> {
+    let kind = o.coded_texts(batch, "kind")?;
+    let at = o.instants(batch, "at")?;
+    let (ticket, agent, score) = (
+        o.ints(batch, "ticket_id")?,
+        o.ints(batch, "agent_id")?,
+        o.ints(batch, "score")?,
+    );
+    for i in 0..batch.num_rows() {
+        *row += 1;
+        f(rows::survey(
+            kind.at(i),
+            seconds(&at, i),
+            id(&ticket, i),
+            id(&agent, i),
+            id(&score, i),
+            *row,
+        ));
+    }
+    Ok(())
+}
+
+/// Parses a batch of call rows, in order (queues named in `queues`).
+pub(super) fn parse_calls(
+    o: Columns<'_>,
+    batch: &RecordBatch,
+    queues: &mut Names,
+    mut f: impl FnMut(std::result::Result<Call, Rule>),
+) -> Result<()> {
+    let (ids, queue) = (o.ints(batch, "call_id")?, o.coded_texts(batch, "queue")?);
+    let (offered, answered, ended) = (
+        o.instants(batch, "offered_at")?,
+        o.instants(batch, "answered_at")?,
+        o.instants(batch, "ended_at")?,
+    );
+    let (hold, wrap, agent) = (
+        o.ints(batch, "hold_s")?,
+        o.ints(batch, "wrap_s")?,
+        o.ints(batch, "agent_id")?,
+    );
+    for i in 0..batch.num_rows() {
+        // Null: not answered; a value out of range: unreadable.
+        let answer = if answered.is_valid(i) {
+            seconds(&answered, i).map(Some)
+        } else {
+            Some(None)
+        };
+        let instants = (seconds(&offered, i), answer, seconds(&ended, i));
+        let counts = [id(&hold, i), id(&wrap, i), id(&agent, i)];
+        f(rows::call(
+            id(&ids, i),
+            queue.at(i),
+            instants,
+            counts,
+            queues,
+        )?);
+    }
+    Ok(())
 }
 
 /// A schema's column names, comma-separated (a CSV header row; an error's list).

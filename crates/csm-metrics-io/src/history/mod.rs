@@ -347,6 +347,22 @@ impl History {
             return Ok(());
         }
         let mut row = 0;
+        let mut take =
+            |s: std::result::Result<SurveyResponse, Rule>, report: &mut ImportReport| match s {
+                Ok(s) => {
+                    if let Err(e) = observe(&s) {
+                        report.reject(Table::Surveys, refused(&e));
+                    }
+                }
+                Err(rule) => report.reject(Table::Surveys, rule),
+            };
+        // Typed columns read as they are (no text in between).
+        #[cfg(feature = "parquet")]
+        if self.format != Format::Csv {
+            return self.each_batch(&path, Table::Surveys, &["kind"], report, |o, b, report| {
+                arrow::parse_surveys(o, b, &mut row, |s| take(s, report))
+            });
+        }
         self.each_record(
             &path,
             options,
@@ -355,18 +371,10 @@ impl History {
             Table::Surveys,
             |c, r, report| {
                 row += 1;
-                match rows::parse_survey(c, r, row) {
-                    Ok(s) => {
-                        if let Err(e) = observe(&s) {
-                            report.reject(Table::Surveys, refused(&e));
-                        }
-                    }
-                    Err(rule) => report.reject(Table::Surveys, rule),
-                }
+                take(rows::parse_survey(c, r, row), report);
                 Ok(())
             },
-        )?;
-        Ok(())
+        )
     }
 
     /// Reads the calls table (absent: nothing) into a call center; returns it and the queue
@@ -436,6 +444,22 @@ impl History {
         mut observe: impl FnMut(&Call) -> csm_metrics::Result<()>,
     ) -> Result<Names> {
         let mut queues = Names::default();
+        let mut take = |c: std::result::Result<Call, Rule>, report: &mut ImportReport| match c {
+            Ok(call) => {
+                if let Err(e) = observe(&call) {
+                    report.reject(Table::Calls, refused(&e));
+                }
+            }
+            Err(rule) => report.reject(Table::Calls, rule),
+        };
+        // Typed columns read as they are (no text in between).
+        #[cfg(feature = "parquet")]
+        if self.format != Format::Csv {
+            self.each_batch(path, Table::Calls, &["queue"], report, |o, b, report| {
+                arrow::parse_calls(o, b, &mut queues, |c| take(c, report))
+            })?;
+            return Ok(queues);
+        }
         self.each_record(
             path,
             options,
@@ -443,14 +467,7 @@ impl History {
             report,
             Table::Calls,
             |c, r, report| {
-                match rows::parse_call(c, r, &mut queues)? {
-                    Ok(call) => {
-                        if let Err(e) = observe(&call) {
-                            report.reject(Table::Calls, refused(&e));
-                        }
-                    }
-                    Err(rule) => report.reject(Table::Calls, rule),
-                }
+                take(rows::parse_call(c, r, &mut queues)?, report);
                 Ok(())
             },
         )?;
@@ -459,6 +476,56 @@ impl History {
 }
 
 impl History {
+    /// Reads a small table (surveys, calls) of a Parquet file or in memory a batch at a
+    /// time, its format's columns checked (the texts `coded` read as dictionary keys where
+    /// the file stores them so), and counts its rows.
+    #[cfg(feature = "parquet")]
+    fn each_batch(
+        &self,
+        path: &Path,
+        table: Table,
+        coded: &[&'static str],
+        report: &mut ImportReport,
+        mut f: impl FnMut(
+            arrow::Columns<'_>,
+            &arrow_array::RecordBatch,
+            &mut ImportReport,
+        ) -> Result<()>,
+    ) -> Result<()> {
+        let columns: &[&'static str] = match table {
+            Table::Surveys => &SURVEY_COLUMNS,
+            _ => &CALL_COLUMNS,
+        };
+        let mut rows = 0;
+        let o = arrow::Columns(path);
+        match &self.memory {
+            Some(memory) => {
+                let name = if table == Table::Surveys {
+                    "surveys"
+                } else {
+                    "calls"
+                };
+                if let Some(t) = memory.table(name) {
+                    t.require(path, columns)?;
+                    for batch in t.batches() {
+                        rows += batch.num_rows() as u64;
+                        f(o, batch, report)?;
+                    }
+                }
+            }
+            None => {
+                let opened = parquet::Opened::open_with(path, columns, coded)?;
+                for batch in opened.reader(None)? {
+                    let batch = batch.map_err(arrow::arrow_failed(path))?;
+                    rows += batch.num_rows() as u64;
+                    f(o, &batch, report)?;
+                }
+            }
+        }
+        report.read(table, rows);
+        Ok(())
+    }
+
     /// Reads a small table's records in order and counts its rows (Parquet: each row's
     /// columns as text, so the CSV rules apply).
     fn each_record<const N: usize>(

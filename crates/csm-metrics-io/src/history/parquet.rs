@@ -78,7 +78,7 @@ impl Opened {
     }
 
     /// A reader of some row groups (all: `None`), the needed columns only.
-    fn reader(&self, groups: Option<Vec<usize>>) -> Result<ParquetRecordBatchReader> {
+    pub(crate) fn reader(&self, groups: Option<Vec<usize>>) -> Result<ParquetRecordBatchReader> {
         let file = File::open(&self.path).map_err(crate::error::io(&self.path))?;
         let builder =
             ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone());

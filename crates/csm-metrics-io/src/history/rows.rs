@@ -610,6 +610,7 @@ impl EventRow {
     /// The row's texts as the format writes them: kind, author kind, public, status (or a
     /// field change's new value: a team by its name in `teams`, a tag by its id, the
     /// format keeping tags' names only where it read them).
+    #[cfg(feature = "parquet")]
     pub(crate) fn texts<'a>(
         &self,
         teams: &'a Names,
@@ -704,11 +705,23 @@ pub(crate) fn parse_survey(
     row: u64,
 ) -> Result<SurveyResponse, Rule> {
     let f = c.fields(r)?;
-    let at = seconds(f[1]).ok_or(Rule::BadInstantOrScore)?;
-    let score = int(f[4])
+    survey(f[0], seconds(f[1]), int(f[2]), int(f[3]), int(f[4]), row)
+}
+
+/// A survey response from its fields read (`None`: unreadable), by the format's rules.
+pub(crate) fn survey(
+    kind: &[u8],
+    at: Option<i64>,
+    ticket: Option<u64>,
+    agent: Option<u64>,
+    score: Option<u64>,
+    row: u64,
+) -> Result<SurveyResponse, Rule> {
+    let at = at.ok_or(Rule::BadInstantOrScore)?;
+    let score = score
         .and_then(|s| u8::try_from(s).ok())
         .ok_or(Rule::BadInstantOrScore)?;
-    let score = match f[0] {
+    let score = match kind {
         b"nps" => SurveyScore::Nps(score),
         b"csat" => SurveyScore::Csat(score),
         b"ces" => SurveyScore::Ces(score),
@@ -716,8 +729,8 @@ pub(crate) fn parse_survey(
         _ => return Err(Rule::UnknownKind),
     };
     let mut s = SurveyResponse::new(SurveyId(row), instant(at), score);
-    s.ticket = int(f[2]).filter(|t| *t != 0).map(TicketId);
-    s.agent = int(f[3]).filter(|a| *a != 0).map(AgentId);
+    s.ticket = ticket.filter(|t| *t != 0).map(TicketId);
+    s.agent = agent.filter(|a| *a != 0).map(AgentId);
     Ok(s)
 }
 
@@ -741,32 +754,54 @@ pub(crate) fn parse_call(
         Ok(f) => f,
         Err(rule) => return Ok(Err(rule)),
     };
-    let (Some(id), Some(offered), Some(ended)) = (int(f[0]), seconds(f[2]), seconds(f[4])) else {
+    let answered = if f[3].is_empty() {
+        Some(None)
+    } else {
+        seconds(f[3]).map(Some)
+    };
+    let instants = (seconds(f[2]), answered, seconds(f[4]));
+    call(
+        int(f[0]),
+        f[1],
+        instants,
+        [int(f[5]), int(f[6]), int(f[7])],
+        queues,
+    )
+}
+
+/// A call from its fields read, by the format's rules: `instants` offered, answered
+/// (`Some(None)`: not answered; `None`: unreadable) and ended; `counts` hold and wrap
+/// seconds and the agent (`None`: unreadable or empty).
+pub(crate) fn call(
+    id: Option<u64>,
+    queue: &[u8],
+    instants: (Option<i64>, Option<Option<i64>>, Option<i64>),
+    counts: [Option<u64>; 3],
+    queues: &mut Names,
+) -> Result<Result<Call, Rule>> {
+    let (offered, answered, ended) = instants;
+    let (Some(id), Some(offered), Some(ended)) = (id, offered, ended) else {
         return Ok(Err(Rule::BadIdOrInstant));
     };
-    let answered = if f[3].is_empty() {
-        None
-    } else {
-        match seconds(f[3]) {
-            Some(a) => Some(instant(a)),
-            None => return Ok(Err(Rule::BadAnsweredAt)),
-        }
+    let Some(answered) = answered else {
+        return Ok(Err(Rule::BadAnsweredAt));
     };
-    let (Some(hold), Some(wrap)) = (int(f[5]), int(f[6])) else {
+    let [hold, wrap, agent] = counts;
+    let (Some(hold), Some(wrap)) = (hold, wrap) else {
         return Ok(Err(Rule::BadHoldOrWrap));
     };
-    let Ok(queue) = std::str::from_utf8(f[1]) else {
+    let Ok(queue) = std::str::from_utf8(queue) else {
         return Ok(Err(Rule::NotUtf8));
     };
     Ok(Ok(Call {
         id: CallId(id),
         queue: QueueId(queues.intern("queue", queue)?),
         offered_at: instant(offered),
-        answered_at: answered,
+        answered_at: answered.map(instant),
         ended_at: instant(ended),
         hold,
         wrap,
-        agent: int(f[7]).filter(|a| *a != 0).map(AgentId),
+        agent: agent.filter(|a| *a != 0).map(AgentId),
         customer: None,
         transferred: false,
     }))

@@ -3,7 +3,6 @@
 //! and the sorted read are written once over these.
 
 use std::collections::VecDeque;
-use std::path::Path;
 
 use super::rows::{self, Columns, EVENT_COLUMNS, EventRow, Names, TICKET_COLUMNS, TicketRow};
 use super::{History, ReadOptions};
@@ -284,6 +283,6 @@ impl TicketBatches {
 
 /// Whether a history's table exists in a format.
 #[cfg(feature = "parquet")]
-pub(super) fn exists(dir: &Path, name: &str, format: Format) -> bool {
+pub(super) fn exists(dir: &std::path::Path, name: &str, format: Format) -> bool {
     dir.join(format!("{name}.{}", format.extension())).is_file()
 }
