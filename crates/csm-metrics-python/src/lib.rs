@@ -187,6 +187,24 @@ struct MinimalTicket {
     requester: core_metrics::CustomerId,
 }
 
+/// An interaction record from its dict.
+fn interaction_of(interaction: &Bound<'_, PyAny>) -> PyResult<core_metrics::Interaction> {
+    pythonize::depythonize(interaction).map_err(|e| unreadable("an interaction record", e))
+}
+
+/// The instant `as_of` names (RFC 3339), else `latest` (else the epoch).
+fn instant_or(
+    as_of: Option<&str>,
+    latest: Option<chrono::DateTime<chrono::Utc>>,
+) -> PyResult<chrono::DateTime<chrono::Utc>> {
+    Ok(match as_of {
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .map_err(|e| unreadable("as_of", e))?
+            .with_timezone(&chrono::Utc),
+        None => latest.unwrap_or_default(),
+    })
+}
+
 /// The saved form of a Python `TicketTracker`: its calendar's spec and the tracker's state.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct SavedPyTracker {
@@ -243,8 +261,7 @@ impl TicketTracker {
     /// Observes an interaction: `{"ticket": 1, "at": "…", "kind": {"message": {"author":
     /// {"agent": 2}, "visibility": "public"}}}`, `{"kind": {"status": "solved"}}`, ….
     fn observe_interaction(&mut self, interaction: &Bound<'_, PyAny>) -> PyResult<()> {
-        let i: core_metrics::Interaction = pythonize::depythonize(interaction)
-            .map_err(|e| unreadable("an interaction record", e))?;
+        let i = interaction_of(interaction)?;
         self.inner.observe_interaction(&i).map_err(refused)
     }
 
@@ -256,12 +273,7 @@ impl TicketTracker {
     /// The figures at `as_of` (RFC 3339; default: the latest instant observed), as a dict.
     #[pyo3(signature = (as_of = None))]
     fn snapshot<'py>(&self, py: Python<'py>, as_of: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
-        let at = match as_of {
-            Some(s) => chrono::DateTime::parse_from_rfc3339(s)
-                .map_err(|e| unreadable("as_of", e))?
-                .with_timezone(&chrono::Utc),
-            None => self.inner.latest().unwrap_or_default(),
-        };
+        let at = instant_or(as_of, self.inner.latest())?;
         to_python(py, &self.inner.snapshot_at(at))
     }
 
@@ -368,8 +380,7 @@ impl SlaTracker {
 
     /// Observes an interaction (as `TicketTracker.observe_interaction`).
     fn observe_interaction(&mut self, interaction: &Bound<'_, PyAny>) -> PyResult<()> {
-        let i: core_metrics::Interaction = pythonize::depythonize(interaction)
-            .map_err(|e| unreadable("an interaction record", e))?;
+        let i = interaction_of(interaction)?;
         self.inner.observe_interaction(&i).map_err(refused)
     }
 
@@ -381,12 +392,7 @@ impl SlaTracker {
     /// The figures at `as_of` (RFC 3339; default: the latest instant observed), as a dict.
     #[pyo3(signature = (as_of = None))]
     fn snapshot<'py>(&self, py: Python<'py>, as_of: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
-        let at = match as_of {
-            Some(s) => chrono::DateTime::parse_from_rfc3339(s)
-                .map_err(|e| unreadable("as_of", e))?
-                .with_timezone(&chrono::Utc),
-            None => self.inner.latest().unwrap_or_default(),
-        };
+        let at = instant_or(as_of, self.inner.latest())?;
         to_python(py, &self.inner.snapshot_at(at))
     }
 
