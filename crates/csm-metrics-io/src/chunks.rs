@@ -14,20 +14,29 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result, io};
 
-/// Chunk buffers given back by the parsers.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Pool(std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+/// Buffers given back once used (chunks by the parsers, rows by the shards), so the next
+/// job writes into memory already mapped rather than faulting in fresh pages.
+#[derive(Debug, Clone)]
+pub(crate) struct Pool<T = u8>(std::sync::Arc<std::sync::Mutex<Vec<Vec<T>>>>);
 
-impl Pool {
+impl<T> Default for Pool<T> {
+    fn default() -> Self {
+        Pool(Default::default())
+    }
+}
+
+impl<T> Pool<T> {
     /// A buffer to reuse, if one was given back.
-    pub(crate) fn take(&self) -> Option<Vec<u8>> {
+    pub(crate) fn take(&self) -> Option<Vec<T>> {
         self.0.lock().ok()?.pop()
     }
 
-    /// Gives a buffer back (a few are kept).
-    pub(crate) fn give(&self, buffer: Vec<u8>) {
+    /// Gives a buffer back, emptied (at most 32 are kept; buffers are only made when none
+    /// is kept, so the pool never holds more than were in flight at once).
+    pub(crate) fn give(&self, mut buffer: Vec<T>) {
+        buffer.clear();
         if let Ok(mut p) = self.0.lock() {
-            if p.len() < 8 {
+            if p.len() < 32 {
                 p.push(buffer);
             }
         }

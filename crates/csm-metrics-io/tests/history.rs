@@ -103,17 +103,25 @@ fn options(shards: usize, parsers: usize, chunk: usize) -> ReadOptions {
 #[test]
 fn the_slice_streams_to_the_reference_figures_in_any_chunking() {
     let want = reference(&slice());
-    for (shards, parsers, chunk) in [
-        (1, 1, 1 << 22),
-        (2, 2, 1_000),
-        (3, 1, 97),
-        (1, 3, 1),
-        (4, 4, 4_096),
+    for (shards, parsers, chunk, piece) in [
+        (1, 1, 1 << 22, 8_192),
+        (2, 2, 1_000, 8_192),
+        (3, 1, 97, 8_192),
+        (1, 3, 1, 8_192),
+        (4, 4, 4_096, 8_192),
+        // Jobs cut into many pieces (of one row, of a few).
+        (2, 2, 1 << 22, 1),
+        (3, 2, 50_000, 7),
+        (0, 0, 4_096, 0),
     ] {
-        let (got, report) = read(&slice(), &options(shards, parsers, chunk)).unwrap();
+        let o = ReadOptions {
+            piece_rows: piece,
+            ..options(shards, parsers, chunk)
+        };
+        let (got, report) = read(&slice(), &o).unwrap();
         assert_eq!(
             got, want,
-            "{shards} shards, {parsers} parsers, {chunk} B chunks"
+            "{shards} shards, {parsers} parsers, {chunk} B chunks, {piece}-row pieces"
         );
         assert_eq!(report.rows_of(Table::Tickets), 400);
         assert_eq!(report.rows_of(Table::Events), 3_571);

@@ -285,6 +285,42 @@ impl Texts {
     }
 }
 
+impl Texts {
+    /// Each distinct text's code by `classify` (a null row's: the empty text's), where the
+    /// column is dictionary-coded; `None` for plain texts.
+    fn codes(&self, classify: impl Fn(&[u8]) -> u8) -> Option<Codes<'_>> {
+        match self {
+            Texts::Plain(_) => None,
+            Texts::Coded(keys, values) => Some(Codes {
+                keys,
+                codes: values.iter().map(|v| classify(v)).collect(),
+                null: classify(b""),
+            }),
+        }
+    }
+}
+
+/// The codes of a dictionary-coded text column's rows.
+struct Codes<'a> {
+    keys: &'a Int32Array,
+    codes: Vec<u8>,
+    null: u8,
+}
+
+impl Codes<'_> {
+    #[inline]
+    fn at(&self, i: usize) -> u8 {
+        if self.keys.is_null(i) {
+            return self.null;
+        }
+        usize::try_from(self.keys.value(i))
+            .ok()
+            .and_then(|k| self.codes.get(k))
+            .copied()
+            .unwrap_or(self.null)
+    }
+}
+
 pub(super) fn text(a: &StringArray, i: usize) -> &[u8] {
     if a.is_valid(i) {
         a.value(i).as_bytes().trim_ascii()
@@ -311,16 +347,36 @@ pub(super) fn parse_events(
         o.coded_texts(batch, "status_to")?,
     );
     let public = o.bools(batch, "public")?;
+    // Dictionary-coded texts (what the converter writes) are classified once per distinct
+    // text, not compared per row.
+    let codes = match (
+        kind.codes(rows::kind_code),
+        author.codes(rows::author_code),
+        status.codes(rows::status_code),
+    ) {
+        (Some(k), Some(a), Some(s)) => Some([k, a, s]),
+        _ => None,
+    };
     for i in 0..batch.num_rows() {
         let row = match (id(&ticket, i), seconds(&at, i)) {
-            (Some(t), Some(a)) => rows::event(
-                t,
-                a,
-                [kind.at(i), author.at(i), status.at(i)],
-                public.is_valid(i) && public.value(i),
-                id(&agent, i).unwrap_or(0),
-                teams,
-            ),
+            (Some(t), Some(a)) => {
+                let public = public.is_valid(i) && public.value(i);
+                let agent = id(&agent, i).unwrap_or(0);
+                let coded = codes.as_ref().and_then(|[k, a_, s]| {
+                    rows::event_of_codes(t, a, [k.at(i), a_.at(i), s.at(i)], public, agent)
+                });
+                match coded {
+                    Some(row) => row,
+                    None => rows::event(
+                        t,
+                        a,
+                        [kind.at(i), author.at(i), status.at(i)],
+                        public,
+                        agent,
+                        teams,
+                    ),
+                }
+            }
             _ => Err(Rule::BadTicketIdOrInstant),
         };
         f(row);

@@ -10,8 +10,9 @@ use arrow_array::builder::{BooleanBuilder, Int64Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
 use csm_metrics::SurveyScore;
 use parquet::arrow::ArrowWriter;
-use parquet::basic::Compression;
+use parquet::basic::{Compression, Encoding};
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 
 use super::parquet::{failed, schema};
 use super::rows::{self, CALL_COLUMNS, Names, SURVEY_COLUMNS};
@@ -36,10 +37,31 @@ impl Out {
     fn create(dir: &Path, table: Table) -> Result<Out> {
         let path = dir.join(format!("{}.parquet", table.as_str()));
         let file = File::create(&path).map_err(crate::error::io(&path))?;
-        let props = WriterProperties::builder()
+        // Instants (time-ordered) as deltas, bit-packed, not compressed: a third of the
+        // bytes of dictionary pages and quicker to decode; the short texts' dictionary keys
+        // do not shrink under Snappy, so they are stored as they are.
+        let mut props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
-            .set_max_row_group_row_count(Some(1 << 20))
-            .build();
+            .set_max_row_group_row_count(Some(1 << 20));
+        for c in ["at", "created_at", "offered_at"] {
+            let c = ColumnPath::from(c);
+            props = props
+                .set_column_dictionary_enabled(c.clone(), false)
+                .set_column_encoding(c.clone(), Encoding::DELTA_BINARY_PACKED)
+                .set_column_compression(c, Compression::UNCOMPRESSED);
+        }
+        for c in [
+            "kind",
+            "author_kind",
+            "public",
+            "status_to",
+            "channel",
+            "priority",
+            "team",
+        ] {
+            props = props.set_column_compression(ColumnPath::from(c), Compression::UNCOMPRESSED);
+        }
+        let props = props.build();
         let writer =
             ArrowWriter::try_new(file, schema(table), Some(props)).map_err(failed(&path))?;
         Ok(Out { writer, path })

@@ -16,13 +16,23 @@ use super::assemble::Assembler;
 use super::rows::{EventRow, Names, TicketRow};
 use super::source::{EventParser, Job, Planner, TicketBatches};
 use super::{History, ReadOptions, TicketSink};
+use crate::chunks::Pool;
 use crate::error::{Error, Result};
 use crate::report::{ImportReport, Rule, Table};
 
-/// Chunks queued per channel.
-const DEPTH: usize = 2;
+/// Pieces queued per channel.
+const DEPTH: usize = 4;
 
-type Batch = Vec<EventRow>;
+/// Rows of one job for one shard, in order; `end` on the job's last piece (sent even when
+/// empty: the shards count jobs to keep file order). A job's rows reach a shard in pieces
+/// of at most [`ReadOptions::piece_rows`], so the memory in flight is small whatever a
+/// job's size (a Parquet row group holds a million rows), a shard starts on a job before
+/// its parser ends it, and the pieces' buffers go round through a pool instead of faulting
+/// in fresh pages each job.
+struct Piece {
+    rows: Vec<EventRow>,
+    end: bool,
+}
 
 pub(super) fn read<S, F>(
     history: &History,
@@ -35,7 +45,7 @@ where
 {
     let (mut planner, parser) = Planner::open(history, options)?;
     // The tickets' header is checked before any thread starts.
-    TicketBatches::check(history, options)?;
+    let shared = std::sync::Mutex::new(SharedTickets::open(history, options)?);
     let shards = options.shards;
     let parsers = options.parsers;
     let stop = AtomicBool::new(false);
@@ -49,17 +59,19 @@ where
             to_parsers.push(tx);
             from_planner.push(rx);
         }
-        let mut to_shards: Vec<Vec<SyncSender<Batch>>> = (0..parsers).map(|_| Vec::new()).collect();
-        let mut from_parsers: Vec<Vec<Receiver<Batch>>> = (0..shards).map(|_| Vec::new()).collect();
+        let mut to_shards: Vec<Vec<SyncSender<Piece>>> = (0..parsers).map(|_| Vec::new()).collect();
+        let mut from_parsers: Vec<Vec<Receiver<Piece>>> = (0..shards).map(|_| Vec::new()).collect();
+        let pool = Pool::<EventRow>::default();
         for row in to_shards.iter_mut() {
             for from in from_parsers.iter_mut() {
-                let (tx, rx) = sync_channel::<Batch>(DEPTH);
+                let (tx, rx) = sync_channel::<Piece>(DEPTH);
                 row.push(tx);
                 from.push(rx);
             }
         }
         let stop = &stop;
         let disorder = &disorder;
+        let shared = &shared;
         let progress = options.progress.clone();
         let planner = scope.spawn(move || -> Result<u64> {
             let mut k = 0;
@@ -81,44 +93,43 @@ where
             .into_iter()
             .zip(to_shards)
             .map(|(rx, tx)| {
-                let parser = parser.clone();
-                scope.spawn(move || parse_events(&parser, shards, &rx, &tx, stop))
+                let (parser, pool) = (parser.clone(), pool.clone());
+                let piece = options.piece_rows;
+                scope.spawn(move || parse_events(&parser, shards, piece, &rx, &tx, &pool, stop))
             })
             .collect();
         let shard_handles: Vec<_> = from_parsers
             .into_iter()
             .enumerate()
             .map(|(shard, rx)| {
+                let pool = pool.clone();
                 scope.spawn(move || -> Result<Option<(S, ImportReport, Names)>> {
-                    let tickets = TicketRows::open(history, options, shard, disorder)?;
+                    let tickets = TicketRows::new(shared, shard, disorder);
                     let mut a = Assembler::new(make(shard), tickets);
-                    'chunks: for k in 0.. {
-                        let Ok(batch) = rx[k % rx.len()].recv() else {
-                            break;
-                        };
-                        for e in &batch {
+                    // The job whose pieces come next, from parser `job % parsers`.
+                    let mut job = 0;
+                    while let Ok(piece) = rx[job % rx.len()].recv() {
+                        for e in &piece.rows {
                             a.push(e);
                         }
+                        job += usize::from(piece.end);
+                        pool.give(piece.rows);
                         if a.disorder || disorder.load(Ordering::Relaxed) {
                             disorder.store(true, Ordering::Relaxed);
                             stop.store(true, Ordering::Relaxed);
-                            break 'chunks;
+                            break;
                         }
                     }
                     drop(rx);
                     if disorder.load(Ordering::Relaxed) {
                         return Ok(None);
                     }
-                    let (sink, mut report, tickets) = a.finish();
-                    if let Some(e) = tickets.error {
-                        return Err(e);
-                    }
+                    let (sink, report, tickets) = a.finish();
                     if tickets.disorder {
                         disorder.store(true, Ordering::Relaxed);
                         return Ok(None);
                     }
-                    report.merge(&tickets.report);
-                    Ok(Some((sink, report, tickets.teams)))
+                    Ok(Some((sink, report, Names::default())))
                 })
             })
             .collect();
@@ -170,6 +181,20 @@ where
                 first_error.get_or_insert(Error::Worker("the chunk planner".into()));
             }
         }
+        match shared.lock() {
+            Ok(mut t) => {
+                if let Some(e) = t.error.take() {
+                    first_error.get_or_insert(e);
+                }
+                report.merge(&t.report);
+                if let Err(e) = teams.merge("team", &t.teams) {
+                    first_error.get_or_insert(e);
+                }
+            }
+            Err(_) => {
+                first_error.get_or_insert(Error::Worker("the ticket reader".into()));
+            }
+        }
         if let Some(e) = first_error {
             return Err(e);
         }
@@ -180,89 +205,105 @@ where
     })
 }
 
-/// Parses the jobs a parser is given, and sends each shard its rows of each job (an
-/// empty batch too: the shards count jobs to keep file order).
+/// Parses the jobs a parser is given, and sends each shard its rows of each job in
+/// pieces, the last marked (sent even when empty).
 fn parse_events(
     parser: &EventParser,
     shards: usize,
+    piece: usize,
     rx: &Receiver<Job>,
-    tx: &[SyncSender<Batch>],
+    tx: &[SyncSender<Piece>],
+    pool: &Pool<EventRow>,
     stop: &AtomicBool,
 ) -> Result<(ImportReport, Names)> {
     let mut report = ImportReport::default();
     let mut teams = Names::default();
     let mut rows = 0;
+    let fresh = || pool.take().unwrap_or_else(|| Vec::with_capacity(piece));
+    // A closed shard has stopped (out of order, or an error): stop too.
+    let send = |s: usize, piece: Piece| {
+        if tx[s].send(piece).is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+    };
+    let mut out: Vec<Vec<EventRow>> = (0..shards).map(|_| fresh()).collect();
     while let Ok(job) = rx.recv() {
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        let mut out: Vec<Batch> = (0..shards).map(|_| Vec::with_capacity(1 << 14)).collect();
         rows += parser.parse(job, &mut teams, |row| match row {
-            Ok(e) => out[(e.ticket % shards as u64) as usize].push(e),
+            Ok(e) => {
+                let s = (e.ticket % shards as u64) as usize;
+                out[s].push(e);
+                if out[s].len() >= piece {
+                    let rows = std::mem::replace(&mut out[s], fresh());
+                    send(s, Piece { rows, end: false });
+                }
+            }
             Err(rule) => report.reject(Table::Events, rule),
         })?;
-        for (s, batch) in out.into_iter().enumerate() {
-            // A closed shard has stopped (out of order, or an error): stop too.
-            if tx[s].send(batch).is_err() {
-                stop.store(true, Ordering::Relaxed);
-            }
+        for (s, rows) in out.iter_mut().enumerate() {
+            let rows = std::mem::replace(rows, fresh());
+            send(s, Piece { rows, end: true });
         }
     }
     report.read(Table::Events, rows);
     Ok((report, teams))
 }
 
-/// One shard's ticket rows, read a batch at a time as the shard needs them. Shard 0
-/// counts every row read and the rows whose id cannot be read; each shard counts its own
-/// rows' rejections.
-pub(super) struct TicketRows<'a> {
+/// The ticket rows, read once for every shard: the shard that runs out of rows reads the
+/// next batch and deals its rows out by id, so each batch is decoded once whatever the
+/// number of shards. Shards move through time together (their events come from one
+/// pipeline), so the rows waiting for another shard are a few batches at most.
+pub(super) struct SharedTickets {
     batches: TicketBatches,
-    shard: u64,
     shards: u64,
-    rows: VecDeque<TicketRow>,
-    last: i64,
-    pub(super) teams: Names,
-    pub(super) report: ImportReport,
-    pub(super) error: Option<Error>,
-    pub(super) disorder: bool,
-    others_disorder: &'a AtomicBool,
+    queues: Vec<VecDeque<TicketRow>>,
+    /// Rows of the batch being dealt out.
+    all: VecDeque<TicketRow>,
+    /// Rows read, and the rows turned away, all shards'.
+    report: ImportReport,
+    teams: Names,
+    error: Option<Error>,
+    done: bool,
     progress: Option<Arc<AtomicU64>>,
 }
 
-impl<'a> TicketRows<'a> {
-    fn open(
-        history: &History,
-        options: &ReadOptions,
-        shard: usize,
-        others: &'a AtomicBool,
-    ) -> Result<Self> {
-        Ok(TicketRows {
+impl SharedTickets {
+    fn open(history: &History, options: &ReadOptions) -> Result<Self> {
+        Ok(SharedTickets {
             batches: TicketBatches::open(history, options)?,
-            shard: shard as u64,
             shards: options.shards as u64,
-            rows: VecDeque::new(),
-            last: i64::MIN,
-            teams: Names::default(),
+            queues: (0..options.shards).map(|_| VecDeque::new()).collect(),
+            all: VecDeque::new(),
             report: ImportReport::default(),
+            teams: Names::default(),
             error: None,
-            disorder: false,
-            others_disorder: others,
-            progress: if shard == 0 {
-                options.progress.clone()
-            } else {
-                None
-            },
+            done: false,
+            progress: options.progress.clone(),
         })
     }
 
-    fn refill(&mut self) -> bool {
-        let (shard, shards) = (self.shard, self.shards);
-        let before = self.rows.len();
+    /// Moves `shard`'s waiting rows into `out`, reading batches until there are some or
+    /// the rows end; false at the end.
+    fn take(&mut self, shard: usize, out: &mut VecDeque<TicketRow>) -> bool {
+        while self.queues[shard].is_empty() {
+            if self.done || !self.read() {
+                self.done = true;
+                return false;
+            }
+        }
+        std::mem::swap(&mut self.queues[shard], out);
+        true
+    }
+
+    /// Reads one batch and deals it out; false at the end or on an error.
+    fn read(&mut self) -> bool {
         let batch = self.batches.next_batch(
-            |id| id % shards == shard,
-            shard == 0,
+            |_| true,
+            true,
             &mut self.teams,
-            &mut self.rows,
+            &mut self.all,
             &mut self.report,
         );
         let batch = match batch {
@@ -276,10 +317,49 @@ impl<'a> TicketRows<'a> {
         if let Some(p) = &self.progress {
             p.fetch_add(batch.bytes, Ordering::Relaxed);
         }
-        if shard == 0 {
-            self.report.read(Table::Tickets, batch.rows);
+        self.report.read(Table::Tickets, batch.rows);
+        for row in self.all.drain(..) {
+            self.queues[(row.id % self.shards) as usize].push_back(row);
         }
-        for row in self.rows.range(before..) {
+        true
+    }
+}
+
+/// One shard's ticket rows, taken from the shared reader as the shard needs them.
+pub(super) struct TicketRows<'a> {
+    shared: &'a std::sync::Mutex<SharedTickets>,
+    shard: usize,
+    rows: VecDeque<TicketRow>,
+    last: i64,
+    pub(super) disorder: bool,
+    others_disorder: &'a AtomicBool,
+}
+
+impl<'a> TicketRows<'a> {
+    fn new(
+        shared: &'a std::sync::Mutex<SharedTickets>,
+        shard: usize,
+        others: &'a AtomicBool,
+    ) -> Self {
+        TicketRows {
+            shared,
+            shard,
+            rows: VecDeque::new(),
+            last: i64::MIN,
+            disorder: false,
+            others_disorder: others,
+        }
+    }
+
+    fn refill(&mut self) -> bool {
+        let Ok(mut shared) = self.shared.lock() else {
+            return false;
+        };
+        if !shared.take(self.shard, &mut self.rows) {
+            return false;
+        }
+        drop(shared);
+        for row in &self.rows {
             if row.created_at < self.last {
                 self.disorder = true;
                 self.others_disorder.store(true, Ordering::Relaxed);

@@ -114,6 +114,10 @@ pub struct ReadOptions {
     pub parsers: usize,
     /// Bytes per parsed chunk (4 MiB).
     pub chunk_bytes: usize,
+    /// Event rows a parser hands a shard at a time (8,192, about 256 KiB): the memory in
+    /// flight between threads is a few of these per parser and shard, whatever the size of
+    /// a chunk or a Parquet row group. At least 1.
+    pub piece_rows: usize,
     /// A row longer than this is skipped and counted ([`Rule::RowTooLong`]); 1 MiB.
     pub max_row_bytes: usize,
     /// Memory for one sorted run when the input must be sorted (256 MiB); more runs spill
@@ -131,6 +135,7 @@ impl Default for ReadOptions {
             shards: 1,
             parsers: 1,
             chunk_bytes: 4 << 20,
+            piece_rows: 8 << 10,
             max_row_bytes: 1 << 20,
             sort_memory_bytes: 256 << 20,
             always_sort: false,
@@ -312,6 +317,7 @@ impl History {
         let options = ReadOptions {
             shards: options.shards.max(1),
             parsers: options.parsers.max(1),
+            piece_rows: options.piece_rows.max(1),
             ..options.clone()
         };
         if !options.always_sort {

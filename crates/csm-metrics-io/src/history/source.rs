@@ -203,11 +203,6 @@ impl TicketBatches {
         }
     }
 
-    /// Checks the header (or schema) without reading rows.
-    pub(super) fn check(history: &History, options: &ReadOptions) -> Result<()> {
-        Self::open(history, options).map(drop)
-    }
-
     /// Reads the next batch: the rows `mine` owns (by id) into `out`, their rejections into
     /// `report`; rows whose id cannot be read are rejected where `unowned` says. `None` at
     /// the end (rows skipped for their length are counted then, where `unowned`).
