@@ -44,21 +44,16 @@ fn simple<'a>(chunk: &'a [u8], at: usize, out: &mut Fields<'a>) -> Option<usize>
             (&chunk[pos + 1..close], close + 1)
         } else {
             let rest = &chunk[pos..];
-            let stop = find(rest, |b| matches!(b, b',' | b'\n' | b'"')).unwrap_or(rest.len());
-            if rest.get(stop) == Some(&b'"') {
-                return None;
+            // One pass: a quote inside, or a `\r` but for a `\r\n` line end (a lone
+            // `\r` is a line end to the `csv` crate), is not simple.
+            let stop = find(rest, |b| matches!(b, b',' | b'\n' | b'"' | b'\r'))
+                .unwrap_or(rest.len());
+            match rest.get(stop) {
+                Some(b'"') => return None,
+                Some(b'\r') if rest.get(stop + 1) != Some(&b'\n') => return None,
+                _ => {}
             }
-            let mut field = &rest[..stop];
-            if rest.get(stop) == Some(&b'\n') {
-                if let [head @ .., b'\r'] = field {
-                    field = head;
-                }
-            }
-            // A lone `\r` inside is a line end to the `csv` crate.
-            if field.contains(&b'\r') {
-                return None;
-            }
-            (field, pos + stop)
+            (&rest[..stop], pos + stop)
         };
         out.fields[out.len] = field;
         out.len += 1;
@@ -68,7 +63,7 @@ fn simple<'a>(chunk: &'a [u8], at: usize, out: &mut Fields<'a>) -> Option<usize>
                 out.bytes = end - at;
                 return Some(end + 1);
             }
-            // An unquoted last field's `\r\n`: its `\r` was taken off above.
+            // A `\r\n` line end.
             Some(b'\r') if chunk.get(end + 1) == Some(&b'\n') => {
                 out.bytes = end - at;
                 return Some(end + 2);
