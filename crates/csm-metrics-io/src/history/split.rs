@@ -46,8 +46,8 @@ fn simple<'a>(chunk: &'a [u8], at: usize, out: &mut Fields<'a>) -> Option<usize>
             let rest = &chunk[pos..];
             // One pass: a quote inside, or a `\r` but for a `\r\n` line end (a lone
             // `\r` is a line end to the `csv` crate), is not simple.
-            let stop = find(rest, |b| matches!(b, b',' | b'\n' | b'"' | b'\r'))
-                .unwrap_or(rest.len());
+            let stop =
+                find(rest, |b| matches!(b, b',' | b'\n' | b'"' | b'\r')).unwrap_or(rest.len());
             match rest.get(stop) {
                 Some(b'"') => return None,
                 Some(b'\r') if rest.get(stop + 1) != Some(&b'\n') => return None,
