@@ -29,6 +29,37 @@ fn find(bytes: &[u8], stop: impl Fn(u8) -> bool) -> Option<usize> {
     bytes.iter().position(|b| stop(*b))
 }
 
+/// Where an unquoted field stops: the first `,`, `\n`, `"` or `\r` of `bytes` (or its
+/// length), eight bytes at a time. In `(x - 0x01…01) & !x & 0x80…80` the lowest flagged
+/// byte is always a zero byte of `x` (a false flag only follows a true one), so the lowest
+/// flag of the four patterns' masks is the first stop.
+#[inline(always)]
+fn field_end(bytes: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    #[inline(always)]
+    fn zeros(x: u64) -> u64 {
+        x.wrapping_sub(LO) & !x & HI
+    }
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let mut w = [0; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_le_bytes(w);
+        let flags = zeros(w ^ (LO * u64::from(b',')))
+            | zeros(w ^ (LO * u64::from(b'\n')))
+            | zeros(w ^ (LO * u64::from(b'"')))
+            | zeros(w ^ (LO * u64::from(b'\r')));
+        if flags != 0 {
+            return at + (flags.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    let rest = words.remainder();
+    at + find(rest, |b| matches!(b, b',' | b'\n' | b'"' | b'\r')).unwrap_or(rest.len())
+}
+
 /// Splits one simple row starting at `at`: its fields and where the next row starts, or
 /// `None` if the row is not simple.
 #[inline]
@@ -46,8 +77,7 @@ fn simple<'a>(chunk: &'a [u8], at: usize, out: &mut Fields<'a>) -> Option<usize>
             let rest = &chunk[pos..];
             // One pass: a quote inside, or a `\r` but for a `\r\n` line end (a lone
             // `\r` is a line end to the `csv` crate), is not simple.
-            let stop =
-                find(rest, |b| matches!(b, b',' | b'\n' | b'"' | b'\r')).unwrap_or(rest.len());
+            let stop = field_end(rest);
             match rest.get(stop) {
                 Some(b'"') => return None,
                 Some(b'\r') if rest.get(stop + 1) != Some(&b'\n') => return None,
@@ -157,6 +187,24 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// The word-at-a-time search finds what a byte loop finds, any bytes (high ones
+        /// too, and stops in every position of a word).
+        #[test]
+        fn a_fields_end_is_found_a_word_at_a_time(
+            bytes in proptest::collection::vec(
+                prop_oneof![Just(b','), Just(b'\n'), Just(b'"'), Just(b'\r'), any::<u8>()],
+                0..40,
+            ),
+            skip in 0usize..40,
+        ) {
+            let bytes = &bytes[skip.min(bytes.len())..];
+            let want = bytes
+                .iter()
+                .position(|b| matches!(b, b',' | b'\n' | b'"' | b'\r'))
+                .unwrap_or(bytes.len());
+            prop_assert_eq!(field_end(bytes), want);
+        }
+
         /// Whatever the bytes, the fast path reads what the `csv` crate reads.
         #[test]
         fn the_fast_path_reads_as_the_csv_crate(
