@@ -1,4 +1,4 @@
-//! A fast path for the rows of a chunk: fields split by `memchr` where a row is simple
+//! A fast path for the rows of a chunk: fields split eight bytes at a time where a row is simple
 //! (fields unquoted, or quoted without a doubled quote inside, at most [`MAX_FIELDS`]),
 //! and the `csv` crate for any other row, so every row reads exactly as RFC 4180 says
 //! (the property test below checks both against the `csv` crate on arbitrary bytes).
@@ -22,42 +22,38 @@ pub(crate) enum Row<'a, 'r> {
     Csv(&'r ByteRecord),
 }
 
-/// The first byte `stop` matches: a plain loop, as fields are short (a `memchr` call per
-/// field costs more than it saves), handing long runs to `memchr`.
+/// The first byte `stop` matches, a byte at a time (the last bytes of a chunk).
 #[inline(always)]
 fn find(bytes: &[u8], stop: impl Fn(u8) -> bool) -> Option<usize> {
     bytes.iter().position(|b| stop(*b))
 }
 
-/// Where an unquoted field stops: the first `,`, `\n`, `"` or `\r` of `bytes` (or its
-/// length), eight bytes at a time. In `(x - 0x01…01) & !x & 0x80…80` the lowest flagged
-/// byte is always a zero byte of `x` (a false flag only follows a true one), so the lowest
-/// flag of the four patterns' masks is the first stop.
+/// The first byte of `bytes` that is one of `stops` (or its length), eight bytes at a
+/// time: an unquoted field's end (`,`, `\n`, `"`, `\r`), a quoted field's closing quote.
+/// In `(x - 0x01…01) & !x & 0x80…80` the lowest flagged byte is always a zero byte of `x`
+/// (a false flag only follows a true one), so the lowest flag of the patterns' masks is
+/// the first stop.
 #[inline(always)]
-fn field_end(bytes: &[u8]) -> usize {
+fn first_of<const N: usize>(bytes: &[u8], stops: [u8; N]) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    #[inline(always)]
-    fn zeros(x: u64) -> u64 {
-        x.wrapping_sub(LO) & !x & HI
-    }
     let mut words = bytes.chunks_exact(8);
     let mut at = 0;
     for word in words.by_ref() {
         let mut w = [0; 8];
         w.copy_from_slice(word);
         let w = u64::from_le_bytes(w);
-        let flags = zeros(w ^ (LO * u64::from(b',')))
-            | zeros(w ^ (LO * u64::from(b'\n')))
-            | zeros(w ^ (LO * u64::from(b'"')))
-            | zeros(w ^ (LO * u64::from(b'\r')));
+        let flags = stops.iter().fold(0, |f, &stop| {
+            let x = w ^ (LO * u64::from(stop));
+            f | (x.wrapping_sub(LO) & !x & HI)
+        });
         if flags != 0 {
             return at + (flags.trailing_zeros() / 8) as usize;
         }
         at += 8;
     }
     let rest = words.remainder();
-    at + find(rest, |b| matches!(b, b',' | b'\n' | b'"' | b'\r')).unwrap_or(rest.len())
+    at + find(rest, |b| stops.contains(&b)).unwrap_or(rest.len())
 }
 
 /// Splits one simple row starting at `at`: its fields and where the next row starts, or
@@ -71,13 +67,18 @@ fn simple<'a>(chunk: &'a [u8], at: usize, out: &mut Fields<'a>) -> Option<usize>
             return None;
         }
         let (field, end) = if chunk.get(pos) == Some(&b'"') {
-            let close = pos + 1 + find(&chunk[pos + 1..], |b| b == b'"')?;
+            let inside = &chunk[pos + 1..];
+            let quote = first_of(inside, [b'"']);
+            if quote == inside.len() {
+                return None;
+            }
+            let close = pos + 1 + quote;
             (&chunk[pos + 1..close], close + 1)
         } else {
             let rest = &chunk[pos..];
             // One pass: a quote inside, or a `\r` but for a `\r\n` line end (a lone
             // `\r` is a line end to the `csv` crate), is not simple.
-            let stop = field_end(rest);
+            let stop = first_of(rest, [b',', b'\n', b'"', b'\r']);
             match rest.get(stop) {
                 Some(b'"') => return None,
                 Some(b'\r') if rest.get(stop + 1) != Some(&b'\n') => return None,
@@ -190,7 +191,7 @@ mod tests {
         /// The word-at-a-time search finds what a byte loop finds, any bytes (high ones
         /// too, and stops in every position of a word).
         #[test]
-        fn a_fields_end_is_found_a_word_at_a_time(
+        fn stops_are_found_a_word_at_a_time(
             bytes in proptest::collection::vec(
                 prop_oneof![Just(b','), Just(b'\n'), Just(b'"'), Just(b'\r'), any::<u8>()],
                 0..40,
@@ -202,7 +203,9 @@ mod tests {
                 .iter()
                 .position(|b| matches!(b, b',' | b'\n' | b'"' | b'\r'))
                 .unwrap_or(bytes.len());
-            prop_assert_eq!(field_end(bytes), want);
+            prop_assert_eq!(first_of(bytes, [b',', b'\n', b'"', b'\r']), want);
+            let quote = bytes.iter().position(|b| *b == b'"').unwrap_or(bytes.len());
+            prop_assert_eq!(first_of(bytes, [b'"']), quote);
         }
 
         /// Whatever the bytes, the fast path reads what the `csv` crate reads.
