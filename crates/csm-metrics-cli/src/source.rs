@@ -89,11 +89,15 @@ impl Source {
         })
     }
 
-    /// Bytes of the ticket stream, for the progress bar (0: no bar).
+    /// Bytes of the files the tickets are read from, for the progress bar (0: no bar).
     pub fn ticket_bytes(&self) -> u64 {
         match self {
             Source::History(h) => h.ticket_bytes(),
-            _ => 0,
+            Source::Zendesk(z) => z.bytes(),
+            Source::ZendeskApi(z) => z.bytes(),
+            Source::Freshdesk(f) => f.bytes(),
+            Source::ServiceNow(s) => s.bytes(),
+            Source::Xes(x) => x.bytes(),
         }
     }
 

@@ -61,19 +61,26 @@ pub(crate) fn ratings(
     mut observe: impl FnMut(&csm_metrics::SurveyResponse) -> csm_metrics::Result<()>,
 ) -> Result<()> {
     let mut latest: HashMap<u64, (i64, csm_metrics::SurveyResponse)> = HashMap::new();
-    each_json(files, resource, table, report, |o, report| match parse(o) {
-        Ok((id, at, r)) => match latest.get(&id) {
-            Some((seen, _)) if *seen > at => report.reject(table, Rule::Superseded),
-            Some(_) => {
-                report.reject(table, Rule::Superseded);
-                latest.insert(id, (at, r));
-            }
-            None => {
-                latest.insert(id, (at, r));
-            }
+    each_json(
+        files,
+        resource,
+        table,
+        &None,
+        report,
+        |o, report| match parse(o) {
+            Ok((id, at, r)) => match latest.get(&id) {
+                Some((seen, _)) if *seen > at => report.reject(table, Rule::Superseded),
+                Some(_) => {
+                    report.reject(table, Rule::Superseded);
+                    latest.insert(id, (at, r));
+                }
+                None => {
+                    latest.insert(id, (at, r));
+                }
+            },
+            Err(rule) => report.reject(table, rule),
         },
-        Err(rule) => report.reject(table, rule),
-    })?;
+    )?;
     let mut responses: Vec<_> = latest.into_values().map(|(_, r)| r).collect();
     responses.sort_by_key(|r| (r.at, r.id));
     for r in &responses {
@@ -89,13 +96,56 @@ pub(crate) fn suite(scale: csm_metrics::CsatScale) -> Result<csm_metrics::Survey
     csm_metrics::SurveySuite::new(scale, csm_metrics::CesScale::default()).map_err(Error::from)
 }
 
-/// A file's bytes, decompressed when its first bytes are gzip's.
-pub(crate) fn open_maybe_gzip(path: &std::path::Path) -> Result<Box<dyn std::io::Read + Send>> {
+/// A progress counter: bytes of the input read so far ([`ReadOptions::progress`](crate::history::ReadOptions::progress)).
+pub(crate) type Progress = Option<std::sync::Arc<std::sync::atomic::AtomicU64>>;
+
+/// A file's reader that adds the bytes it reads to a progress counter.
+pub(crate) struct Counted<R> {
+    inner: R,
+    progress: Progress,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(p) = &self.progress {
+            p.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
+/// Opens a file whose bytes read count toward `progress`.
+pub(crate) fn open_counted(
+    path: &std::path::Path,
+    progress: &Progress,
+) -> Result<Counted<std::fs::File>> {
+    Ok(Counted {
+        inner: std::fs::File::open(path).map_err(io(path))?,
+        progress: progress.clone(),
+    })
+}
+
+/// The bytes of files (a progress bar's length; a file that cannot be read counts 0).
+pub(crate) fn file_bytes<'a>(paths: impl IntoIterator<Item = &'a std::path::PathBuf>) -> u64 {
+    paths
+        .into_iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// A file's bytes, decompressed when its first bytes are gzip's; the file's bytes (as
+/// stored) count toward `progress`.
+pub(crate) fn open_maybe_gzip(
+    path: &std::path::Path,
+    progress: &Progress,
+) -> Result<Box<dyn std::io::Read + Send>> {
     use std::io::Read;
     let mut file = std::fs::File::open(path).map_err(io(path))?;
     let mut magic = [0u8; 2];
     let gzip = file.read(&mut magic).map_err(io(path))? == 2 && magic == [0x1f, 0x8b];
-    let file = std::fs::File::open(path).map_err(io(path))?;
+    let file = open_counted(path, progress)?;
     Ok(if gzip {
         Box::new(flate2::read::MultiGzDecoder::new(file))
     } else {
@@ -350,6 +400,7 @@ pub(crate) fn each_json(
     files: &[std::path::PathBuf],
     resource: &'static str,
     table: Table,
+    progress: &Progress,
     report: &mut ImportReport,
     mut f: impl FnMut(&Value, &mut ImportReport),
 ) -> Result<()> {
@@ -364,7 +415,7 @@ pub(crate) fn each_json(
         }
     };
     for path in files {
-        let file = std::fs::File::open(path).map_err(io(path))?;
+        let file = open_counted(path, progress)?;
         let lines = path
             .extension()
             .is_some_and(|x| x == "jsonl" || x == "ndjson");

@@ -44,8 +44,8 @@ use serde_json::Value;
 use crate::error::Result;
 use crate::export::{
     HAS_A, HAS_B, KIND_ASSIGNEE, KIND_COMMENT, KIND_CREATED, KIND_GROUP, KIND_PRIORITY,
-    KIND_STATUS, OUTBOUND, Palette, Row, deliver_all, each_json, id, ratings, resource_files,
-    suite, when,
+    KIND_STATUS, OUTBOUND, Palette, Row, deliver_all, each_json, file_bytes, id, ratings,
+    resource_files, suite, when,
 };
 use crate::history::sorted::Runs;
 use crate::history::{Names, ReadOptions, TicketSink};
@@ -83,6 +83,19 @@ pub struct Freshdesk {
 }
 
 impl Freshdesk {
+    /// The bytes its tickets are read from (agents, groups, conversations, activities and
+    /// tickets; a progress bar's length, what [`ReadOptions::progress`] counts up to).
+    pub fn bytes(&self) -> u64 {
+        let resources = [
+            "agents",
+            "groups",
+            "conversations",
+            "ticket_activities",
+            "tickets",
+        ];
+        file_bytes(resources.iter().filter_map(|r| self.files.get(r)).flatten())
+    }
+
     /// The export in `dir`: an error naming the resource if `tickets` or `agents` has no
     /// file.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
@@ -190,6 +203,7 @@ impl Freshdesk {
             files("agents"),
             "agents",
             AGENTS,
+            &options.progress,
             &mut report,
             |a, report| match id(a.get("id")) {
                 Some(id) => {
@@ -203,6 +217,7 @@ impl Freshdesk {
             files("groups"),
             "groups",
             GROUPS,
+            &options.progress,
             &mut report,
             |g, report| match (id(g.get("id")), g.get("name").and_then(Value::as_str)) {
                 (Some(id), Some(name)) => groups.push((id, name.to_string())),
@@ -222,6 +237,7 @@ impl Freshdesk {
             files("conversations"),
             "conversations",
             CONVERSATIONS,
+            &options.progress,
             &mut report,
             |c, report| match conversation(c, &agents) {
                 Some(row) => push(row),
@@ -233,6 +249,7 @@ impl Freshdesk {
             files("ticket_activities"),
             "activities_data",
             ACTIVITIES,
+            &options.progress,
             &mut report,
             |a, report| {
                 activity(a, &palette, report, &mut push);
@@ -242,6 +259,7 @@ impl Freshdesk {
             files("tickets"),
             "tickets",
             TICKETS,
+            &options.progress,
             &mut report,
             |t, report| {
                 ticket(t, &palette, activities, report, &mut push);

@@ -33,7 +33,7 @@ use csm_metrics::Zone;
 use crate::error::{Error, Result};
 use crate::export::{
     HAS_A, HAS_B, KIND_ASSIGNEE, KIND_CREATED, KIND_GROUP, KIND_PRIORITY, KIND_STATUS, Palette,
-    Row, deliver_all, each_csv_row, open_maybe_gzip,
+    Row, deliver_all, each_csv_row, file_bytes, open_maybe_gzip,
 };
 use crate::history::sorted::{Merge, Packed, Runs};
 use crate::history::{ReadOptions, TicketSink};
@@ -75,6 +75,12 @@ pub struct ServiceNow {
 }
 
 impl ServiceNow {
+    /// The bytes its tickets are read from (a progress bar's length; what
+    /// [`ReadOptions::progress`] counts up to).
+    pub fn bytes(&self) -> u64 {
+        file_bytes([&self.path])
+    }
+
     /// The export at `path` (plain CSV or gzip, told by its first bytes).
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
@@ -151,7 +157,7 @@ impl ServiceNow {
         f: impl FnMut(&[&[u8]; 10], &mut ImportReport),
     ) -> Result<()> {
         let path = &self.path;
-        let source = open_maybe_gzip(path)?;
+        let source = open_maybe_gzip(path, &options.progress)?;
         each_csv_row(source, path, INCIDENTS, COLUMNS, options, report, f)
     }
 }

@@ -43,7 +43,7 @@ pub use mapping::{Action, Activity, MAX_FIELDS, Message, XesMapping};
 use crate::error::{Error, Result};
 use crate::export::{
     HAS_A, HAS_B, KIND_ASSIGNEE, KIND_COMMENT, KIND_CREATED, KIND_CUSTOM, KIND_GROUP,
-    KIND_PRIORITY, KIND_STATUS, Palette, Row, deliver_all, open_maybe_gzip,
+    KIND_PRIORITY, KIND_STATUS, Palette, Row, deliver_all, file_bytes, open_maybe_gzip,
 };
 use crate::history::sorted::{Merge, Packed, Runs};
 use crate::history::{Names, ReadOptions, TicketSink};
@@ -86,6 +86,12 @@ pub struct Xes {
 }
 
 impl Xes {
+    /// The bytes its tickets are read from (a progress bar's length; what
+    /// [`ReadOptions::progress`] counts up to).
+    pub fn bytes(&self) -> u64 {
+        file_bytes([&self.path])
+    }
+
     /// The log at `path` (plain XML or gzip, told by its first bytes), with the default
     /// mapping (which maps no activity: give one with [`with_mapping`](Self::with_mapping)).
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
@@ -196,7 +202,7 @@ impl Xes {
     ) -> Result<()> {
         let path = &self.path;
         let source = Limited {
-            inner: BufReader::with_capacity(1 << 16, open_maybe_gzip(path)?),
+            inner: BufReader::with_capacity(1 << 16, open_maybe_gzip(path, &options.progress)?),
             since_mark: 0,
             limit: options.max_row_bytes.max(1 << 10),
         };

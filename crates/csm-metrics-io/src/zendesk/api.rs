@@ -43,8 +43,8 @@ use serde_json::Value;
 use crate::error::Result;
 use crate::export::{
     HAS_A, HAS_B, KIND_ASSIGNEE, KIND_COMMENT, KIND_CREATED, KIND_CUSTOM, KIND_GROUP,
-    KIND_PRIORITY, KIND_STATUS, KIND_TAG_ADDED, KIND_TAG_REMOVED, OUTBOUND, Palette, Row,
-    deliver_all, each_json, id, ratings, resource_files, suite, when,
+    KIND_PRIORITY, KIND_STATUS, KIND_TAG_ADDED, KIND_TAG_REMOVED, OUTBOUND, Palette, Progress, Row,
+    deliver_all, each_json, file_bytes, id, ratings, resource_files, suite, when,
 };
 use crate::history::sorted::Runs;
 use crate::history::{Names, ReadOptions, TicketSink};
@@ -78,6 +78,13 @@ pub struct ApiExport {
 }
 
 impl ApiExport {
+    /// The bytes its tickets are read from (users, groups, ticket events and tickets; a
+    /// progress bar's length, what [`ReadOptions::progress`] counts up to).
+    pub fn bytes(&self) -> u64 {
+        let resources = ["users", "groups", "ticket_events", "tickets"];
+        file_bytes(resources.iter().filter_map(|r| self.files.get(r)).flatten())
+    }
+
     /// The export in `dir`: an error naming the resource if `tickets` or `users` has no
     /// file.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
@@ -118,8 +125,12 @@ impl ApiExport {
     {
         let mut report = ImportReport::default();
         let mut agents = HashMap::new();
-        self.each("users", USERS, &mut report, |u, report| {
-            match (
+        self.each(
+            "users",
+            USERS,
+            &options.progress,
+            &mut report,
+            |u, report| match (
                 u.get("id").and_then(Value::as_u64),
                 u.get("role").and_then(Value::as_str),
             ) {
@@ -127,18 +138,22 @@ impl ApiExport {
                     agents.insert(id, self.mapping.agent_roles.iter().any(|r| r == role));
                 }
                 _ => report.reject(USERS, Rule::NotJson),
-            }
-        })?;
+            },
+        )?;
         let mut groups = Vec::new();
-        self.each("groups", GROUPS, &mut report, |g, report| {
-            match (
+        self.each(
+            "groups",
+            GROUPS,
+            &options.progress,
+            &mut report,
+            |g, report| match (
                 g.get("id").and_then(Value::as_u64),
                 g.get("name").and_then(Value::as_str),
             ) {
                 (Some(id), Some(name)) => groups.push((id, name.to_string())),
                 _ => report.reject(GROUPS, Rule::NotJson),
-            }
-        })?;
+            },
+        )?;
         let palette = Palette::of(&self.mapping);
         let mut runs = Runs::<Row>::new(options.sort_memory_bytes);
         let mut failed = None;
@@ -151,15 +166,25 @@ impl ApiExport {
                 failed.get_or_insert(e);
             }
         };
-        self.each("ticket_events", EVENTS, &mut report, |e, report| {
-            update(e, &agents, &palette, report, &mut push);
-        })?;
-        self.each("tickets", TICKETS, &mut report, |t, report| {
-            match ticket(t, &agents, &palette, history) {
+        self.each(
+            "ticket_events",
+            EVENTS,
+            &options.progress,
+            &mut report,
+            |e, report| {
+                update(e, &agents, &palette, report, &mut push);
+            },
+        )?;
+        self.each(
+            "tickets",
+            TICKETS,
+            &options.progress,
+            &mut report,
+            |t, report| match ticket(t, &agents, &palette, history) {
                 Some(row) => push(row),
                 None => report.reject(TICKETS, Rule::BadTicketIdOrInstant),
-            }
-        })?;
+            },
+        )?;
         if let Some(e) = failed {
             return Err(e);
         }
@@ -227,11 +252,12 @@ impl ApiExport {
         &self,
         resource: &'static str,
         table: Table,
+        progress: &Progress,
         report: &mut ImportReport,
         f: impl FnMut(&Value, &mut ImportReport),
     ) -> Result<()> {
         let files = self.files.get(resource).map_or(&[][..], Vec::as_slice);
-        each_json(files, resource, table, report, f)
+        each_json(files, resource, table, progress, report, f)
     }
 }
 

@@ -39,11 +39,11 @@ use std::path::{Path, PathBuf};
 
 use csm_metrics::{FieldId, ValueId};
 
-use crate::error::{Error, Result, io};
+use crate::error::{Error, Result};
 use crate::export::{
     HAS_A, HAS_B, KIND_ASSIGNEE, KIND_COMMENT, KIND_CREATED, KIND_CUSTOM, KIND_GROUP,
     KIND_PRIORITY, KIND_STATUS, OUTBOUND, Palette, Row, boolean, deliver_all, each_csv_row,
-    instant, int,
+    file_bytes, instant, int, open_counted,
 };
 use crate::history::sorted::Runs;
 use crate::history::{Names, ReadOptions, TicketSink};
@@ -78,6 +78,20 @@ pub struct Fivetran {
 }
 
 impl Fivetran {
+    /// The bytes its tickets are read from (the tables of users, groups, comments, field
+    /// history and tickets; a progress bar's length, what [`ReadOptions::progress`]
+    /// counts up to).
+    pub fn bytes(&self) -> u64 {
+        let tables = [
+            "user",
+            "group",
+            "ticket_comment",
+            "ticket_field_history",
+            "ticket",
+        ];
+        file_bytes(tables.iter().filter_map(|t| self.tables.get(t)))
+    }
+
     /// The export in `dir`: an error naming the table if `ticket` or `user` is missing.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = dir.as_ref().to_path_buf();
@@ -405,7 +419,7 @@ impl Fivetran {
         let Some(path) = self.tables.get(name) else {
             return Ok(());
         };
-        let file = std::fs::File::open(path).map_err(io(path))?;
+        let file = open_counted(path, &options.progress)?;
         each_csv_row(file, path, table, columns, options, report, f)
     }
 }
