@@ -247,9 +247,9 @@ fn surveys(
         SURVEY_COLUMNS,
         report,
         Table::Surveys,
-        |c, r, report| {
+        |fields, report| {
             n += 1;
-            match rows::parse_survey(c, r, n) {
+            match rows::parse_survey(fields, n) {
                 Ok(s) => rows.push(s),
                 Err(rule) => report.reject(Table::Surveys, rule),
             }
@@ -307,8 +307,8 @@ fn calls(
         CALL_COLUMNS,
         report,
         Table::Calls,
-        |c, r, report| {
-            match rows::parse_call(c, r, &mut queues)? {
+        |fields, report| {
+            match rows::parse_call(fields, &mut queues)? {
                 Ok(call) => rows.push(call),
                 Err(rule) => report.reject(Table::Calls, rule),
             }

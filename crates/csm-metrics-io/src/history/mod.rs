@@ -375,9 +375,9 @@ impl History {
             SURVEY_COLUMNS,
             report,
             Table::Surveys,
-            |c, r, report| {
+            |fields, report| {
                 row += 1;
-                take(rows::parse_survey(c, r, row), report);
+                take(rows::parse_survey(fields, row), report);
                 Ok(())
             },
         )
@@ -472,8 +472,8 @@ impl History {
             CALL_COLUMNS,
             report,
             Table::Calls,
-            |c, r, report| {
-                take(rows::parse_call(c, r, &mut queues)?, report);
+            |fields, report| {
+                take(rows::parse_call(fields, &mut queues)?, report);
                 Ok(())
             },
         )?;
@@ -532,8 +532,9 @@ impl History {
         Ok(())
     }
 
-    /// Reads a small table's records in order and counts its rows (Parquet: each row's
-    /// columns as text, so the CSV rules apply).
+    /// Reads a small table's rows in order, as the fields of its format's columns (or the
+    /// rule a row breaks), and counts them (CSV split by the fast path where a row is
+    /// simple; Parquet: each row's columns as text, so the CSV rules apply).
     fn each_record<const N: usize>(
         &self,
         path: &Path,
@@ -541,7 +542,7 @@ impl History {
         columns: [&'static str; N],
         report: &mut ImportReport,
         table: Table,
-        mut f: impl FnMut(&Columns<N>, &csv::ByteRecord, &mut ImportReport) -> Result<()>,
+        mut f: impl FnMut(std::result::Result<[&[u8]; N], Rule>, &mut ImportReport) -> Result<()>,
     ) -> Result<()> {
         let mut rows = 0;
         match self.format {
@@ -549,12 +550,22 @@ impl History {
                 let (mut chunks, header) =
                     Chunker::open(path, options.chunk_bytes, options.max_row_bytes)?;
                 let columns = Columns::find(path, &header, columns, options.max_row_bytes)?;
-                let mut record = csv::ByteRecord::new();
+                let mut failed = None;
                 while let Some(chunk) = chunks.next_chunk()? {
-                    let mut reader = csv_reader(&chunk);
-                    while read_record(&mut reader, &mut record) {
-                        rows += 1;
-                        f(&columns, &record, report)?;
+                    rows += split::each_row(&chunk, |row| {
+                        if failed.is_some() {
+                            return;
+                        }
+                        let fields = match row {
+                            split::Row::Fast(fields) => columns.fields_of(fields),
+                            split::Row::Csv(record) => columns.fields(record),
+                        };
+                        if let Err(e) = f(fields, report) {
+                            failed = Some(e);
+                        }
+                    });
+                    if let Some(e) = failed {
+                        return Err(e);
                     }
                 }
                 rows += chunks.too_long;
@@ -574,7 +585,7 @@ impl History {
                         )?),
                     };
                     rows += 1;
-                    f(c, record, report)
+                    f(c.fields(record), report)
                 })?;
             }
             #[cfg(feature = "parquet")]
@@ -592,7 +603,7 @@ impl History {
                     for batch in t.batches() {
                         arrow::each_text_record(path, batch, &header, &mut record, |_, r| {
                             rows += 1;
-                            f(&c, r, report)
+                            f(c.fields(r), report)
                         })?;
                     }
                 }

@@ -755,11 +755,10 @@ pub(crate) const SURVEY_COLUMNS: [&str; 5] = ["kind", "at", "ticket_id", "agent_
 
 /// A survey response; `row` (1-based) becomes its id.
 pub(crate) fn parse_survey(
-    c: &Columns<5>,
-    r: &ByteRecord,
+    fields: Result<[&[u8]; 5], Rule>,
     row: u64,
 ) -> Result<SurveyResponse, Rule> {
-    let f = c.fields(r)?;
+    let f = fields?;
     survey(f[0], seconds(f[1]), int(f[2]), int(f[3]), int(f[4]), row)
 }
 
@@ -801,11 +800,10 @@ pub(crate) const CALL_COLUMNS: [&str; 8] = [
 ];
 
 pub(crate) fn parse_call(
-    c: &Columns<8>,
-    r: &ByteRecord,
+    fields: Result<[&[u8]; 8], Rule>,
     queues: &mut Names,
 ) -> Result<Result<Call, Rule>> {
-    let f = match c.fields(r) {
+    let f = match fields {
         Ok(f) => f,
         Err(rule) => return Ok(Err(rule)),
     };
