@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use super::TicketSink;
-use super::rows::{EventRow, KIND_CREATED, TicketRow};
+use super::rows::{Days, EventRow, KIND_CREATED, TicketRow};
 use crate::report::{ImportReport, Rule, Table};
 
 pub(super) struct Assembler<S, T: Iterator<Item = TicketRow>> {
@@ -23,6 +23,7 @@ pub(super) struct Assembler<S, T: Iterator<Item = TicketRow>> {
     held: Vec<EventRow>,
     /// An event came earlier than one delivered: the stream is not in order.
     pub(super) disorder: bool,
+    days: Days,
 }
 
 impl<S: TicketSink, T: Iterator<Item = TicketRow>> Assembler<S, T> {
@@ -36,6 +37,7 @@ impl<S: TicketSink, T: Iterator<Item = TicketRow>> Assembler<S, T> {
             instant: i64::MIN,
             held: Vec::new(),
             disorder: false,
+            days: Days::default(),
         }
     }
 
@@ -59,7 +61,7 @@ impl<S: TicketSink, T: Iterator<Item = TicketRow>> Assembler<S, T> {
 
     fn flush(&mut self) {
         for e in self.held.drain(..) {
-            if let Some(i) = e.interaction() {
+            if let Some(i) = e.interaction(&mut self.days) {
                 self.sink.interaction(&i, &mut self.report);
             }
         }

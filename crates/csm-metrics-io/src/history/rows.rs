@@ -127,31 +127,47 @@ pub(crate) fn seconds(s: &[u8]) -> Option<i64> {
 pub(crate) const MIN_SECONDS: i64 = DateTime::<Utc>::MIN_UTC.timestamp();
 pub(crate) const MAX_SECONDS: i64 = DateTime::<Utc>::MAX_UTC.timestamp();
 
+/// The instant of Unix seconds `s` (in chrono's range, checked when parsed).
 #[inline]
 pub(crate) fn instant(s: i64) -> DateTime<Utc> {
-    // Histories come mostly in time order: the calendar date of the day before is kept
-    // (chrono's day-number-to-date conversion was 5 % of a Parquet read), the time of day
-    // added to it. The same instant as `DateTime::from_timestamp`.
     thread_local! {
-        static DAY: std::cell::Cell<Option<(i64, chrono::NaiveDate)>> =
-            const { std::cell::Cell::new(None) };
+        static DAY: std::cell::Cell<Days> = const { std::cell::Cell::new(Days(None)) };
     }
-    let (day, second) = (s.div_euclid(86_400), s.rem_euclid(86_400) as u32);
-    let date = DAY.with(|cache| match cache.get() {
-        Some((d, date)) if d == day => Some(date),
-        _ => {
-            // Checked when parsed: in chrono's range.
-            let date = DateTime::from_timestamp(day * 86_400, 0)?.date_naive();
-            cache.set(Some((day, date)));
-            Some(date)
+    DAY.with(|cache| {
+        let mut days = cache.get();
+        let t = days.instant(s);
+        cache.set(days);
+        t
+    })
+}
+
+/// The calendar date of the last day an instant fell on. Histories come mostly in time
+/// order, so the date of the day before is kept (chrono's day-number-to-date conversion
+/// was 5 % of a Parquet read) and the time of day added to it; a reader of many rows
+/// keeps its own (no thread-local lookup per row).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Days(Option<(i64, chrono::NaiveDate)>);
+
+impl Days {
+    /// The instant of Unix seconds `s`: the same as `DateTime::from_timestamp`.
+    #[inline]
+    pub(crate) fn instant(&mut self, s: i64) -> DateTime<Utc> {
+        let (day, second) = (s.div_euclid(86_400), s.rem_euclid(86_400) as u32);
+        let date = match self.0 {
+            Some((d, date)) if d == day => Some(date),
+            _ => {
+                let date = DateTime::from_timestamp(day * 86_400, 0).map(|t| t.date_naive());
+                self.0 = date.map(|date| (day, date));
+                date
+            }
+        };
+        match (
+            date,
+            chrono::NaiveTime::from_num_seconds_from_midnight_opt(second, 0),
+        ) {
+            (Some(date), Some(time)) => date.and_time(time).and_utc(),
+            _ => DateTime::from_timestamp(s, 0).unwrap_or_default(),
         }
-    });
-    match (
-        date,
-        chrono::NaiveTime::from_num_seconds_from_midnight_opt(second, 0),
-    ) {
-        (Some(date), Some(time)) => date.and_time(time).and_utc(),
-        _ => DateTime::from_timestamp(s, 0).unwrap_or_default(),
     }
 }
 
@@ -627,7 +643,7 @@ impl EventRow {
     /// The interaction it is (a creation is the ticket row's; a code this module never
     /// writes is none).
     #[inline]
-    pub(crate) fn interaction(&self) -> Option<Interaction> {
+    pub(crate) fn interaction(&self, days: &mut Days) -> Option<Interaction> {
         let agent = (self.agent != 0).then_some(AgentId(self.agent));
         let kind = match self.kind {
             KIND_MESSAGE => InteractionKind::Message {
@@ -657,7 +673,7 @@ impl EventRow {
         };
         Some(Interaction {
             ticket: TicketId(self.ticket),
-            at: instant(self.at),
+            at: days.instant(self.at),
             kind,
         })
     }
