@@ -99,13 +99,19 @@ pub(crate) fn int(s: &[u8]) -> Option<u64> {
     if s.is_empty() || s.len() > 20 {
         return None;
     }
+    // Nineteen digits at most cannot overflow (10^19 - 1 < 2^64): no check per digit.
+    let short = s.len() < 20;
     let mut n: u64 = 0;
     for &b in s {
         let d = b.wrapping_sub(b'0');
         if d > 9 {
             return None;
         }
-        n = n.checked_mul(10)?.checked_add(u64::from(d))?;
+        n = if short {
+            n * 10 + u64::from(d)
+        } else {
+            n.checked_mul(10)?.checked_add(u64::from(d))?
+        };
     }
     Some(n)
 }
@@ -879,10 +885,29 @@ pub(crate) fn call(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A whole number is what the standard library parses from the same digits (a
+        /// sign or anything else but digits is none; more than 20 digits too, even
+        /// leading zeros).
+        #[test]
+        fn whole_numbers_read_as_std_parses_them(s in "0{0,3}[0-9]{0,20}|[0-9+a -]{0,6}") {
+            let want = if s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) {
+                s.parse::<u64>().ok()
+            } else {
+                None
+            };
+            prop_assert_eq!(int(s.as_bytes()), want);
+        }
+    }
 
     #[test]
     fn numbers() {
         assert_eq!(int(b"0"), Some(0));
+        assert_eq!(int(b"9999999999999999999"), Some(9_999_999_999_999_999_999));
+        assert_eq!(int(b"00000000000000000001"), Some(1));
+        assert_eq!(int(b"99999999999999999999"), None);
         assert_eq!(int(b"18446744073709551615"), Some(u64::MAX));
         assert_eq!(int(b"18446744073709551616"), None);
         assert_eq!(int(b""), None);
