@@ -384,13 +384,10 @@ pub(super) fn parse_events(
     Ok(batch.num_rows() as u64)
 }
 
-/// Parses a batch of ticket rows: those `mine` owns into `out`, their rejections into
-/// `report` (a row whose id cannot be read is rejected where `unowned`).
+/// Parses a batch of ticket rows into `out`, their rejections into `report`.
 pub(super) fn parse_tickets(
     o: Columns<'_>,
     batch: &RecordBatch,
-    mine: impl Fn(u64) -> bool,
-    unowned: bool,
     teams: &mut Names,
     out: &mut VecDeque<TicketRow>,
     report: &mut ImportReport,
@@ -406,10 +403,6 @@ pub(super) fn parse_tickets(
         o.coded_texts(batch, "team")?,
     );
     for i in 0..batch.num_rows() {
-        let owned = id(&ids, i).map_or(unowned, &mine);
-        if !owned {
-            continue;
-        }
         let (Some(t), Some(c), Some(r)) = (id(&ids, i), seconds(&created, i), id(&requester, i))
         else {
             report.reject(Table::Tickets, Rule::BadIdOrInstant);

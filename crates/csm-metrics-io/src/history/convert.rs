@@ -107,7 +107,7 @@ fn tickets(
     let mut batches = TicketBatches::open(history, options)?;
     let mut teams = Names::default();
     let mut rows = VecDeque::new();
-    while let Some(batch) = batches.next_batch(|_| true, true, &mut teams, &mut rows, report)? {
+    while let Some(batch) = batches.next_batch(&mut teams, &mut rows, report)? {
         report.read(Table::Tickets, batch.rows);
         let (mut id, mut created, mut channel, mut priority, mut team, mut requester) = (
             Int64Builder::new(),

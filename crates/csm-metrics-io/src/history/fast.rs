@@ -1,8 +1,9 @@
 //! The streamed read: `events.csv` cut into chunks by one thread, parsed by
 //! [`ReadOptions::parsers`] threads, each chunk's rows routed to the shard of their ticket;
-//! each shard's thread takes its chunks back in file order, reads its own rows of
-//! `tickets.csv` as it needs them, and feeds its sink. Nothing waits on the whole file:
-//! memory is the chunks in flight (a few per thread) and the tickets in play.
+//! each shard's thread takes its pieces back in file order, takes its rows of
+//! `tickets.csv` from the one ticket reader they share as it needs them, and feeds its
+//! sink. Nothing waits on the whole file: memory is the chunks and pieces in flight (a few
+//! per thread) and the tickets in play.
 //!
 //! An event earlier than one its shard delivered, or a ticket row created before the one
 //! read before it, stops every thread: the caller sorts instead.
@@ -103,7 +104,7 @@ where
             .enumerate()
             .map(|(shard, rx)| {
                 let pool = pool.clone();
-                scope.spawn(move || -> Result<Option<(S, ImportReport, Names)>> {
+                scope.spawn(move || -> Result<Option<(S, ImportReport)>> {
                     let tickets = TicketRows::new(shared, shard, disorder);
                     let mut a = Assembler::new(make(shard), tickets);
                     // The job whose pieces come next, from parser `job % parsers`.
@@ -129,7 +130,7 @@ where
                         disorder.store(true, Ordering::Relaxed);
                         return Ok(None);
                     }
-                    Ok(Some((sink, report, Names::default())))
+                    Ok(Some((sink, report)))
                 })
             })
             .collect();
@@ -139,11 +140,8 @@ where
         let mut first_error = None;
         for h in shard_handles {
             match h.join().map_err(|_| Error::Worker("a shard".into())) {
-                Ok(Ok(Some((sink, r, names)))) => {
+                Ok(Ok(Some((sink, r)))) => {
                     report.merge(&r);
-                    if let Err(e) = teams.merge("team", &names) {
-                        first_error.get_or_insert(e);
-                    }
                     sinks.push(sink);
                 }
                 Ok(Ok(None)) => {}
@@ -299,13 +297,9 @@ impl SharedTickets {
 
     /// Reads one batch and deals it out; false at the end or on an error.
     fn read(&mut self) -> bool {
-        let batch = self.batches.next_batch(
-            |_| true,
-            true,
-            &mut self.teams,
-            &mut self.all,
-            &mut self.report,
-        );
+        let batch = self
+            .batches
+            .next_batch(&mut self.teams, &mut self.all, &mut self.report);
         let batch = match batch {
             Ok(Some(b)) => b,
             Ok(None) => return false,

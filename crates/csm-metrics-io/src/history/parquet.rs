@@ -199,8 +199,6 @@ impl Tickets {
 
     pub(super) fn next_batch(
         &mut self,
-        mine: impl Fn(u64) -> bool,
-        unowned: bool,
         teams: &mut Names,
         out: &mut VecDeque<TicketRow>,
         report: &mut ImportReport,
@@ -210,7 +208,7 @@ impl Tickets {
             return Ok(None);
         };
         let batch = batch.map_err(arrow_failed(&o.path))?;
-        arrow::parse_tickets(Columns(&o.path), &batch, mine, unowned, teams, out, report).map(Some)
+        arrow::parse_tickets(Columns(&o.path), &batch, teams, out, report).map(Some)
     }
 }
 

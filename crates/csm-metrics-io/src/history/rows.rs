@@ -317,12 +317,6 @@ pub(crate) const TICKET_COLUMNS: [&str; 6] = [
     "requester_id",
 ];
 
-/// The id and creation instant from a ticket row's fields.
-#[inline]
-pub(crate) fn key_of(f: [&[u8]; 6]) -> Option<(u64, i64)> {
-    Some((int(f[0])?, seconds(f[1])?))
-}
-
 /// A ticket row from its fields in the format's order (or the rule its row breaks).
 #[inline]
 pub(crate) fn ticket_of(

@@ -249,9 +249,7 @@ where
     let mut tickets = Runs::<TicketRow>::new(options.sort_memory_bytes);
     let mut batches = TicketBatches::open(history, options)?;
     let mut rows = VecDeque::new();
-    while let Some(batch) =
-        batches.next_batch(|_| true, true, &mut teams, &mut rows, &mut report)?
-    {
+    while let Some(batch) = batches.next_batch(&mut teams, &mut rows, &mut report)? {
         report.read(Table::Tickets, batch.rows);
         for row in rows.drain(..) {
             tickets.push(row)?;

@@ -203,13 +203,10 @@ impl TicketBatches {
         }
     }
 
-    /// Reads the next batch: the rows `mine` owns (by id) into `out`, their rejections into
-    /// `report`; rows whose id cannot be read are rejected where `unowned` says. `None` at
-    /// the end (rows skipped for their length are counted then, where `unowned`).
+    /// Reads the next batch: its rows into `out`, their rejections into `report`. `None` at
+    /// the end (rows skipped for their length are counted then).
     pub(super) fn next_batch(
         &mut self,
-        mine: impl Fn(u64) -> bool,
-        unowned: bool,
         teams: &mut Names,
         out: &mut VecDeque<TicketRow>,
         report: &mut ImportReport,
@@ -217,11 +214,9 @@ impl TicketBatches {
         match self {
             TicketBatches::Csv { chunks, columns } => {
                 let Some(chunk) = chunks.next_chunk()? else {
-                    if unowned {
-                        let long = std::mem::take(&mut chunks.too_long);
-                        report.read(Table::Tickets, long);
-                        report.reject_n(Table::Tickets, Rule::RowTooLong, long);
-                    }
+                    let long = std::mem::take(&mut chunks.too_long);
+                    report.read(Table::Tickets, long);
+                    report.reject_n(Table::Tickets, Rule::RowTooLong, long);
                     return Ok(None);
                 };
                 let mut failed = None;
@@ -230,17 +225,11 @@ impl TicketBatches {
                         super::split::Row::Fast(f) => columns.fields_of(f),
                         super::split::Row::Csv(r) => columns.fields(r),
                     };
-                    let owned = match fields.as_ref().ok().and_then(|f| rows::key_of(*f)) {
-                        Some((id, _)) => mine(id),
-                        None => unowned,
-                    };
-                    if owned {
-                        match rows::ticket_of(fields, teams) {
-                            Ok(Ok(row)) => out.push_back(row),
-                            Ok(Err(rule)) => report.reject(Table::Tickets, rule),
-                            Err(e) => {
-                                failed.get_or_insert(e);
-                            }
+                    match rows::ticket_of(fields, teams) {
+                        Ok(Ok(row)) => out.push_back(row),
+                        Ok(Err(rule)) => report.reject(Table::Tickets, rule),
+                        Err(e) => {
+                            failed.get_or_insert(e);
                         }
                     }
                 });
@@ -254,23 +243,15 @@ impl TicketBatches {
                 Ok(Some(Batch { rows, bytes }))
             }
             #[cfg(feature = "parquet")]
-            TicketBatches::Parquet(t) => t.next_batch(mine, unowned, teams, out, report),
+            TicketBatches::Parquet(t) => t.next_batch(teams, out, report),
             #[cfg(feature = "parquet")]
             TicketBatches::Arrow { memory, path, next } => {
                 let Some(batch) = memory.tickets.batches().get(*next) else {
                     return Ok(None);
                 };
                 *next += 1;
-                super::arrow::parse_tickets(
-                    super::arrow::Columns(path),
-                    batch,
-                    mine,
-                    unowned,
-                    teams,
-                    out,
-                    report,
-                )
-                .map(Some)
+                super::arrow::parse_tickets(super::arrow::Columns(path), batch, teams, out, report)
+                    .map(Some)
             }
         }
     }
