@@ -556,11 +556,7 @@ impl History {
                         if failed.is_some() {
                             return;
                         }
-                        let fields = match row {
-                            split::Row::Fast(fields) => columns.fields_of(fields),
-                            split::Row::Csv(record) => columns.fields(record),
-                        };
-                        if let Err(e) = f(fields, report) {
+                        if let Err(e) = f(columns.row(row), report) {
                             failed = Some(e);
                         }
                     });

@@ -78,6 +78,16 @@ impl<const N: usize> Columns<N> {
         Ok(self.at.map(|i| row.fields[i].trim_ascii()))
     }
 
+    /// The fields of a chunk's row, however it was split, in the format's order, or the
+    /// rule the row breaks.
+    #[inline]
+    pub(crate) fn row<'r>(&self, row: super::split::Row<'r, 'r>) -> Result<[&'r [u8]; N], Rule> {
+        match row {
+            super::split::Row::Fast(fields) => self.fields_of(fields),
+            super::split::Row::Csv(record) => self.fields(record),
+        }
+    }
+
     /// The fields of a record in the format's order, or the rule the record breaks.
     #[inline]
     pub(crate) fn fields<'r>(&self, record: &'r ByteRecord) -> Result<[&'r [u8]; N], Rule> {
@@ -496,15 +506,6 @@ pub(crate) const EVENT_COLUMNS: [&str; 7] = [
     "status_to",
     "agent_id",
 ];
-
-#[inline]
-pub(crate) fn parse_event(
-    c: &Columns<7>,
-    r: &ByteRecord,
-    teams: &mut Names,
-) -> Result<EventRow, Rule> {
-    event_of(c.fields(r)?, teams)
-}
 
 /// An event row from its fields in the format's order.
 #[inline]

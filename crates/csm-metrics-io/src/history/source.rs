@@ -130,12 +130,9 @@ impl EventParser {
     ) -> Result<u64> {
         match (self, job) {
             (EventParser::Csv(columns, pool), Job::Bytes(chunk)) => {
-                let rows = super::split::each_row(&chunk, |row| match row {
-                    super::split::Row::Fast(fields) => match columns.fields_of(fields) {
-                        Ok(fields) => f(rows::event_of(fields, teams)),
-                        Err(rule) => f(Err(rule)),
-                    },
-                    super::split::Row::Csv(record) => f(rows::parse_event(columns, record, teams)),
+                let rows = super::split::each_row(&chunk, |row| match columns.row(row) {
+                    Ok(fields) => f(rows::event_of(fields, teams)),
+                    Err(rule) => f(Err(rule)),
                 });
                 pool.give(chunk);
                 Ok(rows)
@@ -221,11 +218,7 @@ impl TicketBatches {
                 };
                 let mut failed = None;
                 let rows = super::split::each_row(&chunk, |row| {
-                    let fields = match row {
-                        super::split::Row::Fast(f) => columns.fields_of(f),
-                        super::split::Row::Csv(r) => columns.fields(r),
-                    };
-                    match rows::ticket_of(fields, teams) {
+                    match rows::ticket_of(columns.row(row), teams) {
                         Ok(Ok(row)) => out.push_back(row),
                         Ok(Err(rule)) => report.reject(Table::Tickets, rule),
                         Err(e) => {
