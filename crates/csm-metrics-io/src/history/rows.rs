@@ -75,7 +75,14 @@ impl<const N: usize> Columns<N> {
         if row.bytes > self.limit {
             return Err(Rule::RowTooLong);
         }
-        Ok(self.at.map(|i| row.fields[i].trim_ascii()))
+        // A fast row has at most `MAX_FIELDS` fields, so its width and every column index
+        // are below it: the mask only spares the bounds checks.
+        let field = |i: usize| row.fields[i & (super::split::MAX_FIELDS - 1)];
+        Ok(if row.spaced {
+            self.at.map(|i| field(i).trim_ascii())
+        } else {
+            self.at.map(field)
+        })
     }
 
     /// The fields of a chunk's row, however it was split, in the format's order, or the

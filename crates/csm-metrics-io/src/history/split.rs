@@ -1,12 +1,18 @@
-//! A fast path for the rows of a chunk: fields split eight bytes at a time where a row is simple
-//! (fields unquoted, or quoted without a doubled quote inside, at most [`MAX_FIELDS`]),
-//! and the `csv` crate for any other row, so every row reads exactly as RFC 4180 says
-//! (the property test below checks both against the `csv` crate on arbitrary bytes).
+//! A fast path for the rows of a chunk: every byte that matters (`,`, `\n`, `"`, `\r`) of
+//! 64 bytes found at once as bit masks (SIMD compares through the `wide` crate, as simdjson
+//! finds a block's structure), the quoted regions from the quotes' running parity, and
+//! each field's end then one bit taken off a mask. A row is simple (read here) when each
+//! of its quotes opens a field or closes one (no doubled quote inside, no text after a
+//! closing quote), it has no lone `\r` and at most [`MAX_FIELDS`] fields; any other row
+//! goes to the `csv` crate, so every row reads exactly as RFC 4180 says (the property test
+//! below checks the two against the `csv` crate on arbitrary bytes).
 
 use csv::ByteRecord;
+use wide::u8x16;
 
 /// Fields the fast path splits; a wider row goes to the `csv` crate.
 pub(crate) const MAX_FIELDS: usize = 16;
+const _: () = assert!(MAX_FIELDS.is_power_of_two());
 
 /// One row's fields and its length in bytes (without its line end).
 pub(crate) struct Fields<'a> {
@@ -14,6 +20,9 @@ pub(crate) struct Fields<'a> {
     pub(crate) len: usize,
     /// Bytes of the row.
     pub(crate) bytes: usize,
+    /// Whether a byte of the row (its line end apart) is a space, a tab or another byte at
+    /// most `0x20`: only then may a field have spaces to trim.
+    pub(crate) spaced: bool,
 }
 
 /// A row of a chunk as read: split fast, or by the `csv` crate.
@@ -22,129 +31,190 @@ pub(crate) enum Row<'a, 'r> {
     Csv(&'r ByteRecord),
 }
 
-/// The first byte `stop` matches, a byte at a time (the last bytes of a chunk).
-#[inline(always)]
-fn find(bytes: &[u8], stop: impl Fn(u8) -> bool) -> Option<usize> {
-    bytes.iter().position(|b| stop(*b))
+/// The bytes of a 64-byte block that matter, a mask each (bit `i` for the block's byte
+/// `i`), once read from the quote parity it starts with; bytes past the chunk's end read
+/// as zeros.
+#[derive(Debug, Clone, Copy, Default)]
+struct Block {
+    /// Commas outside quotes.
+    comma: u64,
+    /// Newlines outside quotes.
+    nl: u64,
+    quote: u64,
+    cr: u64,
+    /// Bytes at most `0x20`.
+    low: u64,
+    /// Bytes inside quotes: an opening quote is in, a closing one out.
+    inside: u64,
 }
 
-/// The first byte of `bytes` that is one of `stops` (or its length), eight bytes at a
-/// time: an unquoted field's end (`,`, `\n`, `"`, `\r`), a quoted field's closing quote.
-/// In `(x - 0x01…01) & !x & 0x80…80` the lowest flagged byte is always a zero byte of `x`
-/// (a false flag only follows a true one), so the lowest flag of the patterns' masks is
-/// the first stop.
-#[inline(always)]
-fn first_of<const N: usize>(bytes: &[u8], stops: [u8; N]) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let mut words = bytes.chunks_exact(8);
-    let mut at = 0;
-    for word in words.by_ref() {
-        let mut w = [0; 8];
-        w.copy_from_slice(word);
-        let w = u64::from_le_bytes(w);
-        let flags = stops.iter().fold(0, |f, &stop| {
-            let x = w ^ (LO * u64::from(stop));
-            f | (x.wrapping_sub(LO) & !x & HI)
-        });
-        if flags != 0 {
-            return at + (flags.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    let rest = words.remainder();
-    at + find(rest, |b| stops.contains(&b)).unwrap_or(rest.len())
-}
-
-/// Splits one simple row starting at `at`: its fields and where the next row starts, or
-/// `None` if the row is not simple.
-#[inline]
-fn simple<'a>(chunk: &'a [u8], at: usize, out: &mut Fields<'a>) -> Option<usize> {
-    let mut pos = at;
-    out.len = 0;
-    loop {
-        if out.len == MAX_FIELDS {
-            return None;
-        }
-        let (field, end) = if chunk.get(pos) == Some(&b'"') {
-            let inside = &chunk[pos + 1..];
-            let quote = first_of(inside, [b'"']);
-            if quote == inside.len() {
-                return None;
+impl Block {
+    /// The block of `chunk` at `base`, read from the parity `inside` (whether it starts
+    /// inside a quoted field).
+    #[inline(always)]
+    fn at(chunk: &[u8], base: usize, inside: bool) -> Block {
+        let mut pad = [0u8; 64];
+        let rest = chunk.get(base..).unwrap_or_default();
+        let bytes: &[u8; 64] = match rest.get(..64).map(<&[u8; 64]>::try_from) {
+            Some(Ok(bytes)) => bytes,
+            _ => {
+                pad[..rest.len().min(64)].copy_from_slice(&rest[..rest.len().min(64)]);
+                &pad
             }
-            let close = pos + 1 + quote;
-            (&chunk[pos + 1..close], close + 1)
-        } else {
-            let rest = &chunk[pos..];
-            // One pass: a quote inside, or a `\r` but for a `\r\n` line end (a lone
-            // `\r` is a line end to the `csv` crate), is not simple.
-            let stop = first_of(rest, [b',', b'\n', b'"', b'\r']);
-            match rest.get(stop) {
-                Some(b'"') => return None,
-                Some(b'\r') if rest.get(stop + 1) != Some(&b'\n') => return None,
-                _ => {}
-            }
-            (&rest[..stop], pos + stop)
         };
-        out.fields[out.len] = field;
-        out.len += 1;
-        match chunk.get(end) {
-            Some(b',') => pos = end + 1,
-            Some(b'\n') => {
-                out.bytes = end - at;
-                return Some(end + 1);
-            }
-            // A `\r\n` line end.
-            Some(b'\r') if chunk.get(end + 1) == Some(&b'\n') => {
-                out.bytes = end - at;
-                return Some(end + 2);
-            }
-            None => {
-                out.bytes = end - at;
-                return Some(end);
-            }
-            // A doubled quote, text after a closing quote, a lone `\r`: not simple.
-            _ => return None,
+        let mut b = Block::default();
+        for k in 0..4 {
+            let mut lane = [0u8; 16];
+            lane.copy_from_slice(&bytes[16 * k..16 * k + 16]);
+            let v = u8x16::new(lane);
+            let mask = |x: u8x16| u64::from(x.move_mask() as u16) << (16 * k);
+            b.comma |= mask(v.cmp_eq(u8x16::splat(b',')));
+            b.nl |= mask(v.cmp_eq(u8x16::splat(b'\n')));
+            b.quote |= mask(v.cmp_eq(u8x16::splat(b'"')));
+            b.cr |= mask(v.cmp_eq(u8x16::splat(b'\r')));
+            b.low |= mask(v.min(u8x16::splat(b' ')).cmp_eq(v));
         }
+        // Bit i of the prefix XOR: the parity of the quotes up to byte i.
+        let mut p = b.quote;
+        for shift in [1, 2, 4, 8, 16, 32] {
+            p ^= p << shift;
+        }
+        b.inside = if inside { !p } else { p };
+        b.comma &= !b.inside;
+        b.nl &= !b.inside;
+        b
     }
+
+    /// Whether the block ends inside a quoted field.
+    #[inline(always)]
+    fn ends_inside(&self) -> bool {
+        self.inside >> 63 != 0
+    }
+}
+
+/// Bits below bit `n` (all for 64).
+#[inline(always)]
+fn below(n: usize) -> u64 {
+    1u64.checked_shl(n as u32).map_or(u64::MAX, |b| b - 1)
 }
 
 /// Calls `f` with every row of `chunk` (whole rows, as the chunker cuts them), in order;
 /// returns the rows read. Empty lines are skipped, as the `csv` crate skips them.
 pub(crate) fn each_row(chunk: &[u8], mut f: impl FnMut(Row<'_, '_>)) -> u64 {
     let mut rows = 0;
-    let mut at = 0;
-    let mut fields = Fields {
+    let mut out = Fields {
         fields: [&[]; MAX_FIELDS],
         len: 0,
         bytes: 0,
+        spaced: false,
     };
     let mut record = ByteRecord::new();
-    while at < chunk.len() {
-        match chunk[at] {
-            b'\n' | b'\r' => {
-                at += 1;
-                continue;
+    // Where the rows read fast start again (a row start): the chunk's start, then after
+    // each row the `csv` crate read.
+    let mut restart = 0;
+    'blocks: while restart < chunk.len() {
+        let (mut base, mut row_start, mut field_start) = (restart, restart, restart);
+        let mut n = 0;
+        // Whether the row so far has a byte to trim around.
+        let mut spaced = false;
+        // Whether a field starts at the block's first byte.
+        let mut start_bit = 1u64;
+        let mut cur = Block::at(chunk, base, false);
+        while base < chunk.len() {
+            let next = Block::at(chunk, base + 64, cur.ends_inside());
+            let term = cur.comma | cur.nl;
+            // A `\r` just before a newline ends a row with it (CRLF).
+            let nl_after = (cur.nl >> 1) | (next.nl << 63);
+            let crlf = cur.cr & nl_after;
+            let next_crlf = next.cr & (next.nl >> 1);
+            // The last byte of each field (before `,`, `\n` or `\r\n`), the first of each.
+            let ends = (((term >> 1) | (next.comma | next.nl) << 63) & !crlf)
+                | (crlf >> 1)
+                | (next_crlf << 63);
+            let starts = (term << 1) | start_bit;
+            let opening = cur.quote & cur.inside;
+            let closing = cur.quote & !cur.inside;
+            let bad = (opening & !starts) | (closing & !ends) | (cur.cr & !cur.inside & !crlf);
+            let stop = bad.trailing_zeros() as usize;
+            let low = cur.low & !cur.nl & !crlf;
+            let mut bits = term & below(stop);
+            while bits != 0 {
+                let r = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let t = base + r;
+                let row_end = cur.nl >> r & 1 != 0;
+                let end = if row_end && crlf_before(chunk, t, field_start) {
+                    t - 1
+                } else {
+                    t
+                };
+                let raw = chunk.get(field_start..end).unwrap_or_default();
+                let field = match raw.first() {
+                    Some(b'"') => raw.get(1..raw.len() - 1).unwrap_or(raw),
+                    _ => raw,
+                };
+                if let Some(slot) = out.fields.get_mut(n) {
+                    *slot = field;
+                }
+                n += 1;
+                field_start = t + 1;
+                if row_end {
+                    let from = row_start.saturating_sub(base);
+                    spaced |= low & below(r) & !below(from) != 0;
+                    if n > MAX_FIELDS {
+                        // Too wide for the fast path: the row by the `csv` crate.
+                        let mut reader =
+                            super::csv_reader(chunk.get(row_start..=t).unwrap_or_default());
+                        if super::read_record(&mut reader, &mut record) {
+                            rows += 1;
+                            f(Row::Csv(&record));
+                        }
+                    } else if n > 1 || end > row_start {
+                        out.len = n;
+                        out.bytes = end - row_start;
+                        out.spaced = spaced;
+                        rows += 1;
+                        f(Row::Fast(&out));
+                    }
+                    n = 0;
+                    spaced = false;
+                    row_start = t + 1;
+                }
             }
-            _ => {}
+            if stop < 64 {
+                // A row that is not simple: it, by the `csv` crate, and the fast path
+                // again after it.
+                let rest = chunk.get(row_start..).unwrap_or_default();
+                let mut reader = super::csv_reader(rest);
+                if !super::read_record(&mut reader, &mut record) {
+                    break 'blocks;
+                }
+                rows += 1;
+                f(Row::Csv(&record));
+                restart = row_start + (reader.position().byte() as usize).max(1);
+                continue 'blocks;
+            }
+            let from = row_start.saturating_sub(base);
+            spaced |= low & !below(from) != 0;
+            start_bit = term >> 63;
+            base += 64;
+            cur = next;
         }
-        rows += 1;
-        if let Some(next) = simple(chunk, at, &mut fields) {
-            f(Row::Fast(&fields));
-            at = next;
-            continue;
+        // The last row, without a line end (or inside a quote to the end): the `csv` crate.
+        let mut reader = super::csv_reader(chunk.get(row_start..).unwrap_or_default());
+        while super::read_record(&mut reader, &mut record) {
+            rows += 1;
+            f(Row::Csv(&record));
         }
-        // Not simple: this one row by the `csv` crate.
-        let mut reader = super::csv_reader(&chunk[at..]);
-        if !super::read_record(&mut reader, &mut record) {
-            rows -= 1;
-            break;
-        }
-        f(Row::Csv(&record));
-        let used = reader.position().byte() as usize;
-        at += used.max(1);
+        break;
     }
     rows
+}
+
+/// Whether the newline at `t` ends a CRLF line end inside the field that starts at `from`.
+#[inline(always)]
+fn crlf_before(chunk: &[u8], t: usize, from: usize) -> bool {
+    t > from && chunk.get(t - 1) == Some(&b'\r')
 }
 
 #[cfg(test)]
@@ -188,41 +258,77 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
-        /// The word-at-a-time search finds what a byte loop finds, any bytes (high ones
-        /// too, and stops in every position of a word).
+        /// A block's masks are what a byte loop finds, at any offset (past the end too)
+        /// and from either parity.
         #[test]
-        fn stops_are_found_a_word_at_a_time(
+        fn a_blocks_masks_are_its_bytes(
             bytes in proptest::collection::vec(
-                prop_oneof![Just(b','), Just(b'\n'), Just(b'"'), Just(b'\r'), any::<u8>()],
-                0..40,
+                prop_oneof![Just(b','), Just(b'\n'), Just(b'"'), Just(b'\r'), Just(b' '), any::<u8>()],
+                0..150,
             ),
-            skip in 0usize..40,
+            base in 0usize..160,
+            inside in any::<bool>(),
         ) {
-            let bytes = &bytes[skip.min(bytes.len())..];
-            let want = bytes
-                .iter()
-                .position(|b| matches!(b, b',' | b'\n' | b'"' | b'\r'))
-                .unwrap_or(bytes.len());
-            prop_assert_eq!(first_of(bytes, [b',', b'\n', b'"', b'\r']), want);
-            let quote = bytes.iter().position(|b| *b == b'"').unwrap_or(bytes.len());
-            prop_assert_eq!(first_of(bytes, [b'"']), quote);
+            let b = Block::at(&bytes, base, inside);
+            let (mut comma, mut nl, mut quote, mut cr, mut low, mut ins) = (0u64, 0, 0, 0, 0, 0);
+            let mut parity = inside;
+            for i in 0..64 {
+                let byte = bytes.get(base + i).copied().unwrap_or(0);
+                if byte == b'"' {
+                    parity = !parity;
+                    quote |= 1 << i;
+                }
+                if parity {
+                    ins |= 1 << i;
+                }
+                if byte == b',' && !parity {
+                    comma |= 1 << i;
+                }
+                if byte == b'\n' && !parity {
+                    nl |= 1 << i;
+                }
+                if byte == b'\r' {
+                    cr |= 1 << i;
+                }
+                if byte <= b' ' {
+                    low |= 1 << i;
+                }
+            }
+            prop_assert_eq!(
+                (b.comma, b.nl, b.quote, b.cr, b.low, b.inside),
+                (comma, nl, quote, cr, low, ins)
+            );
         }
 
-        /// Whatever the bytes, the fast path reads what the `csv` crate reads.
+        /// Whatever the bytes, the fast path reads what the `csv` crate reads, and a row
+        /// it says has nothing to trim has nothing to trim.
         #[test]
         fn the_fast_path_reads_as_the_csv_crate(
             parts in proptest::collection::vec(
                 prop_oneof![
                     Just(b",".to_vec()), Just(b"\n".to_vec()), Just(b"\r\n".to_vec()),
                     Just(b"\r".to_vec()), Just(b"\"".to_vec()), Just(b"\"\"".to_vec()),
-                    Just(b" ".to_vec()), Just(b"abc".to_vec()), Just(b"17".to_vec()),
-                    Just(b"\"x,y\"".to_vec()), Just(b"\"a\nb\"".to_vec()),
+                    Just(b" ".to_vec()), Just(b"\t".to_vec()), Just(b"abc".to_vec()),
+                    Just(b"17".to_vec()), Just(b"\"x,y\"".to_vec()), Just(b"\"a\nb\"".to_vec()),
+                    Just(b"\"a\r\nb\"".to_vec()), Just(b"\"z\"".to_vec()),
+                    Just(vec![b'x'; 61]), Just(b",,,,,,,,,".to_vec()),
                 ],
-                0..40,
+                0..80,
             ),
         ) {
             let chunk: Vec<u8> = parts.concat();
             prop_assert_eq!(by_split(&chunk), by_csv(&chunk));
+            let mut untrimmed = Vec::new();
+            each_row(&chunk, |row| {
+                if let Row::Fast(f) = row {
+                    if !f.spaced {
+                        untrimmed.extend(
+                            f.fields[..f.len].iter().filter(|x| x.trim_ascii() != **x).map(|x| x.to_vec()),
+                        );
+                    }
+                }
+            });
+            prop_assert!(untrimmed.is_empty(), "{:?}", untrimmed);
         }
     }
 }
