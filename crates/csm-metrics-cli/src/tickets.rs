@@ -16,8 +16,9 @@ use csm_metrics_io::{ImportReport, Rule, Table};
 
 use crate::{Failure, InputArgs, progress};
 
-/// The columns, in order.
-pub const COLUMNS: [&str; 14] = [
+/// The columns, in order: the warehouse shape's first, then the business-time figures
+/// of the solve (empty without a calendar), as dbt_zendesk's `*_business_minutes` columns.
+pub const COLUMNS: [&str; 19] = [
     "ticket_id",
     "created_at",
     "status",
@@ -32,6 +33,11 @@ pub const COLUMNS: [&str; 14] = [
     "on_hold_seconds",
     "reopens",
     "agent_replies",
+    "first_resolution_business_seconds",
+    "requester_wait_business_seconds",
+    "agent_work_business_seconds",
+    "agent_wait_business_seconds",
+    "on_hold_business_seconds",
 ];
 
 struct PerTicket {
@@ -120,7 +126,7 @@ pub fn run(input: &InputArgs) -> Result<(), Failure> {
         let b = s.and_then(|s| s.business.as_ref());
         writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             id(f.ticket),
             f.created_at.timestamp(),
             f.outcome.as_str(),
@@ -135,6 +141,11 @@ pub fn run(input: &InputArgs) -> Result<(), Failure> {
             opt(s.map(|s| s.on_hold)),
             f.reopens,
             f.replies,
+            opt(b.map(|b| b.first_resolution)),
+            opt(b.map(|b| b.requester_wait)),
+            opt(b.map(|b| b.agent_work)),
+            opt(b.map(|b| b.agent_wait)),
+            opt(b.map(|b| b.on_hold)),
         )?;
     }
     out.flush()?;

@@ -18,21 +18,42 @@
 //!
 //! # Against dbt_zendesk
 //! The fivetran/dbt_zendesk package computes per-ticket figures from the same tables.
-//! Where the crate's [contract](csm_metrics::contract) and the package differ:
+//! **Checked**: on the export in `tests/data/zendesk_fivetran_dbt/` (four tickets that cross
+//! the ends of a Pacific-time schedule, a reopen, an on-hold night, an agent-opened ticket,
+//! a deleted one) the package's `zendesk__ticket_metrics`, run on PostgreSQL, and
+//! `csm-metrics tickets` agree on every first reply, first and full resolution, requester
+//! wait, agent work, agent wait and on-hold figure, calendar and business, and on reopens
+//! and agent replies (the CLI test `per_ticket_figures_equal_dbt_zendesks`; that
+//! directory's README says how to rerun the package). Where the crate's
+//! [contract](csm_metrics::contract) and the package differ:
 //! - **First reply**: the package measures from creation to the first public agent comment
 //!   after the ticket's first comment; the crate from creation to the first public agent
 //!   message. On inbound tickets (the description is the requester's) they agree; on
 //!   tickets an agent opened, set `OutboundReplies::SecondAgentComment` to skip the
-//!   description as the package does.
-//! - **Minutes**: the package reports minutes (calendar: seconds / 60; business: minutes of
+//!   description as the package does (the command does for Zendesk sources).
+//! - **Minutes**: the package reports minutes (calendar: minute boundaries crossed, so a
+//!   ticket created at 10:00:59 and solved at 10:01:00 took a minute; business: minutes of
 //!   schedule crossed); the crate reports seconds, exact.
-//! - **Deleted tickets**: the package filters them out; here `deleted` is spam, which takes
-//!   the ticket out of every figure (the same result).
+//! - **Deleted tickets**: here `deleted` is spam, which takes the ticket out of every
+//!   figure; the package keeps a deleted ticket's row, its minutes new or open counted as
+//!   requester wait and agent work, and no resolution.
+//! - **On hold**: the package counts only the status `hold` as on hold (and in requester
+//!   wait); a field history that spells it `on-hold` counts there as no status at all.
+//!   The crate reads both as on hold.
+//! - **Before creation**: a status the field history dates before the ticket's
+//!   `created_at` (the package's seeds have one) starts the package's durations; the crate
+//!   starts every duration at creation.
+//! - **Touches**: the package's one- and two-touch flags count every public agent comment,
+//!   an agent's description included; the crate's touches are the replies
+//!   (`agent_replies`), so an agent-opened ticket with two replies is two-touch here and
+//!   multi-touch there.
 //! - **Requester wait / agent work**: the same statuses (new, open, hold / new, open).
 //! - **Schedules** (`schedule`, `schedule_holiday`, `ticket_schedule`) become business
 //!   calendars ([`schedule`](super::schedule)); the trackers count business time in one
 //!   calendar, so one schedule is used for every ticket (the named one, or the one most
 //!   tickets are on), where dbt_zendesk follows each ticket's schedule and its changes.
+//!   Daylight saving time comes from the zone's rules (IANA), not from the export's
+//!   `time_zone` and `daylight_time` tables.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
