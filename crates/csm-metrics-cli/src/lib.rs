@@ -107,12 +107,12 @@ struct InputArgs {
     /// `zendesk`, a directory of API pages (tickets*.json, users*.json required).
     path: PathBuf,
     /// A business calendar (a JSON spec, as examples/new_york_2025.json): business-time
-    /// figures are added. A Fivetran Zendesk export with a schedule table uses its own
-    /// schedule without this.
+    /// figures are added. A Zendesk export with schedules (a Fivetran schedule table, API
+    /// schedules*.json pages) uses its own schedule without this.
     #[arg(long, value_name = "FILE")]
     calendar: Option<PathBuf>,
-    /// The schedule of a Fivetran Zendesk export to count business time in (its id or
-    /// name); default: the one most tickets are on.
+    /// The schedule of a Zendesk export to count business time in (its id or name);
+    /// default: the one most tickets are on (Fivetran), the first listed (API).
     #[arg(long, value_name = "ID|NAME", conflicts_with = "calendar")]
     schedule: Option<String>,
     /// Threads: tickets are split by id over as many shards, events parsed by as many.
@@ -324,28 +324,30 @@ impl InputArgs {
         let calendar: Option<Arc<dyn BusinessClock>> = match (spec, self.source()?) {
             (Some(Spec::Json(json)), _) => Some(Arc::new(csm_metrics_io::calendar::parse(json)?)),
             (Some(Spec::File(path)), _) => Some(Arc::new(csm_metrics_io::calendar::read(path)?)),
-            // A Fivetran Zendesk export's own schedule: the one named, else the default.
+            // A Zendesk export's own schedule (Fivetran tables or API pages): the one
+            // named, else the default.
             (None, Source::Zendesk(export)) if export.has("schedule") => {
                 let (options, mut report) = (self.options(), ImportReport::default());
                 let schedule = match &self.schedule {
-                    Some(name) => export.schedule(name, &options, &mut report)?,
-                    None => match export.default_schedule(&options, &mut report)? {
-                        Some(s) => s,
-                        None => return Err("the export's schedule table has no schedule".into()),
-                    },
+                    Some(name) => Some(export.schedule(name, &options, &mut report)?),
+                    None => export.default_schedule(&options, &mut report)?,
                 };
-                eprintln!(
-                    "csm-metrics: business time in the Zendesk schedule {} ({}, {})",
-                    schedule.id,
-                    schedule.name,
-                    schedule.zone.name()
-                );
-                Some(Arc::new(schedule.calendar))
+                Some(Arc::new(announce(schedule, &report)?.calendar))
+            }
+            (None, Source::ZendeskApi(export)) if export.has("schedules") => {
+                let (options, mut report) = (self.options(), ImportReport::default());
+                let schedule = match &self.schedule {
+                    Some(name) => Some(export.schedule(name, &options, &mut report)?),
+                    None => export.default_schedule(&options, &mut report)?,
+                };
+                Some(Arc::new(announce(schedule, &report)?.calendar))
             }
             (None, _) => None,
         };
-        if self.schedule.is_some() && !matches!(self.source()?, Source::Zendesk(_)) {
-            return Err("--schedule names a schedule of a Fivetran Zendesk export (--from fivetran-zendesk)".into());
+        if self.schedule.is_some()
+            && !matches!(self.source()?, Source::Zendesk(_) | Source::ZendeskApi(_))
+        {
+            return Err("--schedule names a schedule of a Zendesk export (--from fivetran-zendesk or zendesk)".into());
         }
         let config = TrackerConfig {
             calendar,
@@ -867,4 +869,29 @@ fn convert(args: &ConvertArgs) -> Result<(), Failure> {
         eprintln!("  {r}: {n}");
     }
     Ok(())
+}
+
+/// The schedule business time is counted in, said on stderr with the schedule rows turned
+/// away; an error if the export's schedules hold none.
+fn announce(
+    schedule: Option<csm_metrics_io::zendesk::schedule::Schedule>,
+    report: &ImportReport,
+) -> Result<csm_metrics_io::zendesk::schedule::Schedule, Failure> {
+    let schedule = schedule.ok_or("the export's schedules hold no schedule")?;
+    eprintln!(
+        "csm-metrics: business time in the Zendesk schedule {} ({}, {})",
+        schedule.id,
+        schedule.name,
+        schedule.zone.name()
+    );
+    if report.rejected_total() > 0 {
+        eprintln!(
+            "csm-metrics: {} schedule rows turned away:",
+            report.rejected_total()
+        );
+        for (rule, n) in &report.rejected {
+            eprintln!("  {rule}: {n}");
+        }
+    }
+    Ok(schedule)
 }

@@ -375,6 +375,77 @@ fn per_ticket_figures_equal_dbt_zendesks() {
     assert_eq!(ours[3]["on_hold_business_seconds"], "8100");
 }
 
+/// Business hours from the Zendesk API's schedules: the hand-made API export (the
+/// Fivetran hand export's tickets, Monday 2025-03-03 from 09:00 UTC) with two schedules.
+/// The first listed, Mondays 09:00–10:00 in London (UTC until 30 March), is the default:
+/// ticket 1's first reply at 09:30 is 1,800 business seconds, its resolution at 10:20 is
+/// 3,600, its new half hour 1,800 of requester wait and agent work, its pending half hour
+/// 1,800 of agent wait; ticket 2, from 10:00, has none. The second, all Monday but a
+/// holiday that Monday, leaves nothing. A bad interval is counted.
+#[test]
+fn zendesk_api_schedules_give_business_time() {
+    let dir = std::env::temp_dir().join(format!("csm-api-schedules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let hand = repo().join("crates/csm-metrics-io/tests/data/zendesk_api_hand");
+    for e in std::fs::read_dir(&hand).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+    }
+    std::fs::write(
+        dir.join("schedules.json"),
+        r#"{"schedules": [
+            {"id": 1, "name": "Short", "time_zone": "London",
+             "intervals": [{"start_time": 1980, "end_time": 2040}, {"start_time": 3000, "end_time": 2000}]},
+            {"id": 2, "name": "Holiday", "time_zone": "Europe/London",
+             "intervals": [{"start_time": 1440, "end_time": 2880}],
+             "holidays": [{"name": "A Monday off", "start_date": "2025-03-03", "end_date": "2025-03-03"}]}
+        ], "next_page": null}"#,
+    )
+    .unwrap();
+    let path = dir.to_str().unwrap();
+    let out = run(&["tickets", "--from", "zendesk", path]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("schedule 1 (Short, Europe/London)"), "{err}");
+    let rows = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = rows.lines().collect();
+    assert_eq!(
+        rows[1],
+        "1,1740992400,solved,1800,1800,4800,4800,3600,3000,3000,1800,0,0,2,3600,1800,1800,1800,0"
+    );
+    assert_eq!(
+        rows[2],
+        "2,1740996000,closed,4500,0,4500,9000,0,6300,6300,0,0,1,2,0,0,0,0,0"
+    );
+    assert!(err.contains("schedules: bad id or instant: 1"), "{err}");
+    let out = run(&[
+        "tickets",
+        "--from",
+        "zendesk",
+        path,
+        "--schedule",
+        "Holiday",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        rows.lines().nth(1).unwrap(),
+        "1,1740992400,solved,1800,0,4800,4800,0,3000,3000,1800,0,0,2,0,0,0,0,0"
+    );
+    let out = run(&["tickets", "--from", "zendesk", path, "--schedule", "Nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 (Short), 2 (Holiday)"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn a_fivetran_zendesk_export_reports_by_group_name() {
     // The hand-made export of csm-metrics-io's tests, figures worked out there: with

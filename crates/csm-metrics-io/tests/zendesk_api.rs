@@ -173,3 +173,70 @@ fn satisfaction_ratings_are_thumbs_csat_counted_once_as_last_given() {
     assert_eq!(count(Rule::BadInstantOrScore), 1);
     assert_eq!(report.rejected_total(), 3);
 }
+
+/// `schedules*` pages become business calendars, in the order listed; holidays close
+/// their days; a bad interval is counted, an unknown zone is an error naming it.
+#[test]
+fn api_schedules_become_business_calendars() {
+    use chrono::TimeZone;
+    let dir = std::env::temp_dir().join(format!("csm-io-api-schedules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in std::fs::read_dir(data("zendesk_api_hand")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+    }
+    let page = |zone: &str| {
+        format!(
+            r#"[{{"schedules": [{{"id": 7, "name": "Rome", "time_zone": "{zone}",
+                 "intervals": [{{"start_time": 1980, "end_time": 2460}}, {{"start_time": 20, "end_time": 10}}],
+                 "holidays": [{{"start_date": "2025-03-04", "end_date": "2025-03-05"}}, {{"start_date": "x"}}]}}]}},
+               {{"schedules": [{{"id": 8, "name": "Tokyo", "time_zone": "Asia/Tokyo", "intervals": [{{"start_time": 1980, "end_time": 2460}}]}}]}}]"#
+        )
+    };
+    std::fs::write(dir.join("schedules.json"), page("Rome")).unwrap();
+    let export = ApiExport::open(&dir).unwrap();
+    assert!(export.has("schedules"));
+    let mut report = ImportReport::default();
+    let options = ReadOptions::default();
+    let schedules = export.schedules(&options, &mut report).unwrap();
+    assert_eq!(
+        schedules
+            .iter()
+            .map(|s| (s.id, s.name.as_str()))
+            .collect::<Vec<_>>(),
+        [(7, "Rome"), (8, "Tokyo")]
+    );
+    assert_eq!(schedules[0].zone, chrono_tz::Europe::Rome);
+    let key = Rejection {
+        table: Table::Source("schedules"),
+        rule: Rule::BadIdOrInstant,
+    };
+    assert_eq!(report.rejected.get(&key), Some(&2));
+    // Monday 2025-03-03 09:00–17:00 in Rome (UTC+1): 08:00–16:00 UTC; Tuesday a holiday.
+    let at = |d, h| chrono::Utc.with_ymd_and_hms(2025, 3, d, h, 0, 0).unwrap();
+    let rome = &schedules[0].calendar;
+    assert_eq!(
+        rome.business_seconds(at(3, 7), at(3, 18)).unwrap(),
+        8 * 3_600
+    );
+    assert_eq!(rome.business_seconds(at(4, 7), at(4, 18)).unwrap(), 0);
+    let first = export
+        .default_schedule(&options, &mut report)
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.id, 7);
+    assert_eq!(
+        export.schedule("Tokyo", &options, &mut report).unwrap().id,
+        8
+    );
+    std::fs::write(dir.join("schedules.json"), page("Atlantis")).unwrap();
+    let e = ApiExport::open(&dir)
+        .unwrap()
+        .schedules(&options, &mut report)
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("schedule 7") && e.to_string().contains("Atlantis"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -25,7 +25,15 @@
 //!   `bad` a thumbs-down; `offered` and `unoffered` are no response, counted as
 //!   [`Rule::Unanswered`]), `updated_at` (else `created_at`), `ticket_id`, `assignee_id`
 //!   (the agent rated), `requester_id`. A rating seen again (the customer changed their
-//!   answer) counts once, as last updated.
+//!   answer) counts once, as last updated;
+//! - a business-hours schedule (`schedules*`, optional: `GET
+//!   /api/v2/business_hours/schedules`): `id`, `name`, `time_zone` (a Rails or IANA name),
+//!   `intervals` (`start_time` and `end_time` in minutes from Sunday 00:00 local time, as
+//!   the [Fivetran tables](super::schedule) hold them), and `holidays` (`start_date`,
+//!   `end_date`, both included): the API serves a schedule's holidays apart (`GET
+//!   /api/v2/business_hours/schedules/{id}/holidays`), so put its `holidays` list into the
+//!   schedule's object (`jq`, or by hand). [`ApiExport::default_schedule`] is the only one,
+//!   or the first listed.
 //!
 //! Comments of an update go before its field changes (a reply, then the solve). Memory:
 //! the largest page or line, the users, the group names, and the external sort's run.
@@ -40,6 +48,7 @@ use csm_metrics::{
 };
 use serde_json::Value;
 
+use super::schedule::{Building, Schedule, date, holiday_days, iana_zone, named, week_interval};
 use crate::error::Result;
 use crate::export::{
     HAS_A, HAS_B, KIND_ASSIGNEE, KIND_COMMENT, KIND_CREATED, KIND_CUSTOM, KIND_GROUP,
@@ -57,6 +66,7 @@ const EVENTS: Table = Table::Source("ticket_events");
 const USERS: Table = Table::Source("users");
 const GROUPS: Table = Table::Source("groups");
 const RATINGS: Table = Table::Source("satisfaction_ratings");
+const SCHEDULES: Table = Table::Source("schedules");
 
 /// A Zendesk API export on disk.
 ///
@@ -96,6 +106,7 @@ impl ApiExport {
                 "users",
                 "groups",
                 "satisfaction_ratings",
+                "schedules",
             ],
             &["tickets", "users"],
             EXPORT,
@@ -197,6 +208,107 @@ impl ApiExport {
 
     /// Zendesk's CSAT scale: thumbs up or down (good and bad).
     pub const CSAT_SCALE: CsatScale = CsatScale::Thumbs;
+
+    /// Whether the export has files of a resource (`schedules`, `satisfaction_ratings`, …).
+    pub fn has(&self, resource: &str) -> bool {
+        self.files.get(resource).is_some_and(|f| !f.is_empty())
+    }
+
+    /// The export's business-hours schedules (none without `schedules*` files), in the
+    /// order listed, each as a business calendar with its holidays. An object, interval or
+    /// holiday that cannot be read is counted under `schedules` by rule; a schedule whose
+    /// zone is unknown, or whose intervals the calendar refuses, is an
+    /// [`Error::Calendar`](crate::Error::Calendar) naming it. A schedule listed again
+    /// (a page saved twice) counts as last listed.
+    pub fn schedules(
+        &self,
+        options: &ReadOptions,
+        report: &mut ImportReport,
+    ) -> Result<Vec<Schedule>> {
+        let files = self.files.get("schedules").map_or(&[][..], Vec::as_slice);
+        let mut building: Vec<(u64, Building)> = Vec::new();
+        let mut unknown_zone = None;
+        each_json(
+            files,
+            "schedules",
+            SCHEDULES,
+            &options.progress,
+            report,
+            |o, report| {
+                let Some(schedule) = id(o.get("id")) else {
+                    return report.reject(SCHEDULES, Rule::BadIdOrInstant);
+                };
+                let text = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or("").trim();
+                let mut b = Building {
+                    name: text("name").to_string(),
+                    zone: iana_zone(text("time_zone")),
+                    ..Building::default()
+                };
+                if b.zone.is_none() {
+                    unknown_zone.get_or_insert((schedule, text("time_zone").to_string()));
+                }
+                let list = |k: &str| {
+                    o.get(k)
+                        .and_then(Value::as_array)
+                        .map_or(&[][..], Vec::as_slice)
+                };
+                for i in list("intervals") {
+                    let number = |k: &str| i.get(k).and_then(Value::as_u64);
+                    match number("start_time")
+                        .zip(number("end_time"))
+                        .and_then(|(s, e)| week_interval(s, e))
+                    {
+                        Some(interval) => b.intervals.push(interval),
+                        None => report.reject(SCHEDULES, Rule::BadIdOrInstant),
+                    }
+                }
+                for h in list("holidays") {
+                    let day = |k: &str| {
+                        h.get(k)
+                            .and_then(Value::as_str)
+                            .and_then(|d| date(d.as_bytes()))
+                    };
+                    match day("start_date")
+                        .zip(day("end_date"))
+                        .and_then(|(f, l)| holiday_days(f, l))
+                    {
+                        Some(days) => b.holidays.extend(days),
+                        None => report.reject(SCHEDULES, Rule::BadIdOrInstant),
+                    }
+                }
+                match building.iter_mut().find(|(i, _)| *i == schedule) {
+                    Some(seen) => seen.1 = b,
+                    None => building.push((schedule, b)),
+                }
+            },
+        )?;
+        if let Some((schedule, zone)) = unknown_zone {
+            return Err(crate::Error::Calendar(format!(
+                "schedule {schedule}: no time zone named {zone:?} (a Rails or IANA name)"
+            )));
+        }
+        building.into_iter().map(|(i, b)| b.build(i)).collect()
+    }
+
+    /// The schedule to compute business time in when the caller names none: the first
+    /// listed; `None` without `schedules*` files.
+    pub fn default_schedule(
+        &self,
+        options: &ReadOptions,
+        report: &mut ImportReport,
+    ) -> Result<Option<Schedule>> {
+        Ok(self.schedules(options, report)?.into_iter().next())
+    }
+
+    /// A schedule by id or name.
+    pub fn schedule(
+        &self,
+        id_or_name: &str,
+        options: &ReadOptions,
+        report: &mut ImportReport,
+    ) -> Result<Schedule> {
+        named(self.schedules(options, report)?, id_or_name)
+    }
 
     /// Reads the satisfaction ratings (none without `satisfaction_ratings*` files) into a
     /// survey suite on [`CSAT_SCALE`](Self::CSAT_SCALE).

@@ -257,17 +257,80 @@ fn text(b: &[u8]) -> &str {
     std::str::from_utf8(b).unwrap_or("").trim()
 }
 
-fn date(b: &[u8]) -> Option<NaiveDate> {
+pub(crate) fn date(b: &[u8]) -> Option<NaiveDate> {
     let s = text(b);
     NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
 }
 
+/// A schedule as its rows are read.
 #[derive(Default)]
-struct Building {
-    name: String,
-    zone: Option<Tz>,
-    intervals: Vec<(u32, u32)>,
-    holidays: Vec<NaiveDate>,
+pub(crate) struct Building {
+    pub(crate) name: String,
+    pub(crate) zone: Option<Tz>,
+    /// Open intervals in minutes from Sunday 00:00 local time.
+    pub(crate) intervals: Vec<(u32, u32)>,
+    pub(crate) holidays: Vec<NaiveDate>,
+}
+
+impl Building {
+    /// The schedule as a business calendar (UTC without a zone).
+    pub(crate) fn build(self, id: u64) -> Result<Schedule> {
+        let zone = self.zone.unwrap_or(chrono_tz::UTC);
+        let mut builder = BusinessCalendar::builder(zone);
+        let mut intervals = self.intervals;
+        intervals.sort_unstable();
+        intervals.dedup();
+        for (start, end) in intervals {
+            for (day, s, e) in days_of(start, end) {
+                builder = builder.open(day, s, e);
+            }
+        }
+        let calendar = builder
+            .holidays(self.holidays)
+            .build()
+            .map_err(|e| Error::Calendar(format!("schedule {id} ({}): {e}", self.name)))?;
+        Ok(Schedule {
+            id,
+            name: self.name,
+            zone,
+            calendar,
+        })
+    }
+}
+
+/// Whether `start`–`end` (minutes from Sunday 00:00) is an interval of a week.
+pub(crate) fn week_interval(start: u64, end: u64) -> Option<(u32, u32)> {
+    let (start, end) = (u32::try_from(start).ok()?, u32::try_from(end).ok()?);
+    (start < end && end <= 10_080).then_some((start, end))
+}
+
+/// The holidays from `first` to `last`, both included (at most a year and a day).
+pub(crate) fn holiday_days(first: NaiveDate, last: NaiveDate) -> Option<Vec<NaiveDate>> {
+    if last < first || (last - first).num_days() > 366 {
+        return None;
+    }
+    Some(first.iter_days().take_while(|d| *d <= last).collect())
+}
+
+/// The schedule named by id or name among `schedules`, or an error listing them.
+pub(crate) fn named(schedules: Vec<Schedule>, id_or_name: &str) -> Result<Schedule> {
+    let names: Vec<String> = schedules
+        .iter()
+        .map(|s| format!("{} ({})", s.id, s.name))
+        .collect();
+    schedules
+        .into_iter()
+        .find(|s| s.name == id_or_name || s.id.to_string() == id_or_name)
+        .ok_or_else(|| {
+            Error::Calendar(format!(
+                "no schedule {id_or_name:?} in the export (schedules: {})",
+                if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                }
+            ))
+        })
 }
 
 impl Fivetran {
@@ -301,16 +364,14 @@ impl Fivetran {
                     if boolean(f[5]) == Some(true) {
                         return report.reject(SCHEDULE, Rule::Deleted);
                     }
-                    let (Some(id), Some(start), Some(end)) = (int(f[0]), int(f[1]), int(f[2]))
-                    else {
+                    let (Some(id), Some((start, end))) = (
+                        int(f[0]),
+                        int(f[1])
+                            .zip(int(f[2]))
+                            .and_then(|(s, e)| week_interval(s, e)),
+                    ) else {
                         return report.reject(SCHEDULE, Rule::BadIdOrInstant);
                     };
-                    let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(end)) else {
-                        return report.reject(SCHEDULE, Rule::BadIdOrInstant);
-                    };
-                    if start >= end || end > 10_080 {
-                        return report.reject(SCHEDULE, Rule::BadIdOrInstant);
-                    }
                     let b = building.entry(id).or_default();
                     b.name = text(f[4]).to_string();
                     match iana_zone(text(f[3])) {
@@ -345,39 +406,14 @@ impl Fivetran {
                     let Some(b) = building.get_mut(&id) else {
                         return report.reject(HOLIDAY, Rule::UnknownReference);
                     };
-                    if last < first || (last - first).num_days() > 366 {
-                        return report.reject(HOLIDAY, Rule::BadIdOrInstant);
+                    match holiday_days(first, last) {
+                        Some(days) => b.holidays.extend(days),
+                        None => report.reject(HOLIDAY, Rule::BadIdOrInstant),
                     }
-                    b.holidays
-                        .extend(first.iter_days().take_while(|d| *d <= last));
                 },
             )?;
         }
-        building
-            .into_iter()
-            .map(|(id, b)| {
-                let zone = b.zone.unwrap_or(chrono_tz::UTC);
-                let mut builder = BusinessCalendar::builder(zone);
-                let mut intervals = b.intervals;
-                intervals.sort_unstable();
-                intervals.dedup();
-                for (start, end) in intervals {
-                    for (day, s, e) in days_of(start, end) {
-                        builder = builder.open(day, s, e);
-                    }
-                }
-                let calendar = builder
-                    .holidays(b.holidays)
-                    .build()
-                    .map_err(|e| Error::Calendar(format!("schedule {id} ({}): {e}", b.name)))?;
-                Ok(Schedule {
-                    id,
-                    name: b.name,
-                    zone,
-                    calendar,
-                })
-            })
-            .collect()
+        building.into_iter().map(|(id, b)| b.build(id)).collect()
     }
 
     /// Each ticket's schedule (its latest `ticket_schedule` row), by ticket id.
@@ -447,24 +483,7 @@ impl Fivetran {
         options: &ReadOptions,
         report: &mut ImportReport,
     ) -> Result<Schedule> {
-        let schedules = self.schedules(options, report)?;
-        let names: Vec<String> = schedules
-            .iter()
-            .map(|s| format!("{} ({})", s.id, s.name))
-            .collect();
-        schedules
-            .into_iter()
-            .find(|s| s.name == id_or_name || s.id.to_string() == id_or_name)
-            .ok_or_else(|| {
-                Error::Calendar(format!(
-                    "no schedule {id_or_name:?} in the export (schedules: {})",
-                    if names.is_empty() {
-                        "none".into()
-                    } else {
-                        names.join(", ")
-                    }
-                ))
-            })
+        named(self.schedules(options, report)?, id_or_name)
     }
 }
 
