@@ -13,7 +13,7 @@ use csm_metrics::metrics::sla::{
     Basis, Policy, SlaConfig, SlaMetric, SlaPolicies, SlaSnapshot, SlaTracker, Target,
     TargetSnapshot,
 };
-use csm_metrics::metrics::tickets::{ByTeam, TicketTracker, TrackerConfig};
+use csm_metrics::metrics::tickets::{ByTeam, OutboundReplies, TicketTracker, TrackerConfig};
 use csm_metrics::*;
 use csm_metrics_synth::{Config, Generator, Rng, TicketHistory};
 use proptest::prelude::*;
@@ -111,22 +111,34 @@ proptest! {
         records in records(),
         resequence in any::<bool>(),
         calendar in any::<bool>(),
+        zendesk_rule in any::<bool>(),
     ) {
         let calendar = calendar.then(ny_calendar);
+        // Every third ticket opened by an agent; with Zendesk's rule its description is
+        // no reply, in both.
+        let outbound = if zendesk_rule {
+            OutboundReplies::SecondAgentComment
+        } else {
+            OutboundReplies::NoFirstResponse
+        };
         let config = TrackerConfig {
             resequence,
             calendar: calendar.clone(),
+            outbound,
             ..TrackerConfig::default()
         };
         let mut tracker = TicketTracker::new(config, ByTeam).unwrap();
         let mut sla = SlaTracker::with_config(
-            SlaConfig { resequence, ..SlaConfig::new(revealing(calendar)) },
+            SlaConfig { resequence, outbound, ..SlaConfig::new(revealing(calendar)) },
             ByTeam,
         );
         for (id, at, kind) in &records {
             let (a, b) = match kind {
                 None => {
-                    let ticket = Ticket::new(TicketId(*id), *at, CustomerId(1));
+                    let mut ticket = Ticket::new(TicketId(*id), *at, CustomerId(1));
+                    if id % 3 == 0 {
+                        ticket.created_by = CreatedBy::Agent(AgentId(9));
+                    }
                     (tracker.observe_ticket(&ticket), sla.observe_ticket(&ticket))
                 }
                 Some(kind) => {
@@ -144,6 +156,11 @@ proptest! {
         // and so did each ticket closed without a solve.
         let total = target(&clocks, SlaMetric::TotalResolution);
         prop_assert_eq!(total.achieved, life.overall.solved + life.overall.closed_unresolved);
+        // Replies: every first reply the lifecycle times is an achieved first-reply target
+        // (the target never breaches); the SLA also ends one at a close without a reply.
+        let first = target(&clocks, SlaMetric::FirstReply);
+        prop_assert!(first.achieved >= life.overall.first_response.count,
+            "{} < {}", first.achieved, life.overall.first_response.count);
         // Phases: the requester wait of the solved tickets is the lifecycle's (when no
         // ticket was closed unsolved, whose wait the lifecycle does not file).
         if life.overall.closed_unresolved == 0 {
@@ -502,5 +519,73 @@ fn the_deadline_index_compacts_without_changing_a_figure() {
             let at = first + TimeDelta::seconds(span * k / 10);
             assert_eq!(back.snapshot_at(at), interleaved.snapshot_at(at));
         }
+    }
+}
+
+/// Zendesk's first-reply rule holds for the SLA as for the lifecycle: on a ticket an agent
+/// opened, the agent's description is no reply, so a first-reply target of 200 s breaches
+/// at the reply 300 s after creation (the lifecycle's first response). By the default rule
+/// the lifecycle times no first response for such a ticket, while its first-reply target
+/// ends, achieved, at the agent's first public message (the contract's SLA section).
+#[test]
+fn an_outbound_description_is_no_first_reply_for_the_sla_either() {
+    let t0 = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap();
+    let mut ticket = Ticket::new(TicketId(1), t0, CustomerId(1));
+    ticket.created_by = CreatedBy::Agent(AgentId(9));
+    let message = |s: i64, author| Interaction {
+        ticket: TicketId(1),
+        at: t0 + TimeDelta::seconds(s),
+        kind: InteractionKind::Message {
+            author,
+            visibility: Visibility::Public,
+        },
+    };
+    let events = [
+        message(60, Author::Agent(AgentId(9))),
+        message(120, Author::Customer),
+        message(300, Author::Agent(AgentId(9))),
+    ];
+    for (outbound, first_response, breached) in [
+        (OutboundReplies::SecondAgentComment, Some(300.0), 1),
+        (OutboundReplies::NoFirstResponse, None, 0),
+    ] {
+        let achieved = 1 - breached;
+        let config = TrackerConfig {
+            outbound,
+            ..TrackerConfig::default()
+        };
+        let mut tracker = TicketTracker::new(config, ByTeam).unwrap();
+        let policies = SlaPolicies::new(
+            vec![Policy::all(
+                "p",
+                vec![Target::new(SlaMetric::FirstReply, 200, Basis::Calendar)],
+            )],
+            None,
+        )
+        .unwrap();
+        let mut sla = SlaTracker::with_config(
+            SlaConfig {
+                outbound,
+                ..SlaConfig::new(policies)
+            },
+            ByTeam,
+        );
+        tracker.observe_ticket(&ticket).unwrap();
+        sla.observe_ticket(&ticket).unwrap();
+        for e in &events {
+            tracker.observe_interaction(e).unwrap();
+            sla.observe_interaction(e).unwrap();
+        }
+        let end = DateTime::<Utc>::MAX_UTC;
+        assert_eq!(
+            tracker.snapshot_at(end).overall.first_response.mean,
+            first_response
+        );
+        let first = target(&sla.snapshot_at(end), SlaMetric::FirstReply).clone();
+        assert_eq!(
+            (first.achieved, first.breached),
+            (achieved, breached),
+            "{outbound:?}"
+        );
     }
 }

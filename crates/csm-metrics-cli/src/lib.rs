@@ -190,11 +190,13 @@ impl Given {
     }
 }
 
-/// A spec (calendar, SLA policies) in a file or as JSON text.
-#[derive(Clone, Copy)]
+/// A spec (calendar, SLA policies) in a file or as JSON text, or SLA policies an export
+/// carries.
+#[derive(Clone)]
 enum Spec<'a> {
     File(&'a std::path::Path),
     Json(&'a str),
+    Policies(Vec<csm_metrics::metrics::sla::Policy>),
 }
 
 impl<'a> Spec<'a> {
@@ -203,10 +205,11 @@ impl<'a> Spec<'a> {
         json.map(Spec::Json).or(file.map(Spec::File))
     }
 
-    fn policies(self) -> csm_metrics_io::Result<Vec<csm_metrics::metrics::sla::Policy>> {
+    fn policies(&self) -> csm_metrics_io::Result<Vec<csm_metrics::metrics::sla::Policy>> {
         match self {
             Spec::File(path) => csm_metrics_io::sla::read(path),
             Spec::Json(json) => csm_metrics_io::sla::parse(json),
+            Spec::Policies(p) => Ok(p.clone()),
         }
     }
 }
@@ -342,7 +345,7 @@ impl InputArgs {
                 };
                 Some(Arc::new(announce(schedule, &report)?.calendar))
             }
-            (None, _) => None,
+            (None, _) | (Some(Spec::Policies(_)), _) => None,
         };
         if self.schedule.is_some()
             && !matches!(self.source()?, Source::Zendesk(_) | Source::ZendeskApi(_))
@@ -459,7 +462,11 @@ fn track<G: TicketGrouping + Sync>(
     let mut configs = Vec::new();
     for spec in sla {
         let policies = SlaPolicies::new(spec.policies()?, config.calendar.clone())?;
-        configs.push(SlaConfig::new(policies));
+        // The same first-reply rule as the tickets' (Zendesk's, for a Zendesk export).
+        configs.push(SlaConfig {
+            outbound: config.outbound,
+            ..SlaConfig::new(policies)
+        });
     }
     let mut options = input.options();
     let bar = progress::Bar::start(history.ticket_bytes(), &mut options);
@@ -606,7 +613,8 @@ fn compute(args: &ReportArgs) -> Result<Computed, Failure> {
     let (sla_sections, sla_specs): (Vec<&str>, Vec<Spec<'_>>) = [
         (
             "sla",
-            Spec::either(given.sla.as_deref(), args.sla.as_deref()),
+            Spec::either(given.sla.as_deref(), args.sla.as_deref())
+                .map_or_else(|| export_policies(&history), |s| Ok(Some(s)))?,
         ),
         (
             "group_sla",
@@ -894,4 +902,23 @@ fn announce(
         }
     }
     Ok(schedule)
+}
+
+/// The SLA policies a Fivetran Zendesk export carries (`sla_policy_metric_history` and
+/// `ticket_sla_policy`), said on stderr, for a report not given `--sla`.
+fn export_policies(history: &Source) -> Result<Option<Spec<'static>>, Failure> {
+    let Source::Zendesk(export) = history else {
+        return Ok(None);
+    };
+    if !export.has_sla_policies() {
+        return Ok(None);
+    }
+    let mut report = ImportReport::default();
+    let options = csm_metrics_io::history::ReadOptions::default();
+    let policies = export.sla_policies(&options, &mut report)?;
+    eprintln!(
+        "csm-metrics: the export's {} SLA policies (policy × priority; --sla replaces them)",
+        policies.len()
+    );
+    Ok(Some(Spec::Policies(policies)))
 }

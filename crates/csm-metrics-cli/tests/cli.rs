@@ -375,6 +375,89 @@ fn per_ticket_figures_equal_dbt_zendesks() {
     assert_eq!(ours[3]["on_hold_business_seconds"], "8100");
 }
 
+/// The SLA policies a Fivetran export carries (`sla_policy_metric_history`,
+/// `ticket_sla_policy`), against dbt_zendesk's `zendesk__sla_policies` for the same export
+/// (`dbt_sla_policies.csv`): policy 5001, business hours, first reply 20 min (normal) and
+/// 60 min (high). First replies agree: tickets 1 (30 business minutes) and 4 (45) breach,
+/// ticket 2 (high, Zendesk's rule: 0 business minutes) is on time. Next replies differ by
+/// the documented rule: the package times one instance per ticket, from the policy's
+/// application to the first reply (tickets 1, 2, 4 on time); the crate one per customer
+/// message after a reply: ticket 1's 20:00 → 20:20 PST (no business time) and ticket 2's
+/// on time, ticket 4's Thursday 15:00 → 21:00 PST (300 business minutes) breached.
+#[test]
+fn a_fivetran_exports_sla_policies_agree_with_dbt_zendesk_on_first_replies() {
+    let dir = "crates/csm-metrics-io/tests/data/zendesk_fivetran_dbt";
+    let out = run(&[
+        "report",
+        "--from",
+        "fivetran-zendesk",
+        dir,
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the export's 2 SLA policies"));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &r["sla"]["targets"];
+    let counts = |key: &str| {
+        let x = &t[key];
+        assert_eq!(x["basis"], "business", "{key}");
+        (
+            x["achieved"].as_u64().unwrap(),
+            x["breached"].as_u64().unwrap(),
+        )
+    };
+    // dbt_zendesk's verdicts, by priority.
+    let dbt = std::fs::read_to_string(repo().join(dir).join("dbt_sla_policies.csv")).unwrap();
+    let verdicts = |metric: &str, priority: &str| {
+        let rows: Vec<Vec<&str>> = dbt
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect())
+            .collect();
+        let mine = rows.iter().filter(|r| r[2] == metric && r[6] == priority);
+        let breached = mine.clone().filter(|r| r[10] == "t").count() as u64;
+        (mine.count() as u64 - breached, breached)
+    };
+    assert_eq!(counts("Zendesk SLA 5001, normal: first_reply"), (0, 2));
+    assert_eq!(
+        counts("Zendesk SLA 5001, normal: first_reply"),
+        verdicts("first_reply_time", "normal")
+    );
+    assert_eq!(counts("Zendesk SLA 5001, high: first_reply"), (1, 0));
+    assert_eq!(
+        counts("Zendesk SLA 5001, high: first_reply"),
+        verdicts("first_reply_time", "high")
+    );
+    assert_eq!(
+        t["Zendesk SLA 5001, normal: first_reply"]["target_seconds"],
+        1_200
+    );
+    assert_eq!(counts("Zendesk SLA 5001, high: next_reply"), (1, 0));
+    assert_eq!(verdicts("next_reply_time", "high"), (1, 0));
+    assert_eq!(counts("Zendesk SLA 5001, normal: next_reply"), (1, 1));
+    assert_eq!(verdicts("next_reply_time", "normal"), (2, 0));
+    // `--sla` replaces the export's policies.
+    let spec = r#"{"policies": [{"name": "All", "targets": {"first_reply": "1h"}}]}"#;
+    let spec_file =
+        std::env::temp_dir().join(format!("csm-sla-export-{}.json", std::process::id()));
+    std::fs::write(&spec_file, spec).unwrap();
+    let r = report(&[
+        "report",
+        "--from",
+        "fivetran-zendesk",
+        dir,
+        "--sla",
+        spec_file.to_str().unwrap(),
+    ]);
+    assert_eq!(r["sla"]["targets"]["All: first_reply"]["achieved"], 2);
+    std::fs::remove_file(&spec_file).unwrap();
+}
+
 /// Business hours from the Zendesk API's schedules: the hand-made API export (the
 /// Fivetran hand export's tickets, Monday 2025-03-03 from 09:00 UTC) with two schedules.
 /// The first listed, Mondays 09:00–10:00 in London (UTC until 30 March), is the default:

@@ -237,6 +237,12 @@ impl Palette {
         self.priority_names.get(name).copied()
     }
 
+    /// The priority a name maps to.
+    pub(crate) fn priority_value(&self, name: &[u8]) -> Option<Priority> {
+        let code = self.priority(name)?;
+        self.priorities.get(usize::from(code)).copied()
+    }
+
     pub(crate) fn channel(&self, name: &[u8]) -> u8 {
         self.channel_names.get(name).copied().unwrap_or_else(|| {
             let other = self.channels.iter().position(|c| *c == Channel::Other);

@@ -170,14 +170,23 @@ fn dbt_zendesk_seeds_read_whole_and_every_row_is_accounted_for() {
     assert_eq!(report.rows_of(Table::Source("ticket_field_history")), 38);
     assert_eq!(report.rows_of(Table::Source("user")), 10);
     assert_eq!(report.rows_of(Table::Source("group")), 8);
+    assert_eq!(report.rows_of(Table::Source("ticket_sla_policy")), 10);
+    assert_eq!(
+        report.rows_of(Table::Source("sla_policy_metric_history")),
+        22
+    );
     // Comments by users not in the user table (dbt_zendesk's join drops them as well).
     let by_unknown = rejected(&report, "ticket_comment", Rule::UnknownAuthor);
     // "on-hold" is accepted as hold; priority "medium" and "solved" are not priorities.
     let priorities = rejected(&report, "ticket_field_history", Rule::UnknownPriority);
     assert_eq!(priorities, 2);
-    assert_eq!(report.rejected_total(), by_unknown + priorities);
+    // Two SLA targets for priority "medium".
+    let sla = rejected(&report, "sla_policy_metric_history", Rule::UnknownPriority);
+    assert_eq!(sla, 2);
+    assert_eq!(report.rejected_total(), by_unknown + priorities + sla);
     let offered = s.ingest.offered() - s.ingest.tickets;
-    let delivered = (20 - by_unknown) + (38 - priorities);
+    // Each ticket's SLA policy comes as a tag at `policy_applied_at` (its creation).
+    let delivered = (20 - by_unknown) + (38 - priorities) + 10;
     assert_eq!(offered, delivered);
     assert_eq!(s.ingest.tickets, 10);
     // By hand: every comment is by a user the user table lacks (20). Ticket 11071 has 19
@@ -186,9 +195,75 @@ fn dbt_zendesk_seeds_read_whole_and_every_row_is_accounted_for() {
     // close (released). The other 19 field rows are for tickets not in the ticket table,
     // one of them priority "solved": 18 reach the tracker, not in play.
     assert_eq!(by_unknown, 20);
-    assert_eq!(s.ingest.interactions, 14);
+    assert_eq!(s.ingest.interactions, 14 + 10);
     assert_eq!(s.ingest.rejected[&RejectReason::TicketNotInPlay], 4 + 18);
     assert_eq!(s.ingest.released, 1);
+}
+
+/// The seeds' SLA policies: 1001 in two versions (targets changed on 2020-06-01), 1002 in
+/// one, each version a policy per priority, most urgent first; 1002's targets in calendar
+/// time (`business_hours` false), 1001's in business time.
+#[test]
+fn the_seeds_sla_policies_are_one_per_version_and_priority() {
+    use csm_metrics::Priority;
+    use csm_metrics::metrics::sla::{Basis, SlaMetric};
+    use csm_metrics_io::zendesk::sla_policies::policy_tag;
+    let export = Fivetran::open(data("zendesk_fivetran_seeds")).unwrap();
+    assert!(export.has_sla_policies());
+    let mut report = csm_metrics_io::ImportReport::default();
+    let policies = export
+        .sla_policies(&ReadOptions::default(), &mut report)
+        .unwrap();
+    assert_eq!(policies.len(), 12);
+    assert_eq!(
+        rejected(&report, "sla_policy_metric_history", Rule::UnknownPriority),
+        2
+    );
+    let p = &policies[0];
+    assert_eq!(
+        p.name,
+        "Zendesk SLA 1001 (from 2020-01-01 00:00:00), urgent"
+    );
+    assert_eq!(p.condition.priorities, [Priority::Urgent]);
+    let since = chrono::NaiveDate::from_ymd_opt(2020, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    assert_eq!(
+        p.condition.tags,
+        [policy_tag(1001, since.and_utc().timestamp())]
+    );
+    let minutes = |p: &csm_metrics::metrics::sla::Policy, m| {
+        p.targets
+            .iter()
+            .find(|t| t.metric == m)
+            .map(|t| (t.seconds / 60, t.basis))
+    };
+    assert_eq!(
+        minutes(p, SlaMetric::FirstReply),
+        Some((60, Basis::Business))
+    );
+    assert_eq!(
+        minutes(p, SlaMetric::NextReply),
+        Some((30, Basis::Business))
+    );
+    let june = policies
+        .iter()
+        .find(|p| p.name == "Zendesk SLA 1001 (from 2020-06-01 00:00:00), normal")
+        .unwrap();
+    assert_eq!(
+        minutes(june, SlaMetric::FirstReply),
+        Some((360, Basis::Business))
+    );
+    assert_eq!(minutes(june, SlaMetric::NextReply), None);
+    let calendar = policies
+        .iter()
+        .find(|p| p.name == "Zendesk SLA 1002, low")
+        .unwrap();
+    assert_eq!(
+        minutes(calendar, SlaMetric::RequesterWait),
+        Some((5_760, Basis::Calendar))
+    );
 }
 
 #[test]

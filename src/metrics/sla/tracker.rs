@@ -12,7 +12,7 @@ use crate::metrics::tickets::admission::{Admission, Admitted, replay_log};
 use crate::metrics::tickets::machine::{Attributes, Creation, Extra, TicketState, Transition};
 use crate::metrics::tickets::store::TicketStore;
 use crate::metrics::tickets::{
-    FrtStart, IngestReport, Overall, RejectReason, TicketEvent, TicketGrouping,
+    FrtStart, IngestReport, OutboundReplies, Overall, RejectReason, TicketEvent, TicketGrouping,
 };
 use crate::model::{FieldChange, Interaction, Phase, TagId, Ticket};
 
@@ -35,6 +35,11 @@ pub struct SlaConfig {
     /// Narrows what counts as a reply (as
     /// [`TrackerConfig::is_response`](crate::metrics::tickets::TrackerConfig::is_response)).
     pub is_response: Option<fn(&Interaction) -> bool>,
+    /// What counts as the first reply of a ticket an agent opened (as
+    /// [`TrackerConfig::outbound`]; default none: such a ticket has no first-reply target).
+    ///
+    /// [`TrackerConfig::outbound`]: crate::metrics::tickets::TrackerConfig::outbound
+    pub outbound: OutboundReplies,
     /// How many running targets nearest to their deadline a snapshot lists (default 10).
     pub at_risk: usize,
 }
@@ -45,6 +50,7 @@ impl Default for SlaConfig {
             policies: SlaPolicies::default(),
             resequence: false,
             is_response: None,
+            outbound: OutboundReplies::NoFirstResponse,
             at_risk: 10,
         }
     }
@@ -291,7 +297,9 @@ impl<G: TicketGrouping> SlaTracker<G> {
         // With re-sequencing, its tags at creation stay with the machine (for a restart).
         let keep_tags = G::USES_TAGS || (uses_tags && self.config.resequence);
         let extra = Extra::at_creation(ticket, keep_tags, self.config.resequence, false);
-        let creation = Creation::of(ticket, calendar);
+        let mut creation = Creation::of(ticket, calendar);
+        creation.description_first =
+            !creation.inbound && self.config.outbound == OutboundReplies::SecondAgentComment;
         // SLA first-reply targets run from creation, whatever a lifecycle's clock start.
         let machine = TicketState::created(creation, FrtStart::TicketCreated, extra);
         let policy = self.policy_now(&machine, &tags);

@@ -1,6 +1,7 @@
 //! The Fivetran Zendesk warehouse schema as CSV: a directory with one file per table, named
 //! as the table (`ticket.csv`, `ticket_field_history.csv`, `ticket_comment.csv`,
-//! `user.csv`, `group.csv`; the `_data` suffix of the fivetran/dbt_zendesk seeds,
+//! `user.csv`, `group.csv`, and for SLAs `sla_policy_metric_history.csv` and
+//! `ticket_sla_policy.csv`; the `_data` suffix of the fivetran/dbt_zendesk seeds,
 //! `ticket_data.csv`, is accepted too). `ticket` and `user` are required; without
 //! `ticket_field_history` tickets keep the group and priority `ticket` gives them, without
 //! `ticket_comment` they have no messages.
@@ -54,6 +55,10 @@
 //!   tickets are on), where dbt_zendesk follows each ticket's schedule and its changes.
 //!   Daylight saving time comes from the zone's rules (IANA), not from the export's
 //!   `time_zone` and `daylight_time` tables.
+//! - **SLA policies** (`sla_policy_metric_history`, `ticket_sla_policy`) become the SLA
+//!   engine's policies ([`sla_policies`](super::sla_policies), which says how): first-reply
+//!   verdicts agree with the package's; next replies are timed per customer message after
+//!   a reply, where the package times one instance from the policy's application.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -95,7 +100,7 @@ const GROUP: Table = Table::Source("group");
 pub struct Fivetran {
     dir: PathBuf,
     tables: BTreeMap<&'static str, PathBuf>,
-    mapping: Mapping,
+    pub(super) mapping: Mapping,
 }
 
 impl Fivetran {
@@ -109,6 +114,8 @@ impl Fivetran {
             "ticket_comment",
             "ticket_field_history",
             "ticket",
+            "sla_policy_metric_history",
+            "ticket_sla_policy",
         ];
         file_bytes(tables.iter().filter_map(|t| self.tables.get(t)))
     }
@@ -126,6 +133,8 @@ impl Fivetran {
             "schedule",
             "schedule_holiday",
             "ticket_schedule",
+            "sla_policy_metric_history",
+            "ticket_sla_policy",
         ] {
             let found = [format!("{table}.csv"), format!("{table}_data.csv")]
                 .into_iter()
@@ -192,6 +201,8 @@ impl Fivetran {
         // goes before the solve (equal keys keep push order through the sort).
         self.comments(&agents, options, &mut runs, &mut report)?;
         let history = self.field_history(&palette, options, &mut runs, &mut report)?;
+        // After the field history: at a creation instant the priority is set first.
+        self.sla_rows(options, &mut runs, &mut report)?;
         self.tickets(&agents, &palette, history, options, &mut runs, &mut report)?;
         let runs = runs.finish();
         report.ordering = Ordering::Sorted { runs: runs.len() };

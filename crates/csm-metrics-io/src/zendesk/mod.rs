@@ -22,5 +22,6 @@
 pub mod api;
 pub mod fivetran;
 pub mod schedule;
+pub mod sla_policies;
 
 pub use crate::mapping::Mapping;
