@@ -329,23 +329,14 @@ impl InputArgs {
             (Some(Spec::File(path)), _) => Some(Arc::new(csm_metrics_io::calendar::read(path)?)),
             // A Zendesk export's own schedule (Fivetran tables or API pages): the one
             // named, else the default.
-            (None, Source::Zendesk(export)) if export.has("schedule") => {
+            (None, source) => {
                 let (options, mut report) = (self.options(), ImportReport::default());
-                let schedule = match &self.schedule {
-                    Some(name) => Some(export.schedule(name, &options, &mut report)?),
-                    None => export.default_schedule(&options, &mut report)?,
-                };
-                Some(Arc::new(announce(schedule, &report)?.calendar))
+                match source.zendesk_schedule(self.schedule.as_deref(), &options, &mut report)? {
+                    Some(schedule) => Some(Arc::new(announce(schedule, &report)?.calendar)),
+                    None => None,
+                }
             }
-            (None, Source::ZendeskApi(export)) if export.has("schedules") => {
-                let (options, mut report) = (self.options(), ImportReport::default());
-                let schedule = match &self.schedule {
-                    Some(name) => Some(export.schedule(name, &options, &mut report)?),
-                    None => export.default_schedule(&options, &mut report)?,
-                };
-                Some(Arc::new(announce(schedule, &report)?.calendar))
-            }
-            (None, _) | (Some(Spec::Policies(_)), _) => None,
+            (Some(Spec::Policies(_)), _) => None,
         };
         if self.schedule.is_some()
             && !matches!(self.source()?, Source::Zendesk(_) | Source::ZendeskApi(_))

@@ -162,6 +162,32 @@ impl Source {
         }
     }
 
+    /// A Zendesk export's schedule to count business time in: the one named, else the
+    /// default (`Some(None)` when its schedules hold none); `None` for an input without
+    /// schedules.
+    pub fn zendesk_schedule(
+        &self,
+        name: Option<&str>,
+        options: &ReadOptions,
+        report: &mut ImportReport,
+    ) -> csm_metrics_io::Result<Option<Option<csm_metrics_io::zendesk::schedule::Schedule>>> {
+        Ok(Some(match (self, name) {
+            (Source::Zendesk(z), Some(n)) if z.has("schedule") => {
+                Some(z.schedule(n, options, report)?)
+            }
+            (Source::Zendesk(z), None) if z.has("schedule") => {
+                z.default_schedule(options, report)?
+            }
+            (Source::ZendeskApi(z), Some(n)) if z.has("schedules") => {
+                Some(z.schedule(n, options, report)?)
+            }
+            (Source::ZendeskApi(z), None) if z.has("schedules") => {
+                z.default_schedule(options, report)?
+            }
+            _ => return Ok(None),
+        }))
+    }
+
     /// The input's own rules on top of the caller's configuration: a Zendesk export counts
     /// first replies as Zendesk does (an agent's first comment on a ticket an agent opened
     /// is its description).
