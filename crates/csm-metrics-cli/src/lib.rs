@@ -605,7 +605,7 @@ fn compute(args: &ReportArgs) -> Result<Computed, Failure> {
         (
             "sla",
             Spec::either(given.sla.as_deref(), args.sla.as_deref())
-                .map_or_else(|| export_policies(&history), |s| Ok(Some(s)))?,
+                .map_or_else(|| export_policies(&history, &args.input), |s| Ok(Some(s)))?,
         ),
         (
             "group_sla",
@@ -897,7 +897,12 @@ fn announce(
 
 /// The SLA policies a Fivetran Zendesk export carries (`sla_policy_metric_history` and
 /// `ticket_sla_policy`), said on stderr, for a report not given `--sla`.
-fn export_policies(history: &Source) -> Result<Option<Spec<'static>>, Failure> {
+///
+/// The policy table is read here and again by the ticket reader (which needs each
+/// version's instant to tag tickets): a few rows per policy, so reading it twice costs
+/// nothing worth caching, and its turned-away rows are counted once, in the import
+/// report the ticket reader fills (this read's report is only for the policies).
+fn export_policies(history: &Source, input: &InputArgs) -> Result<Option<Spec<'static>>, Failure> {
     let Source::Zendesk(export) = history else {
         return Ok(None);
     };
@@ -905,8 +910,7 @@ fn export_policies(history: &Source) -> Result<Option<Spec<'static>>, Failure> {
         return Ok(None);
     }
     let mut report = ImportReport::default();
-    let options = csm_metrics_io::history::ReadOptions::default();
-    let policies = export.sla_policies(&options, &mut report)?;
+    let policies = export.sla_policies(&input.options(), &mut report)?;
     eprintln!(
         "csm-metrics: the export's {} SLA policies (policy × priority; --sla replaces them)",
         policies.len()
