@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use clap::ValueEnum;
 use csm_metrics::metrics::tickets::{TicketGrouping, TicketView};
-use csm_metrics::{AgentId, Channel, Granularity, Priority, TeamId};
+use csm_metrics::{AgentId, Channel, Granularity, Priority, TagId, TeamId};
 use csm_metrics_io::history::Names;
 
 /// A dimension to group by.
@@ -18,6 +18,9 @@ pub enum Dim {
     Channel,
     /// The priority as it stands.
     Priority,
+    /// Each tag as tags stand (a ticket counts under each of its tags, so these groups do
+    /// not add up to the overall figures; a solved ticket: its tags at its solve).
+    Tag,
 }
 
 impl Dim {
@@ -27,6 +30,7 @@ impl Dim {
             Dim::Assignee => "assignee",
             Dim::Channel => "channel",
             Dim::Priority => "priority",
+            Dim::Tag => "tag",
         }
     }
 }
@@ -38,6 +42,7 @@ pub enum GroupKey {
     Assignee(Option<AgentId>),
     Channel(Channel),
     Priority(Priority),
+    Tag(TagId),
     /// The start of the window the ticket was created in (Unix seconds).
     Window(i64),
 }
@@ -74,24 +79,30 @@ impl WindowLength {
     }
 }
 
-/// The dimensions asked for, and the creation windows (cohorts) if asked.
+/// The dimensions asked for, and the creation windows (cohorts) if asked. `TAGS`: whether
+/// tags are among them (the tracker keeps each ticket's tags only then).
 #[derive(Debug, Clone, Default)]
-pub struct GroupBy {
+pub struct GroupBy<const TAGS: bool> {
     dims: Vec<Dim>,
     window: Option<(Granularity, chrono_tz::Tz)>,
 }
 
-impl GroupBy {
+impl<const TAGS: bool> GroupBy<TAGS> {
     pub fn new(dims: &[Dim], window: Option<(WindowLength, chrono_tz::Tz)>) -> Self {
         GroupBy {
-            dims: dims.to_vec(),
+            dims: dims
+                .iter()
+                .copied()
+                .filter(|d| TAGS || *d != Dim::Tag)
+                .collect(),
             window: window.map(|(w, z)| (w.granularity(), z)),
         }
     }
 }
 
-impl TicketGrouping for GroupBy {
+impl<const TAGS: bool> TicketGrouping for GroupBy<TAGS> {
     type Key = GroupKey;
+    const USES_TAGS: bool = TAGS;
 
     fn for_each_key<F: FnMut(GroupKey)>(&self, t: &TicketView<'_>, mut f: F) {
         if let Some((g, zone)) = &self.window {
@@ -104,6 +115,12 @@ impl TicketGrouping for GroupBy {
                 Dim::Assignee => GroupKey::Assignee(t.assignee),
                 Dim::Channel => GroupKey::Channel(t.channel),
                 Dim::Priority => GroupKey::Priority(t.priority),
+                Dim::Tag => {
+                    for tag in t.tags {
+                        f(GroupKey::Tag(*tag));
+                    }
+                    continue;
+                }
             });
         }
     }
@@ -127,4 +144,11 @@ pub fn agent_name(agent: Option<AgentId>, names: Option<&Names>) -> String {
             .and_then(|n| n.get(a.0))
             .map_or_else(|| a.0.to_string(), str::to_string),
     }
+}
+
+/// A tag's name where the source named it, else `#id`.
+pub fn tag_name(tag: TagId, names: &Names) -> String {
+    names
+        .get(tag.0)
+        .map_or_else(|| format!("#{}", tag.0), str::to_string)
 }

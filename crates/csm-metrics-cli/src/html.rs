@@ -1097,6 +1097,7 @@ fn groups(out: &mut String, r: &Value) {
         ("by_assignee", "assignee"),
         ("by_channel", "channel"),
         ("by_priority", "priority"),
+        ("by_tag", "tag"),
     ] {
         let Some(m) = t[key].as_object() else {
             continue;

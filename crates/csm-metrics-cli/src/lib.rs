@@ -665,7 +665,20 @@ fn compute(args: &ReportArgs) -> Result<Computed, Failure> {
             sla,
         )
     } else {
-        let grouping = GroupBy::new(&dims, window);
+        // The tracker keeps tickets' tags only when grouping by tag asks for them.
+        let run = Grouped {
+            args,
+            history: &history,
+            dims: &dims,
+            window,
+            sla: &sla_specs,
+            daily: daily_zone,
+        };
+        let tracked = if dims.contains(&Dim::Tag) {
+            run.track::<true>()?
+        } else {
+            run.track::<false>()?
+        };
         let Tracked {
             snapshot: s,
             import,
@@ -673,14 +686,7 @@ fn compute(args: &ReportArgs) -> Result<Computed, Failure> {
             agents,
             sla,
             daily,
-        } = track(
-            &args.input,
-            &history,
-            grouping,
-            args.as_of,
-            &sla_specs,
-            daily_zone,
-        )?;
+        } = tracked;
         // Per team where teams are grouped (the other keys are not plotted per day).
         let days = daily.map(|d| {
             d.rows(|key| match key {
@@ -721,6 +727,7 @@ fn compute(args: &ReportArgs) -> Result<Computed, Failure> {
                 GroupKey::Assignee(a) => ("by_assignee", groups::agent_name(*a, agents.as_ref())),
                 GroupKey::Channel(c) => ("by_channel", c.as_str().to_string()),
                 GroupKey::Priority(p) => ("by_priority", p.as_str().to_string()),
+                GroupKey::Tag(t) => ("by_tag", groups::tag_name(*t, &teams)),
                 GroupKey::Window(start) => match window {
                     Some((w, zone)) => ("by_window", w.name(*start, zone)),
                     None => continue,
@@ -792,6 +799,32 @@ fn compute(args: &ReportArgs) -> Result<Computed, Failure> {
         in_play,
         wall,
     })
+}
+
+/// What a report grouped by `--group-by` and `--window` tracks with.
+struct Grouped<'a> {
+    args: &'a ReportArgs,
+    history: &'a Source,
+    dims: &'a [Dim],
+    window: Option<(groups::WindowLength, chrono_tz::Tz)>,
+    sla: &'a [Spec<'a>],
+    daily: Option<chrono_tz::Tz>,
+}
+
+impl Grouped<'_> {
+    /// Tracks by the dimensions asked for; `TAGS`: whether tags are among them.
+    fn track<const TAGS: bool>(&self) -> Result<Tracked<GroupKey>, Failure> {
+        let grouping = GroupBy::<TAGS>::new(self.dims, self.window);
+        let a = self.args;
+        track(
+            &a.input,
+            self.history,
+            grouping,
+            a.as_of,
+            self.sla,
+            self.daily,
+        )
+    }
 }
 
 fn print_report(

@@ -41,7 +41,7 @@ pub struct Read<S> {
     pub sinks: Vec<S>,
     /// Rows read and turned away.
     pub import: ImportReport,
-    /// Team names by id.
+    /// Team names by id, and tag names (the crate's history format names its tags).
     pub teams: Names,
     /// Ticket ids as the source spells them, where they are names (an XES case id).
     pub tickets: Option<Names>,

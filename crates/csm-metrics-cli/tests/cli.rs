@@ -1382,3 +1382,50 @@ fn forecast_and_staffing_from_a_call_log() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("15m, 30m or 60m"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn group_by_tag_files_tickets_under_their_tags_as_they_stand() {
+    // Ticket 1 gets `billing, EU` and `vip` at +10 min, loses `vip` at +20 min, is answered
+    // at +30 min (1,800 s) and solved at +60 min; ticket 2 gets `vip` at +5 min, is answered
+    // at +60 min (3,600 s) and solved at +90 min.
+    let dir = std::env::temp_dir().join(format!("csm-tags-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("tickets.csv"),
+        "ticket_id,created_at,channel,priority,team,requester_id\n\
+         1,1000,email,normal,Tier 1,7\n\
+         2,1000,email,normal,Tier 1,8\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("events.csv"),
+        "ticket_id,at,kind,author_kind,public,status_to,agent_id\n\
+         1,1000,created,customer,true,,0\n\
+         2,1000,created,customer,true,,0\n\
+         2,1300,tag_added,,,vip,0\n\
+         1,1600,tag_added,,,\"billing, EU\",0\n\
+         1,1600,tag_added,,,vip,0\n\
+         1,2200,tag_removed,,,vip,0\n\
+         1,2800,message,agent,true,,5\n\
+         2,4600,message,agent,true,,5\n\
+         1,4600,status,,,solved,5\n\
+         2,6400,status,,,solved,5\n",
+    )
+    .unwrap();
+    let path = dir.to_str().unwrap();
+    let r = report(&["report", path, "--group-by", "tag,team"]);
+    let by_tag = &r["tickets"]["by_tag"];
+    assert_eq!(
+        by_tag["billing, EU"]["first_response"]["mean"], 1_800.0,
+        "{by_tag}"
+    );
+    assert_eq!(by_tag["vip"]["first_response"]["count"], 1, "{by_tag}");
+    assert_eq!(by_tag["vip"]["first_response"]["mean"], 3_600.0);
+    assert_eq!(by_tag["vip"]["solved"], 1);
+    assert_eq!(r["tickets"]["by_team"]["Tier 1"]["solved"], 2);
+    assert_eq!(r["tickets"]["overall"]["first_response"]["count"], 2);
+    // Without `tag`, no section.
+    let r = report(&["report", path, "--group-by", "team,channel"]);
+    assert!(r["tickets"]["by_tag"].is_null());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -481,7 +481,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
         let created = fresh.created;
         // As created: its fields (and tags) at creation choose the policy.
         let tags: Vec<TagId> = match (self.config.policies.uses_tags(), fresh.extra.as_ref()) {
-            (true, Some(x)) => x.tags.iter().map(|t| TagId::named(t)).collect(),
+            (true, Some(x)) => x.tags.clone(),
             _ => Vec::new(),
         };
         let policy = self.policy_now(&fresh, &tags);

@@ -199,10 +199,10 @@ impl TicketState {
             Some(e) => (
                 e.origin,
                 core::mem::take(&mut e.log),
-                core::mem::take(&mut e.tags),
+                e.origin_tags.clone(),
                 e.handling.is_some(),
             ),
-            None => (None, Vec::new(), Box::default(), false),
+            None => (None, Vec::new(), Box::<[crate::TagId]>::default(), false),
         };
         let attributes = origin.unwrap_or_else(|| self.attributes());
         let creation = Creation {
@@ -221,7 +221,8 @@ impl TicketState {
                 .map_or(self.calendar, |s| s.origin),
         };
         let extra = Box::new(Extra {
-            tags,
+            tags: tags.to_vec(),
+            origin_tags: tags,
             origin,
             handling: handling.then(|| super::handling::HandlingState::created(attributes)),
             ..Extra::default()

@@ -47,6 +47,19 @@ impl Creation {
     }
 }
 
+/// A ticket's tags as ids ([`TagId::named`](crate::TagId::named)), each once, in the
+/// order given.
+pub(crate) fn tags_of(ticket: &crate::model::Ticket) -> Vec<crate::TagId> {
+    let mut tags: Vec<crate::TagId> = Vec::with_capacity(ticket.tags.len());
+    for t in &ticket.tags {
+        let id = crate::TagId::named(t);
+        if !tags.contains(&id) {
+            tags.push(id);
+        }
+    }
+    tags
+}
+
 impl Extra {
     /// What a ticket needs beyond its state at creation: its tags (for groupings by tag),
     /// with re-sequencing the attributes it was created with (its events are kept), and
@@ -63,12 +76,18 @@ impl Extra {
             priority: ticket.priority,
         };
         ((keep_tags && !ticket.tags.is_empty()) || resequence || handling).then(|| {
+            let tags = if keep_tags {
+                tags_of(ticket)
+            } else {
+                Vec::new()
+            };
             Box::new(Extra {
-                tags: if keep_tags {
-                    ticket.tags.clone().into_boxed_slice()
+                origin_tags: if resequence {
+                    tags.clone().into_boxed_slice()
                 } else {
                     Box::default()
                 },
+                tags,
                 origin: resequence.then_some(attributes),
                 handling: handling.then(|| super::handling::HandlingState::created(attributes)),
                 ..Extra::default()

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::aggregate::FastHash;
 use crate::calendar::BusinessClock;
 use crate::error::Result;
-use crate::model::InteractionKind;
+use crate::model::{FieldChange, InteractionKind, Phase, TagId};
 
 use super::grouping::TicketGrouping;
 use super::handling;
@@ -158,6 +158,46 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
     /// to the groups of the new attributes when the keys change (the overall aggregate does
     /// not change).
     pub(super) fn refile(&mut self, state: &mut TicketState, latest: Attributes) -> Result<()> {
+        // Tags changed while it was solved take effect now, with the attributes.
+        let tags = match state.extra.as_mut() {
+            Some(e) if G::USES_TAGS => e.pending_tags.take(),
+            _ => None,
+        };
+        self.regroup(state, latest, tags)
+    }
+
+    /// A tag added to or removed from a ticket, for groupings by tag: an unsolved ticket
+    /// moves to the groups of its new tags; a solved one keeps them for its reopen.
+    fn retag(&mut self, state: &mut TicketState, tag: TagId, add: bool) -> Result<()> {
+        let extra = state.extra();
+        let mut tags = extra
+            .pending_tags
+            .clone()
+            .unwrap_or_else(|| extra.tags.clone());
+        match (tags.iter().position(|t| *t == tag), add) {
+            (None, true) => tags.push(tag),
+            (Some(i), false) => {
+                tags.remove(i);
+            }
+            _ => return Ok(()),
+        }
+        if state.phase == Phase::Solved {
+            let extra = state.extra();
+            extra.pending_tags = (tags != extra.tags).then_some(tags);
+            return Ok(());
+        }
+        let latest = state.attributes();
+        self.regroup(state, latest, Some(tags))
+    }
+
+    /// Gives the ticket the attributes `latest` (and the tags `tags`, where given), moving
+    /// its figures when its group keys change.
+    fn regroup(
+        &mut self,
+        state: &mut TicketState,
+        latest: Attributes,
+        mut tags: Option<Vec<TagId>>,
+    ) -> Result<()> {
         let filed = state.attributes();
         if let Some(teams) = self.follow.filter(|_| latest.team != filed.team) {
             // The calendar of the new team, else the tracker's; kept when that is none or
@@ -168,9 +208,15 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
                 state.change_calendar(to, self.clock_of(state));
             }
         }
-        if latest == filed {
+        if latest == filed && tags.is_none() {
             return Ok(());
         }
+        // Swaps the ticket's tags with those given (no-op without).
+        let swap = |state: &mut TicketState, tags: &mut Option<Vec<TagId>>| {
+            if let Some(t) = tags.as_mut() {
+                core::mem::swap(&mut state.extra().tags, t);
+            }
+        };
         // Only a change of group keys moves anything (a new assignee does not move a
         // ticket grouped by team).
         let same = if G::ONE_KEY_PER_TICKET {
@@ -178,6 +224,7 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
             self.grouping
                 .for_each_key(&state.view(), |k| old_key = Some(k));
             state.set_attributes(latest);
+            swap(state, &mut tags);
             let mut new_key = None;
             self.grouping
                 .for_each_key(&state.view(), |k| new_key = Some(k));
@@ -187,6 +234,7 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
             self.grouping
                 .for_each_key(&state.view(), |k| old_keys.push(k));
             state.set_attributes(latest);
+            swap(state, &mut tags);
             let mut new_keys = Vec::new();
             self.grouping
                 .for_each_key(&state.view(), |k| new_keys.push(k));
@@ -196,10 +244,12 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
             return Ok(());
         }
         state.set_attributes(filed);
+        swap(state, &mut tags);
         let clock = self.clock_of(state);
         let s: &TicketState = state;
         self.file(false, s, |a| file_all(a, s, false, true, clock))?;
         state.set_attributes(latest);
+        swap(state, &mut tags);
         state.group = self.group_of(state);
         let s: &TicketState = state;
         self.file(false, s, |a| file_all(a, s, true, true, clock))
@@ -233,6 +283,15 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
     /// Files what a transition changed in the lifecycle aggregates.
     #[inline(always)]
     fn file_change(&mut self, state: &mut TicketState, change: &Transition) -> Result<()> {
+        if G::USES_TAGS {
+            match *change {
+                Transition::Field(FieldChange::TagAdded(t)) => return self.retag(state, t, true),
+                Transition::Field(FieldChange::TagRemoved(t)) => {
+                    return self.retag(state, t, false);
+                }
+                _ => {}
+            }
+        }
         if matches!(
             change,
             Transition::Nothing

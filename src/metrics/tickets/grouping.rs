@@ -6,7 +6,7 @@ use core::hash::Hash;
 use chrono::{DateTime, Utc};
 
 use crate::aggregate::{Granularity, window_bounds};
-use crate::model::{AgentId, Channel, CustomerId, Priority, TeamId, TicketId};
+use crate::model::{AgentId, Channel, CustomerId, Priority, TagId, TeamId, TicketId};
 use crate::zone::Zone;
 
 /// A ticket as a grouping sees it: its attributes at the moment its figures are filed.
@@ -28,8 +28,12 @@ pub struct TicketView<'a> {
     pub team: Option<TeamId>,
     /// Its assignee as last assigned (frozen while solved).
     pub assignee: Option<AgentId>,
-    /// Its tags.
-    pub tags: &'a [String],
+    /// Its tags as they stand, each once: those it was created with
+    /// ([`TagId::named`](crate::TagId::named) of [`Ticket::tags`](crate::Ticket::tags)),
+    /// then added and removed by [`FieldChange::TagAdded`](crate::FieldChange::TagAdded)
+    /// and `TagRemoved` (frozen while solved, as the team is). Empty unless the grouping
+    /// [uses tags](TicketGrouping::USES_TAGS).
+    pub tags: &'a [TagId],
     /// While it is solved, the instant of the solve its figures are filed under (Unix
     /// seconds); `None` while it is not solved.
     pub solved_at: Option<i64>,
@@ -124,17 +128,42 @@ ticket_key!(
     |t| t.requester
 );
 
-/// Groups by tag: a ticket counts in the group of each of its tags (and in none if it has
-/// none), so group figures do not add up to the overall ones.
+/// Groups by tag as they stand: a ticket counts in the group of each of its tags (and in
+/// none if it has none), so group figures do not add up to the overall ones. A tag added
+/// to or removed from an unsolved ticket moves its figures into or out of that tag's
+/// group, as a reassignment moves them between teams; a solved ticket stays filed under
+/// the tags it was solved with, and changes made while solved take effect if it is
+/// reopened. Keys are [`TagId`]s: a name's id is [`TagId::named`].
+///
+/// ```
+/// use csm_metrics::metrics::tickets::{ByTag, TicketGrouping, TicketView};
+/// use csm_metrics::{Channel, CustomerId, Priority, TagId, TicketId};
+/// let tags = [TagId::named("vip"), TagId::named("billing")];
+/// let view = TicketView {
+///     id: TicketId(1),
+///     created_at: 0,
+///     channel: Channel::Email,
+///     priority: Priority::Normal,
+///     created_priority: Priority::Normal,
+///     requester: CustomerId(7),
+///     team: None,
+///     assignee: None,
+///     tags: &tags,
+///     solved_at: None,
+/// };
+/// let mut keys = Vec::new();
+/// ByTag.for_each_key(&view, |k| keys.push(k));
+/// assert_eq!(keys, tags);
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ByTag;
 
 impl TicketGrouping for ByTag {
-    type Key = String;
+    type Key = TagId;
     const USES_TAGS: bool = true;
-    fn for_each_key<F: FnMut(String)>(&self, t: &TicketView<'_>, mut f: F) {
+    fn for_each_key<F: FnMut(TagId)>(&self, t: &TicketView<'_>, mut f: F) {
         for tag in t.tags {
-            f(tag.clone());
+            f(*tag);
         }
     }
 }

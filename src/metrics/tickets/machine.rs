@@ -11,7 +11,7 @@
 use crate::calendar::BusinessClock;
 use crate::model::{
     AgentId, Author, Channel, CustomerId, FieldChange, Interaction, InteractionKind, Phase,
-    Priority, Status, TeamId, TicketId, Visibility,
+    Priority, Status, TagId, TeamId, TicketId, Visibility,
 };
 
 pub(crate) use super::creation::Creation;
@@ -25,7 +25,14 @@ pub(crate) const UNSET: u32 = u32::MAX;
 /// next-reply and cycle durations past the first (a merge or spam must retract them).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Extra {
-    pub(crate) tags: Box<[String]>,
+    /// Its tags as they stand (kept for tag groupings and, with re-sequencing, for SLA
+    /// policies naming tags): those it was created with, then added and removed.
+    pub(crate) tags: Vec<TagId>,
+    /// With re-sequencing: the tags it was created with (a restart starts from them).
+    pub(crate) origin_tags: Box<[TagId]>,
+    /// Tags as they will stand once reopened: changed while solved, they take effect at
+    /// the reopen (as a reassignment does).
+    pub(crate) pending_tags: Option<Vec<TagId>>,
     /// Attributes given while solved, which take effect if it is reopened.
     pub(crate) latest: Option<Attributes>,
     pub(crate) next_replies: Vec<u32>,
@@ -64,6 +71,8 @@ impl Extra {
     #[cfg(feature = "serde")]
     pub(crate) fn is_empty(&self) -> bool {
         self.tags.is_empty()
+            && self.origin_tags.is_empty()
+            && self.pending_tags.is_none()
             && self.latest.is_none()
             && self.next_replies.is_empty()
             && self.cycles.is_empty()

@@ -9,7 +9,7 @@ use crate::metrics::tickets::machine::{
     Attributes, BOT_WROTE, CLOCK_FOLLOWS_HANDOFF, CalendarShift, DESCRIPTION_FIRST,
     DESCRIPTION_PENDING,
 };
-use crate::model::{AgentId, Channel, CustomerId, Priority};
+use crate::model::{AgentId, Channel, CustomerId, Priority, TagId};
 
 /// The saved state of a [`TicketTracker`]: its aggregates, its groups, the state of every
 /// ticket in play and its ingest report, in a form `serde` writes and reads. A service
@@ -103,7 +103,18 @@ pub(crate) struct SavedTicket {
     filed_solve: Option<u32>,
     /// Fingerprints of the last distinct events at `last_event` (duplicate detection).
     recent: [u64; 4],
+    /// Tags as names (what saves before tags were ids held; read, never written).
+    #[serde(default, skip_serializing)]
     tags: Vec<String>,
+    /// Its tags as they stand (with a tag grouping).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    tag_ids: Vec<TagId>,
+    /// With re-sequencing: the tags it was created with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    origin_tags: Vec<TagId>,
+    /// Tags changed while solved, for its reopen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pending_tags: Option<Vec<TagId>>,
     /// Team and assignee given while solved, taking effect on a reopen.
     latest: Option<SavedPair>,
     /// Its business calendar: 0 the tracker's, 1 + i the i-th team calendar.
@@ -206,7 +217,10 @@ impl SavedTicket {
             reopens: s.reopens,
             filed_solve: opt(s.filed_solve),
             recent: s.recent,
-            tags: extra.map_or(Vec::new(), |e| e.tags.to_vec()),
+            tags: Vec::new(),
+            tag_ids: extra.map_or(Vec::new(), |e| e.tags.clone()),
+            origin_tags: extra.map_or(Vec::new(), |e| e.origin_tags.to_vec()),
+            pending_tags: extra.and_then(|e| e.pending_tags.clone()),
             latest: extra.and_then(|e| e.latest).map(|a| pair(a).0),
             calendar: s.calendar,
             origin: extra.and_then(|e| e.origin).map(|a| pair(a).0),
@@ -316,7 +330,13 @@ impl SavedTicket {
         let (first_cycle, more_cycles) = split(self.cycles);
         let (first_next_reply, more_replies) = split(self.next_replies);
         let extra = Extra {
-            tags: self.tags.into_boxed_slice(),
+            tags: if self.tag_ids.is_empty() {
+                self.tags.iter().map(|t| TagId::named(t)).collect()
+            } else {
+                self.tag_ids
+            },
+            origin_tags: self.origin_tags.into_boxed_slice(),
+            pending_tags: self.pending_tags,
             latest: (self.latest).map(|p| attributes(p, self.latest_priority, self.priority)),
             next_replies: more_replies,
             cycles: more_cycles,

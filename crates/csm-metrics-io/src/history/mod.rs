@@ -302,9 +302,10 @@ impl History {
     }
 
     /// Reads the tickets and their events into one sink per shard (`make(shard)`), and
-    /// returns the sinks, the import report and the team names. Where the files are out
-    /// of order, the first pass is dropped (its sinks with it) and the input sorted; the
-    /// sinks returned have seen every ticket exactly once.
+    /// returns the sinks, the import report and the names of teams and tags (a tag's id
+    /// is [`TagId::named`](csm_metrics::TagId::named) of its name, as a team's). Where the
+    /// files are out of order, the first pass is dropped (its sinks with it) and the input
+    /// sorted; the sinks returned have seen every ticket exactly once.
     pub fn read_tickets<S, F>(
         &self,
         options: &ReadOptions,

@@ -663,8 +663,22 @@ fn field_change(
             (KIND_PRIORITY, 0, p as u8)
         }
         _ if text.is_empty() => return Err(Rule::UnknownKind),
-        b"tag_added" => (KIND_TAG_ADDED, raw.unwrap_or(TagId::named(text).0), 0),
-        _ => (KIND_TAG_REMOVED, raw.unwrap_or(TagId::named(text).0), 0),
+        _ => {
+            // A tag's name is kept beside the teams' (its id is the same hash of the name,
+            // so a team and a tag of one name share the entry).
+            let id = match raw {
+                Some(id) => id,
+                None => teams
+                    .intern("tag", text)
+                    .map_err(|e| Rule::Refused(e.to_string()))?,
+            };
+            debug_assert!(raw.is_some() || id == TagId::named(text).0);
+            let kind = match kind {
+                b"tag_added" => KIND_TAG_ADDED,
+                _ => KIND_TAG_REMOVED,
+            };
+            (kind, id, 0)
+        }
     };
     Ok(EventRow {
         at,
