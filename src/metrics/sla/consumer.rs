@@ -98,14 +98,7 @@ impl Ledger {
 
 /// Adds or removes a tag of a ticket's (kept only when a policy names tags).
 fn retag(tags: &mut Vec<TagId>, tag: TagId, add: bool, kept: bool) {
-    if !kept {
-        return;
-    }
-    match (tags.iter().position(|t| *t == tag), add) {
-        (None, true) => tags.push(tag),
-        (Some(i), false) => {
-            tags.swap_remove(i);
-        }
-        _ => {}
+    if kept {
+        crate::metrics::tickets::machine::retag(tags, tag, add);
     }
 }

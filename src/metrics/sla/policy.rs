@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::calendar::BusinessClock;
 use crate::error::{Error, Result};
-use crate::model::{Channel, Priority, TagId, TeamId, Ticket};
+use crate::model::{Channel, Priority, TagId, TeamId};
 
 use super::WHAT;
 
@@ -104,11 +104,6 @@ impl Condition {
             && (self.teams.is_empty() || f.team.is_some_and(|x| self.teams.contains(&x)))
             && (tags.is_empty() || f.tags.iter().any(|x| tags.contains(x)))
     }
-}
-
-/// A ticket's tags as ids, as policies match them.
-pub(super) fn tag_ids(t: &Ticket) -> Vec<TagId> {
-    t.tags.iter().map(|x| TagId::named(x)).collect()
 }
 
 /// An SLA policy: a condition and its targets.

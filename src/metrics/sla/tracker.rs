@@ -18,7 +18,7 @@ use crate::model::{FieldChange, Interaction, Phase, TagId, Ticket};
 
 use super::WHAT;
 use super::clocks::{Clock, Ledger, NO_POLICY, Outcomes, SlaTicket, running_ticket};
-use super::policy::{Fields, SlaPolicies, tag_ids};
+use super::policy::{Fields, SlaPolicies};
 use super::snapshot::SlaSnapshot;
 
 /// How an [`SlaTracker`] computes: its policies and the ticket machine's options, which
@@ -290,7 +290,7 @@ impl<G: TicketGrouping> SlaTracker<G> {
         // A ticket no policy applies to is tracked with no targets (its events are valid).
         let uses_tags = self.config.policies.uses_tags();
         let tags = if uses_tags {
-            tag_ids(ticket)
+            crate::metrics::tickets::machine::tags_of(ticket)
         } else {
             Vec::new()
         };

@@ -47,19 +47,6 @@ impl Creation {
     }
 }
 
-/// A ticket's tags as ids ([`TagId::named`](crate::TagId::named)), each once, in the
-/// order given.
-pub(crate) fn tags_of(ticket: &crate::model::Ticket) -> Vec<crate::TagId> {
-    let mut tags: Vec<crate::TagId> = Vec::with_capacity(ticket.tags.len());
-    for t in &ticket.tags {
-        let id = crate::TagId::named(t);
-        if !tags.contains(&id) {
-            tags.push(id);
-        }
-    }
-    tags
-}
-
 impl Extra {
     /// What a ticket needs beyond its state at creation: its tags (for groupings by tag),
     /// with re-sequencing the attributes it was created with (its events are kept), and
@@ -77,7 +64,7 @@ impl Extra {
         };
         ((keep_tags && !ticket.tags.is_empty()) || resequence || handling).then(|| {
             let tags = if keep_tags {
-                tags_of(ticket)
+                super::machine::tags_of(ticket)
             } else {
                 Vec::new()
             };

@@ -174,12 +174,8 @@ impl<'a, G: TicketGrouping> Filing<'a, G> {
             .pending_tags
             .clone()
             .unwrap_or_else(|| extra.tags.clone());
-        match (tags.iter().position(|t| *t == tag), add) {
-            (None, true) => tags.push(tag),
-            (Some(i), false) => {
-                tags.remove(i);
-            }
-            _ => return Ok(()),
+        if !super::machine::retag(&mut tags, tag, add) {
+            return Ok(());
         }
         if state.phase == Phase::Solved {
             let extra = state.extra();

@@ -66,6 +66,30 @@ pub(crate) struct CalendarShift {
     pub(crate) response: u32,
 }
 
+/// A ticket's tag set at creation: [`TagId::named`] of each of its tags, each once, in the
+/// order given.
+pub(crate) fn tags_of(ticket: &crate::model::Ticket) -> Vec<TagId> {
+    let mut tags = Vec::with_capacity(ticket.tags.len());
+    for t in &ticket.tags {
+        retag(&mut tags, TagId::named(t), true);
+    }
+    tags
+}
+
+/// Adds or removes `tag` in a ticket's tag set (each tag once, in the order added); whether
+/// the set changed. The lifecycle's tag groupings and the SLA policies' tag conditions
+/// both keep their sets through it.
+pub(crate) fn retag(tags: &mut Vec<TagId>, tag: TagId, add: bool) -> bool {
+    match (tags.iter().position(|t| *t == tag), add) {
+        (None, true) => tags.push(tag),
+        (Some(i), false) => {
+            tags.remove(i);
+        }
+        _ => return false,
+    }
+    true
+}
+
 impl Extra {
     /// Whether it holds nothing (a ticket then needs none).
     #[cfg(feature = "serde")]
