@@ -31,6 +31,7 @@ mod progress;
 mod source;
 mod staffing;
 mod tickets;
+mod workforce;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -299,7 +300,25 @@ pub type Failure = Box<dyn std::error::Error>;
 /// The command: parses the process's arguments, runs the subcommand, prints errors as
 /// `csm-metrics: …` (exit code 1; clap's usage errors exit with 2).
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    run(std::env::args_os())
+}
+
+/// The command for `arguments` (the program's name first, as `std::env::args_os` gives):
+/// what [`main`] runs, for a program that wraps the command (the repository's `replay` and
+/// `servicenow` examples). Prints as the command does; usage errors exit with 2.
+pub fn run<I, T>(arguments: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(arguments) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version are printed on stdout with success; errors on stderr.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     let result = match cli.command {
         Command::Report(args) => report(&args),
         Command::Tickets(args) => tickets::run(&args),
@@ -752,7 +771,7 @@ fn compute(args: &ReportArgs) -> Result<Computed, Failure> {
             sla,
         )
     };
-    let (surveys, calls, others, side_windows) = match side.join() {
+    let (surveys, calls, others, side_windows, workforce) = match side.join() {
         Ok(done) => done?,
         Err(_) => return Err("the survey and call reader stopped".into()),
     };
@@ -789,6 +808,9 @@ fn compute(args: &ReportArgs) -> Result<Computed, Failure> {
     let mut out = out;
     for (name, snap) in sla_sections.iter().zip(&sla) {
         out[*name] = json::sla(snap);
+    }
+    if let Value::Object(m) = &mut out {
+        m.extend(workforce);
     }
     Ok(Computed {
         out,

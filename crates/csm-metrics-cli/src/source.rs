@@ -18,6 +18,16 @@ pub struct SideWindows {
     pub days: Windowed<CallCenter, chrono_tz::Tz>,
 }
 
+/// What is read beside the tickets: the surveys, the calls, their import report, the
+/// windows of the HTML page, and the `agents` and `retention` sections.
+pub type Side = (
+    SurveySuite,
+    CallCenter,
+    ImportReport,
+    Option<SideWindows>,
+    serde_json::Map<String, serde_json::Value>,
+);
+
 /// An input opened.
 #[derive(Clone)]
 pub enum Source {
@@ -108,7 +118,7 @@ impl Source {
         &self,
         options: &ReadOptions,
         windows: Option<chrono_tz::Tz>,
-    ) -> csm_metrics_io::Result<(SurveySuite, CallCenter, ImportReport, Option<SideWindows>)> {
+    ) -> csm_metrics_io::Result<Side> {
         let mut report = ImportReport::default();
         match self {
             Source::History(h) => {
@@ -132,7 +142,8 @@ impl Source {
                     }
                     Ok(())
                 })?;
-                Ok((surveys, calls, report, w))
+                let workforce = crate::workforce::sections(h, options, &mut report)?;
+                Ok((surveys, calls, report, w, workforce))
             }
             Source::ZendeskApi(_) | Source::Freshdesk(_) => {
                 let scale = match self {
@@ -156,9 +167,21 @@ impl Source {
                     Source::Freshdesk(f) => f.read_surveys_with(&mut report, &mut observe)?,
                     _ => {}
                 }
-                Ok((surveys, CallCenter::default(), report, w))
+                Ok((
+                    surveys,
+                    CallCenter::default(),
+                    report,
+                    w,
+                    Default::default(),
+                ))
             }
-            _ => Ok((SurveySuite::default(), CallCenter::default(), report, None)),
+            _ => Ok((
+                SurveySuite::default(),
+                CallCenter::default(),
+                report,
+                None,
+                Default::default(),
+            )),
         }
     }
 

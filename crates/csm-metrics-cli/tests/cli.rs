@@ -1429,3 +1429,51 @@ fn group_by_tag_files_tickets_under_their_tags_as_they_stand() {
     assert!(r["tickets"]["by_tag"].is_null());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The slice's agent_states, schedule and accounts (tests/replay_extras.rs works them by
+/// hand): adherence 485/600, conformance 505/540, occupancy 80/505; February: 3 at start,
+/// 2 new, 4 at end, 1 churned, net revenue retention 32/60. Rows breaking the format are
+/// counted by table and rule, and the figures stay.
+#[test]
+fn agents_and_retention_sections_from_the_optional_tables() {
+    let r = report(&["report", "tests/data/sample_slice"]);
+    let a = &r["agents"];
+    assert_eq!(a["states"], 5);
+    assert_eq!(a["adherence"].as_f64(), Some(485.0 / 600.0));
+    assert_eq!(a["conformance"].as_f64(), Some(505.0 / 540.0));
+    assert_eq!(a["occupancy"].as_f64(), Some(80.0 / 505.0));
+    assert_eq!(a["scheduled_hours"].as_f64(), Some(10.0));
+    let feb = &r["retention"]["months"][1];
+    assert_eq!(feb["month"], "2025-02");
+    let counts = ["at_start", "new", "at_end", "churned", "saved", "lost"].map(|k| &feb[k]);
+    assert_eq!(counts, [3, 2, 4, 1, 1, 1].map(Value::from).each_ref());
+    assert_eq!(feb["net_revenue_retention"].as_f64(), Some(32.0 / 60.0));
+    assert_eq!(r["retention"]["customers"], 5);
+
+    // The same tables with a bad row each.
+    let dir = std::env::temp_dir().join(format!("csm-metrics-cli-extras-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let slice = repo().join("tests/data/sample_slice");
+    for name in ["tickets.csv", "events.csv", "schedule.csv"] {
+        std::fs::copy(slice.join(name), dir.join(name)).unwrap();
+    }
+    let append = |name: &str, extra: &str| {
+        let text = std::fs::read_to_string(slice.join(name)).unwrap();
+        std::fs::write(dir.join(name), format!("{text}{extra}")).unwrap();
+    };
+    append("agent_states.csv", "1,asleep,0,60\n1,break,x,60\n");
+    append("accounts.csv", "9,0,left,,\n9,0,started,-x,\n9,0\n");
+    let bad = report(&["report", dir.to_str().unwrap()]);
+    // Seven rows read, the two bad ones counted; the figures are the clean table's.
+    let mut agents = r["agents"].clone();
+    agents["states"] = Value::from(7);
+    assert_eq!(bad["agents"], agents);
+    assert_eq!(bad["retention"], r["retention"]);
+    let rejected = &bad["input"]["rejected"];
+    assert_eq!(rejected["agent_states: unknown state or activity"], 1);
+    assert_eq!(rejected["agent_states: bad id or instant"], 1);
+    assert_eq!(rejected["accounts: unknown kind"], 1);
+    assert_eq!(rejected["accounts: bad revenue or reason"], 1);
+    assert_eq!(rejected["accounts: wrong field count"], 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -16,6 +16,12 @@ pub enum Table {
     Surveys,
     /// `calls.csv`: one row per call.
     Calls,
+    /// `agent_states.csv`: one row per interval an agent spent in one state.
+    AgentStates,
+    /// `schedule.csv`: one row per planned activity of an agent.
+    Schedule,
+    /// `accounts.csv`: one row per account event of a customer.
+    Accounts,
     /// A table of a help desk's export, by its name (`ticket_comment` of the Fivetran
     /// Zendesk schema).
     Source(&'static str),
@@ -29,6 +35,9 @@ impl Table {
             Table::Events => "events",
             Table::Surveys => "surveys",
             Table::Calls => "calls",
+            Table::AgentStates => "agent_states",
+            Table::Schedule => "schedule",
+            Table::Accounts => "accounts",
             Table::Source(name) => name,
         }
     }
@@ -54,6 +63,10 @@ pub enum Rule {
     UnknownKind,
     /// A survey score that is not a number, or an instant that is not.
     BadInstantOrScore,
+    /// An agent state or a scheduled activity the format does not name.
+    UnknownState,
+    /// An account event's revenue or reason code that is not a number.
+    BadRevenueOrReason,
     /// A call's `answered_at` that is neither empty nor an instant.
     BadAnsweredAt,
     /// A call's hold or wrap that is not a number of seconds.
@@ -107,6 +120,8 @@ impl fmt::Display for Rule {
             Rule::UnknownStatus => "unknown status",
             Rule::UnknownKind => "unknown kind",
             Rule::BadInstantOrScore => "bad instant or score",
+            Rule::UnknownState => "unknown state or activity",
+            Rule::BadRevenueOrReason => "bad revenue or reason",
             Rule::BadAnsweredAt => "bad answered_at",
             Rule::BadHoldOrWrap => "bad hold or wrap",
             Rule::NotUtf8 => "text not UTF-8",

@@ -16,7 +16,6 @@
 #![deny(missing_docs)]
 
 pub mod format;
-pub mod servicenow;
 pub mod write;
 
 use chrono::{DateTime, TimeZone, Utc};

@@ -81,7 +81,8 @@ impl Out {
 }
 
 /// Writes `history` as `tickets.parquet`, `events.parquet` (and `surveys.parquet`,
-/// `calls.parquet` where it has those tables) into `out`, and returns what the read
+/// `calls.parquet`, `agent_states.parquet`, `schedule.parquet`, `accounts.parquet` where it
+/// has those tables) into `out`, and returns what the read
 /// counted. Team and queue names are written as the history spells them.
 pub fn to_parquet(history: &History, out: &Path, options: &ReadOptions) -> Result<ImportReport> {
     std::fs::create_dir_all(out).map_err(crate::error::io(out))?;
@@ -94,6 +95,38 @@ pub fn to_parquet(history: &History, out: &Path, options: &ReadOptions) -> Resul
     if history.has("calls") {
         calls(history, out, options, &mut report)?;
     }
+    use super::workforce::{ACCOUNT_COLUMNS, AGENT_STATE_COLUMNS, SCHEDULE_COLUMNS};
+    let agent_states = |f: Fields<'_, 4>| super::workforce::agent_state(f).map(drop);
+    let schedule = |f: Fields<'_, 4>| super::workforce::scheduled(f).map(drop);
+    let accounts = |f: Fields<'_, 5>| super::workforce::account(f).map(drop);
+    let (history, o, r) = (history, options, &mut report);
+    side_table(
+        history,
+        out,
+        o,
+        r,
+        Table::AgentStates,
+        AGENT_STATE_COLUMNS,
+        agent_states,
+    )?;
+    side_table(
+        history,
+        out,
+        o,
+        r,
+        Table::Schedule,
+        SCHEDULE_COLUMNS,
+        schedule,
+    )?;
+    side_table(
+        history,
+        out,
+        o,
+        r,
+        Table::Accounts,
+        ACCOUNT_COLUMNS,
+        accounts,
+    )?;
     Ok(report)
 }
 
@@ -319,5 +352,67 @@ fn calls(
         },
     )?;
     flush(&mut rows, &queues, &mut file)?;
+    file.close()
+}
+
+/// A row's fields in the format's order, or the rule the row breaks.
+type Fields<'r, const N: usize> = std::result::Result<[&'r [u8]; N], Rule>;
+
+/// A small table written as it was read, each row its parser accepts with its columns typed
+/// as the schema says (whole numbers, empty as null; text), each it refuses counted.
+fn side_table<const N: usize>(
+    history: &History,
+    out: &Path,
+    options: &ReadOptions,
+    report: &mut ImportReport,
+    table: Table,
+    columns: [&'static str; N],
+    check: impl Fn(Fields<'_, N>) -> std::result::Result<(), Rule>,
+) -> Result<()> {
+    if !history.has(table.as_str()) {
+        return Ok(());
+    }
+    let mut file = Out::create(out, table)?;
+    let schema = schema(table);
+    let mut rows: Vec<[Vec<u8>; N]> = Vec::new();
+    let flush = |rows: &mut Vec<[Vec<u8>; N]>, file: &mut Out| -> Result<()> {
+        let columns = (0..N)
+            .map(|c| -> ArrayRef {
+                if schema.field(c).data_type() == &arrow_schema::DataType::Int64 {
+                    let mut b = Int64Builder::new();
+                    for r in rows.iter() {
+                        b.append_option(rows::seconds(&r[c]));
+                    }
+                    Arc::new(b.finish())
+                } else {
+                    let mut b = StringBuilder::new();
+                    for r in rows.iter() {
+                        b.append_value(String::from_utf8_lossy(&r[c]));
+                    }
+                    Arc::new(b.finish())
+                }
+            })
+            .collect();
+        rows.clear();
+        file.write(table, columns)
+    };
+    history.each_record(
+        &history.path(table.as_str()),
+        options,
+        columns,
+        report,
+        table,
+        |fields, report| {
+            match fields.clone().and_then(|f| check(Ok(f)).map(|()| f)) {
+                Ok(f) => rows.push(f.map(<[u8]>::to_vec)),
+                Err(rule) => report.reject(table, rule),
+            }
+            if rows.len() == ROWS {
+                flush(&mut rows, &mut file)?;
+            }
+            Ok(())
+        },
+    )?;
+    flush(&mut rows, &mut file)?;
     file.close()
 }

@@ -1,5 +1,6 @@
-//! The crate's own history format (version 1): a directory of CSV files, `tickets.csv`
-//! and `events.csv` (required), `surveys.csv` and `calls.csv` (optional). The format is
+//! The crate's own history format (version 2): a directory of CSV files, `tickets.csv`
+//! and `events.csv` (required), `surveys.csv`, `calls.csv`, `agent_states.csv`,
+//! `schedule.csv` and `accounts.csv` (optional). The format is
 //! specified in the repository's `docs/HISTORY_FORMAT.md`; in short:
 //!
 //! | file | one row is | columns |
@@ -8,6 +9,9 @@
 //! | events.csv | one thing that happened to a ticket | `ticket_id`, `at`, `kind` (created, message, status, assign), `author_kind`, `public`, `status_to`, `agent_id` |
 //! | surveys.csv | a survey response | `kind` (csat, nps, ces, enps), `at`, `ticket_id`, `agent_id`, `score` |
 //! | calls.csv | a call | `call_id`, `queue`, `offered_at`, `answered_at`, `ended_at`, `hold_s`, `wrap_s`, `agent_id` |
+//! | agent_states.csv | an interval of one agent in one state | `agent_id`, `state`, `start`, `end` |
+//! | schedule.csv | a planned activity of an agent | `agent_id`, `activity`, `start`, `end` |
+//! | accounts.csv | an account event of a customer | `customer_id`, `at`, `kind`, `revenue`, `reason` |
 //!
 //! RFC 4180 CSV: a header row naming the columns (in any order; extra columns ignored),
 //! quoted fields with doubled quotes and embedded newlines, LF or CRLF row ends, a UTF-8
@@ -49,6 +53,7 @@ pub(crate) mod rows;
 pub(crate) mod sorted;
 mod source;
 mod split;
+mod workforce;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -588,11 +593,7 @@ impl History {
             #[cfg(feature = "parquet")]
             Format::Arrow => {
                 let memory = self.memory()?;
-                let name = match table {
-                    Table::Surveys => "surveys",
-                    Table::Calls => "calls",
-                    _ => "",
-                };
+                let name = table.as_str();
                 if let Some(t) = memory.table(name) {
                     let header = arrow::header(t.schema());
                     let c = Columns::find(path, &header, columns, options.max_row_bytes)?;

@@ -272,6 +272,25 @@ pub(crate) fn schema(table: Table) -> Arc<Schema> {
             f("wrap_s", Int64),
             f("agent_id", Int64),
         ],
+        Table::AgentStates => vec![
+            f("agent_id", Int64),
+            f("state", Utf8),
+            f("start", Int64),
+            f("end", Int64),
+        ],
+        Table::Schedule => vec![
+            f("agent_id", Int64),
+            f("activity", Utf8),
+            f("start", Int64),
+            f("end", Int64),
+        ],
+        Table::Accounts => vec![
+            f("customer_id", Int64),
+            f("at", Int64),
+            f("kind", Utf8),
+            f("revenue", Int64),
+            f("reason", Int64),
+        ],
         // Not a table of the history format.
         Table::Source(_) => vec![],
     }))
