@@ -25,6 +25,9 @@ def same(a, b):
     a, b = dict(a), dict(b)
     for r in (a, b):
         r.pop("compute_seconds", None)
+        # Tables in memory have no agent_states or accounts: the files' sections apart.
+        r.pop("agents", None)
+        r.pop("retention", None)
     assert a == b
 
 
