@@ -359,15 +359,9 @@ impl History {
             return Ok(());
         }
         let mut row = 0;
-        let mut take =
-            |s: std::result::Result<SurveyResponse, Rule>, report: &mut ImportReport| match s {
-                Ok(s) => {
-                    if let Err(e) = observe(&s) {
-                        report.reject(Table::Surveys, refused(&e));
-                    }
-                }
-                Err(rule) => report.reject(Table::Surveys, rule),
-            };
+        let mut take = |s: std::result::Result<SurveyResponse, Rule>, report: &mut ImportReport| {
+            take(Table::Surveys, s, &mut observe, report)
+        };
         // Typed columns read as they are (no text in between).
         #[cfg(feature = "parquet")]
         if self.format != Format::Csv {
@@ -456,13 +450,8 @@ impl History {
         mut observe: impl FnMut(&Call) -> csm_metrics::Result<()>,
     ) -> Result<Names> {
         let mut queues = Names::default();
-        let mut take = |c: std::result::Result<Call, Rule>, report: &mut ImportReport| match c {
-            Ok(call) => {
-                if let Err(e) = observe(&call) {
-                    report.reject(Table::Calls, refused(&e));
-                }
-            }
-            Err(rule) => report.reject(Table::Calls, rule),
+        let mut take = |c: std::result::Result<Call, Rule>, report: &mut ImportReport| {
+            take(Table::Calls, c, &mut observe, report)
         };
         // Typed columns read as they are (no text in between).
         #[cfg(feature = "parquet")]
@@ -609,6 +598,24 @@ impl History {
         }
         report.read(table, rows);
         Ok(())
+    }
+}
+
+/// A record parsed, given to `observe`; a parse failure counted by its rule, a refusal by
+/// the calculator's.
+pub(crate) fn take<T>(
+    table: Table,
+    parsed: std::result::Result<T, Rule>,
+    observe: &mut impl FnMut(&T) -> csm_metrics::Result<()>,
+    report: &mut ImportReport,
+) {
+    match parsed {
+        Ok(record) => {
+            if let Err(e) = observe(&record) {
+                report.reject(table, refused(&e));
+            }
+        }
+        Err(rule) => report.reject(table, rule),
     }
 }
 

@@ -9,7 +9,7 @@ use csm_metrics::{
 };
 
 use super::rows::{int, seconds};
-use super::{History, ReadOptions, refused};
+use super::{History, ReadOptions, take};
 use crate::error::Result;
 use crate::report::{ImportReport, Rule, Table};
 
@@ -107,24 +107,6 @@ pub(crate) fn account(
         revenue,
         reason,
     })
-}
-
-/// A record parsed, given to `observe`; a parse failure counted by its rule, a refusal by
-/// the calculator's.
-fn take<T>(
-    table: Table,
-    parsed: std::result::Result<T, Rule>,
-    observe: &mut impl FnMut(&T) -> csm_metrics::Result<()>,
-    report: &mut ImportReport,
-) {
-    match parsed {
-        Ok(record) => {
-            if let Err(e) = observe(&record) {
-                report.reject(table, refused(&e));
-            }
-        }
-        Err(rule) => report.reject(table, rule),
-    }
 }
 
 impl History {
